@@ -1,0 +1,33 @@
+//! `async-mt`: tokio's multi-threaded runtime with `--pool-size` workers, one tokio task per
+//! unit of work; computation runs on the worker that polls the task.
+
+use super::{Approach, ApproachError, ApproachInfo, Family, Outcome, RunContext, Width};
+use crate::exec::CpuPlacement;
+
+/// A multi-threaded runtime of `--pool-size` workers.
+pub struct AsyncMt;
+
+static INFO: ApproachInfo = ApproachInfo {
+    id: "async-mt",
+    summary: "tokio multi-threaded runtime with --pool-size workers, one task per unit of work",
+    python: "(none)",
+    family: Family::Async,
+    pooled: true,
+    cpu_width: Width::Pool,
+    wait_width: Width::Tasks,
+};
+
+impl Approach for AsyncMt {
+    fn info(&self) -> &'static ApproachInfo {
+        &INFO
+    }
+
+    fn run(&self, ctx: &RunContext) -> Result<Outcome, ApproachError> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(ctx.pool_size)
+            .enable_time()
+            .build()
+            .map_err(|e| super::runtime_error(INFO.id, e))?;
+        super::async_inline::spawn_all_and_wait(&runtime, ctx, CpuPlacement::Inline)
+    }
+}

@@ -1,0 +1,337 @@
+//! The ways of running the same tasks: one file per approach, all behind [`Approach`].
+//!
+//! Each approach only decides where and how tasks run; what a task does lives in
+//! [`crate::exec`], and measuring lives in [`crate::bench`]. Adding an approach is one new file
+//! and one line in [`REGISTRY`].
+
+mod async_inline;
+mod async_mt;
+mod async_pool;
+mod rayon_pool;
+mod sequential;
+mod thread_pool;
+mod threaded_sequential;
+mod threads;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::bench::recorder::Recorder;
+use crate::cancel::Cancel;
+use crate::error::UsageError;
+use crate::workload::WorkSpec;
+
+/// Every approach, in the order `parlab list` and `--approach all` use.
+pub static REGISTRY: &[&dyn Approach] = &[
+    &sequential::Sequential,
+    &threaded_sequential::ThreadedSequential,
+    &threads::Threads,
+    &thread_pool::ThreadPool,
+    &rayon_pool::Rayon,
+    &async_pool::Async,
+    &async_inline::AsyncInline,
+    &async_mt::AsyncMt,
+];
+
+/// Looks an approach up by the id the CLI uses.
+pub fn find(id: &str) -> Option<&'static dyn Approach> {
+    REGISTRY.iter().copied().find(|a| a.info().id == id)
+}
+
+/// Every valid approach id, comma-separated (for error messages).
+pub fn valid_ids() -> String {
+    REGISTRY
+        .iter()
+        .map(|a| a.info().id)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The family an approach belongs to (charts colour by it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// One thing at a time on the calling thread.
+    Sequential,
+    /// OS threads in this process.
+    Thread,
+    /// An async runtime.
+    Async,
+    /// Child processes.
+    Process,
+}
+
+/// How many tasks an approach can run at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    /// One at a time.
+    One,
+    /// As many as `--pool-size`.
+    Pool,
+    /// Every task at once.
+    Tasks,
+}
+
+impl Width {
+    /// The number of tasks that can run at once.
+    pub fn resolve(self, pool_size: usize, tasks: usize) -> usize {
+        match self {
+            Width::One => 1,
+            Width::Pool => pool_size.min(tasks),
+            Width::Tasks => tasks,
+        }
+        .max(1)
+    }
+}
+
+/// What describes an approach, apart from how it runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ApproachInfo {
+    /// The id the CLI uses.
+    pub id: &'static str,
+    /// One line: what it does.
+    pub summary: &'static str,
+    /// The Python counterpart, as the seed tool named it.
+    pub python: &'static str,
+    /// The family it belongs to.
+    pub family: Family,
+    /// Whether `--pool-size` applies to it.
+    pub pooled: bool,
+    /// How many stretches of computation can run at once.
+    pub cpu_width: Width,
+    /// How many waits can be under way at once.
+    pub wait_width: Width,
+}
+
+/// Everything an approach needs to run one measured batch of tasks.
+#[derive(Debug, Clone)]
+pub struct RunContext {
+    /// What every task does.
+    pub work: WorkSpec,
+    /// How many tasks.
+    pub tasks: u32,
+    /// Workers for the approaches that have a pool.
+    pub pool_size: usize,
+    /// Where tasks record what happened.
+    pub recorder: Arc<Recorder>,
+    /// Set when the run must stop.
+    pub cancel: Cancel,
+}
+
+/// Figures an approach measured itself, beyond what the bench measures around it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    /// Child processes the approach started, with the figures they reported.
+    pub children: Vec<ChildFigures>,
+}
+
+/// What one child process reported of itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChildFigures {
+    /// The worker number the child's tasks are recorded under.
+    pub worker: u32,
+    /// Its process id.
+    pub pid: u32,
+    /// Its own peak resident memory, KiB (VmHWM, read by the child).
+    pub peak_rss_kib: u64,
+}
+
+/// Why an approach did not finish its tasks.
+#[derive(Debug, thiserror::Error)]
+pub enum ApproachError {
+    /// The run was cancelled (Ctrl-C, SIGTERM, or a failure elsewhere).
+    #[error("interrupted")]
+    Cancelled,
+    /// Something went wrong; the message says what and what to do.
+    #[error("{0}")]
+    Failed(String),
+}
+
+/// One way of running tasks.
+pub trait Approach: Sync {
+    /// What describes it.
+    fn info(&self) -> &'static ApproachInfo;
+
+    /// Rejects settings this approach cannot run, before anything is measured.
+    fn check(&self, _tasks: u32, _pool_size: usize) -> Result<(), UsageError> {
+        Ok(())
+    }
+
+    /// Runs every task of `ctx` once, recording into `ctx.recorder`.
+    fn run(&self, ctx: &RunContext) -> Result<Outcome, ApproachError>;
+}
+
+/// Joins threads, turning a panic into an error that names the approach.
+fn join_all<T>(
+    id: &str,
+    handles: Vec<std::thread::JoinHandle<T>>,
+) -> Result<Vec<T>, ApproachError> {
+    let mut out = Vec::with_capacity(handles.len());
+    let mut panicked = false;
+    for h in handles {
+        match h.join() {
+            Ok(v) => out.push(v),
+            Err(_) => panicked = true,
+        }
+    }
+    if panicked {
+        return Err(ApproachError::Failed(format!(
+            "approach {id}: a worker thread panicked"
+        )));
+    }
+    Ok(out)
+}
+
+/// Maps a task's cancellation to the approach's.
+fn task_result(
+    r: Result<crate::workload::Answer, crate::exec::Cancelled>,
+) -> Result<(), ApproachError> {
+    r.map(|_| ()).map_err(|_| ApproachError::Cancelled)
+}
+
+/// A tokio runtime builder failure, as an approach error.
+fn runtime_error(id: &str, e: std::io::Error) -> ApproachError {
+    ApproachError::Failed(format!(
+        "approach {id}: could not start the tokio runtime: {e}"
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::{Answer, WorkloadKind};
+    use std::time::Instant;
+
+    fn run(
+        a: &dyn Approach,
+        work: WorkSpec,
+        tasks: u32,
+        pool: usize,
+    ) -> Vec<crate::bench::recorder::TaskEvent> {
+        let rec = Arc::new(Recorder::new(tasks, &work.plan(), Instant::now()));
+        let ctx = RunContext {
+            work,
+            tasks,
+            pool_size: pool,
+            recorder: rec.clone(),
+            cancel: Cancel::new(),
+        };
+        a.run(&ctx)
+            .unwrap_or_else(|e| panic!("{}: {e}", a.info().id));
+        rec.events()
+    }
+
+    #[test]
+    fn ids_are_unique_and_found() {
+        let mut ids: Vec<_> = REGISTRY.iter().map(|a| a.info().id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), REGISTRY.len());
+        assert!(find("threads").is_some());
+        assert!(find("nope").is_none());
+    }
+
+    #[test]
+    fn every_approach_runs_every_task_once_with_the_right_answer() {
+        let cases = [
+            (WorkloadKind::Cpu, 1_000_000_007u64, Answer::Prime(true)),
+            (WorkloadKind::Cpu, 1_000_000_007 * 3, Answer::Prime(false)),
+            (
+                WorkloadKind::Mixed,
+                999_983 * 1_000_003,
+                Answer::Prime(false),
+            ),
+            (WorkloadKind::Io, 0, Answer::Done),
+            (WorkloadKind::Noop, 0, Answer::Done),
+        ];
+        for a in REGISTRY {
+            for (workload, number, expected) in cases {
+                let work = WorkSpec {
+                    workload,
+                    number,
+                    io_wait_ns: 200_000,
+                };
+                for (tasks, pool) in [(1, 1), (7, 3)] {
+                    let events = run(*a, work, tasks, pool);
+                    assert_eq!(events.len(), tasks as usize);
+                    for e in &events {
+                        let id = a.info().id;
+                        assert_eq!(e.runs, 1, "{id} {workload:?} task {}", e.task);
+                        assert_eq!(
+                            e.answer,
+                            Some(expected),
+                            "{id} {workload:?} task {}",
+                            e.task
+                        );
+                        assert!(e.end_s >= e.start_s, "{id}");
+                        assert_eq!(e.steps.len(), work.plan().len(), "{id}");
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn pooled_approaches_use_at_most_pool_size_workers() {
+        let work = WorkSpec {
+            workload: WorkloadKind::Io,
+            number: 0,
+            io_wait_ns: 2_000_000,
+        };
+        for id in ["thread-pool", "rayon", "async-mt"] {
+            let events = run(find(id).unwrap(), work, 12, 3);
+            let mut workers: Vec<u32> = events.iter().map(|e| e.worker).collect();
+            workers.sort();
+            workers.dedup();
+            assert!(workers.len() <= 3, "{id} used {workers:?}");
+        }
+        let events = run(find("threads").unwrap(), work, 12, 3);
+        let mut workers: Vec<u32> = events.iter().map(|e| e.worker).collect();
+        workers.sort();
+        workers.dedup();
+        assert_eq!(workers.len(), 12, "a thread per task");
+    }
+
+    #[test]
+    fn sequential_ones_never_overlap() {
+        let work = WorkSpec {
+            workload: WorkloadKind::Io,
+            number: 0,
+            io_wait_ns: 1_000_000,
+        };
+        for id in ["sequential", "threaded-sequential"] {
+            let mut events = run(find(id).unwrap(), work, 5, 2);
+            events.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+            for pair in events.windows(2) {
+                assert!(pair[0].end_s <= pair[1].start_s, "{id} overlapped");
+            }
+        }
+    }
+
+    #[test]
+    fn a_cancelled_run_stops_and_says_so() {
+        let work = WorkSpec {
+            workload: WorkloadKind::Cpu,
+            number: 834_238_027_356_431,
+            io_wait_ns: 0,
+        };
+        for a in REGISTRY {
+            let rec = Arc::new(Recorder::new(4, &work.plan(), Instant::now()));
+            let cancel = Cancel::new();
+            cancel.raise(2);
+            let ctx = RunContext {
+                work,
+                tasks: 4,
+                pool_size: 2,
+                recorder: rec,
+                cancel,
+            };
+            assert!(
+                matches!(a.run(&ctx), Err(ApproachError::Cancelled)),
+                "{}",
+                a.info().id
+            );
+        }
+    }
+}

@@ -1,0 +1,114 @@
+//! A deterministic stand-in for the real executor, so whole-pipeline tests and snapshots are
+//! exact on a noisy machine (hyperfine's mock executor, for parlab).
+//!
+//! It runs nothing. It lays each task out on a fixed model of the approach (a task's cost, the
+//! approach's per-task overhead, how many tasks run at once on the mock machine's two cores)
+//! and reports the figures that model implies. Answers are the reference answers.
+
+use super::recorder::{StepEvent, TaskEvent};
+use super::{Executor, RunMeasurement};
+use crate::approach::{Approach, ApproachError, Family, RunContext};
+use crate::workload::{Step, WorkloadKind};
+
+/// Cores of the mock machine (see [`crate::machine::Machine::mock`]).
+pub const MOCK_CORES: usize = 2;
+
+/// One mock task's computation, s.
+const CPU_TASK_S: f64 = 0.1;
+
+/// The mock executor.
+pub struct MockExecutor;
+
+/// The made-up cost an approach adds to each task, s.
+fn overhead_s(id: &str, family: Family) -> f64 {
+    match (id, family) {
+        ("sequential", _) => 0.0,
+        ("threads" | "threaded-sequential", _) => 20e-6,
+        (_, Family::Process) if id == "process" => 1e-3,
+        (_, Family::Process) => 50e-6,
+        (_, Family::Async) => 1e-6,
+        _ => 2e-6,
+    }
+}
+
+impl Executor for MockExecutor {
+    fn measure(
+        &self,
+        approach: &dyn Approach,
+        ctx: RunContext,
+    ) -> Result<RunMeasurement, ApproachError> {
+        let info = approach.info();
+        let tasks = ctx.tasks as usize;
+        let plan = ctx.work.plan();
+        let wait_s = ctx.work.io_wait().as_secs_f64();
+        let cpu_steps = plan
+            .iter()
+            .filter(|s| matches!(s, Step::Divide { .. }))
+            .count()
+            .max(1);
+        let cpu_s = match ctx.work.workload {
+            WorkloadKind::Cpu | WorkloadKind::Mixed => CPU_TASK_S,
+            WorkloadKind::Io | WorkloadKind::Noop => 0.0,
+        };
+        let overhead = overhead_s(info.id, info.family);
+        let width = if cpu_s > 0.0 {
+            info.cpu_width.resolve(ctx.pool_size, tasks).min(MOCK_CORES)
+        } else {
+            info.wait_width.resolve(ctx.pool_size, tasks)
+        };
+        let step_s = |s: &Step| match s {
+            Step::Wait(_) => wait_s,
+            Step::Divide { .. } => cpu_s / cpu_steps as f64,
+        };
+        let task_s = overhead + plan.iter().map(step_s).sum::<f64>();
+        let events: Vec<TaskEvent> = (0..tasks)
+            .map(|i| {
+                let lane = (i % width) as u32;
+                let start = (i / width) as f64 * task_s + overhead;
+                let mut t = start;
+                let steps = plan
+                    .iter()
+                    .map(|s| {
+                        let ev = StepEvent {
+                            kind: s.kind(),
+                            worker: lane,
+                            start_s: t,
+                            end_s: t + step_s(s),
+                        };
+                        t = ev.end_s;
+                        ev
+                    })
+                    .collect();
+                TaskEvent {
+                    task: i as u32,
+                    worker: lane,
+                    start_s: start,
+                    end_s: t,
+                    answer: Some(ctx.work.expected_answer()),
+                    runs: 1,
+                    steps,
+                }
+            })
+            .collect();
+        let rounds = tasks.div_ceil(width) as f64;
+        let per_worker_kib = match info.family {
+            Family::Thread => 64,
+            Family::Process => 16,
+            _ => 4,
+        };
+        Ok(RunMeasurement {
+            approach: info.id.to_string(),
+            wall_s: rounds * task_s,
+            cpu_user_s: tasks as f64 * cpu_s,
+            cpu_sys_s: tasks as f64 * overhead,
+            peak_rss_kib: 2048 + per_worker_kib * width as u64,
+            child_peak_rss_kib: (info.family == Family::Process).then_some(1024),
+            voluntary_switches: (tasks * plan.len()) as u64,
+            involuntary_switches: tasks as u64 / 2,
+            verified: false,
+            problem: None,
+            tasks: events,
+            children: Vec::new(),
+        })
+    }
+}

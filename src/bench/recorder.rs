@@ -1,0 +1,310 @@
+//! Where a timed run writes what happened, without disturbing it.
+//!
+//! Every slot is allocated (and touched) before the clock starts; each task writes only its own
+//! slots with relaxed atomic stores, so recording takes no lock, no allocation and no I/O. After
+//! the run, [`Recorder::events`] turns the slots into plain [`TaskEvent`]s. A progress display
+//! may read the slots while the run goes on.
+
+use std::cell::Cell;
+use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::time::Instant;
+
+use serde::{Deserialize, Serialize};
+
+use crate::workload::{Answer, Step, StepKind};
+
+/// Marks a time slot that was never written.
+const UNSET: u64 = u64::MAX;
+
+/// One task's slots.
+#[derive(Debug)]
+pub struct TaskSlot {
+    start_ns: AtomicU64,
+    end_ns: AtomicU64,
+    worker: AtomicU32,
+    answer: AtomicU8,
+    runs: AtomicU32,
+    /// Divisions done so far, bumped every [`crate::primes::PROGRESS_STEP`] divisions.
+    pub progress: AtomicU64,
+}
+
+#[derive(Debug)]
+struct StepSlot {
+    start_ns: AtomicU64,
+    end_ns: AtomicU64,
+    worker: AtomicU32,
+}
+
+fn unset() -> AtomicU64 {
+    AtomicU64::new(UNSET)
+}
+
+/// The preallocated record of one approach run.
+#[derive(Debug)]
+pub struct Recorder {
+    origin: Instant,
+    generation: u64,
+    next_worker: AtomicU32,
+    plan: Vec<Step>,
+    tasks: Box<[TaskSlot]>,
+    steps: Box<[StepSlot]>,
+}
+
+thread_local! {
+    /// The (recorder generation, worker number) this thread was given last.
+    static WORKER: Cell<(u64, u32)> = const { Cell::new((0, 0)) };
+}
+
+static GENERATION: AtomicU64 = AtomicU64::new(1);
+
+impl Recorder {
+    /// Slots for `tasks` tasks that each run `plan`; times count from `origin`.
+    pub fn new(tasks: u32, plan: &[Step], origin: Instant) -> Self {
+        let tasks_slots = (0..tasks)
+            .map(|_| TaskSlot {
+                start_ns: unset(),
+                end_ns: unset(),
+                worker: AtomicU32::new(0),
+                answer: AtomicU8::new(0),
+                runs: AtomicU32::new(0),
+                progress: AtomicU64::new(0),
+            })
+            .collect();
+        let steps = (0..tasks as usize * plan.len())
+            .map(|_| StepSlot {
+                start_ns: unset(),
+                end_ns: unset(),
+                worker: AtomicU32::new(0),
+            })
+            .collect();
+        Self {
+            origin,
+            generation: GENERATION.fetch_add(1, Ordering::Relaxed),
+            next_worker: AtomicU32::new(0),
+            plan: plan.to_vec(),
+            tasks: tasks_slots,
+            steps,
+        }
+    }
+
+    /// Moves the clock's origin, e.g. to the instant the timed region starts.
+    pub fn set_origin(&mut self, origin: Instant) {
+        self.origin = origin;
+    }
+
+    /// The instant times count from.
+    pub fn origin(&self) -> Instant {
+        self.origin
+    }
+
+    /// Nanoseconds since the origin.
+    #[inline]
+    pub fn now_ns(&self) -> u64 {
+        self.origin.elapsed().as_nanos() as u64
+    }
+
+    /// The number of tasks.
+    pub fn task_count(&self) -> u32 {
+        self.tasks.len() as u32
+    }
+
+    /// The steps every task runs.
+    pub fn plan(&self) -> &[Step] {
+        &self.plan
+    }
+
+    /// One task's slots (for progress displays).
+    pub fn task(&self, task: u32) -> &TaskSlot {
+        &self.tasks[task as usize]
+    }
+
+    /// The calling thread's worker number in this run: threads are numbered from 0 in the order
+    /// they first record anything. A thread-local read, no lock.
+    #[inline]
+    pub fn this_worker(&self) -> u32 {
+        WORKER.with(|cell| {
+            let (generation, id) = cell.get();
+            if generation == self.generation {
+                id
+            } else {
+                let id = self.next_worker.fetch_add(1, Ordering::Relaxed);
+                cell.set((self.generation, id));
+                id
+            }
+        })
+    }
+
+    /// Records that `task` started now on `worker`.
+    #[inline]
+    pub fn task_started(&self, task: u32, worker: u32) {
+        self.task_started_at(task, worker, self.now_ns());
+    }
+
+    /// Records that `task` started at `at_ns` on `worker` (for times measured elsewhere).
+    pub fn task_started_at(&self, task: u32, worker: u32, at_ns: u64) {
+        let slot = &self.tasks[task as usize];
+        slot.runs.fetch_add(1, Ordering::Relaxed);
+        slot.worker.store(worker, Ordering::Relaxed);
+        slot.start_ns.store(at_ns, Ordering::Relaxed);
+    }
+
+    /// Records that `task` finished now with `answer`.
+    #[inline]
+    pub fn task_finished(&self, task: u32, answer: Answer) {
+        self.task_finished_at(task, answer, self.now_ns());
+    }
+
+    /// Records that `task` finished at `at_ns` with `answer`.
+    pub fn task_finished_at(&self, task: u32, answer: Answer, at_ns: u64) {
+        let slot = &self.tasks[task as usize];
+        slot.end_ns.store(at_ns, Ordering::Relaxed);
+        slot.answer.store(answer.code(), Ordering::Relaxed);
+    }
+
+    /// Records step `step` of `task` running from `start_ns` to `end_ns` on `worker`.
+    #[inline]
+    pub fn step_ran(&self, task: u32, step: usize, worker: u32, start_ns: u64, end_ns: u64) {
+        let slot = &self.steps[task as usize * self.plan.len() + step];
+        slot.worker.store(worker, Ordering::Relaxed);
+        slot.start_ns.store(start_ns, Ordering::Relaxed);
+        slot.end_ns.store(end_ns, Ordering::Relaxed);
+    }
+
+    /// How many workers recorded something (threads numbered by [`Recorder::this_worker`]).
+    pub fn workers_seen(&self) -> u32 {
+        self.next_worker.load(Ordering::Relaxed)
+    }
+
+    /// Whether `task` has started and whether it has finished (for progress displays).
+    pub fn task_state(&self, task: u32) -> (bool, bool) {
+        let slot = &self.tasks[task as usize];
+        (
+            slot.runs.load(Ordering::Relaxed) > 0,
+            slot.answer.load(Ordering::Relaxed) != 0,
+        )
+    }
+
+    /// The step `task` is in now, if it is inside one (for progress displays).
+    pub fn current_step(&self, task: u32) -> Option<StepKind> {
+        let base = task as usize * self.plan.len();
+        (0..self.plan.len()).find_map(|i| {
+            let s = &self.steps[base + i];
+            let started = s.start_ns.load(Ordering::Relaxed) != UNSET;
+            let ended = s.end_ns.load(Ordering::Relaxed) != UNSET;
+            (started && !ended).then(|| self.plan[i].kind())
+        })
+    }
+
+    /// The plain record of every task, after the run.
+    pub fn events(&self) -> Vec<TaskEvent> {
+        let per = self.plan.len();
+        self.tasks
+            .iter()
+            .enumerate()
+            .map(|(i, slot)| {
+                let steps = (0..per)
+                    .filter_map(|s| {
+                        let step = &self.steps[i * per + s];
+                        let start = step.start_ns.load(Ordering::Relaxed);
+                        let end = step.end_ns.load(Ordering::Relaxed);
+                        (start != UNSET && end != UNSET).then(|| StepEvent {
+                            kind: self.plan[s].kind(),
+                            worker: step.worker.load(Ordering::Relaxed),
+                            start_s: ns_to_s(start),
+                            end_s: ns_to_s(end),
+                        })
+                    })
+                    .collect();
+                let start = slot.start_ns.load(Ordering::Relaxed);
+                let end = slot.end_ns.load(Ordering::Relaxed);
+                TaskEvent {
+                    task: i as u32,
+                    worker: slot.worker.load(Ordering::Relaxed),
+                    start_s: if start == UNSET {
+                        f64::NAN
+                    } else {
+                        ns_to_s(start)
+                    },
+                    end_s: if end == UNSET { f64::NAN } else { ns_to_s(end) },
+                    answer: Answer::from_code(slot.answer.load(Ordering::Relaxed)),
+                    runs: slot.runs.load(Ordering::Relaxed),
+                    steps,
+                }
+            })
+            .collect()
+    }
+}
+
+fn ns_to_s(ns: u64) -> f64 {
+    ns as f64 / 1e9
+}
+
+/// What happened to one task, on the approach's clock (seconds since its start).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct TaskEvent {
+    /// The task's index.
+    pub task: u32,
+    /// The worker (thread or process number, from 0) that ran it.
+    pub worker: u32,
+    /// When it started, s.
+    pub start_s: f64,
+    /// When it finished, s.
+    pub end_s: f64,
+    /// Its answer; none if it never finished.
+    pub answer: Option<Answer>,
+    /// How many times it was started (exactly 1 in a correct run).
+    pub runs: u32,
+    /// Its waits and stretches of computation.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub steps: Vec<StepEvent>,
+}
+
+/// One step of a task.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StepEvent {
+    /// Computation or wait.
+    pub kind: StepKind,
+    /// The worker that ran the step (may differ from the task's, e.g. `async`'s blocking pool).
+    pub worker: u32,
+    /// When it started, s.
+    pub start_s: f64,
+    /// When it finished, s.
+    pub end_s: f64,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_and_reads_back() {
+        let plan = [Step::Wait(1), Step::Divide { from: 2, to: 3 }];
+        let rec = Recorder::new(2, &plan, Instant::now());
+        let w = rec.this_worker();
+        assert_eq!(w, 0);
+        assert_eq!(rec.this_worker(), 0, "stable per thread");
+        rec.task_started_at(1, w, 10);
+        rec.step_ran(1, 0, w, 10, 20);
+        assert_eq!(rec.current_step(1), None);
+        rec.task_finished_at(1, Answer::Prime(true), 40);
+        let other = std::thread::scope(|s| s.spawn(|| rec.this_worker()).join().unwrap());
+        assert_eq!(other, 1);
+        assert_eq!(rec.workers_seen(), 2);
+        let ev = rec.events();
+        assert_eq!(ev[0].runs, 0);
+        assert!(ev[0].start_s.is_nan());
+        assert_eq!(ev[1].runs, 1);
+        assert_eq!(ev[1].answer, Some(Answer::Prime(true)));
+        assert_eq!(ev[1].steps.len(), 1);
+        assert_eq!(ev[1].steps[0].kind, StepKind::Wait);
+        assert!((ev[1].end_s - 40e-9).abs() < 1e-15);
+    }
+
+    #[test]
+    fn a_new_recorder_numbers_threads_afresh() {
+        let a = Recorder::new(1, &[], Instant::now());
+        assert_eq!(a.this_worker(), 0);
+        let b = Recorder::new(1, &[], Instant::now());
+        assert_eq!(b.this_worker(), 0);
+    }
+}

@@ -1,0 +1,95 @@
+//! The command line, as clap sees it: subcommands and flags, no logic.
+//!
+//! Values that need checking (numbers, durations, approach lists) are taken as text here and
+//! checked in [`crate::config`], so that every mistake gets one clear line naming the flag.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Run the same work under every concurrency and parallelism approach, measure each honestly,
+/// and show the differences.
+///
+/// With no subcommand in a terminal, parlab asks what to run (interactive mode).
+#[derive(Debug, Parser)]
+#[command(name = "parlab", version, about, long_about = None, max_term_width = 100)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run approaches on the same work and print a comparison.
+    ///
+    /// Example: parlab run --workload io --tasks 10000 --io-wait 1s --approach threads,async
+    Run(RunArgs),
+    /// List every approach: what it does and its Python counterpart.
+    List,
+    /// Print a shell completion script.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+}
+
+/// The flags of `parlab run`.
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// Approaches to run: a comma list of ids (see `parlab list`) or `all`.
+    #[arg(short, long, value_name = "LIST", default_value = "all")]
+    pub approach: String,
+
+    /// The work each task does: cpu (trial division of --number), io (a wait of --io-wait),
+    /// mixed (the cpu test with four waits) or noop (nothing).
+    #[arg(short, long, value_name = "WORKLOAD", default_value = "cpu")]
+    pub workload: String,
+
+    /// The number to test for primality (cpu and mixed work), 0 to 18446744073709551615.
+    #[arg(
+        short,
+        long,
+        value_name = "N",
+        default_value = "834238027356431",
+        allow_negative_numbers = true
+    )]
+    pub number: String,
+
+    /// How many tasks [default: twice the logical cores, at least 4].
+    #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
+    pub tasks: Option<String>,
+
+    /// Workers for the approaches that have a pool [default: the logical cores].
+    #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
+    pub pool_size: Option<String>,
+
+    /// One wait of io and mixed work, e.g. 1s, 250ms, 1.5s, 800us.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "250ms",
+        allow_hyphen_values = true
+    )]
+    pub io_wait: String,
+
+    /// Do not measure `sequential` when it was not asked for (no speedups then).
+    #[arg(long)]
+    pub no_baseline: bool,
+
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
+
+    /// Replace measurement by a deterministic model (for tests and snapshots).
+    #[arg(long, hide = true)]
+    pub mock: bool,
+}
+
+/// `--format` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FormatArg {
+    /// A comparison table and notes.
+    Table,
+    /// A JSON document (see README for its keys).
+    Json,
+}

@@ -1,0 +1,201 @@
+//! Running one task's plan, the same way for every approach.
+//!
+//! Approaches differ in *where* a task runs and *how* it waits; they share this code for *what*
+//! it does, so every approach does identical work and records identical events. The blocking
+//! runner sleeps the thread through a wait; the async runner awaits a timer and hands each stretch
+//! of computation to a [`CpuPlacement`] of the approach's choosing.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::bench::recorder::Recorder;
+use crate::cancel::Cancel;
+use crate::primes::{self, Division};
+use crate::workload::{Answer, Step, WorkSpec};
+
+/// A task stopped before its end because the run was cancelled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Cancelled;
+
+/// The running verdict of a task's trial division.
+#[derive(Debug, Clone, Copy, Default)]
+struct Verdict {
+    divisor_found: bool,
+}
+
+impl Verdict {
+    fn answer(self, work: &WorkSpec) -> Answer {
+        match work.expected_answer() {
+            Answer::Done => Answer::Done,
+            Answer::Prime(_) => Answer::Prime(work.number >= 2 && !self.divisor_found),
+        }
+    }
+}
+
+/// One stretch of trial division, recorded as step `step` of `task` on the calling thread.
+fn divide_step(
+    rec: &Recorder,
+    cancel: &Cancel,
+    work: &WorkSpec,
+    task: u32,
+    step: usize,
+    (from, to): (u64, u64),
+) -> Result<bool, Cancelled> {
+    let worker = rec.this_worker();
+    let start = rec.now_ns();
+    let found = primes::divide(work.number, from, to, &rec.task(task).progress, || {
+        cancel.is_cancelled()
+    });
+    rec.step_ran(task, step, worker, start, rec.now_ns());
+    match found {
+        Division::Divisor(_) => Ok(true),
+        Division::NoDivisor => Ok(false),
+        Division::Cancelled => Err(Cancelled),
+    }
+}
+
+/// Runs `task` to the end on the calling thread, sleeping the thread through waits.
+pub fn run_blocking(
+    rec: &Recorder,
+    cancel: &Cancel,
+    work: &WorkSpec,
+    task: u32,
+) -> Result<Answer, Cancelled> {
+    let worker = rec.this_worker();
+    rec.task_started(task, worker);
+    let mut verdict = Verdict::default();
+    for (i, step) in rec.plan().iter().enumerate() {
+        if cancel.is_cancelled() {
+            return Err(Cancelled);
+        }
+        match *step {
+            Step::Wait(ns) => {
+                let start = rec.now_ns();
+                std::thread::sleep(Duration::from_nanos(ns));
+                rec.step_ran(task, i, worker, start, rec.now_ns());
+            }
+            Step::Divide { from, to } if !verdict.divisor_found => {
+                verdict.divisor_found = divide_step(rec, cancel, work, task, i, (from, to))?;
+            }
+            Step::Divide { .. } => {}
+        }
+    }
+    let answer = verdict.answer(work);
+    rec.task_finished(task, answer);
+    Ok(answer)
+}
+
+/// Where an async task's computation runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CpuPlacement {
+    /// On the thread that polls the task (blocking the event loop while it computes).
+    Inline,
+    /// On tokio's blocking pool, awaited (asyncio's `run_in_executor`).
+    BlockingPool,
+}
+
+/// Runs `task` as a future: waits are awaited timers, computation goes where `placement` says.
+pub async fn run_async(
+    rec: Arc<Recorder>,
+    cancel: Cancel,
+    work: WorkSpec,
+    task: u32,
+    placement: CpuPlacement,
+) -> Result<Answer, Cancelled> {
+    {
+        let worker = rec.this_worker();
+        rec.task_started(task, worker);
+        let mut verdict = Verdict::default();
+        for i in 0..rec.plan().len() {
+            if cancel.is_cancelled() {
+                return Err(Cancelled);
+            }
+            match rec.plan()[i] {
+                Step::Wait(ns) => {
+                    let start = rec.now_ns();
+                    tokio::time::sleep(Duration::from_nanos(ns)).await;
+                    // The thread that resumes us after the wait is where the wait ended.
+                    rec.step_ran(task, i, rec.this_worker(), start, rec.now_ns());
+                }
+                Step::Divide { from, to } if !verdict.divisor_found => {
+                    verdict.divisor_found = match placement {
+                        CpuPlacement::Inline => {
+                            divide_step(&rec, &cancel, &work, task, i, (from, to))?
+                        }
+                        CpuPlacement::BlockingPool => {
+                            let (rec, cancel) = (Arc::clone(&rec), cancel.clone());
+                            tokio::task::spawn_blocking(move || {
+                                divide_step(&rec, &cancel, &work, task, i, (from, to))
+                            })
+                            .await
+                            .map_err(|_| Cancelled)??
+                        }
+                    };
+                }
+                Step::Divide { .. } => {}
+            }
+        }
+        let answer = verdict.answer(&work);
+        rec.task_finished(task, answer);
+        Ok(answer)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::WorkloadKind;
+    use std::time::Instant;
+
+    fn work(workload: WorkloadKind, number: u64) -> WorkSpec {
+        WorkSpec {
+            workload,
+            number,
+            io_wait_ns: 1_000,
+        }
+    }
+
+    #[test]
+    fn blocking_answers_and_records_every_step() {
+        for (n, prime) in [(97u64, true), (91, false), (1, false), (2, true)] {
+            let w = work(WorkloadKind::Mixed, n);
+            let rec = Recorder::new(1, &w.plan(), Instant::now());
+            let answer = run_blocking(&rec, &Cancel::new(), &w, 0).unwrap();
+            assert_eq!(answer, Answer::Prime(prime), "{n}");
+            let ev = &rec.events()[0];
+            assert_eq!(ev.runs, 1);
+            assert!(
+                ev.steps
+                    .iter()
+                    .filter(|s| s.kind == crate::workload::StepKind::Wait)
+                    .count()
+                    == 4
+            );
+        }
+    }
+
+    #[test]
+    fn cancelled_before_start_gives_no_answer() {
+        let w = work(WorkloadKind::Cpu, 97);
+        let rec = Recorder::new(1, &w.plan(), Instant::now());
+        let cancel = Cancel::new();
+        cancel.fail();
+        assert_eq!(run_blocking(&rec, &cancel, &w, 0), Err(Cancelled));
+        assert_eq!(rec.events()[0].answer, None);
+    }
+
+    #[test]
+    fn async_inline_and_blocking_pool_agree() {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        for placement in [CpuPlacement::Inline, CpuPlacement::BlockingPool] {
+            let w = work(WorkloadKind::Mixed, 1_000_000_007);
+            let rec = Arc::new(Recorder::new(1, &w.plan(), Instant::now()));
+            let answer = rt.block_on(run_async(rec.clone(), Cancel::new(), w, 0, placement));
+            assert_eq!(answer, Ok(Answer::Prime(true)));
+            assert_eq!(rec.events()[0].steps.len(), 7);
+        }
+    }
+}

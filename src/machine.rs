@@ -1,0 +1,100 @@
+//! Facts about the machine that shape every result: cores, CPU model, OS, and how many threads
+//! it can hold.
+
+use serde::{Deserialize, Serialize};
+
+/// The machine a run was measured on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Machine {
+    /// The CPU's brand string.
+    pub cpu_model: String,
+    /// Logical cores this process may use.
+    pub logical_cores: usize,
+    /// Physical cores, where the OS says.
+    pub physical_cores: Option<usize>,
+    /// The operating system and its version.
+    pub os: String,
+}
+
+impl Machine {
+    /// Reads this machine's facts.
+    pub fn detect() -> Self {
+        let cpu_model = sysinfo::System::new_with_specifics(
+            sysinfo::RefreshKind::nothing().with_cpu(sysinfo::CpuRefreshKind::nothing()),
+        )
+        .ok()
+        .and_then(|s| s.cpus().first().map(|c| c.brand().trim().to_string()))
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| "unknown".into());
+        Self {
+            cpu_model,
+            logical_cores: logical_cores(),
+            physical_cores: sysinfo::System::physical_core_count().ok(),
+            os: sysinfo::System::long_os_version().unwrap_or_else(|_| std::env::consts::OS.into()),
+        }
+    }
+
+    /// A fixed machine for deterministic tests and snapshots.
+    pub fn mock() -> Self {
+        Self {
+            cpu_model: "Mock CPU @ 1.00GHz".into(),
+            logical_cores: 2,
+            physical_cores: Some(2),
+            os: "MockOS 1.0".into(),
+        }
+    }
+}
+
+/// The logical cores this process may run on.
+pub fn logical_cores() -> usize {
+    std::thread::available_parallelism().map_or(1, |n| n.get())
+}
+
+/// About how many more threads this process can start: the smallest of the kernel's limits
+/// (threads-max, pid_max, half of max_map_count since each thread stack takes two mappings, and
+/// RLIMIT_NPROC), less what already runs. Generous where a limit cannot be read.
+pub fn thread_limit() -> u64 {
+    let read = |path: &str| {
+        std::fs::read_to_string(path)
+            .ok()
+            .and_then(|s| s.trim().parse::<u64>().ok())
+    };
+    let mut limit = u64::MAX;
+    for l in [
+        read("/proc/sys/kernel/threads-max"),
+        read("/proc/sys/kernel/pid_max"),
+        read("/proc/sys/vm/max_map_count").map(|m| m / 2),
+        nproc_limit(),
+    ]
+    .into_iter()
+    .flatten()
+    {
+        limit = limit.min(l);
+    }
+    let running = std::fs::read_dir("/proc").map_or(0, |d| d.count() as u64);
+    limit.saturating_sub(running).max(1)
+}
+
+fn nproc_limit() -> Option<u64> {
+    let mut rl = libc::rlimit {
+        rlim_cur: 0,
+        rlim_max: 0,
+    };
+    // SAFETY: getrlimit writes into the struct we own.
+    let ok = unsafe { libc::getrlimit(libc::RLIMIT_NPROC, &mut rl) } == 0;
+    (ok && rl.rlim_cur != libc::RLIM_INFINITY).then_some(rl.rlim_cur)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn detects_something_sensible() {
+        let m = Machine::detect();
+        assert!(m.logical_cores >= 1);
+        assert!(!m.os.is_empty());
+        let limit = thread_limit();
+        assert!((1..100_000_000).contains(&limit), "{limit}");
+    }
+}

@@ -1,0 +1,27 @@
+//! The parlab binary: parse, run, map the outcome to an exit status.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let cli = parlab::cli::Cli::parse();
+    match parlab::app::run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            // A closed stdout (e.g. `parlab list | head -1`) is not an error.
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) {
+                return ExitCode::SUCCESS;
+            }
+            if let Some(usage) = e.downcast_ref::<parlab::error::UsageError>() {
+                eprintln!("error: {usage}");
+                return ExitCode::from(2);
+            }
+            eprintln!("error: {e:#}");
+            ExitCode::from(1)
+        }
+    }
+}

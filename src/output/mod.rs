@@ -1,0 +1,70 @@
+//! What parlab prints on the terminal: the comparison table and its number formats.
+
+pub mod table;
+
+/// Seconds in the unit that reads best: `1.23 s`, `45.6 ms`, `789 µs`, `12 ns`, `2h 46m`.
+pub fn format_seconds(s: f64) -> String {
+    if !s.is_finite() {
+        return "-".into();
+    }
+    if s >= 3600.0 {
+        format!(
+            "{}h {:02}m",
+            (s / 3600.0) as u64,
+            ((s % 3600.0) / 60.0) as u64
+        )
+    } else if s >= 100.0 {
+        format!("{}m {:02}s", (s / 60.0) as u64, (s % 60.0) as u64)
+    } else if s >= 1.0 {
+        format!("{s:.3} s")
+    } else if s >= 1e-3 {
+        format!("{:.1} ms", s * 1e3)
+    } else if s >= 1e-6 {
+        format!("{:.1} µs", s * 1e6)
+    } else {
+        format!("{:.0} ns", s * 1e9)
+    }
+}
+
+/// KiB in the unit that reads best: `812 KiB`, `12.3 MiB`, `1.20 GiB`.
+pub fn format_kib(kib: u64) -> String {
+    let k = kib as f64;
+    if k >= 1024.0 * 1024.0 {
+        format!("{:.2} GiB", k / 1024.0 / 1024.0)
+    } else if k >= 1024.0 {
+        format!("{:.1} MiB", k / 1024.0)
+    } else {
+        format!("{kib} KiB")
+    }
+}
+
+/// The width of the terminal stdout writes to, if it is one (else `$COLUMNS` if set).
+pub fn terminal_width() -> Option<u16> {
+    // SAFETY: TIOCGWINSZ writes a winsize into the struct we own; failure leaves it zeroed.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    if unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0 && ws.ws_col > 0
+    {
+        return Some(ws.ws_col);
+    }
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&c: &u16| c > 0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn units() {
+        assert_eq!(format_seconds(1.23456), "1.235 s");
+        assert_eq!(format_seconds(0.0456), "45.6 ms");
+        assert_eq!(format_seconds(789e-6), "789.0 µs");
+        assert_eq!(format_seconds(12e-9), "12 ns");
+        assert_eq!(format_seconds(10_000.0), "2h 46m");
+        assert_eq!(format_seconds(f64::NAN), "-");
+        assert_eq!(format_kib(812), "812 KiB");
+        assert_eq!(format_kib(12 * 1024 + 300), "12.3 MiB");
+    }
+}

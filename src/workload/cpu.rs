@@ -1,0 +1,21 @@
+//! `cpu`: the seed tool's work, a trial-division primality test of the number.
+
+use super::{Step, WorkSpec, Workload, divide_steps};
+
+/// Trial division of the number by every integer from 2 to its square root.
+pub struct Cpu;
+
+impl Workload for Cpu {
+    fn id(&self) -> &'static str {
+        "cpu"
+    }
+    fn summary(&self) -> &'static str {
+        "trial-division primality test of --number"
+    }
+    fn plan(&self, work: &WorkSpec) -> Vec<Step> {
+        divide_steps(work.number, &[])
+    }
+    fn answers_primality(&self) -> bool {
+        true
+    }
+}

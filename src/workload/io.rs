@@ -1,0 +1,21 @@
+//! `io`: a task that only waits, the way a network call waits.
+
+use super::{Step, WorkSpec, Workload};
+
+/// One wait of `--io-wait`.
+pub struct Io;
+
+impl Workload for Io {
+    fn id(&self) -> &'static str {
+        "io"
+    }
+    fn summary(&self) -> &'static str {
+        "waits --io-wait, like a network call"
+    }
+    fn plan(&self, work: &WorkSpec) -> Vec<Step> {
+        vec![Step::Wait(work.io_wait_ns)]
+    }
+    fn answers_primality(&self) -> bool {
+        false
+    }
+}

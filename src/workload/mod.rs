@@ -1,0 +1,291 @@
+//! What one task does, as data.
+//!
+//! A task is a named, serialisable [`TaskSpec`], never a closure, so that a child process can be
+//! handed the same task over a pipe. Each workload (one file each) turns the user's settings into
+//! a short plan of [`Step`]s: waits and stretches of trial division. Approaches only ever run
+//! plans, so every approach does exactly the same work, and how a wait is done (blocking the
+//! thread or awaiting a timer) is the approach's choice, not the workload's.
+
+mod cpu;
+mod io;
+mod mixed;
+mod noop;
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::primes;
+
+/// The kinds of work parlab can run, as the CLI spells them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum WorkloadKind {
+    /// Trial-division primality test of the number.
+    Cpu,
+    /// A wait, like a network call.
+    Io,
+    /// Waits before, at one third, at one half and after the trial division.
+    Mixed,
+    /// Nothing: what remains is the approach's own cost.
+    Noop,
+}
+
+/// One workload: how its tasks are planned and described.
+pub trait Workload: Sync {
+    /// The id the CLI uses.
+    fn id(&self) -> &'static str;
+    /// One line for `--help` and `parlab list`.
+    fn summary(&self) -> &'static str;
+    /// The steps of one task.
+    fn plan(&self, work: &WorkSpec) -> Vec<Step>;
+    /// True when the task's answer is a primality verdict.
+    fn answers_primality(&self) -> bool;
+}
+
+impl WorkloadKind {
+    /// Every workload, in the order `--help` lists them.
+    pub const ALL: [WorkloadKind; 4] = [Self::Cpu, Self::Io, Self::Mixed, Self::Noop];
+
+    /// The single place a workload kind becomes its implementation.
+    pub fn workload(self) -> &'static dyn Workload {
+        match self {
+            Self::Cpu => &cpu::Cpu,
+            Self::Io => &io::Io,
+            Self::Mixed => &mixed::Mixed,
+            Self::Noop => &noop::Noop,
+        }
+    }
+
+    /// The id the CLI uses.
+    pub fn id(self) -> &'static str {
+        self.workload().id()
+    }
+
+    /// Parses a CLI id.
+    pub fn parse(id: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|w| w.id() == id)
+    }
+}
+
+/// The work every task of a run does: a workload and its parameters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkSpec {
+    /// Which workload.
+    pub workload: WorkloadKind,
+    /// The number to test for primality (cpu and mixed).
+    pub number: u64,
+    /// One wait, in nanoseconds (io and mixed).
+    pub io_wait_ns: u64,
+}
+
+impl WorkSpec {
+    /// One wait as a duration.
+    pub fn io_wait(&self) -> Duration {
+        Duration::from_nanos(self.io_wait_ns)
+    }
+
+    /// The steps of one task of this work.
+    pub fn plan(&self) -> Vec<Step> {
+        self.workload.workload().plan(self)
+    }
+
+    /// The answer every task must give, computed with the independent reference test.
+    pub fn expected_answer(&self) -> Answer {
+        if self.workload.workload().answers_primality() {
+            Answer::Prime(primes::is_prime_reference(self.number))
+        } else {
+            Answer::Done
+        }
+    }
+
+    /// The time one task spends waiting, in total.
+    pub fn wait_per_task(&self) -> Duration {
+        self.plan()
+            .iter()
+            .map(|s| match s {
+                Step::Wait(ns) => Duration::from_nanos(*ns),
+                Step::Divide { .. } => Duration::ZERO,
+            })
+            .sum()
+    }
+}
+
+/// One task: its index in the run and the work it does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TaskSpec {
+    /// The task's index, from 0.
+    pub task: u32,
+    /// What it does.
+    pub work: WorkSpec,
+}
+
+/// One step of a task.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Step {
+    /// Wait this many nanoseconds.
+    Wait(u64),
+    /// Try the divisors `from..=to` on the task's number.
+    Divide {
+        /// First divisor tried.
+        from: u64,
+        /// Last divisor tried.
+        to: u64,
+    },
+}
+
+impl Step {
+    /// "cpu" or "wait", as exports name step kinds.
+    pub fn kind(&self) -> StepKind {
+        match self {
+            Step::Wait(_) => StepKind::Wait,
+            Step::Divide { .. } => StepKind::Cpu,
+        }
+    }
+}
+
+/// Whether a step computes or waits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum StepKind {
+    /// Trial division.
+    Cpu,
+    /// A wait.
+    Wait,
+}
+
+/// A task's result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Answer {
+    /// The number is (true) or is not (false) prime.
+    Prime(bool),
+    /// The task had nothing to answer and finished.
+    Done,
+}
+
+impl Answer {
+    /// A compact code for lock-free storage (0 means "no answer yet").
+    pub fn code(self) -> u8 {
+        match self {
+            Answer::Prime(false) => 1,
+            Answer::Prime(true) => 2,
+            Answer::Done => 3,
+        }
+    }
+
+    /// The inverse of [`Answer::code`].
+    pub fn from_code(code: u8) -> Option<Self> {
+        match code {
+            1 => Some(Answer::Prime(false)),
+            2 => Some(Answer::Prime(true)),
+            3 => Some(Answer::Done),
+            _ => None,
+        }
+    }
+}
+
+impl std::fmt::Display for Answer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Answer::Prime(true) => "prime",
+            Answer::Prime(false) => "composite",
+            Answer::Done => "done",
+        })
+    }
+}
+
+/// Splits trial division of `number` at the given fractions of its divisor range, for
+/// workloads that interleave waits with the computation.
+fn divide_steps(number: u64, cuts: &[(u64, u64)]) -> Vec<Step> {
+    let (from, to) = primes::divisor_range(number);
+    let span = to.saturating_sub(from) + 1;
+    let mut start = from;
+    let mut steps = Vec::new();
+    for &(num, den) in cuts {
+        let end = (from + span * num / den).saturating_sub(1).min(to);
+        if end >= start {
+            steps.push(Step::Divide {
+                from: start,
+                to: end,
+            });
+            start = end + 1;
+        }
+    }
+    if start <= to || steps.is_empty() {
+        steps.push(Step::Divide { from: start, to });
+    }
+    steps
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(workload: WorkloadKind, number: u64) -> WorkSpec {
+        WorkSpec {
+            workload,
+            number,
+            io_wait_ns: 5,
+        }
+    }
+
+    #[test]
+    fn mixed_waits_at_the_four_points_and_covers_every_divisor() {
+        let plan = spec(WorkloadKind::Mixed, 1_000_000_007).plan();
+        let kinds: Vec<StepKind> = plan.iter().map(Step::kind).collect();
+        use StepKind::*;
+        assert_eq!(kinds, [Wait, Cpu, Wait, Cpu, Wait, Cpu, Wait]);
+        let ranges: Vec<(u64, u64)> = plan
+            .iter()
+            .filter_map(|s| match *s {
+                Step::Divide { from, to } => Some((from, to)),
+                Step::Wait(_) => None,
+            })
+            .collect();
+        assert_eq!(ranges.first().unwrap().0, 2);
+        assert_eq!(ranges.last().unwrap().1, primes::isqrt(1_000_000_007));
+        for pair in ranges.windows(2) {
+            assert_eq!(pair[0].1 + 1, pair[1].0, "contiguous: {ranges:?}");
+        }
+    }
+
+    #[test]
+    fn tiny_numbers_still_plan_a_division() {
+        for n in [0u64, 1, 2, 3] {
+            let plan = spec(WorkloadKind::Mixed, n).plan();
+            assert_eq!(
+                plan.iter().filter(|s| s.kind() == StepKind::Wait).count(),
+                4
+            );
+        }
+    }
+
+    #[test]
+    fn plans_and_answers() {
+        assert_eq!(
+            spec(WorkloadKind::Cpu, 97).plan(),
+            [Step::Divide { from: 2, to: 9 }]
+        );
+        assert_eq!(spec(WorkloadKind::Io, 97).plan(), [Step::Wait(5)]);
+        assert!(spec(WorkloadKind::Noop, 97).plan().is_empty());
+        assert_eq!(
+            spec(WorkloadKind::Cpu, 97).expected_answer(),
+            Answer::Prime(true)
+        );
+        assert_eq!(
+            spec(WorkloadKind::Mixed, 98).expected_answer(),
+            Answer::Prime(false)
+        );
+        assert_eq!(spec(WorkloadKind::Io, 98).expected_answer(), Answer::Done);
+        assert_eq!(spec(WorkloadKind::Mixed, 98).wait_per_task().as_nanos(), 20);
+    }
+
+    #[test]
+    fn answer_codes_round_trip() {
+        for a in [Answer::Prime(true), Answer::Prime(false), Answer::Done] {
+            assert_eq!(Answer::from_code(a.code()), Some(a));
+        }
+        assert_eq!(Answer::from_code(0), None);
+    }
+}
