@@ -226,3 +226,90 @@ pub fn run_all(
         stop: None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{FormatArg, RunArgs};
+    use crate::workload::Answer;
+
+    fn config(approach: &str) -> RunConfig {
+        RunConfig::from_args(&RunArgs {
+            approach: approach.into(),
+            workload: "cpu".into(),
+            number: "97".into(),
+            tasks: Some("3".into()),
+            pool_size: Some("2".into()),
+            io_wait: "1ms".into(),
+            no_baseline: false,
+            format: FormatArg::Table,
+            mock: true,
+        })
+        .unwrap()
+    }
+
+    #[test]
+    fn a_wrong_or_missing_answer_fails_the_check_and_is_never_fastest() {
+        let cfg = config("threads,rayon");
+        let mut out = run_all(&cfg, &mock::MockExecutor, &Cancel::new(), &mut Quiet);
+        assert!(out.stop.is_none());
+        assert!(out.measurements.iter().all(|m| m.verified));
+        // Make the fastest approach wrong: one task answers "composite" for a prime.
+        let threads = out
+            .measurements
+            .iter_mut()
+            .find(|m| m.approach == "threads")
+            .unwrap();
+        threads.tasks[1].answer = Some(Answer::Prime(false));
+        threads.wall_s = 1e-9;
+        verify(threads, &cfg.work, cfg.tasks);
+        assert!(!threads.verified);
+        assert!(
+            threads
+                .problem
+                .as_deref()
+                .unwrap()
+                .contains("task 1 answered composite")
+        );
+        let report =
+            crate::report::Report::build(&cfg, crate::machine::Machine::mock(), &out.measurements);
+        assert_eq!(report.results.last().unwrap().approach, "threads");
+        assert_eq!(report.results.last().unwrap().speedup, None);
+        assert!(report.notes[0].contains("threads FAILED"));
+
+        let rayon = out
+            .measurements
+            .iter_mut()
+            .find(|m| m.approach == "rayon")
+            .unwrap();
+        rayon.tasks[2].runs = 2;
+        verify(rayon, &cfg.work, cfg.tasks);
+        assert_eq!(rayon.problem.as_deref(), Some("task 2 ran 2 times"));
+        rayon.tasks.pop();
+        verify(rayon, &cfg.work, cfg.tasks);
+        assert_eq!(rayon.problem.as_deref(), Some("2 of 3 tasks recorded"));
+    }
+
+    #[test]
+    fn the_baseline_runs_first_and_a_signal_stops_the_run_keeping_results() {
+        let cfg = config("rayon,async");
+        let order: Vec<_> = schedule(&cfg).iter().map(|a| a.info().id).collect();
+        assert_eq!(order, ["sequential", "rayon", "async"]);
+
+        struct StopAfterFirst(Cancel);
+        impl Observer for StopAfterFirst {
+            fn finished(&mut self, _m: &RunMeasurement) {
+                self.0.raise(15);
+            }
+        }
+        let cancel = Cancel::new();
+        let out = run_all(
+            &cfg,
+            &mock::MockExecutor,
+            &cancel,
+            &mut StopAfterFirst(cancel.clone()),
+        );
+        assert_eq!(out.measurements.len(), 1);
+        assert!(matches!(out.stop, Some(Stop::Signal(15))));
+    }
+}

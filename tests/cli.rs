@@ -1,0 +1,252 @@
+//! End-to-end tests of `parlab run` and `parlab list` through the real binary.
+//!
+//! Module index: bad input (table-driven), JSON document keys, mock snapshots, list.
+
+mod common;
+
+use common::{SMALL_PRIME, parlab};
+use predicates::prelude::*;
+
+/// Every bad value ends with one line naming the flag, exit status 2, and no panic.
+#[test]
+fn bad_input_is_one_line_naming_the_flag_with_status_2() {
+    let cases: &[(&[&str], &str)] = &[
+        (&["--number", "abc"], "--number"),
+        (&["--number", "-5"], "--number"),
+        (&["--number", "18446744073709551616"], "--number"),
+        (&["--number", ""], "--number"),
+        (&["--tasks", "0"], "--tasks"),
+        (&["--tasks", "-3"], "--tasks"),
+        (&["--tasks", "many"], "--tasks"),
+        (&["--pool-size", "0"], "--pool-size"),
+        (&["--pool-size", "-1"], "--pool-size"),
+        (&["--approach", "fibers"], "--approach"),
+        (&["--approach", ""], "--approach"),
+        (&["--io-wait", "soon"], "--io-wait"),
+        (&["--io-wait", "-1s"], "--io-wait"),
+        (&["--io-wait", "5 parsecs"], "--io-wait"),
+        (&["--workload", "gpu"], "--workload"),
+        (&["--approach", "threads", "--tasks", "1000000"], "--tasks"),
+    ];
+    for (args, flag) in cases {
+        let out = parlab()
+            .arg("run")
+            .args(*args)
+            .timeout(std::time::Duration::from_secs(30))
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_eq!(
+            stderr.trim_end().lines().count(),
+            1,
+            "{args:?}: one line expected: {stderr}"
+        );
+        assert!(stderr.starts_with("error: "), "{args:?}: {stderr}");
+        assert!(
+            stderr.contains(flag),
+            "{args:?} should name {flag}: {stderr}"
+        );
+        assert!(!stderr.contains("panicked"), "{args:?}: {stderr}");
+        assert!(out.stdout.is_empty(), "{args:?}: nothing on stdout");
+    }
+}
+
+#[test]
+fn an_unknown_approach_lists_the_valid_ids() {
+    parlab()
+        .args(["run", "--approach", "threads,fibers"])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("fibers").and(predicate::str::contains("thread-pool, rayon")),
+        );
+}
+
+#[test]
+fn json_document_has_the_documented_keys_and_checked_answers() {
+    let out = parlab()
+        .args([
+            "run",
+            "--format",
+            "json",
+            "--number",
+            SMALL_PRIME,
+            "--tasks",
+            "3",
+            "--pool-size",
+            "2",
+        ])
+        .args(["--approach", "threads,rayon,async"])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: serde_json::Value =
+        serde_json::from_slice(&out.stdout).expect("stdout is one JSON document");
+    for key in ["parlab_version", "machine", "config", "results", "notes"] {
+        assert!(doc.get(key).is_some(), "missing {key}");
+    }
+    for key in ["cpu_model", "logical_cores", "physical_cores", "os"] {
+        assert!(doc["machine"].get(key).is_some(), "missing machine.{key}");
+    }
+    assert_eq!(doc["config"]["workload"], "cpu");
+    assert_eq!(doc["config"]["number"], 1_000_000_007u64);
+    assert_eq!(doc["config"]["tasks"], 3);
+    assert_eq!(doc["config"]["pool_size"], 2);
+    assert!(doc["config"]["io_wait_s"].is_number());
+    let results = doc["results"].as_array().unwrap();
+    let names: Vec<&str> = results
+        .iter()
+        .map(|r| r["approach"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        results.len(),
+        4,
+        "the three asked for and the sequential baseline: {names:?}"
+    );
+    assert!(names.contains(&"sequential"));
+    for r in results {
+        for key in [
+            "approach",
+            "wall_s",
+            "speedup",
+            "efficiency",
+            "cpu_user_s",
+            "cpu_sys_s",
+            "peak_rss_kib",
+            "voluntary_switches",
+            "involuntary_switches",
+            "verified",
+            "tasks",
+        ] {
+            assert!(r.get(key).is_some(), "{} missing {key}", r["approach"]);
+        }
+        assert_eq!(r["verified"], true);
+        assert!(r["speedup"].as_f64().unwrap() > 0.0);
+        let tasks = r["tasks"].as_array().unwrap();
+        assert_eq!(tasks.len(), 3);
+        let mut ids: Vec<u64> = tasks.iter().map(|t| t["task"].as_u64().unwrap()).collect();
+        ids.sort();
+        assert_eq!(ids, [0, 1, 2]);
+        for t in tasks {
+            assert!(t["worker"].is_u64());
+            assert!(t["start_s"].as_f64().unwrap() <= t["end_s"].as_f64().unwrap());
+            assert_eq!(t["answer"], serde_json::json!({"prime": true}));
+        }
+    }
+}
+
+#[test]
+fn no_baseline_means_no_speedups() {
+    let out = parlab()
+        .args([
+            "run",
+            "--format",
+            "json",
+            "--workload",
+            "noop",
+            "--tasks",
+            "5",
+            "--approach",
+            "threads",
+            "--no-baseline",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(results.len(), 1);
+    assert!(results[0]["speedup"].is_null());
+}
+
+#[test]
+fn a_long_baseline_is_skipped_with_a_note() {
+    parlab()
+        .args([
+            "run",
+            "--mock",
+            "--workload",
+            "io",
+            "--tasks",
+            "10000",
+            "--io-wait",
+            "1s",
+            "--approach",
+            "async",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "sequential baseline would wait 2h 46m",
+        ));
+}
+
+#[test]
+fn mock_table_snapshot() {
+    let out = parlab()
+        .args(["run", "--mock", "--tasks", "8", "--pool-size", "4"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
+}
+
+#[test]
+fn mock_json_snapshot() {
+    let out = parlab()
+        .args([
+            "run",
+            "--mock",
+            "--format",
+            "json",
+            "--workload",
+            "mixed",
+            "--tasks",
+            "3",
+            "--io-wait",
+            "10ms",
+        ])
+        .args(["--approach", "async,async-inline"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let mut doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["parlab_version"] = "[version]".into();
+    insta::assert_json_snapshot!(doc);
+}
+
+#[test]
+fn list_names_every_approach_with_its_python_counterpart() {
+    let out = parlab().arg("list").output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    for id in [
+        "sequential",
+        "threaded-sequential",
+        "threads",
+        "thread-pool",
+        "rayon",
+        "async",
+        "async-inline",
+        "async-mt",
+    ] {
+        assert!(
+            text.lines().any(|l| l.starts_with(&format!("{id} "))),
+            "{id} missing:\n{text}"
+        );
+    }
+    assert!(text.contains("ThreadPoolExecutor"));
+}
+
+#[test]
+fn no_subcommand_without_a_terminal_prints_a_hint_and_exits_2() {
+    parlab()
+        .write_stdin("")
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("parlab run"));
+}
