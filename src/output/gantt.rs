@@ -36,11 +36,11 @@ pub fn render(report: &Report, width: u16) -> String {
     // "  " + label + " │" + cells + "│"
     let cols = (width as usize).saturating_sub(label_w + 5).max(10);
     let mut out = format!(
-        "Timeline ({} computation, {} wait, {} task in flight elsewhere; one column = {})\n",
+        "Timeline: a row per worker, one column = {}\n{} computing  {} waiting  {} in flight elsewhere\n",
+        format_seconds(end / cols as f64),
         glyph(Some(SegmentKind::Cpu)),
         glyph(Some(SegmentKind::Wait)),
         glyph(Some(SegmentKind::Task)),
-        format_seconds(end / cols as f64),
     );
     if panels.is_empty() {
         out.push_str("  no approach finished\n");
@@ -145,7 +145,7 @@ mod tests {
             "--no-baseline",
         ]);
         let text = render(&report, 60);
-        for line in text.lines().skip(1) {
+        for line in text.lines() {
             assert!(line.chars().count() <= 60, "{line:?}");
         }
         assert!(text.contains("… 12 more workers"), "{text}");
