@@ -141,6 +141,24 @@ fn finite(a: f64, b: f64) -> bool {
     a.is_finite() && b.is_finite() && b >= a
 }
 
+impl Panel {
+    /// At most `max` of the lanes, evenly spaced from the first to the last, so that a picture
+    /// of thousands of workers still shows the early ones and the late ones.
+    pub fn sample_lanes(&self, max: usize) -> Vec<&Lane> {
+        let n = self.lanes.len();
+        if n <= max {
+            return self.lanes.iter().collect();
+        }
+        match max {
+            0 => Vec::new(),
+            1 => vec![&self.lanes[0]],
+            _ => (0..max)
+                .map(|k| &self.lanes[k * (n - 1) / (max - 1)])
+                .collect(),
+        }
+    }
+}
+
 /// The end of the shared time axis: the latest task end or wall time of any panel, s.
 pub fn axis_end_s(panels: &[Panel]) -> f64 {
     panels
@@ -168,6 +186,19 @@ impl Lane {
             }
         }
         out
+    }
+
+    /// Whether tasks on this lane overlap in time (tasks interleaved on an event loop): what
+    /// any task did here, from its first to its last segment, overlaps another task's.
+    pub fn tasks_overlap(&self) -> bool {
+        let mut spans: BTreeMap<u32, (f64, f64)> = BTreeMap::new();
+        for s in &self.segments {
+            let span = spans.entry(s.task).or_insert((s.start_s, s.end_s));
+            *span = (span.0.min(s.start_s), span.1.max(s.end_s));
+        }
+        let mut spans: Vec<(f64, f64)> = spans.into_values().collect();
+        spans.sort_by(|a, b| a.0.total_cmp(&b.0));
+        spans.windows(2).any(|w| w[1].0 < w[0].1)
     }
 
     /// How long the lane spends in `kind` between `from_s` and `to_s` (overlaps counted once).
@@ -228,11 +259,34 @@ mod tests {
         let p = &panels(&report)[0];
         assert_eq!(p.lanes.iter().map(|l| l.worker).collect::<Vec<_>>(), [0, 3]);
         assert_eq!(p.lanes[0].tasks, 2);
+        assert!(p.lanes[0].tasks_overlap());
+        assert!(!p.lanes[1].tasks_overlap());
         assert_eq!(p.lanes[1].tasks, 0);
         assert_eq!(p.lanes[1].segments[0].kind, SegmentKind::Cpu);
         assert_eq!(p.lanes[0].merged(SegmentKind::Task, 0.0), [(0.0, 1.0)]);
         assert!((p.lanes[0].covered(SegmentKind::Wait, 0.2, 2.0) - 0.2).abs() < 1e-12);
         assert_eq!(axis_end_s(std::slice::from_ref(p)), 1.0_f64.max(p.wall_s));
+    }
+
+    #[test]
+    fn sampling_spans_first_to_last() {
+        let mut p = panels(&crate::export::fixture::report())[0].clone();
+        p.lanes = (0..100)
+            .map(|worker| Lane {
+                worker,
+                tasks: 1,
+                segments: Vec::new(),
+            })
+            .collect();
+        let workers = |max| {
+            p.sample_lanes(max)
+                .iter()
+                .map(|l| l.worker)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(workers(3), [0, 49, 99]);
+        assert_eq!(workers(1), [0]);
+        assert_eq!(workers(200).len(), 100);
     }
 
     #[test]

@@ -51,7 +51,10 @@ fn many_workers_are_capped() {
         ],
         60,
     );
-    assert!(text.contains("… 4 more workers"), "{text}");
+    assert!(
+        text.contains("(8 of 12 workers shown, evenly spaced)"),
+        "{text}"
+    );
     insta::assert_snapshot!(text);
 }
 

@@ -273,7 +273,10 @@ pub fn bar_chart(report: &Report) -> String {
         ("threads", Family::Thread),
         ("async", Family::Async),
         ("processes", Family::Process),
-    ] {
+    ]
+    .into_iter()
+    .filter(|(_, f)| report.results.iter().any(|r| r.family == *f))
+    {
         let _ = write!(
             s,
             "<rect x=\"{lx}\" y=\"{}\" width=\"12\" height=\"12\" fill=\"{}\"/>\

@@ -4,7 +4,7 @@
 //! Drawn with plotters in pixel space (the layout is simple and the same for SVG and PNG); the
 //! fonts are the embedded DejaVu ones, registered once, since plotters has no system fonts here.
 //! Huge runs are capped so the file stays small and readable: at most [`MAX_LANES`] lanes per
-//! panel, and a lane with more than [`MAX_BARS_PER_LANE`] tasks is drawn as the union of its
+//! panel (evenly spaced from the first worker to the last), and a lane with more than [`MAX_BARS_PER_LANE`] tasks is drawn as the union of its
 //! bars at pixel resolution (what the eye could see anyway) instead of bar by bar. The chart
 //! says so wherever it happens.
 
@@ -249,7 +249,7 @@ fn draw<DB: DrawingBackend>(
             header.push_str(" (FAILED its check)");
         }
         if p.lanes.len() > shown {
-            header.push_str(&format!("; first {shown} workers drawn"));
+            header.push_str(&format!("; {shown} workers drawn, evenly spaced"));
         }
         if p.lanes.iter().any(|l| l.tasks > MAX_BARS_PER_LANE) {
             header.push_str(&format!(
@@ -274,7 +274,7 @@ fn draw<DB: DrawingBackend>(
                 RGBColor(225, 225, 225),
             ))?;
         }
-        for (i, lane) in p.lanes.iter().take(shown).enumerate() {
+        for (i, lane) in p.sample_lanes(MAX_LANES).into_iter().enumerate() {
             let y0 = body_top + i as i32 * LANE_H as i32;
             let y1 = y0 + LANE_H as i32 - 2;
             root.draw(&Text::new(
@@ -297,13 +297,15 @@ fn draw<DB: DrawingBackend>(
                     }
                 }
             } else {
-                // Shade by the task's rank on this lane, so neighbouring tasks alternate.
+                // Shade by the task's rank on this lane, so neighbouring tasks alternate;
+                // interleaved tasks have no neighbours, and one shade reads better.
+                let alternate = !lane.tasks_overlap();
                 let mut order: Vec<u32> = lane.segments.iter().map(|s| s.task).collect();
                 order.sort_unstable();
                 order.dedup();
                 for s in &lane.segments {
                     let rank = order.binary_search(&s.task).unwrap_or(0);
-                    root.draw(&bar(s.kind, s.start_s, s.end_s, rank % 2 == 1))?;
+                    root.draw(&bar(s.kind, s.start_s, s.end_s, alternate && rank % 2 == 1))?;
                 }
             }
         }
@@ -385,9 +387,10 @@ mod tests {
         ]);
         let svg = svg(&report).unwrap();
         assert!(
-            svg.contains("first 16 workers drawn"),
+            svg.contains("16 workers drawn, evenly spaced"),
             "lane cap not stated"
         );
+        assert!(svg.contains(">\nw2999\n<"), "the last worker is drawn");
         assert!(
             svg.contains("merged at pixel resolution"),
             "bar cap not stated"

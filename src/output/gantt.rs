@@ -1,7 +1,8 @@
 //! The text Gantt (`--timeline-term`): one row per worker, time across, every approach on the
 //! same time axis, fitted to the terminal's width.
 //!
-//! Each character cell shows the most telling thing that happened on that worker in that slice
+//! At most [`MAX_ROWS`] workers are shown per approach, evenly spaced from the first to the
+//! last. Each character cell shows the most telling thing that happened on that worker in that slice
 //! of time: computation over a wait over a task merely in flight (e.g. an `async` task whose
 //! computation runs on another thread). Short stretches of computation thus stay visible
 //! however coarse the cells are.
@@ -61,7 +62,7 @@ pub fn render(report: &Report, width: u16) -> String {
                 " (FAILED its check)"
             },
         ));
-        for lane in p.lanes.iter().take(MAX_ROWS) {
+        for lane in p.sample_lanes(MAX_ROWS) {
             let cells: String = row(lane, end, cols).into_iter().map(glyph).collect();
             out.push_str(&format!(
                 "  {:>label_w$} │{cells}│\n",
@@ -69,11 +70,10 @@ pub fn render(report: &Report, width: u16) -> String {
             ));
         }
         if p.lanes.len() > MAX_ROWS {
-            let more = p.lanes.len() - MAX_ROWS;
             out.push_str(&format!(
-                "  {:>label_w$}  … {more} more worker{}\n",
+                "  {:>label_w$}  ({MAX_ROWS} of {} workers shown, evenly spaced)\n",
                 "",
-                if more == 1 { "" } else { "s" }
+                p.lanes.len()
             ));
         }
     }
@@ -148,7 +148,11 @@ mod tests {
         for line in text.lines() {
             assert!(line.chars().count() <= 60, "{line:?}");
         }
-        assert!(text.contains("… 12 more workers"), "{text}");
+        assert!(
+            text.contains("(8 of 20 workers shown, evenly spaced)"),
+            "{text}"
+        );
+        assert!(text.contains(" w19 │"), "the last worker is shown: {text}");
         assert_eq!(text.lines().filter(|l| l.contains('│')).count(), MAX_ROWS);
     }
 }
