@@ -261,3 +261,107 @@ struct Slice<'a> {
     start_s: f64,
     end_s: f64,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::approach::ChildFigures;
+
+    fn events(report: &Report) -> Vec<Value> {
+        let bytes = TraceExporter.serialize(report).unwrap();
+        let doc: Value = serde_json::from_slice(&bytes).unwrap();
+        doc["traceEvents"].as_array().unwrap().clone()
+    }
+
+    fn names(events: &[Value], meta: &str) -> Vec<String> {
+        events
+            .iter()
+            .filter(|e| e["name"] == meta)
+            .map(|e| e["args"]["name"].as_str().unwrap().to_string())
+            .collect()
+    }
+
+    #[test]
+    fn process_approaches_get_a_named_process_per_child() {
+        let mut report = crate::export::fixture::report_for(&[
+            "--tasks",
+            "3",
+            "--approach",
+            "threads",
+            "--no-baseline",
+        ]);
+        let r = &mut report.results[0];
+        r.approach = "process-pool".into();
+        r.family = Family::Process;
+        r.children = vec![ChildFigures {
+            worker: 1,
+            pid: 4242,
+            peak_rss_kib: 1,
+        }];
+        let ev = events(&report);
+        let procs = names(&ev, "process_name");
+        assert_eq!(
+            procs,
+            ["process-pool: child 0", "process-pool: child 1 (pid 4242)"],
+            "one process per child, pid where known"
+        );
+        let pids: std::collections::BTreeSet<u64> = ev
+            .iter()
+            .filter(|e| e["ph"] == "X" && e["cat"] == "task")
+            .map(|e| e["pid"].as_u64().unwrap())
+            .collect();
+        assert_eq!(pids.len(), 2, "tasks sit in their child's process");
+    }
+
+    #[test]
+    fn overlapping_tasks_become_async_slices_and_unfinished_ones_are_left_out() {
+        let mut report = crate::export::fixture::report_for(&[
+            "--workload",
+            "io",
+            "--tasks",
+            "3",
+            "--approach",
+            "thread-pool",
+            "--pool-size",
+            "1",
+            "--no-baseline",
+        ]);
+        let tasks = &mut report.results[0].tasks;
+        assert_eq!(
+            tasks.iter().map(|t| t.worker).collect::<Vec<_>>(),
+            [0, 0, 0]
+        );
+        // Task 1 now overlaps task 0 on the same worker; task 2 never finished.
+        tasks[1].start_s = tasks[0].start_s;
+        tasks[1].steps[0].start_s = tasks[0].start_s;
+        tasks[2].end_s = f64::NAN;
+        let ev = events(&report);
+        let phases: Vec<(&str, &str)> = ev
+            .iter()
+            .filter(|e| e["ph"] != "M")
+            .map(|e| (e["ph"].as_str().unwrap(), e["name"].as_str().unwrap()))
+            .collect();
+        assert_eq!(
+            phases,
+            [
+                ("b", "task"),
+                ("e", "task"),
+                ("b", "wait"),
+                ("e", "wait"),
+                ("b", "task"),
+                ("e", "task"),
+                ("b", "wait"),
+                ("e", "wait")
+            ]
+        );
+        let threads = names(&ev, "thread_name");
+        assert_eq!(threads, ["worker 0"]);
+    }
+
+    #[test]
+    fn times_are_microseconds_rounded_to_the_nanosecond() {
+        assert_eq!(us(1.5), 1_500_000.0);
+        assert_eq!(us(0.000_000_001_4), 0.001);
+        assert_eq!(dur_us(0.1, 0.3), 200_000.0);
+    }
+}
