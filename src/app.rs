@@ -86,6 +86,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let outcome = bench::run_all(&cfg, executor, &cancel, &mut PlainLines);
     let report = Report::build(&cfg, machine, &outcome.measurements);
     print_report(&cfg, &report)?;
+    crate::export::visual::write_files(&cfg.visuals, &report)?;
     Ok(match outcome.stop {
         Some(Stop::Signal(signal)) => {
             eprintln!(
@@ -111,6 +112,15 @@ fn print_report(cfg: &RunConfig, report: &Report) -> anyhow::Result<()> {
     };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&bytes)?;
+    if cfg.visuals.timeline_term {
+        let width = output::terminal_width().unwrap_or(output::gantt::DEFAULT_WIDTH);
+        let gantt = output::gantt::render(report, width);
+        // Stdout stays one JSON document under --format json.
+        match cfg.format {
+            Format::Json => std::io::stderr().lock().write_all(gantt.as_bytes())?,
+            Format::Table => stdout.write_all(format!("\n{gantt}").as_bytes())?,
+        }
+    }
     stdout.flush()?;
     Ok(())
 }

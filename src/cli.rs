@@ -18,6 +18,8 @@ pub struct Cli {
 }
 
 /// The subcommands.
+// Parsed once per process: the size of `RunArgs` does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run approaches on the same work and print a comparison.
@@ -79,6 +81,22 @@ pub struct RunArgs {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
+
+    /// Write every task's events as a Chrome trace (JSON) that Perfetto and chrome://tracing open.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<std::path::PathBuf>,
+
+    /// Draw a Gantt chart of every task (a lane per worker) to FILE.svg or FILE.png.
+    #[arg(long, value_name = "FILE")]
+    pub timeline: Option<std::path::PathBuf>,
+
+    /// Print a text Gantt chart (a row per worker, time across) after the results.
+    #[arg(long)]
+    pub timeline_term: bool,
+
+    /// Write a self-contained HTML report (table, charts, timeline, notes).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
 
     /// Replace measurement by a deterministic model (for tests and snapshots).
     #[arg(long, hide = true)]

@@ -3,11 +3,13 @@
 //! Every check that can fail on user input happens here, before anything runs, and fails with
 //! a [`UsageError`] that names the flag and what it accepts.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::approach::{self, Approach};
 use crate::cli::{FormatArg, RunArgs};
 use crate::error::UsageError;
+use crate::export::timeline::ImageFormat;
 use crate::workload::{WorkSpec, WorkloadKind};
 
 /// How results go to stdout.
@@ -40,6 +42,22 @@ pub struct RunConfig {
     pub mock: bool,
     /// Logical cores of the machine (the mock machine's under `mock`).
     pub logical_cores: usize,
+    /// The timeline and HTML outputs asked for.
+    pub visuals: VisualOutputs,
+}
+
+/// The timeline and report outputs of a run (`--trace`, `--timeline`, `--timeline-term`,
+/// `--html`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VisualOutputs {
+    /// Where to write the Chrome trace.
+    pub trace: Option<PathBuf>,
+    /// Where to draw the Gantt chart, and in which format.
+    pub timeline: Option<(PathBuf, ImageFormat)>,
+    /// Print the text Gantt after the results.
+    pub timeline_term: bool,
+    /// Where to write the HTML report.
+    pub html: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for RunConfig {
@@ -129,7 +147,65 @@ impl RunConfig {
             },
             mock: args.mock,
             logical_cores,
+            visuals: parse_visual_outputs(args)?,
         })
+    }
+}
+
+/// Checks the output files of `--trace`, `--timeline` and `--html` before anything runs: a
+/// name, a directory that exists, and for `--timeline` an image extension.
+fn parse_visual_outputs(args: &RunArgs) -> Result<VisualOutputs, UsageError> {
+    let timeline = match &args.timeline {
+        Some(path) => {
+            let path = output_file("--timeline", path)?;
+            let format = ImageFormat::from_path(&path).ok_or_else(|| {
+                UsageError::bad(
+                    "--timeline",
+                    format!("'{}' is neither .svg nor .png", path.display()),
+                    "give a file name ending in .svg or .png",
+                )
+            })?;
+            Some((path, format))
+        }
+        None => None,
+    };
+    Ok(VisualOutputs {
+        trace: args
+            .trace
+            .as_deref()
+            .map(|p| output_file("--trace", p))
+            .transpose()?,
+        timeline,
+        timeline_term: args.timeline_term,
+        html: args
+            .html
+            .as_deref()
+            .map(|p| output_file("--html", p))
+            .transpose()?,
+    })
+}
+
+/// An output file name whose directory exists.
+fn output_file(flag: &'static str, path: &Path) -> Result<PathBuf, UsageError> {
+    if path.as_os_str().is_empty() || path.file_name().is_none() {
+        return Err(UsageError::bad(
+            flag,
+            format!("'{}' is not a file name", path.display()),
+            "give a file name, e.g. out/run.json",
+        ));
+    }
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(UsageError::bad(
+            flag,
+            format!("the directory '{}' does not exist", dir.display()),
+            "create it first or give another path",
+        )),
+        _ if path.is_dir() => Err(UsageError::bad(
+            flag,
+            format!("'{}' is a directory", path.display()),
+            "give a file name inside it",
+        )),
+        _ => Ok(path.to_path_buf()),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod config;
 pub mod error;
 pub mod exec;
 pub mod export;
+pub mod lanes;
 pub mod machine;
 pub mod notes;
 pub mod output;

@@ -1,7 +1,13 @@
 //! Results in formats other tools read: one file per format behind [`Exporter`], which only
 //! returns bytes; writing them (to stdout or a file) is the caller's business.
 
+#[cfg(test)]
+pub mod fixture;
+pub mod html;
 pub mod json;
+pub mod timeline;
+pub mod trace;
+pub mod visual;
 
 use crate::report::Report;
 

@@ -1,5 +1,7 @@
-//! What parlab prints on the terminal: the comparison table and its number formats.
+//! What parlab prints on the terminal: the comparison table, the text Gantt and their number
+//! formats.
 
+pub mod gantt;
 pub mod table;
 
 /// Seconds in the unit that reads best: `1.23 s`, `45.6 ms`, `789 µs`, `12 ns`, `2h 46m`.
