@@ -1,7 +1,7 @@
 //! parlab runs the same work under every common concurrency and parallelism approach,
 //! measures each honestly and shows the differences.
 //!
-//! Data flows one way: [`cli`] → [`config`] → [`bench`] (the scheduler, which hands each
+//! Data flows one way: [`cli`] → [`config`] → [`bench`](mod@bench) (the scheduler, which hands each
 //! [`approach`] the [`workload`]'s tasks and records what happens) → [`report`] (figures and
 //! [`notes`]) → [`output`] on the terminal and [`export`] to files.
 

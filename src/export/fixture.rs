@@ -10,13 +10,18 @@ use crate::config::RunConfig;
 use crate::machine::Machine;
 use crate::report::Report;
 
-/// The mock report of `parlab run --mock ARGS`.
-pub fn report_for(args: &[&str]) -> Report {
+/// The checked configuration of `parlab run --mock ARGS`.
+pub fn config_for(args: &[&str]) -> RunConfig {
     let argv = ["parlab", "run", "--mock"].iter().chain(args);
     let Some(Command::Run(run)) = Cli::try_parse_from(argv).expect("valid args").command else {
         unreachable!("a run command")
     };
-    let cfg = RunConfig::from_args(&run).expect("valid config");
+    RunConfig::from_args(&run).expect("valid config")
+}
+
+/// The mock report of `parlab run --mock ARGS`.
+pub fn report_for(args: &[&str]) -> Report {
+    let cfg = config_for(args);
     let outcome = bench::run_all(&cfg, &MockExecutor, &Cancel::new(), &mut bench::Quiet);
     Report::build(&cfg, Machine::mock(), &outcome.measurements)
 }
