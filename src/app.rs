@@ -4,16 +4,16 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use crate::bench::{
-    self, Executor, Observer, RealExecutor, RunMeasurement, Stop, mock::MockExecutor,
-};
+use anyhow::Context;
+
+use crate::bench::{self, Executor, RealExecutor, Stop, mock::MockExecutor};
 use crate::cancel::{self, Cancel};
 use crate::cli::{Cli, Command, RunArgs};
 use crate::config::{Format, RunConfig};
 use crate::error::UsageError;
-use crate::export::{Exporter, json::JsonExporter};
+use crate::export::{Exporter, chart::ChartExporter, json::JsonExporter};
 use crate::machine::Machine;
-use crate::output::{self, format_kib, format_seconds};
+use crate::output;
 use crate::report::Report;
 
 /// Runs the parsed command line and returns the process's exit status.
@@ -55,25 +55,6 @@ fn list() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints one plain line on stderr per finished approach.
-struct PlainLines;
-
-impl Observer for PlainLines {
-    fn finished(&mut self, m: &RunMeasurement) {
-        let check = if m.verified {
-            "verified".to_string()
-        } else {
-            format!("FAILED: {}", m.problem.as_deref().unwrap_or(""))
-        };
-        eprintln!(
-            "{:<20} {:>10}  peak {:>9}  {check}",
-            m.approach,
-            format_seconds(m.wall_s),
-            format_kib(m.peak_rss_kib)
-        );
-    }
-}
-
 /// `parlab run`: measure, then print the table or the JSON document.
 pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let cfg = RunConfig::from_args(args)?;
@@ -83,9 +64,16 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         (&RealExecutor, Machine::detect())
     };
-    let outcome = bench::run_all(&cfg, executor, &cancel, &mut PlainLines);
+    let mut observer = output::progress::observer(cfg.progress, cfg.pool_size, cfg.ascii);
+    let outcome = bench::run_all(&cfg, executor, &cancel, observer.as_mut());
+    drop(observer); // its bars are gone before anything else is printed
     let report = Report::build(&cfg, machine, &outcome.measurements);
     print_report(&cfg, &report)?;
+    if let Some((path, format)) = &cfg.chart {
+        let bytes = ChartExporter(*format).serialize(&report)?;
+        std::fs::write(path, bytes)
+            .with_context(|| format!("--chart: could not write {}", path.display()))?;
+    }
     Ok(match outcome.stop {
         Some(Stop::Signal(signal)) => {
             eprintln!(
@@ -107,7 +95,17 @@ fn print_report(cfg: &RunConfig, report: &Report) -> anyhow::Result<()> {
     let bytes = match cfg.format {
         Format::Json => JsonExporter.serialize(report)?,
         Format::Table if report.results.is_empty() => return Ok(()),
-        Format::Table => output::table::render(report, output::terminal_width()).into_bytes(),
+        Format::Table => {
+            let width = output::terminal_width();
+            let mut text = output::table::render(report, width);
+            text.push('\n');
+            text.push_str(&output::bars::render(
+                &output::bars::from_report(report),
+                width.map_or(80, usize::from),
+                cfg.ascii,
+            ));
+            text.into_bytes()
+        }
     };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&bytes)?;

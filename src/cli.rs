@@ -80,6 +80,18 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
 
+    /// Also draw the comparison as a chart: FILE.svg or FILE.png.
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<std::path::PathBuf>,
+
+    /// No live progress bars on stderr (one line per finished approach instead).
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// Draw bars with ASCII characters only (the default where the locale is not UTF-8).
+    #[arg(long)]
+    pub ascii: bool,
+
     /// Replace measurement by a deterministic model (for tests and snapshots).
     #[arg(long, hide = true)]
     pub mock: bool,

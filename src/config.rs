@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::approach::{self, Approach};
 use crate::cli::{FormatArg, RunArgs};
 use crate::error::UsageError;
+use crate::export::chart::ChartFormat;
 use crate::workload::{WorkSpec, WorkloadKind};
 
 /// How results go to stdout.
@@ -38,6 +39,12 @@ pub struct RunConfig {
     pub format: Format,
     /// Use the deterministic mock executor.
     pub mock: bool,
+    /// Where to draw the chart, if anywhere, and in which format.
+    pub chart: Option<(std::path::PathBuf, ChartFormat)>,
+    /// Live progress bars on stderr (when it is a terminal).
+    pub progress: bool,
+    /// Bars in ASCII only (asked for, or the locale is not UTF-8).
+    pub ascii: bool,
     /// Logical cores of the machine (the mock machine's under `mock`).
     pub logical_cores: usize,
 }
@@ -128,6 +135,9 @@ impl RunConfig {
                 FormatArg::Json => Format::Json,
             },
             mock: args.mock,
+            chart: args.chart.as_deref().map(parse_chart).transpose()?,
+            progress: !args.no_progress,
+            ascii: args.ascii || !crate::output::locale_is_utf8(),
             logical_cores,
         })
     }
@@ -234,6 +244,41 @@ pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, UsageE
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// Checks `--chart`: a known extension, in a folder that exists (found out now, not after a
+/// long run).
+pub fn parse_chart(
+    path: &std::path::Path,
+) -> Result<(std::path::PathBuf, ChartFormat), UsageError> {
+    let allowed = "give a file name ending in .svg or .png";
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let format = match ext.as_deref() {
+        Some("svg") => ChartFormat::Svg,
+        Some("png") => ChartFormat::Png,
+        _ => {
+            return Err(UsageError::bad(
+                "--chart",
+                format!("'{}' is neither .svg nor .png", path.display()),
+                allowed,
+            ));
+        }
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(UsageError::bad(
+            "--chart",
+            format!("folder '{}' does not exist", dir.display()),
+            "create it first or give another path",
+        ));
+    }
+    Ok((path.to_path_buf(), format))
+}
+
 /// Parses `--approach`: a comma list of ids, or `all`.
 pub fn parse_approaches(text: &str) -> Result<Vec<&'static dyn Approach>, UsageError> {
     let mut out: Vec<&'static dyn Approach> = Vec::new();
@@ -332,5 +377,22 @@ mod tests {
         assert!(e.contains("fibers") && e.contains("thread-pool"), "{e}");
         assert_eq!(default_tasks(1), 4);
         assert_eq!(default_tasks(8), 16);
+    }
+
+    #[test]
+    fn chart_paths() {
+        use std::path::Path;
+        assert_eq!(parse_chart(Path::new("a.svg")).unwrap().1, ChartFormat::Svg);
+        assert_eq!(
+            parse_chart(Path::new("./A.PNG")).unwrap().1,
+            ChartFormat::Png
+        );
+        let e = parse_chart(Path::new("a.jpg")).unwrap_err().to_string();
+        assert!(e.starts_with("--chart: 'a.jpg'"), "{e}");
+        assert!(parse_chart(Path::new("chart")).is_err());
+        let e = parse_chart(Path::new("/no/such/dir/a.svg"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("does not exist"), "{e}");
     }
 }

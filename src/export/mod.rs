@@ -1,6 +1,8 @@
 //! Results in formats other tools read: one file per format behind [`Exporter`], which only
 //! returns bytes; writing them (to stdout or a file) is the caller's business.
 
+pub mod chart;
+mod glyphs;
 pub mod json;
 
 use crate::report::Report;
