@@ -8,8 +8,8 @@ use anyhow::Context;
 
 use crate::bench::{self, Executor, RealExecutor, Stop, mock::MockExecutor};
 use crate::cancel::{self, Cancel};
-use crate::cli::{Cli, Command, RunArgs};
-use crate::config::{Format, RunConfig};
+use crate::cli::{Cli, Command, DemosArgs, RunArgs};
+use crate::config::{DemosConfig, Format, RunConfig};
 use crate::error::UsageError;
 use crate::export::{Exporter, chart::ChartExporter, json::JsonExporter};
 use crate::machine::Machine;
@@ -20,6 +20,7 @@ use crate::report::Report;
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Run(args)) => run_command(&args),
+        Some(Command::Demos(args)) => demos_command(&args),
         Some(Command::List) => list(),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
@@ -86,6 +87,37 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
             ExitCode::from(1)
         }
         None if report.any_unverified() => ExitCode::from(1),
+        None => ExitCode::SUCCESS,
+    })
+}
+
+/// `parlab demos`: each pair's lines as soon as it has run.
+fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
+    let cfg = DemosConfig::from_args(args);
+    let cancel = Cancel::on_signals()?;
+    let executor: &dyn Executor = if cfg.mock {
+        &MockExecutor
+    } else {
+        &RealExecutor
+    };
+    let mut stdout = std::io::stdout().lock();
+    let outcome = crate::demos::run(
+        &cfg,
+        executor,
+        &cancel,
+        &mut stdout,
+        crate::demos::colour_wanted(),
+    )?;
+    Ok(match outcome.stop {
+        Some(Stop::Signal(signal)) => {
+            eprintln!("parlab: interrupted by signal {signal}");
+            ExitCode::from(cancel::exit_status_for(signal))
+        }
+        Some(Stop::Failed(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+        None if outcome.any_failed() => ExitCode::from(1),
         None => ExitCode::SUCCESS,
     })
 }

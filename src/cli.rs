@@ -24,6 +24,8 @@ pub enum Command {
     ///
     /// Example: parlab run --workload io --tasks 10000 --io-wait 1s --approach threads,async
     Run(RunArgs),
+    /// The Python demos' slower-vs-faster pairs, run in Rust, and two pairs only Rust can show.
+    Demos(DemosArgs),
     /// List every approach: what it does and its Python counterpart.
     List,
     /// Print a shell completion script.
@@ -91,6 +93,18 @@ pub struct RunArgs {
     /// Draw bars with ASCII characters only (the default where the locale is not UTF-8).
     #[arg(long)]
     pub ascii: bool,
+
+    /// Replace measurement by a deterministic model (for tests and snapshots).
+    #[arg(long, hide = true)]
+    pub mock: bool,
+}
+
+/// The flags of `parlab demos`.
+#[derive(Debug, Args, Clone)]
+pub struct DemosArgs {
+    /// Scale the waits and the CPU work down (seconds become milliseconds), e.g. for tests.
+    #[arg(long)]
+    pub quick: bool,
 
     /// Replace measurement by a deterministic model (for tests and snapshots).
     #[arg(long, hide = true)]

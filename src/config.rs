@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use crate::approach::{self, Approach};
-use crate::cli::{FormatArg, RunArgs};
+use crate::cli::{DemosArgs, FormatArg, RunArgs};
 use crate::error::UsageError;
 use crate::export::chart::ChartFormat;
 use crate::workload::{WorkSpec, WorkloadKind};
@@ -140,6 +140,60 @@ impl RunConfig {
             ascii: args.ascii || !crate::output::locale_is_utf8(),
             logical_cores,
         })
+    }
+}
+
+impl RunConfig {
+    /// A run set up by code rather than flags (the demos, the interactive mode): exactly these
+    /// approaches, no added baseline, table format, no progress bars, no chart.
+    pub fn programmatic(
+        work: WorkSpec,
+        tasks: u32,
+        pool_size: usize,
+        approaches: Vec<&'static dyn Approach>,
+        logical_cores: usize,
+        mock: bool,
+    ) -> Self {
+        Self {
+            work,
+            tasks,
+            pool_size,
+            approaches,
+            baseline: false,
+            baseline_skipped: None,
+            format: Format::Table,
+            mock,
+            chart: None,
+            progress: false,
+            ascii: false,
+            logical_cores,
+        }
+    }
+}
+
+/// The settings of `parlab demos`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemosConfig {
+    /// Waits and CPU work scaled down.
+    pub quick: bool,
+    /// Use the deterministic mock executor.
+    pub mock: bool,
+    /// Logical cores of the machine (the mock machine's under `mock`).
+    pub logical_cores: usize,
+}
+
+impl DemosConfig {
+    /// The settings `args` ask for (nothing in them can be wrong).
+    pub fn from_args(args: &DemosArgs) -> Self {
+        Self {
+            quick: args.quick,
+            mock: args.mock,
+            logical_cores: if args.mock {
+                crate::bench::mock::MOCK_CORES
+            } else {
+                crate::machine::logical_cores()
+            },
+        }
     }
 }
 

@@ -350,7 +350,7 @@ impl Board {
                     }
                 }
                 overall.set_position(done);
-                overall.set_message(format!("done, {running} running"));
+                overall.set_message(format!("{done}/{} done, {running} running", in_lane.len()));
                 for (bar, seat) in lanes.iter() {
                     match *seat {
                         Some(t) => {
