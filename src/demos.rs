@@ -11,7 +11,8 @@ use std::io::Write;
 use crate::approach;
 use crate::bench::{self, Executor, Quiet, Stop};
 use crate::cancel::Cancel;
-use crate::config::{DEFAULT_NUMBER, DemosConfig, RunConfig};
+use crate::config::{DemosConfig, RunConfig};
+use crate::primes;
 use crate::workload::{WorkSpec, WorkloadKind};
 
 /// The approach the multiprocessing demo splits its CPU loop over, one per core.
@@ -22,9 +23,11 @@ pub const PER_CORE: &str = "threads";
 /// Until the child-process approaches are merged this is `thread-pool`; then `process-pool`.
 pub const POOL: &str = "thread-pool";
 
-/// The prime `--quick` CPU tasks test: 2 million divisions, some milliseconds, enough for
-/// parallel approaches to pay for their start.
-pub const QUICK_NUMBER: u64 = 4_000_000_000_039;
+/// Divisions in the CPU loop the multiprocessing demo splits over the cores (a second or so on
+/// one core), and in each of the pool demo's 10 tasks. `--quick` divides both by 100.
+const LOOP_DIVISIONS: u64 = 400_000_000;
+const POOL_TASK_DIVISIONS: u64 = 40_000_000;
+const QUICK_SCALE: u64 = 100;
 
 /// One slower-vs-faster comparison.
 #[derive(Debug, Clone, PartialEq)]
@@ -64,12 +67,18 @@ pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
         number: 0,
         io_wait_ns: wait_ns,
     };
-    let cpu = WorkSpec {
+    let scale = if quick { QUICK_SCALE } else { 1 };
+    let cores_u32 = cores.max(1) as u32;
+    // A task tests a prime, so it tries every divisor: the loop's share is exactly its size.
+    let cpu = |divisions: u64| WorkSpec {
         workload: WorkloadKind::Cpu,
-        number: if quick { QUICK_NUMBER } else { DEFAULT_NUMBER },
+        number: prime_with_divisions(divisions),
         io_wait_ns: 0,
     };
-    let cores_u32 = cores.max(1) as u32;
+    let split = cpu(LOOP_DIVISIONS / scale / cores_u32 as u64);
+    let pool_task = cpu(POOL_TASK_DIVISIONS / scale);
+    let loop_size = human_count(LOOP_DIVISIONS / scale);
+    let pool_size_text = human_count(POOL_TASK_DIVISIONS / scale);
     let per_core = if PER_CORE.starts_with("process") {
         "process"
     } else {
@@ -86,22 +95,24 @@ pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
         },
         Demo {
             heading: format!(
-                "Multiprocessing: a CPU loop split over {cores} {per_core}{}, one per core",
+                "Multiprocessing: a CPU loop of {loop_size} divisions split over {cores} \
+                 {per_core}{}, one per core",
                 if cores == 1 { "" } else { "s" }
             ),
             slower: "sequential",
             faster: PER_CORE,
-            work: cpu,
+            work: split,
             tasks: cores_u32,
             pool_size: cores,
         },
         Demo {
             heading: format!(
-                "Multiprocessing with an execution pool: 10 CPU tasks, pool of {cores}"
+                "Multiprocessing with an execution pool: 10 CPU tasks of {pool_size_text} \
+                 divisions, pool of {cores}"
             ),
             slower: "sequential",
             faster: POOL,
-            work: cpu,
+            work: pool_task,
             tasks: 10,
             pool_size: cores,
         },
@@ -123,26 +134,51 @@ pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
         },
         Demo {
             heading: format!(
-                "Rust only, threads on CPU work: {cores} CPU tasks, no GIL, so near-linear speedup"
+                "Rust only, threads on CPU work: the same loop over {cores} threads; no GIL, so \
+                 near-linear speedup"
             ),
             slower: "sequential",
             faster: "threads",
-            work: cpu,
+            work: split,
             tasks: cores_u32,
             pool_size: cores,
         },
         Demo {
             heading: format!(
-                "Rust only, async on CPU work: {cores} CPU tasks; async-inline blocks its event \
-                 loop, async uses its blocking pool"
+                "Rust only, async on CPU work: the same loop as {cores} tasks; async-inline blocks \
+                 its event loop, async uses its blocking pool"
             ),
             slower: "async-inline",
             faster: "async",
-            work: cpu,
+            work: split,
             tasks: cores_u32,
             pool_size: cores,
         },
     ]
+}
+
+/// The smallest prime whose trial division tries at least `divisions` divisors.
+pub fn prime_with_divisions(divisions: u64) -> u64 {
+    // Divisors run 2..=isqrt(n): isqrt(n) = divisions + 1 from n = (divisions + 1)^2 on. Prime
+    // gaps at this size are a few hundred at most, so the search is short.
+    let root = divisions.saturating_add(1).min(u32::MAX as u64 - 1);
+    let mut n = root * root;
+    while !primes::is_prime_reference(n) {
+        n += 1;
+    }
+    n
+}
+
+/// A count as the headings say it: `400 million`, `4 million`, `400 thousand`.
+fn human_count(n: u64) -> String {
+    match n {
+        n if n >= 1_000_000_000 && n % 1_000_000_000 == 0 => {
+            format!("{} billion", n / 1_000_000_000)
+        }
+        n if n >= 1_000_000 && n % 1_000_000 == 0 => format!("{} million", n / 1_000_000),
+        n if n >= 1_000 && n % 1_000 == 0 => format!("{} thousand", n / 1_000),
+        n => n.to_string(),
+    }
 }
 
 /// A wait as the headings say it: `1 s`, `20 ms`.
@@ -347,8 +383,29 @@ mod tests {
             let expected = if quick { 20_000_000 } else { 1_000_000_000 };
             assert!(waits.iter().all(|&w| w == expected));
         }
-        assert!(demos(4, false)[1].heading.contains("over 4 "));
+        assert!(
+            demos(4, false)[1]
+                .heading
+                .contains("400 million divisions split over 4 ")
+        );
         assert_eq!(human_wait(20_000_000), "20 ms");
-        assert!(crate::primes::is_prime_reference(QUICK_NUMBER));
+        assert_eq!(human_count(4_000_000), "4 million");
+        assert_eq!(human_count(400_000), "400 thousand");
+    }
+
+    #[test]
+    fn the_split_loop_is_the_same_size_whatever_the_cores() {
+        for cores in [1usize, 2, 3, 8] {
+            let d = &demos(cores, false)[1];
+            let (from, to) = primes::divisor_range(d.work.number);
+            let per_task = to - from + 1;
+            let total = per_task * d.tasks as u64;
+            assert!(primes::is_prime_reference(d.work.number));
+            assert!(
+                total + d.tasks as u64 > LOOP_DIVISIONS
+                    && total < LOOP_DIVISIONS + 2 * d.tasks as u64,
+                "{cores} cores: {total}"
+            );
+        }
     }
 }

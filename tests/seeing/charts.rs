@@ -147,3 +147,19 @@ fn a_bad_chart_path_is_a_usage_error() {
         assert_eq!(err.lines().count(), 1, "{err}");
     }
 }
+
+#[test]
+fn an_empty_chart_still_draws() {
+    for format in [ChartFormat::Svg, ChartFormat::Png] {
+        let bytes = render(&[], "nothing ran", format).unwrap();
+        assert!(!bytes.is_empty());
+    }
+    let one = Bar {
+        label: "sequential (FAILED)".into(),
+        seconds: f64::NAN,
+        speedup: None,
+        family: Family::Sequential,
+    };
+    let svg = String::from_utf8(render(&[one], "t", ChartFormat::Svg).unwrap()).unwrap();
+    roxmltree::Document::parse(&svg).unwrap();
+}
