@@ -100,6 +100,11 @@ fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
     } else {
         &RealExecutor
     };
+    if !cfg.mock
+        && let Some(note) = crate::demos::busy_note(cfg.logical_cores)
+    {
+        eprintln!("{note}");
+    }
     let mut stdout = std::io::stdout().lock();
     let outcome = crate::demos::run(
         &cfg,

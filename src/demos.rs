@@ -318,6 +318,24 @@ pub fn render(r: &DemoResult, colour: bool) -> String {
     out
 }
 
+/// A warning for a machine already busy before the demos start: its CPU pairs cannot show
+/// their speedup when other processes hold the cores. `None` where the load is unknown or low.
+pub fn busy_note(cores: usize) -> Option<String> {
+    let loadavg = std::fs::read_to_string("/proc/loadavg").ok()?;
+    busy_note_for(&loadavg, cores)
+}
+
+fn busy_note_for(loadavg: &str, cores: usize) -> Option<String> {
+    let load: f64 = loadavg.split_whitespace().next()?.parse().ok()?;
+    (load >= cores as f64 * 0.75).then(|| {
+        format!(
+            "note: this machine is already busy (load average {load:.1} on {cores} logical \
+             core{}): the CPU pairs will show less than their speedup",
+            if cores == 1 { "" } else { "s" }
+        )
+    })
+}
+
 /// Whether to colour the demos' lines: stdout is a terminal and `NO_COLOR` is unset or empty.
 pub fn colour_wanted() -> bool {
     use std::io::IsTerminal;
@@ -391,6 +409,17 @@ mod tests {
         assert_eq!(human_wait(20_000_000), "20 ms");
         assert_eq!(human_count(4_000_000), "4 million");
         assert_eq!(human_count(400_000), "400 thousand");
+    }
+
+    #[test]
+    fn a_busy_machine_is_named() {
+        let note = busy_note_for("6.59 5.93 5.24 3/120 999", 2).unwrap();
+        assert!(
+            note.contains("load average 6.6 on 2 logical cores"),
+            "{note}"
+        );
+        assert_eq!(busy_note_for("0.30 0.2 0.1 1/90 5", 2), None);
+        assert_eq!(busy_note_for("", 2), None);
     }
 
     #[test]
