@@ -11,6 +11,7 @@ pub mod bench;
 pub mod cancel;
 pub mod cli;
 pub mod config;
+pub mod demos;
 pub mod error;
 pub mod exec;
 pub mod export;
