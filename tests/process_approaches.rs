@@ -10,6 +10,7 @@
 
 use std::io::{Read, Write};
 use std::process::{Command, Stdio};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
 
@@ -112,6 +113,13 @@ fn every_process_approach_runs_every_task_once_with_the_right_answer() {
                             "{what}: {e:?}"
                         );
                         assert_eq!(s.worker, e.worker, "{what}");
+                    }
+                }
+                // A task that got through a block of divisions reported its progress.
+                if expected == Answer::Prime(true) || workload == WorkloadKind::Mixed {
+                    for t in 0..tasks {
+                        let divisions = ctx.recorder.task(t).progress.load(Ordering::Relaxed);
+                        assert!(divisions > 0, "{what}: no progress from task {t}");
                     }
                 }
                 let workers = check_workers(id, &events, &outcome, pool);

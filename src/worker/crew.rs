@@ -270,6 +270,11 @@ impl<'a> Crew<'a> {
         let index = worker.index;
         let broke = |what: String| Err(format!("broke the protocol: {what}"));
         let verdict: Result<(), String> = match msg {
+            // First, as a worker can panic before it has said hello.
+            FromWorker::Panicked { message } => {
+                worker.panic = Some(message);
+                Ok(())
+            }
             FromWorker::Hello { protocol, .. } if !worker.greeted => {
                 worker.greeted = true;
                 if protocol == PROTOCOL_VERSION {
@@ -332,10 +337,6 @@ impl<'a> Crew<'a> {
                 Ok(())
             }
             FromWorker::Figures(_) => broke("figures before its last task".into()),
-            FromWorker::Panicked { message } => {
-                worker.panic = Some(message);
-                Ok(())
-            }
         };
         verdict.map_err(|what| self.fault(w, &what))
     }
