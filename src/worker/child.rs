@@ -40,6 +40,20 @@ enum WorkerError {
     Protocol(#[from] FrameError),
 }
 
+/// Reads `parlab worker [--parent PID]` without clap: building parlab's whole command-line
+/// parser is about a quarter of a worker's start-up, which `process` pays for every task.
+/// Gives the parent's pid (if given) for that exact argument list, None for any other (clap
+/// then parses it, and explains any mistake).
+pub fn fast_args(args: &[std::ffi::OsString]) -> Option<Option<u32>> {
+    match args {
+        [_, cmd] if cmd == "worker" => Some(None),
+        [_, cmd, flag, pid] if cmd == "worker" && flag == "--parent" => {
+            pid.to_str()?.parse().ok().map(Some)
+        }
+        _ => None,
+    }
+}
+
 /// Runs the worker until its stdin closes; `parent` is the pid that started it.
 pub fn main(parent: Option<u32>) -> ExitCode {
     die_with_parent(parent);
@@ -241,5 +255,34 @@ fn own_figures() -> WorkerFigures {
         // passing on the parent's peak.
         peak_rss_kib: crate::bench::measure::status_field("VmHWM:").unwrap_or(0),
         ru_maxrss_kib: ru.ru_maxrss as u64,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_exact_worker_command_line_skips_clap() {
+        let args = |a: &[&str]| {
+            a.iter()
+                .map(Into::into)
+                .collect::<Vec<std::ffi::OsString>>()
+        };
+        assert_eq!(fast_args(&args(&["parlab", "worker"])), Some(None));
+        assert_eq!(
+            fast_args(&args(&["parlab", "worker", "--parent", "42"])),
+            Some(Some(42))
+        );
+        for other in [
+            &["parlab"][..],
+            &["parlab", "run"],
+            &["parlab", "worker", "--parent"],
+            &["parlab", "worker", "--parent", "x"],
+            &["parlab", "worker", "--help"],
+            &["parlab", "list", "--parent", "42"],
+        ] {
+            assert_eq!(fast_args(&args(other)), None, "{other:?}");
+        }
     }
 }
