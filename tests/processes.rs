@@ -80,6 +80,12 @@ fn parlab(args: &[&str], env: &[(&str, &str)]) -> Ran {
     ran
 }
 
+/// Field `n` after the command name of /proc/`pid`/stat (0: state, 1: parent, 2: group).
+fn stat_field(pid: u32, n: usize) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 2..].split(' ').nth(n)?.parse().ok()
+}
+
 /// Pids of processes that are children of `pid`, or parlab workers it started.
 fn workers_of(pid: u32) -> Vec<u32> {
     let tag = format!("worker\0--parent\0{pid}\0");
@@ -90,11 +96,7 @@ fn workers_of(pid: u32) -> Vec<u32> {
         };
         let cmdline = std::fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
         let named = cmdline.windows(tag.len()).any(|w| w == tag.as_bytes());
-        let stat = std::fs::read_to_string(format!("/proc/{p}/stat")).unwrap_or_default();
-        let ppid = stat
-            .rfind(')')
-            .and_then(|i| stat[i + 2..].split(' ').nth(1)?.parse::<u32>().ok());
-        if named || ppid == Some(pid) {
+        if named || stat_field(p, 1) == Some(pid) {
             out.push(p);
         }
     }
@@ -282,6 +284,63 @@ fn sigterm_kills_every_worker_and_exits_143() {
 #[test]
 fn ctrl_c_while_starting_a_process_per_task_kills_every_one() {
     signal_during("process", "300", libc::SIGINT, 130);
+}
+
+#[test]
+fn ctrl_c_typed_at_a_terminal_reaches_parlab_alone_and_exits_130() {
+    use expectrl::Expect;
+    use expectrl::process::unix::WaitStatus;
+    // A terminal's Ctrl-C signals its whole foreground process group. Workers run in groups of
+    // their own (checked below), so parlab alone hears it, and it kills them; the run ends
+    // "interrupted" (130) with no worker left. (Had the workers heard it too, parlab would
+    // still see its own signal first: the exit status alone cannot tell.)
+    let mut cmd = Command::new(PARLAB);
+    cmd.args([
+        "run",
+        "--workload",
+        "io",
+        "--io-wait",
+        "3s",
+        "--tasks",
+        "2",
+        "--pool-size",
+        "2",
+        "--approach",
+        "process-pool",
+        "--no-baseline",
+    ])
+    .env_remove("PARLAB_WORKER_FAIL");
+    let mut session = expectrl::Session::spawn(cmd).unwrap();
+    let pid = session.get_process().pid().as_raw() as u32;
+    let since = Instant::now();
+    while workers_of(pid).len() < 2 {
+        assert!(since.elapsed() < TIMEOUT, "workers never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    for w in workers_of(pid) {
+        assert_eq!(
+            stat_field(w, 2),
+            Some(w),
+            "worker {w} leads its own process group"
+        );
+    }
+    assert_eq!(
+        stat_field(pid, 2),
+        Some(pid),
+        "parlab leads the terminal's group"
+    );
+    session.send(expectrl::ControlCode::EndOfText).unwrap();
+    let status = loop {
+        match session.get_process().status().unwrap() {
+            WaitStatus::StillAlive => {
+                assert!(since.elapsed() < TIMEOUT, "parlab did not stop");
+                std::thread::sleep(Duration::from_millis(10));
+            }
+            status => break status,
+        }
+    };
+    assert!(matches!(status, WaitStatus::Exited(_, 130)), "{status:?}");
+    assert_no_workers_left(pid);
 }
 
 #[test]
