@@ -22,6 +22,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Run(args)) => run_command(&args),
         Some(Command::Demos(args)) => demos_command(&args),
         Some(Command::List) => list(),
+        Some(Command::Worker { parent }) => Ok(crate::worker::child::main(parent)),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "parlab", &mut std::io::stdout());

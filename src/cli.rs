@@ -35,6 +35,13 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Run as a worker process of the process approaches (parlab starts these itself).
+    #[command(hide = true)]
+    Worker {
+        /// The pid of the parlab that started this worker.
+        #[arg(long)]
+        parent: Option<u32>,
+    },
 }
 
 /// The flags of `parlab run`.
@@ -66,6 +73,11 @@ pub struct RunArgs {
     /// Workers for the approaches that have a pool [default: the logical cores].
     #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
     pub pool_size: Option<String>,
+
+    /// Tasks handed out at once by process-pool-chunked [default: tasks ÷ (4 × pool size),
+    /// rounded up, as Python's Pool.starmap].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub chunk_size: Option<String>,
 
     /// One wait of io and mixed work, e.g. 1s, 250ms, 1.5s, 800us.
     #[arg(

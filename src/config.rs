@@ -31,6 +31,8 @@ pub struct RunConfig {
     pub tasks: u32,
     /// Workers for approaches with a pool.
     pub pool_size: usize,
+    /// Tasks per chunk for `process-pool-chunked` (None: Python's `Pool.starmap` default).
+    pub chunk_size: Option<u32>,
     /// The approaches asked for, in the user's order.
     pub approaches: Vec<&'static dyn Approach>,
     /// Whether to measure `sequential` as the baseline even if not asked for.
@@ -73,6 +75,7 @@ impl std::fmt::Debug for RunConfig {
             .field("work", &self.work)
             .field("tasks", &self.tasks)
             .field("pool_size", &self.pool_size)
+            .field("chunk_size", &self.chunk_size)
             .field(
                 "approaches",
                 &self
@@ -118,6 +121,10 @@ impl RunConfig {
             Some(p) => parse_count("--pool-size", p, 4096)? as usize,
             None => logical_cores,
         };
+        let chunk_size = match &args.chunk_size {
+            Some(c) => Some(parse_count("--chunk-size", c, u32::MAX as u64)? as u32),
+            None => None,
+        };
         let io_wait = parse_duration("--io-wait", &args.io_wait)?;
         let approaches = parse_approaches(&args.approach)?;
         for a in &approaches {
@@ -145,6 +152,7 @@ impl RunConfig {
             work,
             tasks,
             pool_size,
+            chunk_size,
             approaches,
             baseline,
             baseline_skipped,

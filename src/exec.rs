@@ -32,18 +32,21 @@ impl Verdict {
     }
 }
 
-/// One stretch of trial division, recorded as step `step` of `task` on the calling thread.
+/// One stretch of trial division, recorded as step `step` of `task` on the calling thread;
+/// `on_progress` hears the task's division count at every progress step.
 fn divide_step(
     rec: &Recorder,
     cancel: &Cancel,
     work: &WorkSpec,
-    task: u32,
-    step: usize,
+    (task, step): (u32, usize),
     (from, to): (u64, u64),
+    on_progress: &dyn Fn(u64),
 ) -> Result<bool, Cancelled> {
     let worker = rec.this_worker();
     let start = rec.now_ns();
-    let found = primes::divide(work.number, from, to, &rec.task(task).progress, || {
+    let progress = &rec.task(task).progress;
+    let found = primes::divide(work.number, from, to, progress, || {
+        on_progress(progress.load(std::sync::atomic::Ordering::Relaxed));
         cancel.is_cancelled()
     });
     rec.step_ran(task, step, worker, start, rec.now_ns());
@@ -61,6 +64,18 @@ pub fn run_blocking(
     work: &WorkSpec,
     task: u32,
 ) -> Result<Answer, Cancelled> {
+    run_blocking_reporting(rec, cancel, work, task, &|_| {})
+}
+
+/// [`run_blocking`], calling `on_progress` with the task's division count every
+/// [`primes::PROGRESS_STEP`] divisions (a worker process forwards it to its parent).
+pub fn run_blocking_reporting(
+    rec: &Recorder,
+    cancel: &Cancel,
+    work: &WorkSpec,
+    task: u32,
+    on_progress: &dyn Fn(u64),
+) -> Result<Answer, Cancelled> {
     let worker = rec.this_worker();
     rec.task_started(task, worker);
     let mut verdict = Verdict::default();
@@ -75,7 +90,8 @@ pub fn run_blocking(
                 rec.step_ran(task, i, worker, start, rec.now_ns());
             }
             Step::Divide { from, to } if !verdict.divisor_found => {
-                verdict.divisor_found = divide_step(rec, cancel, work, task, i, (from, to))?;
+                verdict.divisor_found =
+                    divide_step(rec, cancel, work, (task, i), (from, to), on_progress)?;
             }
             Step::Divide { .. } => {}
         }
@@ -120,12 +136,12 @@ pub async fn run_async(
                 Step::Divide { from, to } if !verdict.divisor_found => {
                     verdict.divisor_found = match placement {
                         CpuPlacement::Inline => {
-                            divide_step(&rec, &cancel, &work, task, i, (from, to))?
+                            divide_step(&rec, &cancel, &work, (task, i), (from, to), &|_| {})?
                         }
                         CpuPlacement::BlockingPool => {
                             let (rec, cancel) = (Arc::clone(&rec), cancel.clone());
                             tokio::task::spawn_blocking(move || {
-                                divide_step(&rec, &cancel, &work, task, i, (from, to))
+                                divide_step(&rec, &cancel, &work, (task, i), (from, to), &|_| {})
                             })
                             .await
                             .map_err(|_| Cancelled)??

@@ -3,7 +3,8 @@
 //!
 //! Data flows one way: [`cli`] → [`config`] → [`bench`](mod@bench) (the scheduler, which hands each
 //! [`approach`] the [`workload`]'s tasks and records what happens) → [`report`] (figures and
-//! [`notes`]) → [`output`] on the terminal and [`export`] to files.
+//! [`notes`]) → [`output`] on the terminal and [`export`] to files. The process approaches run
+//! tasks in [`worker`] processes: parlab itself, started with a hidden subcommand.
 
 pub mod app;
 pub mod approach;
@@ -22,4 +23,5 @@ pub mod output;
 pub mod primes;
 pub mod report;
 pub mod stats;
+pub mod worker;
 pub mod workload;

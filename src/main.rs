@@ -5,7 +5,12 @@ use std::process::ExitCode;
 use clap::Parser;
 
 fn main() -> ExitCode {
-    let cli = parlab::cli::Cli::parse();
+    // A worker process starts once per task under `process`: it skips clap (see `fast_args`).
+    let args: Vec<_> = std::env::args_os().collect();
+    if let Some(parent) = parlab::worker::child::fast_args(&args) {
+        return parlab::worker::child::main(parent);
+    }
+    let cli = parlab::cli::Cli::parse_from(args);
     match parlab::app::run(cli) {
         Ok(code) => code,
         Err(e) => {

@@ -7,6 +7,9 @@
 mod async_inline;
 mod async_mt;
 mod async_pool;
+mod process;
+pub mod process_pool;
+pub mod process_pool_chunked;
 mod rayon_pool;
 mod sequential;
 mod thread_pool;
@@ -32,6 +35,9 @@ pub static REGISTRY: &[&dyn Approach] = &[
     &async_pool::Async,
     &async_inline::AsyncInline,
     &async_mt::AsyncMt,
+    &process::Process,
+    &process_pool::ProcessPool,
+    &process_pool_chunked::ProcessPoolChunked,
 ];
 
 /// Looks an approach up by the id the CLI uses.
@@ -113,6 +119,8 @@ pub struct RunContext {
     pub tasks: u32,
     /// Workers for the approaches that have a pool.
     pub pool_size: usize,
+    /// Tasks per chunk for `process-pool-chunked` (None: Python's `Pool.starmap` default).
+    pub chunk_size: Option<u32>,
     /// Where tasks record what happened.
     pub recorder: Arc<Recorder>,
     /// Set when the run must stop.
@@ -214,6 +222,7 @@ mod tests {
             work,
             tasks,
             pool_size: pool,
+            chunk_size: None,
             recorder: rec.clone(),
             cancel: Cancel::new(),
         };
@@ -245,7 +254,12 @@ mod tests {
             (WorkloadKind::Io, 0, Answer::Done),
             (WorkloadKind::Noop, 0, Answer::Done),
         ];
-        for a in REGISTRY {
+        // Worker processes are parlab itself, which this test binary is not: tests/processes.rs
+        // runs the same checks on them with the real executable.
+        for a in REGISTRY
+            .iter()
+            .filter(|a| a.info().family != Family::Process)
+        {
             for (workload, number, expected) in cases {
                 let work = WorkSpec {
                     workload,
@@ -324,6 +338,7 @@ mod tests {
                 work,
                 tasks: 4,
                 pool_size: 2,
+                chunk_size: None,
                 recorder: rec,
                 cancel,
             };

@@ -197,6 +197,7 @@ pub fn run_all(
             work: cfg.work,
             tasks: cfg.tasks,
             pool_size: cfg.pool_size,
+            chunk_size: cfg.chunk_size,
             recorder,
             cancel: cancel.clone(),
         };

@@ -170,6 +170,14 @@ impl Recorder {
         slot.end_ns.store(end_ns, Ordering::Relaxed);
     }
 
+    /// When step `step` of `task` ran, ns since the origin, once it has ended.
+    pub fn step_span_ns(&self, task: u32, step: usize) -> Option<(u64, u64)> {
+        let slot = &self.steps[task as usize * self.plan.len() + step];
+        let start = slot.start_ns.load(Ordering::Relaxed);
+        let end = slot.end_ns.load(Ordering::Relaxed);
+        (start != UNSET && end != UNSET).then_some((start, end))
+    }
+
     /// How many workers recorded something (threads numbered by [`Recorder::this_worker`]).
     pub fn workers_seen(&self) -> u32 {
         self.next_worker.load(Ordering::Relaxed)

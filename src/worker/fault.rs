@@ -1,0 +1,112 @@
+//! Making a worker fail on purpose, so tests can prove that every failure ends cleanly.
+//!
+//! For tests only, and hidden: set `PARLAB_WORKER_FAIL=task=17,mode=kill` (or `mode=panic`,
+//! `mode=exit`) in parlab's environment, and whichever worker process runs task 17 fails just
+//! after reporting that it started it: `kill` sends itself SIGKILL, `panic` panics, `exit`
+//! exits with status 3. In-process approaches ignore it.
+
+/// The environment variable that asks a worker to fail.
+pub const ENV: &str = "PARLAB_WORKER_FAIL";
+
+/// How the worker fails.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailMode {
+    /// SIGKILL to itself.
+    Kill,
+    /// A Rust panic.
+    Panic,
+    /// `exit(3)`.
+    Exit,
+}
+
+/// The status a worker exits with under [`FailMode::Exit`].
+pub const EXIT_STATUS: i32 = 3;
+
+/// A planned failure: the task it happens on, and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fault {
+    /// The task that fails.
+    pub task: u32,
+    /// How.
+    pub mode: FailMode,
+}
+
+impl Fault {
+    /// The fault `PARLAB_WORKER_FAIL` asks for, if it is set.
+    pub fn from_env() -> Result<Option<Self>, String> {
+        match std::env::var(ENV) {
+            Ok(v) => Self::parse(&v).map(Some),
+            Err(std::env::VarError::NotPresent) => Ok(None),
+            Err(e) => Err(format!("{ENV}: {e}")),
+        }
+    }
+
+    /// Parses `task=N,mode=kill|panic|exit`.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let bad = |what: &str| format!("{ENV}={text}: {what}; use task=N,mode=kill|panic|exit");
+        let (mut task, mut mode) = (None, None);
+        for part in text.split(',').map(str::trim) {
+            match part.split_once('=') {
+                Some(("task", n)) => {
+                    task = Some(n.trim().parse().map_err(|_| bad("task is not a number"))?)
+                }
+                Some(("mode", "kill")) => mode = Some(FailMode::Kill),
+                Some(("mode", "panic")) => mode = Some(FailMode::Panic),
+                Some(("mode", "exit")) => mode = Some(FailMode::Exit),
+                _ => return Err(bad(&format!("'{part}' is not understood"))),
+            }
+        }
+        match (task, mode) {
+            (Some(task), Some(mode)) => Ok(Self { task, mode }),
+            _ => Err(bad("both task and mode are needed")),
+        }
+    }
+
+    /// Fails now, as planned.
+    pub fn trigger(self) -> ! {
+        match self.mode {
+            FailMode::Kill => {
+                // SAFETY: signalling our own pid has no memory-safety preconditions.
+                unsafe { libc::kill(libc::getpid(), libc::SIGKILL) };
+                // SIGKILL cannot be caught; if it somehow returned, still die.
+                std::process::abort()
+            }
+            FailMode::Panic => panic!("{ENV} asked for a panic on task {}", self.task),
+            FailMode::Exit => std::process::exit(EXIT_STATUS),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_what_the_docs_say_and_refuses_the_rest() {
+        assert_eq!(
+            Fault::parse("task=17,mode=kill"),
+            Ok(Fault {
+                task: 17,
+                mode: FailMode::Kill
+            })
+        );
+        assert_eq!(
+            Fault::parse(" mode=panic , task=0 ").map(|f| f.mode),
+            Ok(FailMode::Panic)
+        );
+        assert_eq!(Fault::parse("task=1,mode=exit").map(|f| f.task), Ok(1));
+        for bad in [
+            "",
+            "task=1",
+            "mode=kill",
+            "task=x,mode=kill",
+            "task=1,mode=nap",
+        ] {
+            let e = Fault::parse(bad).unwrap_err();
+            assert!(
+                e.starts_with(ENV) && e.contains("mode=kill|panic|exit"),
+                "{e}"
+            );
+        }
+    }
+}

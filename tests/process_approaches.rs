@@ -1,0 +1,351 @@
+//! The process approaches through the library, with the real parlab executable as the worker
+//! (inside a test binary, the current executable is the test harness, not parlab).
+//!
+//! - every task once, right answers, on the parent's clock, worker numbers as documented;
+//! - a worker killed from outside, and a cancelled run: the error, and no child left behind;
+//! - peak memory: a child's figure is its own, not the parent's (the `ru_maxrss` pitfall).
+//!
+//! Every test holds [`SERIAL`]: some look for this process's children in /proc, which must not
+//! be another test's workers when the harness runs tests on several threads.
+
+use std::io::{Read, Write};
+use std::process::{Command, Stdio};
+use std::sync::atomic::Ordering;
+use std::sync::{Arc, Mutex, MutexGuard, mpsc};
+use std::time::{Duration, Instant};
+
+use parlab::approach::{self, ApproachError, Outcome, RunContext};
+use parlab::bench::recorder::{Recorder, TaskEvent};
+use parlab::cancel::Cancel;
+use parlab::worker::protocol::{FrameReader, FromWorker, PROTOCOL_VERSION};
+use parlab::workload::{Answer, WorkSpec, WorkloadKind};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+const PARLAB: &str = env!("CARGO_BIN_EXE_parlab");
+const IDS: [&str; 3] = ["process", "process-pool", "process-pool-chunked"];
+
+fn serial() -> MutexGuard<'static, ()> {
+    parlab::worker::set_program(PARLAB.into());
+    SERIAL.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+fn context(work: WorkSpec, tasks: u32, pool: usize, chunk: Option<u32>) -> RunContext {
+    RunContext {
+        work,
+        tasks,
+        pool_size: pool,
+        chunk_size: chunk,
+        recorder: Arc::new(Recorder::new(tasks, &work.plan(), Instant::now())),
+        cancel: Cancel::new(),
+    }
+}
+
+/// Runs approach `id`; returns its outcome, its events, and the time from the recorder's
+/// origin to the run's return, s.
+fn run(id: &str, ctx: &RunContext) -> (Outcome, Vec<TaskEvent>, f64) {
+    let a = approach::find(id).unwrap();
+    let outcome = a.run(ctx).unwrap_or_else(|e| panic!("{id}: {e}"));
+    let until = ctx.recorder.origin().elapsed().as_secs_f64();
+    (outcome, ctx.recorder.events(), until)
+}
+
+/// Pids of this process's children (alive or zombie).
+fn my_children() -> Vec<u32> {
+    let me = std::process::id();
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+            continue;
+        };
+        // Fields after the command name in parentheses: state, then the parent's pid.
+        let after = &stat[stat.rfind(')').unwrap() + 2..];
+        let ppid: u32 = after.split(' ').nth(1).unwrap().parse().unwrap();
+        if ppid == me {
+            out.push(pid);
+        }
+    }
+    out
+}
+
+#[test]
+fn every_process_approach_runs_every_task_once_with_the_right_answer() {
+    let _serial = serial();
+    let cases = [
+        (WorkloadKind::Cpu, 1_000_000_007u64, Answer::Prime(true)),
+        (WorkloadKind::Cpu, 1_000_000_007 * 3, Answer::Prime(false)),
+        (
+            WorkloadKind::Mixed,
+            999_983 * 1_000_003,
+            Answer::Prime(false),
+        ),
+        (WorkloadKind::Io, 0, Answer::Done),
+        (WorkloadKind::Noop, 0, Answer::Done),
+    ];
+    for id in IDS {
+        for (workload, number, expected) in cases {
+            let work = WorkSpec {
+                workload,
+                number,
+                io_wait_ns: 200_000,
+            };
+            for (tasks, pool, chunk) in [(1, 1, None), (7, 3, None), (7, 2, Some(3))] {
+                let ctx = context(work, tasks, pool, chunk);
+                let (outcome, events, until) = run(id, &ctx);
+                let what = format!("{id} {workload:?} {tasks} tasks, pool {pool}");
+                assert_eq!(events.len(), tasks as usize, "{what}");
+                for e in &events {
+                    assert_eq!(e.runs, 1, "{what}: task {}", e.task);
+                    assert_eq!(e.answer, Some(expected), "{what}: task {}", e.task);
+                    // On the parent's clock: inside the run, steps inside their task.
+                    assert!(0.0 <= e.start_s && e.start_s <= e.end_s, "{what}: {e:?}");
+                    assert!(
+                        e.end_s <= until,
+                        "{what}: ends after the run returned: {e:?}"
+                    );
+                    assert_eq!(e.steps.len(), work.plan().len(), "{what}");
+                    for s in &e.steps {
+                        assert!(
+                            e.start_s <= s.start_s && s.end_s <= e.end_s,
+                            "{what}: {e:?}"
+                        );
+                        assert_eq!(s.worker, e.worker, "{what}");
+                    }
+                }
+                // A task that got through a block of divisions reported its progress.
+                if expected == Answer::Prime(true) || workload == WorkloadKind::Mixed {
+                    for t in 0..tasks {
+                        let divisions = ctx.recorder.task(t).progress.load(Ordering::Relaxed);
+                        assert!(divisions > 0, "{what}: no progress from task {t}");
+                    }
+                }
+                let workers = check_workers(id, &events, &outcome, pool);
+                assert!(workers >= 1, "{what}");
+            }
+        }
+    }
+}
+
+/// Checks worker numbers and the children's figures; returns how many workers ran tasks.
+fn check_workers(id: &str, events: &[TaskEvent], outcome: &Outcome, pool: usize) -> usize {
+    let mut workers: Vec<u32> = events.iter().map(|e| e.worker).collect();
+    workers.sort();
+    workers.dedup();
+    if id == "process" {
+        assert!(
+            events.iter().all(|e| e.worker == e.task),
+            "a process per task"
+        );
+    } else {
+        assert!(workers.len() <= pool, "{id} used {workers:?}");
+    }
+    // Every worker that ran a task reported its own figures, once.
+    let reported: Vec<u32> = outcome.children.iter().map(|c| c.worker).collect();
+    for w in &workers {
+        assert!(reported.contains(w), "{id}: no figures from worker {w}");
+    }
+    let mut pids: Vec<u32> = outcome.children.iter().map(|c| c.pid).collect();
+    pids.sort();
+    pids.dedup();
+    assert_eq!(pids.len(), outcome.children.len(), "{id}: pids {pids:?}");
+    for c in &outcome.children {
+        assert!(c.pid > 0 && c.peak_rss_kib > 0, "{id}: {c:?}");
+    }
+    workers.len()
+}
+
+#[test]
+fn chunks_stay_on_one_worker_and_one_worker_never_overlaps_itself() {
+    let _serial = serial();
+    let work = WorkSpec {
+        workload: WorkloadKind::Io,
+        number: 0,
+        io_wait_ns: 2_000_000,
+    };
+    let ctx = context(work, 10, 2, Some(3));
+    let (_, events, _) = run("process-pool-chunked", &ctx);
+    for chunk in events.chunks(3) {
+        assert!(
+            chunk.iter().all(|e| e.worker == chunk[0].worker),
+            "a chunk split across workers: {chunk:?}"
+        );
+    }
+    for id in ["process-pool", "process-pool-chunked"] {
+        let ctx = context(work, 6, 1, None);
+        let (_, mut events, _) = run(id, &ctx);
+        events.sort_by(|a, b| a.start_s.total_cmp(&b.start_s));
+        for pair in events.windows(2) {
+            assert!(
+                pair[0].end_s <= pair[1].start_s,
+                "{id} overlapped: {pair:?}"
+            );
+        }
+    }
+}
+
+/// Runs approach `id` on a thread of its own, so a test can act during the run and give up,
+/// failing rather than hanging, if the run never returns.
+fn run_in_background(
+    id: &'static str,
+    ctx: &RunContext,
+) -> mpsc::Receiver<Result<Outcome, ApproachError>> {
+    let (tx, rx) = mpsc::channel();
+    let ctx = ctx.clone();
+    std::thread::spawn(move || tx.send(approach::find(id).unwrap().run(&ctx)));
+    rx
+}
+
+/// Waits until `ctx`'s first `n` tasks have started.
+fn wait_for_start(id: &str, ctx: &RunContext, n: u32) {
+    let since = Instant::now();
+    while (0..n).any(|t| !ctx.recorder.task_state(t).0) {
+        assert!(since.elapsed() < TIMEOUT, "{id}: tasks never started");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// Tasks that wait a minute: a run that ends sooner was stopped.
+const LONG_WAIT: WorkSpec = WorkSpec {
+    workload: WorkloadKind::Io,
+    number: 0,
+    io_wait_ns: 60_000_000_000,
+};
+
+/// Longer than any of these runs takes unless something hangs.
+const TIMEOUT: Duration = Duration::from_secs(30);
+
+#[test]
+fn a_worker_killed_from_outside_stops_the_run_and_leaves_no_child() {
+    let _serial = serial();
+    for id in IDS {
+        let ctx = context(LONG_WAIT, 3, 3, None);
+        let result = run_in_background(id, &ctx);
+        wait_for_start(id, &ctx, 3);
+        let victim = my_children()[1];
+        // SAFETY: kill takes plain integers; the pid is our own unreaped child.
+        unsafe { libc::kill(victim as i32, libc::SIGKILL) };
+        let result = result.recv_timeout(TIMEOUT).expect("the run stops");
+        let Err(ApproachError::Failed(message)) = result else {
+            panic!("{id}: {result:?}");
+        };
+        assert!(
+            message.starts_with(&format!("approach {id}: worker ")),
+            "{message}"
+        );
+        let named = format!("(pid {victim}) died while running task ");
+        assert!(message.contains(&named), "{message}");
+        assert!(
+            message.ends_with("killed by signal 9 (SIGKILL)"),
+            "{message}"
+        );
+        assert_eq!(my_children(), Vec::<u32>::new(), "{id}: children left");
+    }
+}
+
+#[test]
+fn a_cancelled_run_kills_and_reaps_every_worker() {
+    let _serial = serial();
+    for id in IDS {
+        let ctx = context(LONG_WAIT, 4, 2, None);
+        let result = run_in_background(id, &ctx);
+        wait_for_start(id, &ctx, 1);
+        assert!(!my_children().is_empty());
+        ctx.cancel.raise(libc::SIGINT);
+        let result = result.recv_timeout(TIMEOUT).expect("the run stops");
+        assert!(
+            matches!(result, Err(ApproachError::Cancelled)),
+            "{id}: {result:?}"
+        );
+        assert_eq!(my_children(), Vec::<u32>::new(), "{id}: children left");
+    }
+}
+
+#[test]
+fn a_childs_peak_memory_is_its_own_not_the_parents() {
+    let _serial = serial();
+    // Make this (parent) process's peak large: 256 MiB, every page touched.
+    let ballast = vec![1u8; 256 << 20];
+    std::hint::black_box(&ballast);
+    let parent_peak_kib = parlab::bench::measure::peak_rss_kib();
+    assert!(parent_peak_kib >= 256 * 1024, "{parent_peak_kib}");
+
+    // The figures a worker reports of itself, asked directly: start it, close its stdin.
+    let mut child = Command::new(PARLAB)
+        .arg("worker")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdin.take());
+    let mut bytes = Vec::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_end(&mut bytes)
+        .unwrap();
+    assert!(child.wait().unwrap().success());
+    let mut frames = FrameReader::new();
+    frames.push(&bytes);
+    let hello = frames.next_message::<FromWorker>().unwrap();
+    assert!(matches!(
+        hello,
+        Some(FromWorker::Hello {
+            protocol: PROTOCOL_VERSION,
+            ..
+        })
+    ));
+    let Some(FromWorker::Figures(figures)) = frames.next_message().unwrap() else {
+        panic!("no figures in {bytes:?}");
+    };
+    // The pitfall: getrusage's figure starts at the parent's peak...
+    assert!(
+        figures.ru_maxrss_kib >= 200 * 1024,
+        "ru_maxrss {} KiB: no longer inherited?",
+        figures.ru_maxrss_kib
+    );
+    // ...while VmHWM, the figure parlab reports, is the worker's own.
+    assert!(figures.peak_rss_kib < 64 * 1024, "{figures:?}");
+
+    // And so is what an approach reports for each child.
+    let work = WorkSpec {
+        workload: WorkloadKind::Noop,
+        number: 0,
+        io_wait_ns: 0,
+    };
+    for id in IDS {
+        let ctx = context(work, 3, 2, None);
+        let (outcome, _, _) = run(id, &ctx);
+        for c in &outcome.children {
+            assert!(c.peak_rss_kib < 64 * 1024, "{id}: {c:?}");
+        }
+    }
+    drop(ballast);
+}
+
+#[test]
+fn a_worker_refuses_garbage_on_its_stdin_without_panicking() {
+    let _serial = serial();
+    for garbage in [
+        &b"\xff\xff\xff\xff"[..],
+        b"\x02\x00\x00\x00\xc8\x01",
+        b"\x09\x00",
+    ] {
+        let mut child = Command::new(PARLAB)
+            .arg("worker")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(garbage).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{garbage:?}: {stderr}");
+        assert!(stderr.starts_with("parlab worker: frames: "), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
+}
