@@ -252,6 +252,7 @@ impl RunConfig {
             ascii: false,
             logical_cores,
             visuals: VisualOutputs::default(),
+            chunk_size: None,
         }
     }
 }

@@ -16,12 +16,10 @@ use crate::primes;
 use crate::workload::{WorkSpec, WorkloadKind};
 
 /// The approach the multiprocessing demo splits its CPU loop over, one per core.
-/// Until the child-process approaches are merged this is `threads`; then it becomes `process`.
-pub const PER_CORE: &str = "threads";
+pub const PER_CORE: &str = "process";
 
 /// The pool the "multiprocessing with an execution pool" demo uses.
-/// Until the child-process approaches are merged this is `thread-pool`; then `process-pool`.
-pub const POOL: &str = "thread-pool";
+pub const POOL: &str = "process-pool";
 
 /// Divisions in the CPU loop the multiprocessing demo splits over the cores (a second or so on
 /// one core), and in each of the pool demo's 10 tasks. `--quick` divides both by 100.
@@ -79,11 +77,7 @@ pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
     let pool_task = cpu(POOL_TASK_DIVISIONS / scale);
     let loop_size = human_count(LOOP_DIVISIONS / scale);
     let pool_size_text = human_count(POOL_TASK_DIVISIONS / scale);
-    let per_core = if PER_CORE.starts_with("process") {
-        "process"
-    } else {
-        "thread"
-    };
+    let per_core = "process";
     vec![
         Demo {
             heading: format!("Async/await: {} waits of {wait}", 5),

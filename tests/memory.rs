@@ -17,6 +17,7 @@ fn measure(id: &str, work: WorkSpec, tasks: u32) -> u64 {
         pool_size: 2,
         recorder: Arc::new(Recorder::new(tasks, &work.plan(), Instant::now())),
         cancel: Cancel::new(),
+        chunk_size: None,
     };
     RealExecutor
         .measure(approach::find(id).unwrap(), ctx)

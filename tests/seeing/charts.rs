@@ -123,7 +123,7 @@ fn run_writes_the_chart_files() {
             );
         } else {
             let img = image::load_from_memory(&bytes).unwrap();
-            assert_eq!((img.width(), img.height()), size(8));
+            assert_eq!((img.width(), img.height()), size(parlab::approach::REGISTRY.len()));
         }
     }
 }
