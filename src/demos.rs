@@ -77,7 +77,7 @@ pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
     let pool_task = cpu(POOL_TASK_DIVISIONS / scale);
     let loop_size = human_count(LOOP_DIVISIONS / scale);
     let pool_size_text = human_count(POOL_TASK_DIVISIONS / scale);
-    let per_core = "process";
+    let per_core = if cores == 1 { "process" } else { "processes" };
     vec![
         Demo {
             heading: format!("Async/await: {} waits of {wait}", 5),
@@ -90,8 +90,7 @@ pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
         Demo {
             heading: format!(
                 "Multiprocessing: a CPU loop of {loop_size} divisions split over {cores} \
-                 {per_core}{}, one per core",
-                if cores == 1 { "" } else { "s" }
+                 {per_core}, one per core"
             ),
             slower: "sequential",
             faster: PER_CORE,

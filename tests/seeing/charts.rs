@@ -123,7 +123,10 @@ fn run_writes_the_chart_files() {
             );
         } else {
             let img = image::load_from_memory(&bytes).unwrap();
-            assert_eq!((img.width(), img.height()), size(parlab::approach::REGISTRY.len()));
+            assert_eq!(
+                (img.width(), img.height()),
+                size(parlab::approach::REGISTRY.len())
+            );
         }
     }
 }
