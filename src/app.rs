@@ -4,22 +4,23 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use crate::bench::{
-    self, Executor, Observer, RealExecutor, RunMeasurement, Stop, mock::MockExecutor,
-};
+use anyhow::Context;
+
+use crate::bench::{self, Executor, RealExecutor, Stop, mock::MockExecutor};
 use crate::cancel::{self, Cancel};
-use crate::cli::{Cli, Command, RunArgs};
-use crate::config::{Format, RunConfig};
+use crate::cli::{Cli, Command, DemosArgs, RunArgs};
+use crate::config::{DemosConfig, Format, RunConfig};
 use crate::error::UsageError;
-use crate::export::{Exporter, json::JsonExporter};
+use crate::export::{Exporter, chart::ChartExporter, json::JsonExporter};
 use crate::machine::Machine;
-use crate::output::{self, format_kib, format_seconds};
+use crate::output;
 use crate::report::Report;
 
 /// Runs the parsed command line and returns the process's exit status.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Run(args)) => run_command(&args),
+        Some(Command::Demos(args)) => demos_command(&args),
         Some(Command::List) => list(),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
@@ -55,25 +56,6 @@ fn list() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints one plain line on stderr per finished approach.
-struct PlainLines;
-
-impl Observer for PlainLines {
-    fn finished(&mut self, m: &RunMeasurement) {
-        let check = if m.verified {
-            "verified".to_string()
-        } else {
-            format!("FAILED: {}", m.problem.as_deref().unwrap_or(""))
-        };
-        eprintln!(
-            "{:<20} {:>10}  peak {:>9}  {check}",
-            m.approach,
-            format_seconds(m.wall_s),
-            format_kib(m.peak_rss_kib)
-        );
-    }
-}
-
 /// `parlab run`: measure, then print the table or the JSON document.
 pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let cfg = RunConfig::from_args(args)?;
@@ -83,9 +65,17 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     } else {
         (&RealExecutor, Machine::detect())
     };
-    let outcome = bench::run_all(&cfg, executor, &cancel, &mut PlainLines);
+    let mut observer = output::progress::observer(cfg.progress, cfg.pool_size, cfg.ascii);
+    let outcome = bench::run_all(&cfg, executor, &cancel, observer.as_mut());
+    drop(observer); // its bars are gone before anything else is printed
     let report = Report::build(&cfg, machine, &outcome.measurements);
     print_report(&cfg, &report)?;
+    crate::export::visual::write_files(&cfg.visuals, &report)?;
+    if let Some((path, format)) = &cfg.chart {
+        let bytes = ChartExporter(*format).serialize(&report)?;
+        std::fs::write(path, bytes)
+            .with_context(|| format!("--chart: could not write {}", path.display()))?;
+    }
     Ok(match outcome.stop {
         Some(Stop::Signal(signal)) => {
             eprintln!(
@@ -102,15 +92,70 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
+/// `parlab demos`: each pair's lines as soon as it has run.
+fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
+    let cfg = DemosConfig::from_args(args);
+    let cancel = Cancel::on_signals()?;
+    let executor: &dyn Executor = if cfg.mock {
+        &MockExecutor
+    } else {
+        &RealExecutor
+    };
+    if !cfg.mock
+        && let Some(note) = crate::demos::busy_note(cfg.logical_cores)
+    {
+        eprintln!("{note}");
+    }
+    let mut stdout = std::io::stdout().lock();
+    let outcome = crate::demos::run(
+        &cfg,
+        executor,
+        &cancel,
+        &mut stdout,
+        crate::demos::colour_wanted(),
+    )?;
+    Ok(match outcome.stop {
+        Some(Stop::Signal(signal)) => {
+            eprintln!("parlab: interrupted by signal {signal}");
+            ExitCode::from(cancel::exit_status_for(signal))
+        }
+        Some(Stop::Failed(message)) => {
+            eprintln!("error: {message}");
+            ExitCode::from(1)
+        }
+        None if outcome.any_failed() => ExitCode::from(1),
+        None => ExitCode::SUCCESS,
+    })
+}
+
 /// Writes the report to stdout in the configured format.
 fn print_report(cfg: &RunConfig, report: &Report) -> anyhow::Result<()> {
     let bytes = match cfg.format {
         Format::Json => JsonExporter.serialize(report)?,
         Format::Table if report.results.is_empty() => return Ok(()),
-        Format::Table => output::table::render(report, output::terminal_width()).into_bytes(),
+        Format::Table => {
+            let width = output::terminal_width();
+            let mut text = output::table::render(report, width);
+            text.push('\n');
+            text.push_str(&output::bars::render(
+                &output::bars::from_report(report),
+                width.map_or(80, usize::from),
+                cfg.ascii,
+            ));
+            text.into_bytes()
+        }
     };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&bytes)?;
+    if cfg.visuals.timeline_term {
+        let width = output::terminal_width().unwrap_or(output::gantt::DEFAULT_WIDTH);
+        let gantt = output::gantt::render(report, width);
+        // Stdout stays one JSON document under --format json.
+        match cfg.format {
+            Format::Json => std::io::stderr().lock().write_all(gantt.as_bytes())?,
+            Format::Table => stdout.write_all(format!("\n{gantt}").as_bytes())?,
+        }
+    }
     stdout.flush()?;
     Ok(())
 }

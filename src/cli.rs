@@ -18,12 +18,16 @@ pub struct Cli {
 }
 
 /// The subcommands.
+// Parsed once per process: the size of `RunArgs` does not matter.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Run approaches on the same work and print a comparison.
     ///
     /// Example: parlab run --workload io --tasks 10000 --io-wait 1s --approach threads,async
     Run(RunArgs),
+    /// The Python demos' slower-vs-faster pairs, run in Rust, and two pairs only Rust can show.
+    Demos(DemosArgs),
     /// List every approach: what it does and its Python counterpart.
     List,
     /// Print a shell completion script.
@@ -79,6 +83,46 @@ pub struct RunArgs {
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
+
+    /// Write every task's events as a Chrome trace (JSON) that Perfetto and chrome://tracing open.
+    #[arg(long, value_name = "FILE")]
+    pub trace: Option<std::path::PathBuf>,
+
+    /// Draw a Gantt chart of every task (a lane per worker) to FILE.svg or FILE.png.
+    #[arg(long, value_name = "FILE")]
+    pub timeline: Option<std::path::PathBuf>,
+
+    /// Print a text Gantt chart (a row per worker, time across) after the results.
+    #[arg(long)]
+    pub timeline_term: bool,
+
+    /// Write a self-contained HTML report (table, charts, timeline, notes).
+    #[arg(long, value_name = "FILE")]
+    pub html: Option<std::path::PathBuf>,
+
+    /// Also draw the comparison as a chart: FILE.svg or FILE.png.
+    #[arg(long, value_name = "FILE")]
+    pub chart: Option<std::path::PathBuf>,
+
+    /// No live progress bars on stderr (one line per finished approach instead).
+    #[arg(long)]
+    pub no_progress: bool,
+
+    /// Draw bars with ASCII characters only (the default where the locale is not UTF-8).
+    #[arg(long)]
+    pub ascii: bool,
+
+    /// Replace measurement by a deterministic model (for tests and snapshots).
+    #[arg(long, hide = true)]
+    pub mock: bool,
+}
+
+/// The flags of `parlab demos`.
+#[derive(Debug, Args, Clone)]
+pub struct DemosArgs {
+    /// Scale the waits and the CPU work down (seconds become milliseconds), e.g. for tests.
+    #[arg(long)]
+    pub quick: bool,
 
     /// Replace measurement by a deterministic model (for tests and snapshots).
     #[arg(long, hide = true)]

@@ -3,11 +3,14 @@
 //! Every check that can fail on user input happens here, before anything runs, and fails with
 //! a [`UsageError`] that names the flag and what it accepts.
 
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::approach::{self, Approach};
-use crate::cli::{FormatArg, RunArgs};
+use crate::cli::{DemosArgs, FormatArg, RunArgs};
 use crate::error::UsageError;
+use crate::export::chart::ChartFormat;
+use crate::export::timeline::ImageFormat;
 use crate::workload::{WorkSpec, WorkloadKind};
 
 /// How results go to stdout.
@@ -38,8 +41,30 @@ pub struct RunConfig {
     pub format: Format,
     /// Use the deterministic mock executor.
     pub mock: bool,
+    /// Where to draw the chart, if anywhere, and in which format.
+    pub chart: Option<(std::path::PathBuf, ChartFormat)>,
+    /// Live progress bars on stderr (when it is a terminal).
+    pub progress: bool,
+    /// Bars in ASCII only (asked for, or the locale is not UTF-8).
+    pub ascii: bool,
     /// Logical cores of the machine (the mock machine's under `mock`).
     pub logical_cores: usize,
+    /// The timeline and HTML outputs asked for.
+    pub visuals: VisualOutputs,
+}
+
+/// The timeline and report outputs of a run (`--trace`, `--timeline`, `--timeline-term`,
+/// `--html`).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct VisualOutputs {
+    /// Where to write the Chrome trace.
+    pub trace: Option<PathBuf>,
+    /// Where to draw the Gantt chart, and in which format.
+    pub timeline: Option<(PathBuf, ImageFormat)>,
+    /// Print the text Gantt after the results.
+    pub timeline_term: bool,
+    /// Where to write the HTML report.
+    pub html: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for RunConfig {
@@ -128,8 +153,124 @@ impl RunConfig {
                 FormatArg::Json => Format::Json,
             },
             mock: args.mock,
+            chart: args.chart.as_deref().map(parse_chart).transpose()?,
+            progress: !args.no_progress,
+            ascii: args.ascii || !crate::output::locale_is_utf8(),
             logical_cores,
+            visuals: parse_visual_outputs(args)?,
         })
+    }
+}
+
+/// Checks the output files of `--trace`, `--timeline` and `--html` before anything runs: a
+/// name, a directory that exists, and for `--timeline` an image extension.
+fn parse_visual_outputs(args: &RunArgs) -> Result<VisualOutputs, UsageError> {
+    let timeline = match &args.timeline {
+        Some(path) => {
+            let path = output_file("--timeline", path)?;
+            let format = ImageFormat::from_path(&path).ok_or_else(|| {
+                UsageError::bad(
+                    "--timeline",
+                    format!("'{}' is neither .svg nor .png", path.display()),
+                    "give a file name ending in .svg or .png",
+                )
+            })?;
+            Some((path, format))
+        }
+        None => None,
+    };
+    Ok(VisualOutputs {
+        trace: args
+            .trace
+            .as_deref()
+            .map(|p| output_file("--trace", p))
+            .transpose()?,
+        timeline,
+        timeline_term: args.timeline_term,
+        html: args
+            .html
+            .as_deref()
+            .map(|p| output_file("--html", p))
+            .transpose()?,
+    })
+}
+
+/// An output file name whose directory exists.
+fn output_file(flag: &'static str, path: &Path) -> Result<PathBuf, UsageError> {
+    if path.as_os_str().is_empty() || path.file_name().is_none() {
+        return Err(UsageError::bad(
+            flag,
+            format!("'{}' is not a file name", path.display()),
+            "give a file name, e.g. out/run.json",
+        ));
+    }
+    match path.parent() {
+        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(UsageError::bad(
+            flag,
+            format!("the directory '{}' does not exist", dir.display()),
+            "create it first or give another path",
+        )),
+        _ if path.is_dir() => Err(UsageError::bad(
+            flag,
+            format!("'{}' is a directory", path.display()),
+            "give a file name inside it",
+        )),
+        _ => Ok(path.to_path_buf()),
+    }
+}
+
+impl RunConfig {
+    /// A run set up by code rather than flags (the demos, the interactive mode): exactly these
+    /// approaches, no added baseline, table format, no progress bars, no chart.
+    pub fn programmatic(
+        work: WorkSpec,
+        tasks: u32,
+        pool_size: usize,
+        approaches: Vec<&'static dyn Approach>,
+        logical_cores: usize,
+        mock: bool,
+    ) -> Self {
+        Self {
+            work,
+            tasks,
+            pool_size,
+            approaches,
+            baseline: false,
+            baseline_skipped: None,
+            format: Format::Table,
+            mock,
+            chart: None,
+            progress: false,
+            ascii: false,
+            logical_cores,
+            visuals: VisualOutputs::default(),
+        }
+    }
+}
+
+/// The settings of `parlab demos`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DemosConfig {
+    /// Waits and CPU work scaled down.
+    pub quick: bool,
+    /// Use the deterministic mock executor.
+    pub mock: bool,
+    /// Logical cores of the machine (the mock machine's under `mock`).
+    pub logical_cores: usize,
+}
+
+impl DemosConfig {
+    /// The settings `args` ask for (nothing in them can be wrong).
+    pub fn from_args(args: &DemosArgs) -> Self {
+        Self {
+            quick: args.quick,
+            mock: args.mock,
+            logical_cores: if args.mock {
+                crate::bench::mock::MOCK_CORES
+            } else {
+                crate::machine::logical_cores()
+            },
+        }
     }
 }
 
@@ -234,6 +375,41 @@ pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, UsageE
     Ok(Duration::from_secs_f64(secs))
 }
 
+/// Checks `--chart`: a known extension, in a folder that exists (found out now, not after a
+/// long run).
+pub fn parse_chart(
+    path: &std::path::Path,
+) -> Result<(std::path::PathBuf, ChartFormat), UsageError> {
+    let allowed = "give a file name ending in .svg or .png";
+    let ext = path
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    let format = match ext.as_deref() {
+        Some("svg") => ChartFormat::Svg,
+        Some("png") => ChartFormat::Png,
+        _ => {
+            return Err(UsageError::bad(
+                "--chart",
+                format!("'{}' is neither .svg nor .png", path.display()),
+                allowed,
+            ));
+        }
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => std::path::Path::new("."),
+    };
+    if !dir.is_dir() {
+        return Err(UsageError::bad(
+            "--chart",
+            format!("folder '{}' does not exist", dir.display()),
+            "create it first or give another path",
+        ));
+    }
+    Ok((path.to_path_buf(), format))
+}
+
 /// Parses `--approach`: a comma list of ids, or `all`.
 pub fn parse_approaches(text: &str) -> Result<Vec<&'static dyn Approach>, UsageError> {
     let mut out: Vec<&'static dyn Approach> = Vec::new();
@@ -332,5 +508,22 @@ mod tests {
         assert!(e.contains("fibers") && e.contains("thread-pool"), "{e}");
         assert_eq!(default_tasks(1), 4);
         assert_eq!(default_tasks(8), 16);
+    }
+
+    #[test]
+    fn chart_paths() {
+        use std::path::Path;
+        assert_eq!(parse_chart(Path::new("a.svg")).unwrap().1, ChartFormat::Svg);
+        assert_eq!(
+            parse_chart(Path::new("./A.PNG")).unwrap().1,
+            ChartFormat::Png
+        );
+        let e = parse_chart(Path::new("a.jpg")).unwrap_err().to_string();
+        assert!(e.starts_with("--chart: 'a.jpg'"), "{e}");
+        assert!(parse_chart(Path::new("chart")).is_err());
+        let e = parse_chart(Path::new("/no/such/dir/a.svg"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("does not exist"), "{e}");
     }
 }

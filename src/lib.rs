@@ -1,7 +1,7 @@
 //! parlab runs the same work under every common concurrency and parallelism approach,
 //! measures each honestly and shows the differences.
 //!
-//! Data flows one way: [`cli`] → [`config`] → [`bench`] (the scheduler, which hands each
+//! Data flows one way: [`cli`] → [`config`] → [`bench`](mod@bench) (the scheduler, which hands each
 //! [`approach`] the [`workload`]'s tasks and records what happens) → [`report`] (figures and
 //! [`notes`]) → [`output`] on the terminal and [`export`] to files.
 
@@ -11,9 +11,11 @@ pub mod bench;
 pub mod cancel;
 pub mod cli;
 pub mod config;
+pub mod demos;
 pub mod error;
 pub mod exec;
 pub mod export;
+pub mod lanes;
 pub mod machine;
 pub mod notes;
 pub mod output;

@@ -36,12 +36,20 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
             best.ideal_speedup
         ));
     }
-    if computes && let Some(r) = report.result("async-inline").filter(|r| r.verified) {
-        let how = r.speedup.map_or(String::new(), |s| format!(" ({s:.2}x)"));
-        notes.push(format!(
-            "async-inline ran CPU work on its event loop: no faster than sequential{how}; \
-             `async` hands it to a thread pool instead"
-        ));
+    if computes && let Some(inline) = report.result("async-inline").filter(|r| r.verified) {
+        let pooled = report.result("async").filter(|r| r.verified);
+        match (inline.speedup, pooled) {
+            (Some(s), _) if s < 1.2 => notes.push(format!(
+                "async-inline ran CPU work on its event loop: no faster than sequential ({s:.2}x); \
+                 `async` hands it to a thread pool instead"
+            )),
+            (_, Some(a)) if inline.wall_s > a.wall_s * 1.2 => notes.push(format!(
+                "async-inline ran CPU work on its event loop, one task at a time: {:.2}x slower than \
+                 `async`, which hands it to a thread pool",
+                inline.wall_s / a.wall_s
+            )),
+            _ => {}
+        }
     }
     let pooled_ran = report
         .results

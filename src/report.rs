@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::approach::{self, Family, Width};
+use crate::approach::{self, ChildFigures, Family, Width};
 use crate::bench::RunMeasurement;
 use crate::bench::recorder::TaskEvent;
 use crate::config::RunConfig;
@@ -80,6 +80,9 @@ pub struct ApproachResult {
     pub problem: Option<String>,
     /// Every task: worker, start and end (s since the approach started), answer, steps.
     pub tasks: Vec<TaskEvent>,
+    /// The child processes (process approaches): worker number, pid, peak memory.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub children: Vec<ChildFigures>,
 }
 
 impl Report {
@@ -116,6 +119,7 @@ impl Report {
                     verified: m.verified,
                     problem: m.problem.clone(),
                     tasks: m.tasks.clone(),
+                    children: m.children.clone(),
                 }
             })
             .collect();

@@ -230,22 +230,20 @@ pub fn run_all(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cli::{FormatArg, RunArgs};
     use crate::workload::Answer;
 
     fn config(approach: &str) -> RunConfig {
-        RunConfig::from_args(&RunArgs {
-            approach: approach.into(),
-            workload: "cpu".into(),
-            number: "97".into(),
-            tasks: Some("3".into()),
-            pool_size: Some("2".into()),
-            io_wait: "1ms".into(),
-            no_baseline: false,
-            format: FormatArg::Table,
-            mock: true,
-        })
-        .unwrap()
+        let args = [
+            "--approach",
+            approach,
+            "--number",
+            "97",
+            "--tasks",
+            "3",
+            "--pool-size",
+            "2",
+        ];
+        crate::export::fixture::config_for(&args)
     }
 
     #[test]

@@ -184,15 +184,36 @@ impl Recorder {
         )
     }
 
-    /// The step `task` is in now, if it is inside one (for progress displays).
+    /// The step `task` is in now, if it is running (for progress displays).
+    ///
+    /// A step is recorded once, when it ends (nothing is written as it starts, to keep the
+    /// timed task free of extra stores), and steps run in order: so the step under way is the
+    /// one after the last recorded. (A stretch of division skipped because a divisor was already
+    /// found is never recorded; while the wait after it runs, this still names the division.)
     pub fn current_step(&self, task: u32) -> Option<StepKind> {
+        let (started, finished) = self.task_state(task);
+        if !started || finished {
+            return None;
+        }
         let base = task as usize * self.plan.len();
-        (0..self.plan.len()).find_map(|i| {
-            let s = &self.steps[base + i];
-            let started = s.start_ns.load(Ordering::Relaxed) != UNSET;
-            let ended = s.end_ns.load(Ordering::Relaxed) != UNSET;
-            (started && !ended).then(|| self.plan[i].kind())
-        })
+        let next = (0..self.plan.len())
+            .rev()
+            .find(|&i| self.steps[base + i].end_ns.load(Ordering::Relaxed) != UNSET)
+            .map_or(0, |i| i + 1);
+        self.plan.get(next).map(Step::kind)
+    }
+
+    /// Where `task` is now, read without disturbing it (for progress displays).
+    pub fn task_now(&self, task: u32) -> TaskNow {
+        let slot = &self.tasks[task as usize];
+        let time = |a: &AtomicU64| Some(a.load(Ordering::Relaxed)).filter(|&t| t != UNSET);
+        TaskNow {
+            worker: slot.worker.load(Ordering::Relaxed),
+            start_ns: time(&slot.start_ns),
+            end_ns: time(&slot.end_ns),
+            divisions: slot.progress.load(Ordering::Relaxed),
+            step: self.current_step(task),
+        }
     }
 
     /// The plain record of every task, after the run.
@@ -233,6 +254,22 @@ impl Recorder {
             })
             .collect()
     }
+}
+
+/// A running task as a progress display sees it: see [`Recorder::task_now`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TaskNow {
+    /// The worker it runs (or ran) on; 0 before it starts.
+    pub worker: u32,
+    /// When it started, ns since the recorder's origin.
+    pub start_ns: Option<u64>,
+    /// When it finished, ns since the recorder's origin.
+    pub end_ns: Option<u64>,
+    /// Divisions done, counted every [`crate::primes::PROGRESS_STEP`] (may overshoot the range
+    /// by less than one step per stretch).
+    pub divisions: u64,
+    /// The kind of step under way, while it runs.
+    pub step: Option<StepKind>,
 }
 
 fn ns_to_s(ns: u64) -> f64 {
@@ -284,9 +321,27 @@ mod tests {
         assert_eq!(w, 0);
         assert_eq!(rec.this_worker(), 0, "stable per thread");
         rec.task_started_at(1, w, 10);
+        assert_eq!(rec.current_step(0), None, "not started");
+        assert_eq!(
+            rec.current_step(1),
+            Some(StepKind::Wait),
+            "first step under way"
+        );
         rec.step_ran(1, 0, w, 10, 20);
-        assert_eq!(rec.current_step(1), None);
+        assert_eq!(
+            rec.current_step(1),
+            Some(StepKind::Cpu),
+            "the step after the last ended"
+        );
+        rec.task(1).progress.fetch_add(7, Ordering::Relaxed);
+        let now = rec.task_now(1);
+        assert_eq!(
+            (now.start_ns, now.end_ns, now.divisions),
+            (Some(10), None, 7)
+        );
         rec.task_finished_at(1, Answer::Prime(true), 40);
+        assert_eq!(rec.current_step(1), None, "finished");
+        assert_eq!(rec.task_now(1).end_ns, Some(40));
         let other = std::thread::scope(|s| s.spawn(|| rec.this_worker()).join().unwrap());
         assert_eq!(other, 1);
         assert_eq!(rec.workers_seen(), 2);

@@ -1,5 +1,9 @@
-//! What parlab prints on the terminal: the comparison table and its number formats.
+//! What parlab prints on the terminal: the comparison table, the bar chart under it, the text
+//! Gantt, live progress while approaches run, and the number formats they share.
 
+pub mod bars;
+pub mod gantt;
+pub mod progress;
 pub mod table;
 
 /// Seconds in the unit that reads best: `1.23 s`, `45.6 ms`, `789 µs`, `12 ns`, `2h 46m`.
@@ -52,6 +56,22 @@ pub fn terminal_width() -> Option<u16> {
         .filter(|&c: &u16| c > 0)
 }
 
+/// Whether the locale says text is UTF-8: the first of `LC_ALL`, `LC_CTYPE` and `LANG` that is
+/// set and not empty decides, as POSIX has it. Unset everywhere means the "C" locale: ASCII.
+pub fn locale_is_utf8() -> bool {
+    utf8_locale_in(|name| std::env::var(name).ok())
+}
+
+fn utf8_locale_in(var: impl Fn(&str) -> Option<String>) -> bool {
+    ["LC_ALL", "LC_CTYPE", "LANG"]
+        .iter()
+        .find_map(|name| var(name).filter(|v| !v.is_empty()))
+        .is_some_and(|v| {
+            let v = v.to_ascii_lowercase();
+            v.contains("utf-8") || v.contains("utf8")
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -66,5 +86,32 @@ mod tests {
         assert_eq!(format_seconds(f64::NAN), "-");
         assert_eq!(format_kib(812), "812 KiB");
         assert_eq!(format_kib(12 * 1024 + 300), "12.3 MiB");
+    }
+
+    #[test]
+    fn locales() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(k, _)| *k == name)
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert!(utf8_locale_in(env(&[("LANG", "en_US.UTF-8")])));
+        assert!(utf8_locale_in(env(&[
+            ("LC_CTYPE", "C.utf8"),
+            ("LANG", "C")
+        ])));
+        assert!(!utf8_locale_in(env(&[
+            ("LC_ALL", "C"),
+            ("LANG", "en_US.UTF-8")
+        ])));
+        assert!(utf8_locale_in(env(&[
+            ("LC_ALL", ""),
+            ("LANG", "de_DE.utf8")
+        ])));
+        assert!(!utf8_locale_in(env(&[])));
+        assert!(!utf8_locale_in(env(&[("LANG", "POSIX")])));
     }
 }

@@ -1,0 +1,196 @@
+//! What the user sees on stderr while approaches run: live bars in a terminal, one plain line
+//! per finished approach everywhere else.
+//!
+//! Progress must not change what is measured, so nothing here runs inside a timed task. Tasks
+//! already bump their recorder's division counter every [`crate::primes::PROGRESS_STEP`]
+//! divisions and record each step as it ends; [`LiveProgress`] starts a thread in
+//! [`Observer::started`] that reads those slots about ten times a second and redraws, and stops
+//! it in [`Observer::finished`], outside the timed region. Process approaches fill the same
+//! recorder from their children's reports, so they show the same way.
+//!
+//! With few tasks there is one bar per task. With more tasks than fit on the screen there is an
+//! overall bar and one bar per worker lane, each showing the task it runs now.
+
+use std::io::IsTerminal;
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{RecvTimeoutError, Sender};
+use indicatif::{MultiProgress, ProgressDrawTarget};
+
+use super::{format_kib, format_seconds};
+use crate::approach::Approach;
+use crate::bench::recorder::Recorder;
+use crate::bench::{Observer, RunMeasurement};
+
+mod board;
+
+use board::Board;
+pub use board::{Shape, TaskView, divisions_in};
+
+/// How often the drawing thread reads the recorder and redraws.
+const TICK: Duration = Duration::from_millis(100);
+
+/// Terminal rows kept free of bars (the prompt, the line printed as an approach finishes).
+const RESERVED_ROWS: usize = 3;
+
+/// The observer for a run: live bars when `wanted` and stderr is a terminal that can show
+/// them, else one plain line per finished approach. `pool_size` sizes the worker lanes.
+pub fn observer(wanted: bool, pool_size: usize, ascii: bool) -> Box<dyn Observer> {
+    let term_ok = std::env::var("TERM").map_or(true, |t| t != "dumb");
+    if wanted && term_ok && std::io::stderr().is_terminal() {
+        Box::new(LiveProgress::new(pool_size, ascii))
+    } else {
+        Box::new(PlainLines)
+    }
+}
+
+/// The line printed on stderr when an approach finishes.
+pub fn finished_line(m: &RunMeasurement) -> String {
+    let check = if m.verified {
+        "verified".to_string()
+    } else {
+        format!("FAILED: {}", m.problem.as_deref().unwrap_or(""))
+    };
+    format!(
+        "{:<20} {:>10}  peak {:>9}  {check}",
+        m.approach,
+        format_seconds(m.wall_s),
+        format_kib(m.peak_rss_kib)
+    )
+}
+
+/// Prints one plain line on stderr per finished approach (no escape codes).
+pub struct PlainLines;
+
+impl Observer for PlainLines {
+    fn finished(&mut self, m: &RunMeasurement) {
+        eprintln!("{}", finished_line(m));
+    }
+}
+
+/// Live bars on stderr, redrawn by a thread of their own.
+pub struct LiveProgress {
+    multi: MultiProgress,
+    pool_size: usize,
+    ascii: bool,
+    drawer: Option<Drawer>,
+}
+
+/// The drawing thread of one approach, and the way to stop it.
+struct Drawer {
+    stop: Sender<()>,
+    thread: JoinHandle<()>,
+}
+
+impl LiveProgress {
+    /// Bars on stderr; worker lanes sized by `pool_size`; `ascii` avoids Unicode blocks.
+    pub fn new(pool_size: usize, ascii: bool) -> Self {
+        Self {
+            multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
+            pool_size,
+            ascii,
+            drawer: None,
+        }
+    }
+
+    /// Stops the drawing thread, which clears its bars.
+    fn stop(&mut self) {
+        if let Some(d) = self.drawer.take() {
+            drop(d.stop);
+            let _ = d.thread.join();
+        }
+        let _ = self.multi.clear();
+    }
+}
+
+impl Observer for LiveProgress {
+    fn started(&mut self, approach: &dyn Approach, recorder: &Arc<Recorder>) {
+        self.stop();
+        let info = approach.info();
+        let tasks = recorder.task_count() as usize;
+        let width = info
+            .cpu_width
+            .resolve(self.pool_size, tasks)
+            .max(info.wait_width.resolve(self.pool_size, tasks));
+        let room = terminal_rows().saturating_sub(RESERVED_ROWS).max(2);
+        let mut board = Board::new(
+            &self.multi,
+            info.id,
+            info.family,
+            recorder,
+            Shape::choose(tasks, width, room),
+            self.ascii,
+        );
+        let (stop, stopped) = crossbeam_channel::bounded::<()>(0);
+        let rec = Arc::clone(recorder);
+        let spawned = std::thread::Builder::new()
+            .name("parlab-progress".into())
+            .spawn(move || {
+                loop {
+                    board.update(&rec);
+                    match stopped.recv_timeout(TICK) {
+                        Err(RecvTimeoutError::Timeout) => {}
+                        _ => break,
+                    }
+                }
+                board.clear();
+            });
+        // Without a thread there is simply no live display; the plain line still comes.
+        self.drawer = spawned.ok().map(|thread| Drawer { stop, thread });
+    }
+
+    fn finished(&mut self, m: &RunMeasurement) {
+        self.stop();
+        eprintln!("{}", finished_line(m));
+    }
+}
+
+impl Drop for LiveProgress {
+    fn drop(&mut self) {
+        // An approach that failed or was interrupted never reaches `finished`.
+        self.stop();
+    }
+}
+
+/// The rows of the terminal stderr writes to (24 if it cannot say).
+fn terminal_rows() -> usize {
+    // SAFETY: TIOCGWINSZ writes a winsize into the struct we own; failure leaves it zeroed.
+    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
+    let ok = unsafe { libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
+    if ok && ws.ws_row > 0 {
+        ws.ws_row as usize
+    } else {
+        24
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_finished_line_is_plain() {
+        let m = RunMeasurement {
+            approach: "threads".into(),
+            wall_s: 1.5,
+            cpu_user_s: 0.0,
+            cpu_sys_s: 0.0,
+            peak_rss_kib: 2048,
+            child_peak_rss_kib: None,
+            voluntary_switches: 0,
+            involuntary_switches: 0,
+            verified: true,
+            problem: None,
+            tasks: vec![],
+            children: vec![],
+        };
+        let line = finished_line(&m);
+        assert!(
+            line.starts_with("threads ") && line.ends_with("verified"),
+            "{line}"
+        );
+        assert!(!line.contains('\x1b'));
+    }
+}
