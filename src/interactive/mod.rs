@@ -8,6 +8,7 @@
 
 mod session;
 
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use inquire::validator::Validation;
@@ -18,7 +19,9 @@ use crate::bench::{self, RealExecutor, Stop};
 use crate::cancel::Cancel;
 use crate::cli::{Cli, Command};
 use crate::config::{self, DEFAULT_NUMBER, RunConfig};
+use crate::export::chart;
 use crate::machine::{Machine, logical_cores};
+use crate::output::{self, bars, progress};
 use crate::report::Report;
 pub use session::{Session, SessionRun};
 
@@ -43,19 +46,58 @@ enum Choice {
 
 /// The seed tool's seven choices in its order, then parlab's own, then the way out.
 const MENU: &[MenuItem] = &[
-    MenuItem { name: "Threaded", choice: Choice::Approach("threads") },
-    MenuItem { name: "Threaded sequential", choice: Choice::Approach("threaded-sequential") },
-    MenuItem { name: "ThreadPool", choice: Choice::Approach("thread-pool") },
-    MenuItem { name: "Asyncio", choice: Choice::Approach("async") },
-    MenuItem { name: "Multiprocessing", choice: Choice::Approach("process") },
-    MenuItem { name: "Multiprocessing Pool", choice: Choice::Approach("process-pool-chunked") },
-    MenuItem { name: "ProcessPoolExecutor", choice: Choice::Approach("process-pool") },
-    MenuItem { name: "Sequential", choice: Choice::Approach("sequential") },
-    MenuItem { name: "rayon", choice: Choice::Approach("rayon") },
-    MenuItem { name: "async-inline", choice: Choice::Approach("async-inline") },
-    MenuItem { name: "async-mt", choice: Choice::Approach("async-mt") },
-    MenuItem { name: "All approaches", choice: Choice::All },
-    MenuItem { name: "Show the bar graph and exit", choice: Choice::Finish },
+    MenuItem {
+        name: "Threaded",
+        choice: Choice::Approach("threads"),
+    },
+    MenuItem {
+        name: "Threaded sequential",
+        choice: Choice::Approach("threaded-sequential"),
+    },
+    MenuItem {
+        name: "ThreadPool",
+        choice: Choice::Approach("thread-pool"),
+    },
+    MenuItem {
+        name: "Asyncio",
+        choice: Choice::Approach("async"),
+    },
+    MenuItem {
+        name: "Multiprocessing",
+        choice: Choice::Approach("process"),
+    },
+    MenuItem {
+        name: "Multiprocessing Pool",
+        choice: Choice::Approach("process-pool-chunked"),
+    },
+    MenuItem {
+        name: "ProcessPoolExecutor",
+        choice: Choice::Approach("process-pool"),
+    },
+    MenuItem {
+        name: "Sequential",
+        choice: Choice::Approach("sequential"),
+    },
+    MenuItem {
+        name: "rayon",
+        choice: Choice::Approach("rayon"),
+    },
+    MenuItem {
+        name: "async-inline",
+        choice: Choice::Approach("async-inline"),
+    },
+    MenuItem {
+        name: "async-mt",
+        choice: Choice::Approach("async-mt"),
+    },
+    MenuItem {
+        name: "All approaches",
+        choice: Choice::All,
+    },
+    MenuItem {
+        name: "Show the bar graph and exit",
+        choice: Choice::Finish,
+    },
 ];
 
 impl std::fmt::Display for MenuItem {
@@ -96,6 +138,7 @@ struct Answers {
 /// Runs the interactive session until the user finishes it.
 pub fn run_session() -> anyhow::Result<ExitCode> {
     let cancel = Cancel::on_signals()?;
+    let ascii = !output::locale_is_utf8();
     let mut session = Session::new(Machine::detect());
     println!(
         "parlab: the same work under every approach. Pick one; results add up until you ask for the bar graph."
@@ -133,7 +176,9 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
             }
         };
         cancel.reset();
-        let outcome = bench::run_all(&cfg, &RealExecutor, &cancel, &mut crate::app::observer());
+        let mut observer = progress::observer(true, cfg.pool_size, ascii);
+        let outcome = bench::run_all(&cfg, &RealExecutor, &cancel, observer.as_mut());
+        drop(observer); // its bars are gone before anything else is printed
         let report = Report::build(&cfg, session.machine.clone(), &outcome.measurements);
         match &outcome.stop {
             Some(Stop::Signal(_)) => {
@@ -144,22 +189,67 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
         }
         cancel.reset();
         if !report.results.is_empty() {
-            for r in &report.results {
-                println!("{}", session::result_line(r, cfg.tasks));
-            }
             session.add(&cfg, report);
             println!("{}", session.table());
         }
     }
-    session.finish()?;
+    finish(&session, ascii)?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the session's bar graph and offers to save it with every run's figures.
+fn finish(session: &Session, ascii: bool) -> anyhow::Result<()> {
+    if session.runs.is_empty() {
+        println!("No runs this session, so no bar graph. Bye.");
+        return Ok(());
+    }
+    let bars = session.bars();
+    let width = output::terminal_width().unwrap_or(80) as usize;
+    println!(
+        "\nEvery run of this session:\n{}",
+        bars::render(&bars, width, ascii)
+    );
+    let save = Confirm::new("Save the bar graph (SVG or PNG) and every run (JSON)?")
+        .with_default(false)
+        .prompt();
+    match save {
+        Ok(true) => {}
+        Ok(false) => return Ok(()),
+        Err(e) => {
+            interrupt(e)?;
+            return Ok(());
+        }
+    }
+    let suggested = session.suggested_path("svg");
+    let answer = Text::new("Save the chart to:")
+        .with_default(&suggested.display().to_string())
+        .with_help_message("a file name ending in .svg or .png; the runs go beside it as .json")
+        .with_validator(|s: &str| Ok(check(config::parse_chart(Path::new(s.trim())))))
+        .prompt();
+    let path = match answer {
+        Ok(p) => PathBuf::from(p.trim()),
+        Err(e) => {
+            interrupt(e)?;
+            return Ok(());
+        }
+    };
+    let (path, format) = config::parse_chart(&path)?;
+    let bytes = chart::render(&bars, &session.title(), format)?;
+    std::fs::write(&path, bytes)
+        .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
+    let json = path.with_extension("json");
+    session.write_json(&json)?;
+    println!("Saved {} and {}.", path.display(), json.display());
+    Ok(())
 }
 
 /// Asks the questions for `approaches`, each with its default taken on Enter.
 fn ask(approaches: &[&str]) -> Result<Answers, InquireError> {
     let number = Text::new("Number to test for primality:")
         .with_default(&DEFAULT_NUMBER.to_string())
-        .with_help_message("a whole number from 0 to 18446744073709551615 (also try 109797044856282383)")
+        .with_help_message(
+            "a whole number from 0 to 18446744073709551615 (also try 109797044856282383)",
+        )
         .with_validator(|s: &str| Ok(check(config::parse_number(s))))
         .prompt()?;
     let default_tasks = config::default_tasks(logical_cores()).to_string();
@@ -195,16 +285,21 @@ fn ask(approaches: &[&str]) -> Result<Answers, InquireError> {
     } else {
         None
     };
-    Ok(Answers { number, tasks, pool_size, io_wait })
+    Ok(Answers {
+        number,
+        tasks,
+        pool_size,
+        io_wait,
+    })
 }
 
 /// An answer's verdict: valid, or the reason it is not.
 fn check<T>(parsed: Result<T, crate::error::UsageError>) -> Validation {
     match parsed {
         Ok(_) => Validation::Valid,
-        Err(crate::error::UsageError::BadValue { problem, allowed, .. }) => {
-            Validation::Invalid(format!("{problem}; {allowed}").into())
-        }
+        Err(crate::error::UsageError::BadValue {
+            problem, allowed, ..
+        }) => Validation::Invalid(format!("{problem}; {allowed}").into()),
         Err(other) => Validation::Invalid(other.to_string().into()),
     }
 }
@@ -225,7 +320,12 @@ fn build_config(approaches: &[&str], a: &Answers) -> anyhow::Result<RunConfig> {
         "--no-baseline".into(),
     ];
     match &a.io_wait {
-        Some(wait) => argv.extend(["--workload".into(), "mixed".into(), "--io-wait".into(), wait.clone()]),
+        Some(wait) => argv.extend([
+            "--workload".into(),
+            "mixed".into(),
+            "--io-wait".into(),
+            wait.clone(),
+        ]),
         None => argv.extend(["--workload".into(), "cpu".into()]),
     }
     let cli = <Cli as clap::Parser>::try_parse_from(argv)?;
@@ -275,7 +375,13 @@ mod tests {
         assert_eq!(cfg.tasks, 3);
         assert_eq!(cfg.work.workload, crate::workload::WorkloadKind::Mixed);
         assert!(!cfg.baseline);
-        assert!(matches!(check(config::parse_number("-1")), Validation::Invalid(_)));
-        assert!(matches!(check(config::parse_number("12")), Validation::Valid));
+        assert!(matches!(
+            check(config::parse_number("-1")),
+            Validation::Invalid(_)
+        ));
+        assert!(matches!(
+            check(config::parse_number("12")),
+            Validation::Valid
+        ));
     }
 }

@@ -10,8 +10,9 @@ use serde::Serialize;
 use crate::approach::Family;
 use crate::config::RunConfig;
 use crate::machine::Machine;
+use crate::output::bars::Bar;
 use crate::output::{format_kib, format_seconds};
-use crate::report::{ApproachResult, Report};
+use crate::report::Report;
 use crate::workload::WorkloadKind;
 
 /// One approach run in the session.
@@ -53,12 +54,17 @@ pub struct Session {
 impl Session {
     /// An empty session on `machine`.
     pub fn new(machine: Machine) -> Self {
-        Self { parlab_version: env!("CARGO_PKG_VERSION").into(), machine, runs: Vec::new() }
+        Self {
+            parlab_version: env!("CARGO_PKG_VERSION").into(),
+            machine,
+            runs: Vec::new(),
+        }
     }
 
     /// Adds every approach of `report`, run with `cfg`.
     pub fn add(&mut self, cfg: &RunConfig, report: Report) {
-        let io_wait_s = (cfg.work.workload == WorkloadKind::Mixed).then(|| cfg.work.io_wait().as_secs_f64());
+        let io_wait_s =
+            (cfg.work.workload == WorkloadKind::Mixed).then(|| cfg.work.io_wait().as_secs_f64());
         for r in report.results {
             self.runs.push(SessionRun {
                 label: label(&r.approach, cfg.tasks, cfg.work.number, io_wait_s.is_some()),
@@ -79,7 +85,15 @@ impl Session {
     pub fn table(&self) -> String {
         let mut table = Table::new();
         table.load_style(UTF8_FULL_CONDENSED).set_header([
-            "#", "approach", "tasks", "number", "I/O", "wall", "CPU use", "peak memory", "verified",
+            "#",
+            "approach",
+            "tasks",
+            "number",
+            "I/O",
+            "wall",
+            "CPU use",
+            "peak memory",
+            "verified",
         ]);
         for (i, r) in self.runs.iter().enumerate() {
             let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
@@ -88,7 +102,10 @@ impl Session {
                 Cell::new(&r.approach),
                 right(r.tasks.to_string()),
                 right(r.number.to_string()),
-                Cell::new(r.io_wait_s.map_or("no".into(), |w| format!("{} ×4", format_seconds(w)))),
+                Cell::new(
+                    r.io_wait_s
+                        .map_or("no".into(), |w| format!("{} ×4", format_seconds(w))),
+                ),
                 right(format_seconds(r.wall_s)),
                 right(format!("{:.0}%", r.cpu_use * 100.0)),
                 right(format_kib(r.peak_rss_kib)),
@@ -96,6 +113,40 @@ impl Session {
             ]);
         }
         table.to_string()
+    }
+
+    /// One bar per run, in the order run, labelled with approach, tasks, number and I/O; the
+    /// speedup is against a `sequential` run of the same work in this session, if there is one.
+    pub fn bars(&self) -> Vec<Bar> {
+        self.runs
+            .iter()
+            .map(|r| {
+                let baseline = self.runs.iter().find(|b| {
+                    b.approach == "sequential"
+                        && b.verified
+                        && (b.tasks, b.number, b.io_wait_s) == (r.tasks, r.number, r.io_wait_s)
+                });
+                Bar {
+                    label: if r.verified {
+                        r.label.clone()
+                    } else {
+                        format!("{} (FAILED)", r.label)
+                    },
+                    seconds: r.wall_s,
+                    speedup: baseline.and_then(|b| crate::stats::speedup(Some(b.wall_s), r.wall_s)),
+                    family: r.family,
+                }
+            })
+            .collect()
+    }
+
+    /// The saved chart's title.
+    pub fn title(&self) -> String {
+        format!(
+            "parlab session: {} runs on {}",
+            self.runs.len(),
+            self.machine.cpu_model
+        )
     }
 
     /// A path to suggest for saving, in the current directory, that does not exist yet.
@@ -117,19 +168,9 @@ impl Session {
 
 /// A run's label: approach, tasks, number and whether I/O was simulated.
 pub fn label(approach: &str, tasks: u32, number: u64, io: bool) -> String {
-    format!("{approach} ×{tasks} n={number}{}", if io { " +I/O" } else { "" })
-}
-
-/// The line printed for one finished approach.
-pub fn result_line(r: &ApproachResult, tasks: u32) -> String {
     format!(
-        "{}: {} tasks in {} ({}, peak {}){}",
-        r.approach,
-        tasks,
-        format_seconds(r.wall_s),
-        format!("CPU use {:.0}%", r.cpu_use * 100.0),
-        format_kib(r.peak_rss_kib),
-        if r.verified { String::new() } else { format!(" FAILED: {}", r.problem.as_deref().unwrap_or("")) }
+        "{approach} ×{tasks} n={number}{}",
+        if io { " +I/O" } else { "" }
     )
 }
 
