@@ -32,8 +32,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if !std::io::stdin().is_terminal() {
                 return Err(UsageError::NotInteractive.into());
             }
-            // The interactive mode comes with its own issue; until then, say what to run.
-            Err(UsageError::NotInteractive.into())
+            crate::interactive::run_session()
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod demos;
 pub mod error;
 pub mod exec;
 pub mod export;
+pub mod interactive;
 pub mod lanes;
 pub mod machine;
 pub mod notes;

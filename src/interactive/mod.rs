@@ -1,0 +1,387 @@
+//! The interactive mode: `parlab` with no arguments in a terminal.
+//!
+//! It is the seed Python tool's loop, made impossible to crash: a menu of approaches, a few
+//! questions with defaults, a measured run with live progress, the running table of every run so
+//! far, and at the end a bar graph of the session that can be saved. Answers become the same
+//! `parlab run` arguments a script would pass, so they are checked by exactly the same code
+//! ([`crate::config`]); an invalid answer is explained and asked again.
+
+mod session;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use inquire::validator::Validation;
+use inquire::{Confirm, InquireError, Select, Text};
+
+use crate::approach;
+use crate::bench::{self, RealExecutor, Stop};
+use crate::cancel::Cancel;
+use crate::cli::{Cli, Command};
+use crate::config::{self, DEFAULT_NUMBER, RunConfig};
+use crate::export::chart;
+use crate::machine::{Machine, logical_cores};
+use crate::output::{self, bars, progress};
+use crate::report::Report;
+pub use session::{Session, SessionRun};
+
+/// One entry of the menu.
+#[derive(Debug, Clone, Copy)]
+struct MenuItem {
+    /// The seed tool's name for it (or parlab's).
+    name: &'static str,
+    /// What it runs.
+    choice: Choice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Choice {
+    /// One approach, by id.
+    Approach(&'static str),
+    /// Every approach.
+    All,
+    /// The session's bar graph, then exit.
+    Finish,
+}
+
+/// The seed tool's seven choices in its order, then parlab's own, then the way out.
+const MENU: &[MenuItem] = &[
+    MenuItem {
+        name: "Threaded",
+        choice: Choice::Approach("threads"),
+    },
+    MenuItem {
+        name: "Threaded sequential",
+        choice: Choice::Approach("threaded-sequential"),
+    },
+    MenuItem {
+        name: "ThreadPool",
+        choice: Choice::Approach("thread-pool"),
+    },
+    MenuItem {
+        name: "Asyncio",
+        choice: Choice::Approach("async"),
+    },
+    MenuItem {
+        name: "Multiprocessing",
+        choice: Choice::Approach("process"),
+    },
+    MenuItem {
+        name: "Multiprocessing Pool",
+        choice: Choice::Approach("process-pool-chunked"),
+    },
+    MenuItem {
+        name: "ProcessPoolExecutor",
+        choice: Choice::Approach("process-pool"),
+    },
+    MenuItem {
+        name: "Sequential",
+        choice: Choice::Approach("sequential"),
+    },
+    MenuItem {
+        name: "rayon",
+        choice: Choice::Approach("rayon"),
+    },
+    MenuItem {
+        name: "async-inline",
+        choice: Choice::Approach("async-inline"),
+    },
+    MenuItem {
+        name: "async-mt",
+        choice: Choice::Approach("async-mt"),
+    },
+    MenuItem {
+        name: "All approaches",
+        choice: Choice::All,
+    },
+    MenuItem {
+        name: "Show the bar graph and exit",
+        choice: Choice::Finish,
+    },
+];
+
+impl std::fmt::Display for MenuItem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let what = match self.choice {
+            Choice::Approach(id) => approach::find(id).map_or("", |a| a.info().summary),
+            Choice::All => "every approach, one after another, on the same work",
+            Choice::Finish => "the bar graph of every run so far, and an offer to save it",
+        };
+        write!(f, "{:<28} {what}", self.name)
+    }
+}
+
+/// How a prompt ended, when it did not give an answer.
+enum Interrupt {
+    /// Esc: back to the menu (at the menu: finish).
+    Back,
+    /// Ctrl-C: finish the session.
+    Finish,
+}
+
+fn interrupt(e: InquireError) -> anyhow::Result<Interrupt> {
+    match e {
+        InquireError::OperationCanceled => Ok(Interrupt::Back),
+        InquireError::OperationInterrupted => Ok(Interrupt::Finish),
+        other => Err(other.into()),
+    }
+}
+
+/// The answers to one round of questions.
+struct Answers {
+    number: String,
+    tasks: String,
+    pool_size: String,
+    io_wait: Option<String>,
+}
+
+/// Runs the interactive session until the user finishes it.
+pub fn run_session() -> anyhow::Result<ExitCode> {
+    let cancel = Cancel::on_signals()?;
+    let ascii = !output::locale_is_utf8();
+    let mut session = Session::new(Machine::detect());
+    println!(
+        "parlab: the same work under every approach. Pick one; results add up until you ask for the bar graph."
+    );
+    loop {
+        let item = match Select::new("Which approach?", MENU.to_vec())
+            .with_page_size(MENU.len())
+            .with_help_message("↑↓ to move, Enter to choose, Esc or Ctrl-C for the bar graph")
+            .prompt()
+        {
+            Ok(item) => item,
+            Err(e) => {
+                interrupt(e)?;
+                break;
+            }
+        };
+        let approaches: Vec<&'static str> = match item.choice {
+            Choice::Finish => break,
+            Choice::All => approach::REGISTRY.iter().map(|a| a.info().id).collect(),
+            Choice::Approach(id) => vec![id],
+        };
+        let answers = match ask(&approaches) {
+            Ok(a) => a,
+            Err(e) => match interrupt(e)? {
+                Interrupt::Back => continue,
+                Interrupt::Finish => break,
+            },
+        };
+        let cfg = match build_config(&approaches, &answers) {
+            Ok(cfg) => cfg,
+            Err(e) => {
+                // Answers are checked as they are given; this is a last line of defence.
+                eprintln!("error: {e}");
+                continue;
+            }
+        };
+        cancel.reset();
+        let mut observer = progress::observer(true, cfg.pool_size, ascii);
+        let outcome = bench::run_all(&cfg, &RealExecutor, &cancel, observer.as_mut());
+        drop(observer); // its bars are gone before anything else is printed
+        let report = Report::build(&cfg, session.machine.clone(), &outcome.measurements);
+        match &outcome.stop {
+            Some(Stop::Signal(_)) => {
+                println!("Run stopped. Earlier results are kept.");
+            }
+            Some(Stop::Failed(message)) => eprintln!("error: {message}"),
+            None => {}
+        }
+        cancel.reset();
+        if !report.results.is_empty() {
+            session.add(&cfg, report);
+            println!("{}", session.table());
+        }
+    }
+    finish(&session, ascii)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Prints the session's bar graph and offers to save it with every run's figures.
+fn finish(session: &Session, ascii: bool) -> anyhow::Result<()> {
+    if session.runs.is_empty() {
+        println!("No runs this session, so no bar graph. Bye.");
+        return Ok(());
+    }
+    let bars = session.bars();
+    let width = output::terminal_width().unwrap_or(80) as usize;
+    println!(
+        "\nEvery run of this session:\n{}",
+        bars::render(&bars, width, ascii)
+    );
+    let save = Confirm::new("Save the bar graph (SVG or PNG) and every run (JSON)?")
+        .with_default(false)
+        .prompt();
+    match save {
+        Ok(true) => {}
+        Ok(false) => return Ok(()),
+        Err(e) => {
+            interrupt(e)?;
+            return Ok(());
+        }
+    }
+    let suggested = session.suggested_path("svg");
+    let answer = Text::new("Save the chart to:")
+        .with_default(&suggested.display().to_string())
+        .with_help_message("a file name ending in .svg or .png; the runs go beside it as .json")
+        .with_validator(|s: &str| Ok(check(config::parse_chart(Path::new(s.trim())))))
+        .prompt();
+    let path = match answer {
+        Ok(p) => PathBuf::from(p.trim()),
+        Err(e) => {
+            interrupt(e)?;
+            return Ok(());
+        }
+    };
+    let (path, format) = config::parse_chart(&path)?;
+    let bytes = chart::render(&bars, &session.title(), format)?;
+    std::fs::write(&path, bytes)
+        .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
+    let json = path.with_extension("json");
+    session.write_json(&json)?;
+    println!("Saved {} and {}.", path.display(), json.display());
+    Ok(())
+}
+
+/// Asks the questions for `approaches`, each with its default taken on Enter.
+fn ask(approaches: &[&str]) -> Result<Answers, InquireError> {
+    let number = Text::new("Number to test for primality:")
+        .with_default(&DEFAULT_NUMBER.to_string())
+        .with_help_message(
+            "a whole number from 0 to 18446744073709551615 (also try 109797044856282383)",
+        )
+        .with_validator(|s: &str| Ok(check(config::parse_number(s))))
+        .prompt()?;
+    let default_tasks = config::default_tasks(logical_cores()).to_string();
+    let tasks = Text::new("How many tasks (times to run the test)?")
+        .with_default(&default_tasks)
+        .with_validator(|s: &str| Ok(check(config::parse_count("tasks", s, u32::MAX as u64))))
+        .prompt()?;
+    let cores = logical_cores().to_string();
+    let pooled = approaches
+        .iter()
+        .any(|id| approach::find(id).is_some_and(|a| a.info().pooled));
+    let pool_size = if pooled {
+        Text::new("Pool size?")
+            .with_default(&cores)
+            .with_help_message("workers of the pooled approaches; the machine has this many cores")
+            .with_validator(|s: &str| Ok(check(config::parse_count("pool size", s, 4096))))
+            .prompt()?
+    } else {
+        cores
+    };
+    let simulate = Confirm::new("Simulate I/O?")
+        .with_default(false)
+        .with_help_message("yes: a wait before the test, at 1/3, at 1/2 and after it")
+        .prompt()?;
+    let io_wait = if simulate {
+        Some(
+            Text::new("Wait at each point:")
+                .with_default("250ms")
+                .with_help_message("e.g. 1s, 250ms, 1.5s")
+                .with_validator(|s: &str| Ok(check(config::parse_duration("wait", s))))
+                .prompt()?,
+        )
+    } else {
+        None
+    };
+    Ok(Answers {
+        number,
+        tasks,
+        pool_size,
+        io_wait,
+    })
+}
+
+/// An answer's verdict: valid, or the reason it is not.
+fn check<T>(parsed: Result<T, crate::error::UsageError>) -> Validation {
+    match parsed {
+        Ok(_) => Validation::Valid,
+        Err(crate::error::UsageError::BadValue {
+            problem, allowed, ..
+        }) => Validation::Invalid(format!("{problem}; {allowed}").into()),
+        Err(other) => Validation::Invalid(other.to_string().into()),
+    }
+}
+
+/// The `parlab run` configuration the answers stand for, checked by the same code.
+fn build_config(approaches: &[&str], a: &Answers) -> anyhow::Result<RunConfig> {
+    let mut argv = vec![
+        "parlab".to_string(),
+        "run".into(),
+        "--approach".into(),
+        approaches.join(","),
+        "--number".into(),
+        a.number.clone(),
+        "--tasks".into(),
+        a.tasks.clone(),
+        "--pool-size".into(),
+        a.pool_size.clone(),
+        "--no-baseline".into(),
+    ];
+    match &a.io_wait {
+        Some(wait) => argv.extend([
+            "--workload".into(),
+            "mixed".into(),
+            "--io-wait".into(),
+            wait.clone(),
+        ]),
+        None => argv.extend(["--workload".into(), "cpu".into()]),
+    }
+    let cli = <Cli as clap::Parser>::try_parse_from(argv)?;
+    match cli.command {
+        Some(Command::Run(args)) => Ok(RunConfig::from_args(&args)?),
+        _ => unreachable!("the arguments above name the run subcommand"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_menu_keeps_the_seed_tools_order_and_every_id_exists() {
+        let names: Vec<&str> = MENU.iter().map(|m| m.name).collect();
+        assert_eq!(
+            &names[..7],
+            [
+                "Threaded",
+                "Threaded sequential",
+                "ThreadPool",
+                "Asyncio",
+                "Multiprocessing",
+                "Multiprocessing Pool",
+                "ProcessPoolExecutor"
+            ]
+        );
+        assert_eq!(MENU.last().unwrap().choice, Choice::Finish);
+        for m in MENU {
+            if let Choice::Approach(id) = m.choice {
+                assert!(approach::find(id).is_some(), "{id} is not an approach");
+            }
+        }
+    }
+
+    #[test]
+    fn answers_become_a_checked_configuration() {
+        let answers = Answers {
+            number: "97".into(),
+            tasks: "3".into(),
+            pool_size: "2".into(),
+            io_wait: Some("1ms".into()),
+        };
+        let cfg = build_config(&["threads", "rayon"], &answers).unwrap();
+        assert_eq!(cfg.work.number, 97);
+        assert_eq!(cfg.tasks, 3);
+        assert_eq!(cfg.work.workload, crate::workload::WorkloadKind::Mixed);
+        assert!(!cfg.baseline);
+        assert!(matches!(
+            check(config::parse_number("-1")),
+            Validation::Invalid(_)
+        ));
+        assert!(matches!(
+            check(config::parse_number("12")),
+            Validation::Valid
+        ));
+    }
+}
