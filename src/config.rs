@@ -349,6 +349,9 @@ pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, UsageE
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
         .unwrap_or(t.len());
     let (value, unit) = t.split_at(split);
+    if value.is_empty() {
+        return Err(UsageError::bad(flag, format!("'{text}' is not a duration"), allowed));
+    }
     let scale = match unit.trim() {
         "" | "s" | "sec" | "secs" => 1.0,
         "ms" => 1e-3,

@@ -1,0 +1,248 @@
+//! The interactive mode, driven through a pseudo-terminal as a person would drive it.
+//!
+//! Module index: a whole session (two approaches, the bar graph, saving it); every invalid
+//! answer followed by a valid one; Ctrl-C at a prompt; Ctrl-C during a `process-pool` run.
+//! (Without a terminal, `parlab` prints a hint and exits 2: see tests/cli.rs.)
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use expectrl::process::unix::WaitStatus;
+use expectrl::{Eof, Expect, Session};
+
+const ENTER: &str = "\r";
+const CTRL_C: &str = "\x03";
+
+type Pty = expectrl::session::OsSession;
+
+/// `parlab` with no arguments in a fresh pty, working in `dir`.
+fn start(dir: &Path) -> Pty {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_parlab"));
+    cmd.current_dir(dir)
+        .env("LANG", "C.UTF-8")
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1")
+        .env_remove("PARLAB_WORKER_FAIL");
+    let mut session = Session::spawn(cmd).expect("a pty");
+    session.set_expect_timeout(Some(Duration::from_secs(60)));
+    session
+}
+
+fn expect(s: &mut Pty, text: &str) -> String {
+    let found = s
+        .expect(text)
+        .unwrap_or_else(|e| panic!("waiting for {text:?}: {e}"));
+    String::from_utf8_lossy(found.before()).into_owned()
+}
+
+fn send(s: &mut Pty, keys: &str) {
+    s.send(keys).unwrap();
+}
+
+/// Types `answer` and Enter.
+fn answer(s: &mut Pty, answer: &str) {
+    send(s, answer);
+    send(s, ENTER);
+}
+
+/// Deletes what an invalid answer left in the prompt.
+fn clear(s: &mut Pty, typed: &str) {
+    send(s, &"\x7f".repeat(typed.chars().count()));
+}
+
+/// Waits for the end and checks the exit status.
+fn ends_with_status(s: &mut Pty, code: i32) {
+    s.expect(Eof).expect("parlab ends");
+    let status = s.get_process().wait().expect("reaped");
+    assert!(
+        matches!(status, WaitStatus::Exited(_, c) if c == code),
+        "{status:?}"
+    );
+}
+
+#[test]
+fn a_session_of_two_approaches_ends_with_the_bar_graph_and_saves_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = start(dir.path());
+    expect(&mut s, "Which approach?");
+    send(&mut s, ENTER); // Threaded, the first entry
+    expect(&mut s, "Number to test for primality");
+    answer(&mut s, "1000000007");
+    expect(&mut s, "How many tasks");
+    answer(&mut s, "3");
+    expect(&mut s, "Simulate I/O?");
+    answer(&mut s, "n");
+    let shown = expect(&mut s, "Which approach?");
+    assert!(shown.contains("threads"), "the running table: {shown}");
+
+    answer(&mut s, "rayon"); // typing filters the menu
+    expect(&mut s, "Number to test for primality");
+    answer(&mut s, "1000000007");
+    expect(&mut s, "How many tasks");
+    answer(&mut s, "2");
+    expect(&mut s, "Pool size?");
+    send(&mut s, ENTER); // the default
+    expect(&mut s, "Simulate I/O?");
+    answer(&mut s, "y");
+    expect(&mut s, "Wait at each point");
+    answer(&mut s, "5ms");
+    expect(&mut s, "Which approach?");
+
+    answer(&mut s, "Show the bar graph");
+    expect(&mut s, "Every run of this session");
+    let graph = expect(&mut s, "Save the bar graph");
+    assert!(graph.contains("threads ×3 n=1000000007"), "{graph}");
+    assert!(graph.contains("rayon ×2 n=1000000007 +I/O"), "{graph}");
+    answer(&mut s, "y");
+    expect(&mut s, "Save the chart to:");
+    send(&mut s, ENTER); // the suggested name
+    expect(
+        &mut s,
+        "Saved parlab-session-1.svg and parlab-session-1.json",
+    );
+    ends_with_status(&mut s, 0);
+
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("parlab-session-1.json")).unwrap())
+            .unwrap();
+    let runs = json["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 2);
+    assert_eq!(runs[0]["approach"], "threads");
+    assert_eq!(runs[1]["approach"], "rayon");
+    assert!(runs.iter().all(|r| r["verified"] == true));
+    let svg = std::fs::read_to_string(dir.path().join("parlab-session-1.svg")).unwrap();
+    let doc = roxmltree::Document::parse(&svg).expect("the chart is SVG");
+    assert!(
+        doc.descendants()
+            .any(|n| n.text().is_some_and(|t| t.contains("rayon ×2")))
+    );
+}
+
+#[test]
+fn every_invalid_answer_is_explained_and_asked_again() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = start(dir.path());
+    expect(&mut s, "Which approach?");
+    answer(&mut s, "ThreadPool");
+    expect(&mut s, "Number to test for primality");
+    for (bad, why) in [
+        ("abc", "is not a whole number"),
+        ("-5", "is negative"),
+        ("18446744073709551616", "above u64's maximum"),
+    ] {
+        answer(&mut s, bad);
+        expect(&mut s, why);
+        clear(&mut s, bad);
+    }
+    answer(&mut s, "97");
+    expect(&mut s, "How many tasks");
+    for (bad, why) in [
+        ("0", "0 is not allowed"),
+        ("x", "is not a whole number"),
+        ("-2", "is negative"),
+    ] {
+        answer(&mut s, bad);
+        expect(&mut s, why);
+        clear(&mut s, bad);
+    }
+    answer(&mut s, "2");
+    expect(&mut s, "Pool size?");
+    for (bad, why) in [("0", "0 is not allowed"), ("many", "is not a whole number")] {
+        answer(&mut s, bad);
+        expect(&mut s, why);
+        clear(&mut s, bad);
+    }
+    answer(&mut s, "2");
+    expect(&mut s, "Simulate I/O?");
+    answer(&mut s, "maybe");
+    expect(&mut s, "Invalid answer");
+    clear(&mut s, "maybe");
+    answer(&mut s, "y");
+    expect(&mut s, "Wait at each point");
+    for (bad, why) in [("soon", "is not a duration"), ("-1s", "is negative")] {
+        answer(&mut s, bad);
+        expect(&mut s, why);
+        clear(&mut s, bad);
+    }
+    answer(&mut s, "1ms");
+    let shown = expect(&mut s, "Which approach?");
+    assert!(shown.contains("thread-pool"), "{shown}");
+    assert!(shown.contains(" 97 "), "the valid number was run: {shown}");
+    send(&mut s, CTRL_C);
+    expect(&mut s, "Every run of this session");
+    expect(&mut s, "Save the bar graph");
+    answer(&mut s, "n");
+    ends_with_status(&mut s, 0);
+}
+
+#[test]
+fn ctrl_c_at_a_prompt_ends_the_session_cleanly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = start(dir.path());
+    expect(&mut s, "Which approach?");
+    send(&mut s, ENTER);
+    expect(&mut s, "Number to test for primality");
+    send(&mut s, CTRL_C);
+    expect(&mut s, "No runs this session");
+    ends_with_status(&mut s, 0);
+}
+
+/// Processes whose parent is `pid`.
+fn children_of(pid: u32) -> Vec<u32> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir("/proc").unwrap().flatten() {
+        let Ok(p) = entry.file_name().to_string_lossy().parse::<u32>() else {
+            continue;
+        };
+        let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+            continue;
+        };
+        let Some(close) = stat.rfind(')') else {
+            continue;
+        };
+        let parent = stat[close + 2..]
+            .split(' ')
+            .nth(1)
+            .and_then(|f| f.parse::<u32>().ok());
+        if parent == Some(pid) {
+            out.push(p);
+        }
+    }
+    out
+}
+
+#[test]
+fn ctrl_c_during_a_process_pool_run_stops_it_kills_the_workers_and_returns_to_the_menu() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = start(dir.path());
+    let pid = s.get_process().pid().as_raw() as u32;
+    expect(&mut s, "Which approach?");
+    answer(&mut s, "ProcessPoolExecutor");
+    expect(&mut s, "Number to test for primality");
+    send(&mut s, ENTER); // the default: slow enough to interrupt
+    expect(&mut s, "How many tasks");
+    answer(&mut s, "200");
+    expect(&mut s, "Pool size?");
+    answer(&mut s, "2");
+    expect(&mut s, "Simulate I/O?");
+    answer(&mut s, "n");
+    let since = Instant::now();
+    while children_of(pid).len() < 2 {
+        assert!(
+            since.elapsed() < Duration::from_secs(60),
+            "the workers never started"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    send(&mut s, CTRL_C);
+    expect(&mut s, "Run stopped");
+    expect(&mut s, "Which approach?");
+    assert!(
+        since.elapsed() < Duration::from_secs(30),
+        "the run should stop at once"
+    );
+    assert_eq!(children_of(pid), Vec::<u32>::new(), "workers left alive");
+    send(&mut s, CTRL_C);
+    expect(&mut s, "No runs this session");
+    ends_with_status(&mut s, 0);
+}
