@@ -8,9 +8,11 @@ use crate::bench::{
     self, Executor, Observer, RealExecutor, RunMeasurement, Stop, mock::MockExecutor,
 };
 use crate::cancel::{self, Cancel};
-use crate::cli::{Cli, Command, RunArgs};
-use crate::config::{Format, RunConfig};
+use crate::cli::{Cli, Command, RunArgs, SweepArgs};
+use crate::compare::Baseline;
+use crate::config::{Format, RunConfig, SweepConfig};
 use crate::error::UsageError;
+use crate::export::manager::{ExportManager, LiveExports};
 use crate::export::{Exporter, json::JsonExporter};
 use crate::machine::Machine;
 use crate::output::{self, format_kib, format_seconds};
@@ -20,6 +22,7 @@ use crate::report::Report;
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Run(args)) => run_command(&args),
+        Some(Command::Sweep(args)) => sweep_command(&args),
         Some(Command::List) => list(),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
@@ -55,18 +58,52 @@ fn list() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Prints one plain line on stderr per finished approach.
-struct PlainLines;
+/// Prints one plain line on stderr per run.
+#[derive(Default)]
+struct PlainLines {
+    /// (approach, measured runs so far, runs planned)
+    counts: Vec<(String, u32, u32)>,
+}
+
+impl PlainLines {
+    fn count(&mut self, approach: &str) -> &mut (String, u32, u32) {
+        if let Some(i) = self.counts.iter().position(|c| c.0 == approach) {
+            return &mut self.counts[i];
+        }
+        self.counts.push((approach.to_string(), 0, 0));
+        self.counts.last_mut().expect("just pushed")
+    }
+}
 
 impl Observer for PlainLines {
+    fn planned(&mut self, approach: &str, _warmups: u32, runs: u32) {
+        self.count(approach).2 = runs;
+    }
+
+    fn discarded(&mut self, m: &RunMeasurement) {
+        eprintln!(
+            "{:<20} {:<11} {:>10}",
+            m.approach,
+            "warm-up",
+            format_seconds(m.wall_s)
+        );
+    }
+
     fn finished(&mut self, m: &RunMeasurement) {
+        let c = self.count(&m.approach);
+        c.1 += 1;
+        let run = if c.2 > 0 {
+            format!("run {}/{}", c.1, c.2)
+        } else {
+            format!("run {}", c.1)
+        };
         let check = if m.verified {
             "verified".to_string()
         } else {
             format!("FAILED: {}", m.problem.as_deref().unwrap_or(""))
         };
         eprintln!(
-            "{:<20} {:>10}  peak {:>9}  {check}",
+            "{:<20} {run:<11} {:>10}  peak {:>9}  {check}",
             m.approach,
             format_seconds(m.wall_s),
             format_kib(m.peak_rss_kib)
@@ -74,43 +111,134 @@ impl Observer for PlainLines {
     }
 }
 
-/// `parlab run`: measure, then print the table or the JSON document.
-pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let cfg = RunConfig::from_args(args)?;
-    let cancel = Cancel::on_signals()?;
-    let (executor, machine): (&dyn Executor, Machine) = if cfg.mock {
+/// The executor and machine: the deterministic mock under `--mock`, else the real ones.
+fn executor_and_machine(mock: bool) -> (&'static dyn Executor, Machine) {
+    if mock {
         (&MockExecutor, Machine::mock())
     } else {
         (&RealExecutor, Machine::detect())
-    };
-    let outcome = bench::run_all(&cfg, executor, &cancel, &mut PlainLines);
-    let report = Report::build(&cfg, machine, &outcome.measurements);
-    print_report(&cfg, &report)?;
-    Ok(match outcome.stop {
+    }
+}
+
+/// The exit status for a finished or stopped run.
+fn exit_status(stop: Option<Stop>, any_unverified: bool, what: &str) -> ExitCode {
+    match stop {
         Some(Stop::Signal(signal)) => {
-            eprintln!(
-                "parlab: interrupted by signal {signal}; the results above are the approaches that finished"
-            );
+            eprintln!("parlab: interrupted by signal {signal}; {what}");
             ExitCode::from(cancel::exit_status_for(signal))
         }
         Some(Stop::Failed(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(1)
         }
-        None if report.any_unverified() => ExitCode::from(1),
+        None if any_unverified => ExitCode::from(1),
         None => ExitCode::SUCCESS,
-    })
+    }
 }
 
-/// Writes the report to stdout in the configured format.
-fn print_report(cfg: &RunConfig, report: &Report) -> anyhow::Result<()> {
-    let bytes = match cfg.format {
-        Format::Json => JsonExporter.serialize(report)?,
-        Format::Table if report.results.is_empty() => return Ok(()),
-        Format::Table => output::table::render(report, output::terminal_width()).into_bytes(),
+/// `parlab run`: measure, then print the table or the JSON document, and write the exports.
+pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let cfg = RunConfig::from_args(args)?;
+    let baseline = match &cfg.compare {
+        Some(path) => {
+            let b = Baseline::load(path)?;
+            b.check_matches(&cfg)?;
+            Some(b)
+        }
+        None => None,
+    };
+    let cancel = Cancel::on_signals()?;
+    let (executor, machine) = executor_and_machine(cfg.mock);
+    let exports = ExportManager::new(cfg.exports.clone());
+    exports.check_writable(&Report::build(&cfg, machine.clone(), &[]))?;
+    let mut observer = (
+        PlainLines::default(),
+        LiveExports::new(&cfg, machine.clone(), &exports),
+    );
+    let outcome = bench::run_all(&cfg, executor, &cancel, &mut observer);
+    if let Some(e) = observer.1.error.take() {
+        return Err(e);
+    }
+    let report = Report::build(&cfg, machine, &outcome.measurements);
+    exports.write_files(&report)?;
+    print_report(&cfg, &report, baseline.as_ref(), &exports)?;
+    Ok(exit_status(
+        outcome.stop,
+        report.any_unverified(),
+        "the results above are the runs that finished",
+    ))
+}
+
+/// `parlab sweep`: every pooled approach at every pool size, then the table, chart and fits.
+pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
+    let cfg = SweepConfig::from_args(args)?;
+    let cancel = Cancel::on_signals()?;
+    let (executor, machine) = executor_and_machine(cfg.run.mock);
+    let sizes = cfg.pool_sizes.len();
+    let mut on_size = |i: usize, size: usize| {
+        eprintln!("— pool size {size} ({} of {sizes})", i + 1);
+    };
+    let outcome = crate::sweep::run(
+        &cfg,
+        executor,
+        machine,
+        &cancel,
+        &mut PlainLines::default(),
+        &mut on_size,
+    );
+    if let Some(path) = &cfg.chart
+        && !outcome.sweep.points.is_empty()
+    {
+        crate::export::sweep_chart::write(&outcome.sweep, path)?;
+        eprintln!("parlab: chart written to {}", path.display());
+    }
+    let bytes = match cfg.run.format {
+        Format::Json => {
+            let mut b = serde_json::to_vec_pretty(&outcome.sweep)?;
+            b.push(b'\n');
+            b
+        }
+        Format::Table if outcome.sweep.points.is_empty() => Vec::new(),
+        Format::Table => {
+            output::sweep::render(&outcome.sweep, output::terminal_width()).into_bytes()
+        }
     };
     let mut stdout = std::io::stdout().lock();
     stdout.write_all(&bytes)?;
     stdout.flush()?;
+    Ok(exit_status(
+        outcome.stop,
+        outcome.any_unverified,
+        "the results above are the pool sizes that finished",
+    ))
+}
+
+/// Writes the report to stdout in the configured format (the table to stderr when an export
+/// takes stdout), then the stdout export.
+fn print_report(
+    cfg: &RunConfig,
+    report: &Report,
+    baseline: Option<&Baseline>,
+    exports: &ExportManager,
+) -> anyhow::Result<()> {
+    let bytes = match cfg.format {
+        Format::Json => JsonExporter.serialize(report)?,
+        Format::Table if report.results.is_empty() => Vec::new(),
+        Format::Table => {
+            output::table::render_compared(report, baseline, output::terminal_width()).into_bytes()
+        }
+    };
+    if exports.uses_stdout() {
+        std::io::stderr().lock().write_all(&bytes)?;
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(&bytes)?;
+        stdout.flush()?;
+    }
+    if let Some(export) = exports.stdout_bytes(report)? {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(&export)?;
+        stdout.flush()?;
+    }
     Ok(())
 }

@@ -3,11 +3,14 @@
 //! Every check that can fail on user input happens here, before anything runs, and fails with
 //! a [`UsageError`] that names the flag and what it accepts.
 
+use std::path::PathBuf;
 use std::time::Duration;
 
 use crate::approach::{self, Approach};
-use crate::cli::{FormatArg, RunArgs};
+use crate::bench::repeat::Repetitions;
+use crate::cli::{FormatArg, RunArgs, SweepArgs};
 use crate::error::UsageError;
+use crate::export::{ExportFormat, ExportTarget};
 use crate::workload::{WorkSpec, WorkloadKind};
 
 /// How results go to stdout.
@@ -40,6 +43,12 @@ pub struct RunConfig {
     pub mock: bool,
     /// Logical cores of the machine (the mock machine's under `mock`).
     pub logical_cores: usize,
+    /// Warm-up and measured runs per approach, as asked.
+    pub repetitions: Repetitions,
+    /// Where `--export-*` write.
+    pub exports: Vec<ExportTarget>,
+    /// A saved JSON run to compare with (`--compare`).
+    pub compare: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for RunConfig {
@@ -59,6 +68,9 @@ impl std::fmt::Debug for RunConfig {
             .field("baseline", &self.baseline)
             .field("format", &self.format)
             .field("mock", &self.mock)
+            .field("repetitions", &self.repetitions)
+            .field("exports", &self.exports)
+            .field("compare", &self.compare)
             .finish()
     }
 }
@@ -116,6 +128,10 @@ impl RunConfig {
                 crate::output::format_seconds(baseline_wait)
             ));
         }
+        let format = match args.format {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+        };
         Ok(Self {
             work,
             tasks,
@@ -123,14 +139,263 @@ impl RunConfig {
             approaches,
             baseline,
             baseline_skipped,
-            format: match args.format {
-                FormatArg::Table => Format::Table,
-                FormatArg::Json => Format::Json,
-            },
+            format,
             mock: args.mock,
             logical_cores,
+            repetitions: Repetitions {
+                runs: args
+                    .runs
+                    .as_deref()
+                    .map(|r| parse_count("--runs", r, 100_000).map(|n| n as u32))
+                    .transpose()?,
+                warmup: args
+                    .warmup
+                    .as_deref()
+                    .map(|w| parse_at_most("--warmup", w, 10_000).map(|n| n as u32))
+                    .transpose()?,
+            },
+            exports: parse_exports(args, format)?,
+            compare: args
+                .compare
+                .as_deref()
+                .map(|c| {
+                    if c.trim().is_empty() {
+                        Err(UsageError::bad(
+                            "--compare",
+                            "no file given",
+                            "give a JSON file saved by --export-json",
+                        ))
+                    } else {
+                        Ok(PathBuf::from(c))
+                    }
+                })
+                .transpose()?,
         })
     }
+}
+
+/// The validated settings of `parlab sweep`.
+#[derive(Debug, Clone)]
+pub struct SweepConfig {
+    /// The run settings shared by every pool size (its `pool_size` is the first size).
+    pub run: RunConfig,
+    /// The pool sizes to try, ascending.
+    pub pool_sizes: Vec<usize>,
+    /// Where to draw the chart, if anywhere.
+    pub chart: Option<PathBuf>,
+}
+
+impl SweepConfig {
+    /// Checks `args` and builds the configuration.
+    pub fn from_args(args: &SweepArgs) -> Result<Self, UsageError> {
+        let r = &args.run;
+        if r.pool_size.is_some() {
+            return Err(UsageError::bad(
+                "--pool-size",
+                "sweep tries several pool sizes",
+                "use --pool-sizes LIST, e.g. --pool-sizes 1,2,4,8",
+            ));
+        }
+        for (flag, given) in [
+            ("--export-json", &r.export_json),
+            ("--export-csv", &r.export_csv),
+            ("--export-markdown", &r.export_markdown),
+            ("--compare", &r.compare),
+        ] {
+            if given.is_some() {
+                return Err(UsageError::bad(
+                    flag,
+                    "not available with sweep",
+                    "use it with `parlab run --pool-size N`, or --format json for the sweep's figures",
+                ));
+            }
+        }
+        let cores = if r.mock {
+            crate::bench::mock::MOCK_CORES
+        } else {
+            crate::machine::logical_cores()
+        };
+        let pool_sizes = match &args.pool_sizes {
+            Some(list) => parse_pool_sizes(list)?,
+            None => default_pool_sizes(cores),
+        };
+        let largest = *pool_sizes.last().expect("at least one pool size");
+        let tasks = match &r.tasks {
+            Some(t) => t.clone(),
+            None => (default_tasks(cores) as usize).max(2 * largest).to_string(),
+        };
+        let mut run = RunConfig::from_args(&RunArgs {
+            tasks: Some(tasks),
+            pool_size: Some(pool_sizes[0].to_string()),
+            ..r.clone()
+        })?;
+        for &size in &pool_sizes {
+            for a in &run.approaches {
+                a.check(run.tasks, size)?;
+            }
+        }
+        let asked_all = r.approach.split(',').any(|a| a.trim() == "all");
+        let not_pooled: Vec<&str> = run
+            .approaches
+            .iter()
+            .map(|a| a.info())
+            .filter(|i| !i.pooled && i.id != "sequential")
+            .map(|i| i.id)
+            .collect();
+        if !asked_all && !not_pooled.is_empty() {
+            return Err(UsageError::bad(
+                "--approach",
+                format!("{} has no pool to size", not_pooled.join(", ")),
+                format!("sweep runs pooled approaches: {}", pooled_ids()),
+            ));
+        }
+        run.approaches.retain(|a| a.info().pooled);
+        if run.approaches.is_empty() {
+            return Err(UsageError::bad(
+                "--approach",
+                "no pooled approach given",
+                format!("sweep runs pooled approaches: {}", pooled_ids()),
+            ));
+        }
+        if r.no_baseline {
+            return Err(UsageError::bad(
+                "--no-baseline",
+                "a sweep shows speedups over sequential",
+                "drop --no-baseline",
+            ));
+        }
+        if let Some(reason) = &run.baseline_skipped {
+            return Err(UsageError::bad(
+                "--tasks",
+                "a sweep needs the sequential baseline",
+                reason.clone(),
+            ));
+        }
+        let chart = match &args.chart {
+            None => None,
+            Some(c) => {
+                let path = PathBuf::from(c);
+                match path.extension().and_then(|e| e.to_str()) {
+                    Some("svg" | "png") => Some(path),
+                    _ => {
+                        return Err(UsageError::bad(
+                            "--chart",
+                            format!("'{c}' is neither .svg nor .png"),
+                            "give a file name ending in .svg or .png",
+                        ));
+                    }
+                }
+            }
+        };
+        Ok(Self {
+            run,
+            pool_sizes,
+            chart,
+        })
+    }
+}
+
+/// Powers of two up to twice the logical cores.
+pub fn default_pool_sizes(logical_cores: usize) -> Vec<usize> {
+    std::iter::successors(Some(1usize), |n| Some(n * 2))
+        .take_while(|&n| n <= 2 * logical_cores.max(1))
+        .collect()
+}
+
+/// Parses `--pool-sizes`: a comma list of counts, returned ascending without repeats.
+pub fn parse_pool_sizes(text: &str) -> Result<Vec<usize>, UsageError> {
+    let mut sizes = Vec::new();
+    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+        sizes.push(parse_count("--pool-sizes", item, 4096)? as usize);
+    }
+    if sizes.is_empty() {
+        return Err(UsageError::bad(
+            "--pool-sizes",
+            "no pool size given",
+            "give a comma list such as 1,2,4,8",
+        ));
+    }
+    sizes.sort_unstable();
+    sizes.dedup();
+    Ok(sizes)
+}
+
+fn pooled_ids() -> String {
+    approach::REGISTRY
+        .iter()
+        .map(|a| a.info())
+        .filter(|i| i.pooled)
+        .map(|i| i.id)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Parses `--export-*`: each a file or `-` for stdout, at most one to stdout, and none to stdout
+/// when the JSON document already goes there.
+fn parse_exports(args: &RunArgs, format: Format) -> Result<Vec<ExportTarget>, UsageError> {
+    let mut out: Vec<ExportTarget> = Vec::new();
+    for (format_, given) in [
+        (ExportFormat::Json, &args.export_json),
+        (ExportFormat::Csv, &args.export_csv),
+        (ExportFormat::Markdown, &args.export_markdown),
+    ] {
+        let Some(given) = given else { continue };
+        let flag = format_.flag();
+        let path = match given.trim() {
+            "" => {
+                return Err(UsageError::bad(
+                    flag,
+                    "no file given",
+                    "give a file name, or - for stdout",
+                ));
+            }
+            "-" => None,
+            file => Some(PathBuf::from(file)),
+        };
+        if path.is_none() && format == Format::Json {
+            return Err(UsageError::bad(
+                flag,
+                "stdout already carries --format json",
+                "give a file name instead of -",
+            ));
+        }
+        if let Some(p) = &path
+            && out.iter().any(|o| o.path.as_ref() == Some(p))
+        {
+            return Err(UsageError::bad(
+                flag,
+                format!("'{}' is already another export's file", p.display()),
+                "give each export its own file",
+            ));
+        }
+        if path.is_none() && out.iter().any(|o| o.path.is_none()) {
+            return Err(UsageError::bad(
+                flag,
+                "another export already goes to stdout",
+                "send at most one export to -",
+            ));
+        }
+        out.push(ExportTarget {
+            format: format_,
+            path,
+        });
+    }
+    Ok(out)
+}
+
+/// Parses a count of at most `max` that may be 0 (`--warmup`).
+pub fn parse_at_most(flag: &'static str, text: &str, max: u64) -> Result<u64, UsageError> {
+    if text.trim().replace('_', "").parse::<u64>() == Ok(0) {
+        return Ok(0);
+    }
+    parse_count(flag, text, max).map_err(|e| match e {
+        UsageError::BadValue { flag, problem, .. } => UsageError::bad(
+            flag,
+            problem,
+            format!("give a whole number from 0 to {max}"),
+        ),
+        other => other,
+    })
 }
 
 /// Twice the logical cores, at least 4: every parallel approach has work for every core.

@@ -94,5 +94,6 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
             ));
         }
     }
+    notes.extend(crate::spread::notes(report));
     notes
 }

@@ -1,14 +1,18 @@
-//! The measured run: each chosen approach runs the same tasks once, timed and accounted.
+//! The measured run: each chosen approach runs the same tasks several times, timed and
+//! accounted.
 //!
-//! [`run_all`] is the scheduler: it orders the approaches (the baseline first), hands each to an
-//! [`Executor`] (the real one measures; the mock one makes up exact figures for tests), checks
-//! every answer, and tells an [`Observer`] as each approach starts and finishes so that progress
-//! and exports happen outside the timed region. Results of approaches that finished are kept
-//! whatever happens to a later one.
+//! [`run_all`] is the scheduler: it orders the approaches (the baseline first), and runs them in
+//! rounds, each approach once per round (A B C A B C ...), so that drift in the machine's speed
+//! hits all alike; [`repeat`] decides how many warm-up and measured runs each gets. Each run goes
+//! to an [`Executor`] (the real one measures; the mock one makes up exact figures for tests),
+//! every answer is checked, and an [`Observer`] hears as each run starts and finishes so that
+//! progress and exports happen outside the timed region. Runs that finished are kept whatever
+//! happens to a later one.
 
 pub mod measure;
 pub mod mock;
 pub mod recorder;
+pub mod repeat;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,6 +24,7 @@ use crate::cancel::Cancel;
 use crate::config::RunConfig;
 use crate::workload::WorkSpec;
 use recorder::{Recorder, TaskEvent};
+use repeat::RunPlan;
 
 /// One measured run of one approach.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,19 +64,64 @@ pub trait Executor {
         approach: &dyn Approach,
         ctx: RunContext,
     ) -> Result<RunMeasurement, ApproachError>;
+
+    /// Runs the `ordinal`-th run (from 0, warm-ups included) of `approach`. Only a model needs
+    /// the ordinal (to vary its figures run by run); a real executor just measures.
+    fn measure_run(
+        &self,
+        approach: &dyn Approach,
+        ctx: RunContext,
+        _ordinal: u32,
+    ) -> Result<RunMeasurement, ApproachError> {
+        self.measure(approach, ctx)
+    }
 }
 
 /// Hears about the run as it goes, outside the timed region.
+///
+/// Every run, warm-up or measured, begins with `started`; a measured run ends with `finished`,
+/// a warm-up run with `discarded` (so a progress display should treat both as an end).
 pub trait Observer {
-    /// `approach` is about to run; `recorder` fills as it does.
+    /// A run of `approach` is about to start; `recorder` fills as it does.
     fn started(&mut self, _approach: &dyn Approach, _recorder: &Arc<Recorder>) {}
-    /// `approach` finished (verified or not).
+    /// A measured run finished (verified or not); its figures are kept.
     fn finished(&mut self, _measurement: &RunMeasurement) {}
+    /// A warm-up run finished; its figures are thrown away.
+    fn discarded(&mut self, _measurement: &RunMeasurement) {}
+    /// `approach` will have `warmups` warm-up and `runs` measured runs (told after its first).
+    fn planned(&mut self, _approach: &str, _warmups: u32, _runs: u32) {}
+    /// `approach` has all its runs (or failed its check and runs no more); `runs` are its
+    /// measured runs.
+    fn complete(&mut self, _approach: &str, _runs: &[RunMeasurement]) {}
 }
 
 /// An observer that does nothing.
 pub struct Quiet;
 impl Observer for Quiet {}
+
+/// Two observers hear everything, the first first.
+impl<A: Observer, B: Observer> Observer for (A, B) {
+    fn started(&mut self, approach: &dyn Approach, recorder: &Arc<Recorder>) {
+        self.0.started(approach, recorder);
+        self.1.started(approach, recorder);
+    }
+    fn finished(&mut self, m: &RunMeasurement) {
+        self.0.finished(m);
+        self.1.finished(m);
+    }
+    fn discarded(&mut self, m: &RunMeasurement) {
+        self.0.discarded(m);
+        self.1.discarded(m);
+    }
+    fn planned(&mut self, approach: &str, warmups: u32, runs: u32) {
+        self.0.planned(approach, warmups, runs);
+        self.1.planned(approach, warmups, runs);
+    }
+    fn complete(&mut self, approach: &str, runs: &[RunMeasurement]) {
+        self.0.complete(approach, runs);
+        self.1.complete(approach, runs);
+    }
+}
 
 /// The real executor: wall clock, getrusage and the peak-memory mark around the approach.
 pub struct RealExecutor;
@@ -154,7 +204,7 @@ pub enum Stop {
 /// What a whole run produced: the measured approaches, and why it stopped early if it did.
 #[derive(Debug)]
 pub struct BenchOutcome {
-    /// Every approach that finished, in the order run.
+    /// Every measured run that finished, in the order run (rounds interleave the approaches).
     pub measurements: Vec<RunMeasurement>,
     /// Set when the run stopped before its end.
     pub stop: Option<Stop>,
@@ -175,7 +225,8 @@ pub fn schedule(cfg: &RunConfig) -> Vec<&'static dyn Approach> {
     order
 }
 
-/// Runs every scheduled approach once, measuring each with `executor`.
+/// Runs every scheduled approach in rounds, as often as its [`repeat::RunPlan`] says, measuring
+/// each run with `executor`.
 pub fn run_all(
     cfg: &RunConfig,
     executor: &dyn Executor,
@@ -183,41 +234,73 @@ pub fn run_all(
     observer: &mut dyn Observer,
 ) -> BenchOutcome {
     let plan = cfg.work.plan();
-    let mut measurements = Vec::new();
-    for approach in schedule(cfg) {
-        if let Some(signal) = cancel.signal() {
-            return BenchOutcome {
-                measurements,
-                stop: Some(Stop::Signal(signal)),
+    let order = schedule(cfg);
+    let mut plans: Vec<RunPlan> = order
+        .iter()
+        .map(|_| RunPlan::new(cfg.repetitions))
+        .collect();
+    let mut ordinals = vec![0u32; order.len()];
+    let mut measurements: Vec<RunMeasurement> = Vec::new();
+    let stopped = |measurements, stop| BenchOutcome {
+        measurements,
+        stop: Some(stop),
+    };
+    while plans.iter().any(|p| p.next().is_some()) {
+        for (i, approach) in order.iter().enumerate() {
+            let Some(kind) = plans[i].next() else {
+                continue;
             };
-        }
-        let recorder = Arc::new(Recorder::new(cfg.tasks, &plan, Instant::now()));
-        observer.started(approach, &recorder);
-        let ctx = RunContext {
-            work: cfg.work,
-            tasks: cfg.tasks,
-            pool_size: cfg.pool_size,
-            recorder,
-            cancel: cancel.clone(),
-        };
-        match executor.measure(approach, ctx) {
-            Ok(mut m) => {
-                verify(&mut m, &cfg.work, cfg.tasks);
+            if let Some(signal) = cancel.signal() {
+                return stopped(measurements, Stop::Signal(signal));
+            }
+            let recorder = Arc::new(Recorder::new(cfg.tasks, &plan, Instant::now()));
+            observer.started(*approach, &recorder);
+            let ctx = RunContext {
+                work: cfg.work,
+                tasks: cfg.tasks,
+                pool_size: cfg.pool_size,
+                recorder,
+                cancel: cancel.clone(),
+            };
+            let mut m = match executor.measure_run(*approach, ctx, ordinals[i]) {
+                Ok(m) => m,
+                Err(e) => {
+                    let stop = match (cancel.signal(), e) {
+                        (Some(signal), _) => Stop::Signal(signal),
+                        (None, ApproachError::Failed(msg)) => Stop::Failed(msg),
+                        (None, ApproachError::Cancelled) => {
+                            Stop::Failed(format!("approach {} stopped early", approach.info().id))
+                        }
+                    };
+                    return stopped(measurements, stop);
+                }
+            };
+            ordinals[i] += 1;
+            verify(&mut m, &cfg.work, cfg.tasks);
+            let first = ordinals[i] == 1;
+            // A run that failed its check is kept whatever its kind, and is the approach's last.
+            let kept = plans[i].record(kind, m.wall_s) || !m.verified;
+            if first {
+                let p = &plans[i];
+                observer.planned(&m.approach, p.warmups().unwrap_or(0), p.runs().unwrap_or(0));
+            }
+            if !m.verified {
+                plans[i].stop();
+            }
+            if kept {
                 observer.finished(&m);
                 measurements.push(m);
+            } else {
+                observer.discarded(&m);
             }
-            Err(e) => {
-                let stop = match (cancel.signal(), e) {
-                    (Some(signal), _) => Stop::Signal(signal),
-                    (None, ApproachError::Failed(msg)) => Stop::Failed(msg),
-                    (None, ApproachError::Cancelled) => {
-                        Stop::Failed(format!("approach {} stopped early", approach.info().id))
-                    }
-                };
-                return BenchOutcome {
-                    measurements,
-                    stop: Some(stop),
-                };
+            if plans[i].next().is_none() {
+                let id = approach.info().id;
+                let runs: Vec<RunMeasurement> = measurements
+                    .iter()
+                    .filter(|m| m.approach == id)
+                    .cloned()
+                    .collect();
+                observer.complete(id, &runs);
             }
         }
     }

@@ -1,5 +1,6 @@
 //! What parlab prints on the terminal: the comparison table and its number formats.
 
+pub mod sweep;
 pub mod table;
 
 /// Seconds in the unit that reads best: `1.23 s`, `45.6 ms`, `789 µs`, `12 ns`, `2h 46m`.

@@ -1,13 +1,72 @@
-//! The comparison table: one row per approach, fastest first, then the notes.
+//! The comparison table: one row per approach, fastest first, then the notes; with `--compare`,
+//! the saved run's figures and the change beside each row.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
 use super::{format_kib, format_seconds};
-use crate::report::Report;
+use crate::compare::{self, Baseline};
+use crate::report::{ApproachResult, Report};
 
 /// The table and notes as text, `width` columns wide at most (unbounded for `None`).
 pub fn render(report: &Report, width: Option<u16>) -> String {
+    render_compared(report, None, width)
+}
+
+/// A median and its spread: `201.3 ms ± 1.2 ms`, or just the median for a single run.
+pub fn format_spread(median_s: f64, spread_s: f64, runs: usize) -> String {
+    if runs < 2 {
+        format_seconds(median_s)
+    } else {
+        format!(
+            "{} ± {}",
+            format_seconds(median_s),
+            format_seconds(spread_s)
+        )
+    }
+}
+
+/// A speedup and the range of its pair-wise values: `1.98x (1.95–2.01)`.
+fn format_speedup(r: &ApproachResult) -> String {
+    match (r.speedup, r.speedup_min, r.speedup_max) {
+        (Some(s), Some(lo), Some(hi)) if hi - lo >= 0.005 => {
+            format!("{s:.2}x ({lo:.2}–{hi:.2})")
+        }
+        (Some(s), _, _) => format!("{s:.2}x"),
+        _ => "-".into(),
+    }
+}
+
+/// The runs column: how many, and how many were outliers.
+fn format_runs(r: &ApproachResult) -> String {
+    match r.runs.iter().filter(|x| x.outlier).count() {
+        0 => r.runs.len().to_string(),
+        n => format!(
+            "{} ({n} outlier{})",
+            r.runs.len(),
+            if n == 1 { "" } else { "s" }
+        ),
+    }
+}
+
+/// One line describing the work and the machine of `report`.
+pub fn describe(report: &Report) -> String {
+    let c = &report.config;
+    format!(
+        "{} × {} task{} (number {}, io wait {}), pool size {}, on {} ({} logical cores)",
+        c.workload.id(),
+        c.tasks,
+        if c.tasks == 1 { "" } else { "s" },
+        c.number,
+        format_seconds(c.io_wait_s),
+        c.pool_size,
+        report.machine.cpu_model,
+        report.machine.logical_cores,
+    )
+}
+
+/// The table and notes, with the saved run of `baseline` beside each row when given.
+pub fn render_compared(report: &Report, baseline: Option<&Baseline>, width: Option<u16>) -> String {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
     if let Some(width) = width {
@@ -15,16 +74,22 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(width);
     }
-    table.set_header([
+    let mut header = vec![
         "approach",
-        "wall",
-        "speedup",
+        "wall (median ± σ)",
+        "runs",
+        "speedup (range)",
         "efficiency",
         "CPU time",
         "CPU use",
         "peak memory",
         "verified",
-    ]);
+    ];
+    if baseline.is_some() {
+        header.extend(["saved wall", "change"]);
+    }
+    table.set_header(header);
+    let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
     for r in &report.results {
         let memory = match r.child_peak_rss_kib {
             Some(child) => format!(
@@ -34,35 +99,60 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
             ),
             None => format_kib(r.peak_rss_kib),
         };
-        table.add_row([
+        let mut row = vec![
             Cell::new(&r.approach),
-            Cell::new(format_seconds(r.wall_s)).set_alignment(CellAlignment::Right),
-            Cell::new(r.speedup.map_or("-".into(), |s| format!("{s:.2}x")))
-                .set_alignment(CellAlignment::Right),
-            Cell::new(
+            right(format_spread(r.wall_s, r.wall_s_stddev, r.runs.len())),
+            right(format_runs(r)),
+            right(format_speedup(r)),
+            right(
                 r.efficiency
                     .map_or("-".into(), |e| format!("{:.0}%", e * 100.0)),
-            )
-            .set_alignment(CellAlignment::Right),
-            Cell::new(format_seconds(r.cpu_user_s + r.cpu_sys_s))
-                .set_alignment(CellAlignment::Right),
-            Cell::new(format!("{:.0}%", r.cpu_use * 100.0)).set_alignment(CellAlignment::Right),
-            Cell::new(memory).set_alignment(CellAlignment::Right),
+            ),
+            right(format_seconds(r.cpu_user_s + r.cpu_sys_s)),
+            right(format!("{:.0}%", r.cpu_use * 100.0)),
+            right(memory),
             Cell::new(if r.verified { "yes" } else { "FAILED" }),
-        ]);
+        ];
+        if let Some(b) = baseline {
+            match (b.report.result(&r.approach), compare::change(r, &b.report)) {
+                (Some(before), Some(c)) => {
+                    row.push(right(format_spread(
+                        c.before_s,
+                        before.wall_s_stddev,
+                        before.runs.len(),
+                    )));
+                    row.push(right(format!(
+                        "{:+.1}% {}",
+                        c.change * 100.0,
+                        c.verdict.label()
+                    )));
+                }
+                (Some(_), None) => {
+                    row.push(right("-".into()));
+                    row.push(Cell::new("not comparable (unverified)"));
+                }
+                (None, _) => {
+                    row.push(right("-".into()));
+                    row.push(Cell::new("not in saved run"));
+                }
+            }
+        }
+        table.add_row(row);
     }
-    let c = &report.config;
-    let mut out = format!(
-        "{} × {} task{} (number {}, io wait {}), pool size {}, on {} ({} logical cores)\n",
-        c.workload.id(),
-        c.tasks,
-        if c.tasks == 1 { "" } else { "s" },
-        c.number,
-        format_seconds(c.io_wait_s),
-        c.pool_size,
-        report.machine.cpu_model,
-        report.machine.logical_cores,
-    );
+    let mut out = String::new();
+    match baseline {
+        None => out.push_str(&describe(report)),
+        Some(b) => {
+            out.push_str(&format!("now:   {}\n", describe(report)));
+            out.push_str(&format!(
+                "saved: {} (parlab {}, {})",
+                describe(&b.report),
+                b.report.parlab_version,
+                b.path.display()
+            ));
+        }
+    }
+    out.push('\n');
     out.push_str(&table.to_string());
     out.push('\n');
     for n in &report.notes {
@@ -70,5 +160,43 @@ pub fn render(report: &Report, width: Option<u16>) -> String {
         out.push_str(n);
         out.push('\n');
     }
+    if let Some(b) = baseline {
+        for n in compare_notes(report, &b.report) {
+            out.push_str("• ");
+            out.push_str(&n);
+            out.push('\n');
+        }
+    }
     out
+}
+
+/// Differences between the two runs' settings that the table's figures depend on.
+fn compare_notes(now: &Report, saved: &Report) -> Vec<String> {
+    let mut notes = vec![format!(
+        "change: median wall time against the saved run's; a change counts as faster or slower \
+         only beyond twice the spread of the two runs (σ, at least {:.0}% of the time)",
+        compare::SPREAD_FLOOR * 100.0
+    )];
+    if now.machine != saved.machine {
+        notes.push(
+            "the saved run was measured on another machine (see above): differences may be the machine's"
+                .into(),
+        );
+    }
+    if now.config.pool_size != saved.config.pool_size {
+        notes.push(format!(
+            "pool size differs: {} now, {} saved",
+            now.config.pool_size, saved.config.pool_size
+        ));
+    }
+    let missing: Vec<&str> = saved
+        .results
+        .iter()
+        .filter(|s| now.result(&s.approach).is_none())
+        .map(|s| s.approach.as_str())
+        .collect();
+    if !missing.is_empty() {
+        notes.push(format!("in the saved run only: {}", missing.join(", ")));
+    }
+    notes
 }
