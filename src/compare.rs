@@ -145,18 +145,20 @@ pub const SPREAD_FLOOR: f64 = 0.01;
 /// which parlab calls a machine noisy).
 pub const SINGLE_RUN_SPREAD: f64 = 0.05;
 
-/// The spread of one approach's runs, s: their standard deviation, at least [`SPREAD_FLOOR`] of
-/// the median, or [`SINGLE_RUN_SPREAD`] of it for a single run.
+/// The spread of one approach's runs, s: 1.4826 × their median absolute deviation (the standard
+/// deviation, for normal noise, but not inflated by an outlier run, which the median ignores
+/// too), at least [`SPREAD_FLOOR`] of the median, or [`SINGLE_RUN_SPREAD`] of it for one run.
 pub fn spread_s(r: &ApproachResult) -> f64 {
     if r.runs.len() < 2 {
-        SINGLE_RUN_SPREAD * r.wall_s
-    } else {
-        r.wall_s_stddev.max(SPREAD_FLOOR * r.wall_s)
+        return SINGLE_RUN_SPREAD * r.wall_s;
     }
+    let walls: Vec<f64> = r.runs.iter().map(|x| x.wall_s).collect();
+    (1.4826 * crate::stats::mad(&walls)).max(SPREAD_FLOOR * r.wall_s)
 }
 
 /// The verdict on `now` against `before`: a change counts when the medians differ by more than
-/// twice the spread of the difference of one run of each (√(σ_now² + σ_before²)).
+/// twice the spread of the difference of one run of each (√(s_now² + s_before²), with s from
+/// [`spread_s`]).
 pub fn verdict(now: &ApproachResult, before: &ApproachResult) -> Verdict {
     let d = now.wall_s - before.wall_s;
     let noise = 2.0 * spread_s(now).hypot(spread_s(before));
@@ -233,6 +235,9 @@ mod tests {
         let steady_slower = result(&[1.10, 1.11, 1.09, 1.10, 1.10]);
         assert_eq!(verdict(&steady_slower, &steady), Verdict::Slower);
         assert_eq!(verdict(&steady, &steady_slower), Verdict::Faster);
+        // One outlier run does not widen the spread.
+        let with_outlier = result(&[1.00, 1.01, 0.99, 1.00, 1.00, 2.0]);
+        assert_eq!(verdict(&steady_slower, &with_outlier), Verdict::Slower);
         // The same 10% change on runs that scatter by 10% is noise.
         let noisy = result(&[1.0, 1.2, 0.85, 1.1, 0.9]);
         let noisy_slower = result(&[1.1, 1.3, 0.95, 1.2, 1.0]);

@@ -532,6 +532,18 @@ pub fn parse_approaches(text: &str) -> Result<Vec<&'static dyn Approach>, UsageE
     Ok(out)
 }
 
+/// The configuration of `parlab run --mock ARGS…` (for tests elsewhere in the crate).
+#[cfg(test)]
+pub fn mock_config(args: &[&str]) -> RunConfig {
+    use clap::Parser;
+    let mut argv = vec!["parlab", "run", "--mock"];
+    argv.extend(args);
+    match crate::cli::Cli::parse_from(argv).command {
+        Some(crate::cli::Command::Run(args)) => RunConfig::from_args(&args).unwrap(),
+        _ => unreachable!("a run command"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

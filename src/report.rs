@@ -273,3 +273,114 @@ fn approach_result(
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::{self, Quiet, mock::MockExecutor};
+    use crate::cancel::Cancel;
+    use crate::config::mock_config;
+
+    fn measured(args: &[&str]) -> (RunConfig, Vec<RunMeasurement>) {
+        let cfg = mock_config(args);
+        let out = bench::run_all(&cfg, &MockExecutor, &Cancel::new(), &mut Quiet);
+        (cfg, out.measurements)
+    }
+
+    #[test]
+    fn figures_summarise_every_run() {
+        let (cfg, ms) = measured(&["--approach", "threads", "--runs", "9", "--warmup", "1"]);
+        let report = Report::build(&cfg, Machine::mock(), &ms);
+        assert_eq!(report.format_version, FORMAT_VERSION);
+        assert_eq!(report.config.runs, Some(9));
+        let t = report.result("threads").unwrap();
+        let walls: Vec<f64> = ms
+            .iter()
+            .filter(|m| m.approach == "threads")
+            .map(|m| m.wall_s)
+            .collect();
+        assert_eq!(t.runs.len(), 9);
+        assert_eq!(t.runs.iter().map(|r| r.wall_s).collect::<Vec<_>>(), walls);
+        assert_eq!(t.wall_s, stats::median(&walls));
+        assert_eq!(t.wall_s_min, walls.iter().copied().fold(f64::MAX, f64::min));
+        assert_eq!(t.wall_s_max, walls.iter().copied().fold(0.0, f64::max));
+        assert!(t.wall_s_stddev > 0.0 && t.wall_cv > 0.0);
+        // The mock's 8th run (7th measured) is its outlier.
+        let flagged: Vec<usize> = (0..9).filter(|&i| t.runs[i].outlier).collect();
+        assert_eq!(flagged, [6]);
+        // Speedup: medians for the headline, pair-wise ratios for the range.
+        let s = report.result("sequential").unwrap();
+        assert_eq!(t.speedup, Some(s.wall_s / t.wall_s));
+        let (lo, hi) = (t.speedup_min.unwrap(), t.speedup_max.unwrap());
+        assert!(
+            lo < t.speedup.unwrap() && t.speedup.unwrap() < hi,
+            "{lo} {hi}"
+        );
+        // The representative run's tasks and CPU time are one run's, the one nearest the median.
+        let rep = &ms
+            .iter()
+            .filter(|m| m.approach == "threads")
+            .collect::<Vec<_>>()[stats::median_index(&walls).unwrap()];
+        assert_eq!(t.tasks, rep.tasks);
+        assert_eq!(t.cpu_user_s, rep.cpu_user_s);
+    }
+
+    #[test]
+    fn one_run_has_no_spread_and_an_unverified_approach_no_speedup() {
+        let (cfg, mut ms) = measured(&["--approach", "threads", "--runs", "1"]);
+        ms[1].verified = false;
+        ms[1].problem = Some("task 0 ran 2 times".into());
+        let report = Report::build(&cfg, Machine::mock(), &ms);
+        let t = report.result("threads").unwrap();
+        assert_eq!((t.wall_s_stddev, t.wall_cv), (0.0, 0.0));
+        assert_eq!(
+            (t.speedup, t.speedup_min, t.speedup_max),
+            (None, None, None)
+        );
+        assert_eq!(report.results.last().unwrap().approach, "threads");
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.contains("too few to show a spread"))
+        );
+    }
+
+    #[test]
+    fn spread_notes_name_noise_outliers_and_a_slow_first_run() {
+        // No warm-up: the mock's first run is 1.3 times slower.
+        let (cfg, ms) = measured(&["--approach", "threads", "--runs", "9", "--warmup", "0"]);
+        let report = Report::build(&cfg, Machine::mock(), &ms);
+        let notes = report.notes.join("\n");
+        assert!(
+            notes.contains("first measured run was much slower"),
+            "{notes}"
+        );
+        assert!(notes.contains("outlier run"), "{notes}");
+        assert!(notes.contains("looks noisy"), "{notes}");
+        // Three steady runs: none of these.
+        let (cfg, ms) = measured(&["--approach", "threads", "--runs", "3", "--warmup", "1"]);
+        let notes = Report::build(&cfg, Machine::mock(), &ms).notes.join("\n");
+        assert!(!notes.contains("slower than the rest"), "{notes}");
+        assert!(!notes.contains("outlier"), "{notes}");
+        assert!(!notes.contains("noisy"), "{notes}");
+    }
+
+    #[test]
+    fn the_json_round_trips() {
+        let (cfg, ms) = measured(&["--approach", "rayon", "--runs", "3"]);
+        let report = Report::build(&cfg, Machine::mock(), &ms);
+        let text = serde_json::to_string(&report).unwrap();
+        let back = crate::compare::parse(&text).unwrap();
+        // serde_json reads floats back to within a unit in the last place.
+        assert_eq!(back.results.len(), report.results.len());
+        for (a, b) in back.results.iter().zip(&report.results) {
+            assert_eq!((&a.approach, a.runs.len()), (&b.approach, b.runs.len()));
+            assert!((a.wall_s - b.wall_s).abs() < 1e-12 * b.wall_s);
+        }
+        assert_eq!(
+            (back.config.tasks, back.notes),
+            (report.config.tasks, report.notes)
+        );
+    }
+}

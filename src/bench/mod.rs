@@ -309,3 +309,6 @@ pub fn run_all(
         stop: None,
     }
 }
+
+#[cfg(test)]
+mod tests;

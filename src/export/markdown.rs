@@ -38,11 +38,8 @@ impl Exporter for MarkdownExporter {
         );
         let t = |s: f64| format!("{:.1}", s * scale);
         for r in &report.results {
-            let speedup = match (r.speedup, r.speedup_min, r.speedup_max) {
-                (Some(s), Some(lo), Some(hi)) => format!("{s:.2} ({lo:.2}–{hi:.2})"),
-                (Some(s), _, _) => format!("{s:.2}"),
-                _ => "-".into(),
-            };
+            let speedup =
+                crate::output::table::format_speedup(r.speedup, r.speedup_min, r.speedup_max);
             out.push_str(&format!(
                 "| `{}` | {} | {} | {} | {} | {} | {} | {} | {:.0}% | {} | {} |\n",
                 r.approach,
@@ -62,7 +59,7 @@ impl Exporter for MarkdownExporter {
         if !report.notes.is_empty() {
             out.push('\n');
             for n in &report.notes {
-                out.push_str(&format!("- {}\n", cell(n)));
+                out.push_str(&format!("- {n}\n"));
             }
         }
         Ok(out.into_bytes())

@@ -4,7 +4,7 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
-use super::table::format_spread;
+use super::table::{format_speedup, format_spread};
 use crate::sweep::Sweep;
 
 /// The sweep's table, fits, chart and notes as text, `width` columns wide at most.
@@ -44,13 +44,7 @@ pub fn render(sweep: &Sweep, width: Option<u16>) -> String {
     let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
     for (i, &size) in sweep.pool_sizes.iter().enumerate() {
         for p in sweep.points.iter().filter(|p| p.pool_size == size) {
-            let speedup = match (p.speedup, p.speedup_min, p.speedup_max) {
-                (Some(s), Some(lo), Some(hi)) if hi - lo >= 0.005 => {
-                    format!("{s:.2}x ({lo:.2}–{hi:.2})")
-                }
-                (Some(s), _, _) => format!("{s:.2}x"),
-                _ => "-".into(),
-            };
+            let speedup = format_speedup(p.speedup, p.speedup_min, p.speedup_max);
             table.add_row([
                 right(size.to_string()),
                 Cell::new(&p.approach),

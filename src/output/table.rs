@@ -26,9 +26,10 @@ pub fn format_spread(median_s: f64, spread_s: f64, runs: usize) -> String {
     }
 }
 
-/// A speedup and the range of its pair-wise values: `1.98x (1.95–2.01)`.
-fn format_speedup(r: &ApproachResult) -> String {
-    match (r.speedup, r.speedup_min, r.speedup_max) {
+/// A speedup and the range of its pair-wise values: `1.98x (1.95–2.01)`, without the range
+/// when it is too narrow to show; `-` without a speedup.
+pub fn format_speedup(speedup: Option<f64>, min: Option<f64>, max: Option<f64>) -> String {
+    match (speedup, min, max) {
         (Some(s), Some(lo), Some(hi)) if hi - lo >= 0.005 => {
             format!("{s:.2}x ({lo:.2}–{hi:.2})")
         }
@@ -103,7 +104,7 @@ pub fn render_compared(report: &Report, baseline: Option<&Baseline>, width: Opti
             Cell::new(&r.approach),
             right(format_spread(r.wall_s, r.wall_s_stddev, r.runs.len())),
             right(format_runs(r)),
-            right(format_speedup(r)),
+            right(format_speedup(r.speedup, r.speedup_min, r.speedup_max)),
             right(
                 r.efficiency
                     .map_or("-".into(), |e| format!("{:.0}%", e * 100.0)),
@@ -174,7 +175,7 @@ pub fn render_compared(report: &Report, baseline: Option<&Baseline>, width: Opti
 fn compare_notes(now: &Report, saved: &Report) -> Vec<String> {
     let mut notes = vec![format!(
         "change: median wall time against the saved run's; a change counts as faster or slower \
-         only beyond twice the spread of the two runs (σ, at least {:.0}% of the time)",
+         only beyond twice the runs' combined spread (1.4826 × MAD, at least {:.0}% of the time)",
         compare::SPREAD_FLOOR * 100.0
     )];
     if now.machine != saved.machine {
