@@ -2,7 +2,7 @@
 //! the saved run's figures and the change beside each row.
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
+use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table};
 
 use super::{format_kib, format_seconds};
 use crate::compare::{self, Baseline};
@@ -26,6 +26,16 @@ pub fn format_spread(median_s: f64, spread_s: f64, runs: usize) -> String {
     }
 }
 
+/// A median and its relative spread (the coefficient of variation): `201.3 ms ± 0.6%`, or just
+/// the median for a single run.
+pub fn format_relative_spread(median_s: f64, cv: f64, runs: usize) -> String {
+    if runs < 2 {
+        format_seconds(median_s)
+    } else {
+        format!("{} ± {:.1}%", format_seconds(median_s), cv * 100.0)
+    }
+}
+
 /// A speedup and the range of its pair-wise values: `1.98x (1.95–2.01)`, without the range
 /// when it is too narrow to show; `-` without a speedup.
 pub fn format_speedup(speedup: Option<f64>, min: Option<f64>, max: Option<f64>) -> String {
@@ -38,10 +48,11 @@ pub fn format_speedup(speedup: Option<f64>, min: Option<f64>, max: Option<f64>) 
     }
 }
 
-/// The runs column: how many, and how many were outliers.
-fn format_runs(r: &ApproachResult) -> String {
+/// The runs column: how many, and how many were outliers (the count alone when `compact`: the
+/// notes name the outliers).
+fn format_runs(r: &ApproachResult, compact: bool) -> String {
     match r.runs.iter().filter(|x| x.outlier).count() {
-        0 => r.runs.len().to_string(),
+        n if n == 0 || compact => r.runs.len().to_string(),
         n => format!(
             "{} ({n} outlier{})",
             r.runs.len(),
@@ -66,35 +77,61 @@ pub fn describe(report: &Report) -> String {
     )
 }
 
-/// The table and notes, with the saved run of `baseline` beside each row when given.
-pub fn render_compared(report: &Report, baseline: Option<&Baseline>, width: Option<u16>) -> String {
+/// The table alone: at most `width` columns wide (unbounded for `None`), in compact cells if
+/// `compact`.
+fn table_text(
+    report: &Report,
+    baseline: Option<&Baseline>,
+    width: Option<u16>,
+    compact: bool,
+) -> String {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
+    // In compact cells a figure's spread or range goes on a line of its own.
+    let sep = if compact { "\n" } else { " " };
     if let Some(width) = width {
         table
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(width);
     }
-    let mut header = vec![
-        "approach",
-        "wall (median ± σ)",
-        "runs",
-        "speedup (range)",
-        "efficiency",
-        "CPU time",
-        "CPU use",
-        "peak memory",
-        "verified",
-    ];
+    let mut header = if compact {
+        vec![
+            "approach",
+            "wall\n± CV",
+            "runs",
+            "speedup\n(range)",
+            "effi-\nciency",
+            "CPU\ntime",
+            "CPU\nuse",
+            "peak\nmemory",
+            "veri-\nfied",
+        ]
+    } else {
+        vec![
+            "approach",
+            "wall (median ± CV)",
+            "runs",
+            "speedup (range)",
+            "efficiency",
+            "CPU time",
+            "CPU use",
+            "peak memory",
+            "verified",
+        ]
+    };
     if baseline.is_some() {
-        header.extend(["saved wall", "change"]);
+        header.extend(if compact {
+            ["saved\nwall", "change"]
+        } else {
+            ["saved wall", "change"]
+        });
     }
     table.set_header(header);
     let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
     for r in &report.results {
         let memory = match r.child_peak_rss_kib {
             Some(child) => format!(
-                "{} (+{} /child)",
+                "{}{sep}(+{} /child)",
                 format_kib(r.peak_rss_kib),
                 format_kib(child)
             ),
@@ -102,9 +139,12 @@ pub fn render_compared(report: &Report, baseline: Option<&Baseline>, width: Opti
         };
         let mut row = vec![
             Cell::new(&r.approach),
-            right(format_spread(r.wall_s, r.wall_s_stddev, r.runs.len())),
-            right(format_runs(r)),
-            right(format_speedup(r.speedup, r.speedup_min, r.speedup_max)),
+            right(
+                format_relative_spread(r.wall_s, r.wall_cv, r.runs.len())
+                    .replace(" ± ", &format!("{sep}± ")),
+            ),
+            right(format_runs(r, compact)),
+            right(format_speedup(r.speedup, r.speedup_min, r.speedup_max).replacen(' ', sep, 1)),
             right(
                 r.efficiency
                     .map_or("-".into(), |e| format!("{:.0}%", e * 100.0)),
@@ -117,28 +157,46 @@ pub fn render_compared(report: &Report, baseline: Option<&Baseline>, width: Opti
         if let Some(b) = baseline {
             match (b.report.result(&r.approach), compare::change(r, &b.report)) {
                 (Some(before), Some(c)) => {
-                    row.push(right(format_spread(
-                        c.before_s,
-                        before.wall_s_stddev,
-                        before.runs.len(),
-                    )));
+                    row.push(right(
+                        format_relative_spread(c.before_s, before.wall_cv, before.runs.len())
+                            .replace(" ± ", &format!("{sep}± ")),
+                    ));
                     row.push(right(format!(
-                        "{:+.1}% {}",
+                        "{:+.1}%{sep}{}",
                         c.change * 100.0,
                         c.verdict.label()
                     )));
                 }
                 (Some(_), None) => {
                     row.push(right("-".into()));
-                    row.push(Cell::new("not comparable (unverified)"));
+                    row.push(Cell::new(format!("not comparable{sep}(unverified)")));
                 }
                 (None, _) => {
                     row.push(right("-".into()));
-                    row.push(Cell::new("not in saved run"));
+                    row.push(Cell::new(format!("not in{sep}saved run")));
                 }
             }
         }
         table.add_row(row);
+    }
+    // Approach ids never wrap; the other columns give way first.
+    if let Some(column) = table.column_mut(0) {
+        column.set_constraint(ColumnConstraint::ContentWidth);
+    }
+    table.to_string()
+}
+
+/// The table and notes, with the saved run of `baseline` beside each row when given.
+pub fn render_compared(report: &Report, baseline: Option<&Baseline>, width: Option<u16>) -> String {
+    // Each cell on one line when that fits; else figures and their spread on two lines; and
+    // when even that is too wide, cells wrapped to the width.
+    let widest = |t: &str| t.lines().map(|l| l.chars().count()).max().unwrap_or(0);
+    let mut text = table_text(report, baseline, None, false);
+    if let Some(w) = width.filter(|&w| widest(&text) > w as usize) {
+        text = table_text(report, baseline, None, true);
+        if widest(&text) > w as usize {
+            text = table_text(report, baseline, Some(w), true);
+        }
     }
     let mut out = String::new();
     match baseline {
@@ -154,7 +212,7 @@ pub fn render_compared(report: &Report, baseline: Option<&Baseline>, width: Opti
         }
     }
     out.push('\n');
-    out.push_str(&table.to_string());
+    out.push_str(&text);
     out.push('\n');
     for n in &report.notes {
         out.push_str("• ");
