@@ -7,7 +7,7 @@ fn csv_export() {
     let (code, out, err) = run(&mock_args(&["--export-csv", "-"]));
     assert_eq!(code, 0, "{err}");
     // The table moved to stderr so that stdout is exactly the export.
-    assert!(err.contains("wall (median ± σ)"), "{err}");
+    assert!(err.contains("wall (median ± CV)"), "{err}");
     let mut rows = csv::Reader::from_reader(out.as_bytes());
     assert_eq!(rows.records().count(), 3);
     insta::assert_snapshot!(out);
