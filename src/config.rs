@@ -8,10 +8,13 @@ use std::time::Duration;
 
 use crate::approach::{self, Approach};
 use crate::bench::repeat::Repetitions;
-use crate::cli::{FormatArg, RunArgs, SweepArgs};
+use crate::cli::{FormatArg, RunArgs};
 use crate::error::UsageError;
 use crate::export::{ExportFormat, ExportTarget};
 use crate::workload::{WorkSpec, WorkloadKind};
+
+mod sweep;
+pub use sweep::{SweepConfig, default_pool_sizes, parse_pool_sizes};
 
 /// How results go to stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -172,162 +175,6 @@ impl RunConfig {
                 .transpose()?,
         })
     }
-}
-
-/// The validated settings of `parlab sweep`.
-#[derive(Debug, Clone)]
-pub struct SweepConfig {
-    /// The run settings shared by every pool size (its `pool_size` is the first size).
-    pub run: RunConfig,
-    /// The pool sizes to try, ascending.
-    pub pool_sizes: Vec<usize>,
-    /// Where to draw the chart, if anywhere.
-    pub chart: Option<PathBuf>,
-}
-
-impl SweepConfig {
-    /// Checks `args` and builds the configuration.
-    pub fn from_args(args: &SweepArgs) -> Result<Self, UsageError> {
-        let r = &args.run;
-        if r.pool_size.is_some() {
-            return Err(UsageError::bad(
-                "--pool-size",
-                "sweep tries several pool sizes",
-                "use --pool-sizes LIST, e.g. --pool-sizes 1,2,4,8",
-            ));
-        }
-        for (flag, given) in [
-            ("--export-json", &r.export_json),
-            ("--export-csv", &r.export_csv),
-            ("--export-markdown", &r.export_markdown),
-            ("--compare", &r.compare),
-        ] {
-            if given.is_some() {
-                return Err(UsageError::bad(
-                    flag,
-                    "not available with sweep",
-                    "use it with `parlab run --pool-size N`, or --format json for the sweep's figures",
-                ));
-            }
-        }
-        let cores = if r.mock {
-            crate::bench::mock::MOCK_CORES
-        } else {
-            crate::machine::logical_cores()
-        };
-        let pool_sizes = match &args.pool_sizes {
-            Some(list) => parse_pool_sizes(list)?,
-            None => default_pool_sizes(cores),
-        };
-        let largest = *pool_sizes.last().expect("at least one pool size");
-        let tasks = match &r.tasks {
-            Some(t) => t.clone(),
-            None => (default_tasks(cores) as usize).max(2 * largest).to_string(),
-        };
-        let mut run = RunConfig::from_args(&RunArgs {
-            tasks: Some(tasks),
-            pool_size: Some(pool_sizes[0].to_string()),
-            ..r.clone()
-        })?;
-        for &size in &pool_sizes {
-            for a in &run.approaches {
-                a.check(run.tasks, size)?;
-            }
-        }
-        let asked_all = r.approach.split(',').any(|a| a.trim() == "all");
-        let not_pooled: Vec<&str> = run
-            .approaches
-            .iter()
-            .map(|a| a.info())
-            .filter(|i| !i.pooled && i.id != "sequential")
-            .map(|i| i.id)
-            .collect();
-        if !asked_all && !not_pooled.is_empty() {
-            return Err(UsageError::bad(
-                "--approach",
-                format!("{} has no pool to size", not_pooled.join(", ")),
-                format!("sweep runs pooled approaches: {}", pooled_ids()),
-            ));
-        }
-        run.approaches.retain(|a| a.info().pooled);
-        if run.approaches.is_empty() {
-            return Err(UsageError::bad(
-                "--approach",
-                "no pooled approach given",
-                format!("sweep runs pooled approaches: {}", pooled_ids()),
-            ));
-        }
-        if r.no_baseline {
-            return Err(UsageError::bad(
-                "--no-baseline",
-                "a sweep shows speedups over sequential",
-                "drop --no-baseline",
-            ));
-        }
-        if let Some(reason) = &run.baseline_skipped {
-            return Err(UsageError::bad(
-                "--tasks",
-                "a sweep needs the sequential baseline",
-                reason.clone(),
-            ));
-        }
-        let chart = match &args.chart {
-            None => None,
-            Some(c) => {
-                let path = PathBuf::from(c);
-                match path.extension().and_then(|e| e.to_str()) {
-                    Some("svg" | "png") => Some(path),
-                    _ => {
-                        return Err(UsageError::bad(
-                            "--chart",
-                            format!("'{c}' is neither .svg nor .png"),
-                            "give a file name ending in .svg or .png",
-                        ));
-                    }
-                }
-            }
-        };
-        Ok(Self {
-            run,
-            pool_sizes,
-            chart,
-        })
-    }
-}
-
-/// Powers of two up to twice the logical cores.
-pub fn default_pool_sizes(logical_cores: usize) -> Vec<usize> {
-    std::iter::successors(Some(1usize), |n| Some(n * 2))
-        .take_while(|&n| n <= 2 * logical_cores.max(1))
-        .collect()
-}
-
-/// Parses `--pool-sizes`: a comma list of counts, returned ascending without repeats.
-pub fn parse_pool_sizes(text: &str) -> Result<Vec<usize>, UsageError> {
-    let mut sizes = Vec::new();
-    for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        sizes.push(parse_count("--pool-sizes", item, 4096)? as usize);
-    }
-    if sizes.is_empty() {
-        return Err(UsageError::bad(
-            "--pool-sizes",
-            "no pool size given",
-            "give a comma list such as 1,2,4,8",
-        ));
-    }
-    sizes.sort_unstable();
-    sizes.dedup();
-    Ok(sizes)
-}
-
-fn pooled_ids() -> String {
-    approach::REGISTRY
-        .iter()
-        .map(|a| a.info())
-        .filter(|i| i.pooled)
-        .map(|i| i.id)
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Parses `--export-*`: each a file or `-` for stdout, at most one to stdout, and none to stdout
