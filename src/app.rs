@@ -77,7 +77,9 @@ impl PlainLines {
 
 impl Observer for PlainLines {
     fn planned(&mut self, approach: &str, _warmups: u32, runs: u32) {
-        self.count(approach).2 = runs;
+        // Told once per approach per measured batch: a new batch (a sweep's next pool size)
+        // counts from 1 again.
+        *self.count(approach) = (approach.to_string(), 0, runs);
     }
 
     fn discarded(&mut self, m: &RunMeasurement) {

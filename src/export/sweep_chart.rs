@@ -147,9 +147,21 @@ where
     let dense: Vec<f64> = (0..=steps)
         .map(|i| lo + (hi - lo) * i as f64 / steps as f64)
         .collect();
+    // The ideal is straight between its bends (the cores, the tasks): draw just those corners.
+    let mut corners: Vec<f64> = [
+        lo,
+        hi,
+        sweep.machine.logical_cores as f64,
+        sweep.config.tasks as f64,
+    ]
+    .into_iter()
+    .filter(|x| (lo..=hi).contains(x))
+    .collect();
+    corners.sort_by(f64::total_cmp);
+    corners.dedup();
     chart
         .draw_series(LineSeries::new(
-            dense.iter().map(|&x| (x, sweep.ideal_at(x))),
+            corners.iter().map(|&x| (x, sweep.ideal_at(x))),
             BLACK.stroke_width(2),
         ))
         .map_err(err)?
