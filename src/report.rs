@@ -217,7 +217,18 @@ fn approach_result(
     let walls: Vec<f64> = runs.iter().map(|m| m.wall_s).collect();
     let summary = stats::Summary::of(&walls);
     let outliers = stats::outliers(&walls);
-    let rep = runs[stats::median_index(&walls).unwrap_or(0)];
+    // The representative run: the one nearest the median among those that kept their task
+    // events (see bench::keep_representative_events), so its events come with its figures.
+    let rep = runs
+        .iter()
+        .filter(|m| !m.tasks.is_empty() || runs.iter().all(|r| r.tasks.is_empty()))
+        .min_by(|a, b| {
+            (a.wall_s - summary.median)
+                .abs()
+                .total_cmp(&(b.wall_s - summary.median).abs())
+        })
+        .copied()
+        .unwrap_or(runs[0]);
     let verified = runs.iter().all(|m| m.verified);
     let info = approach::find(&rep.approach).map(|a| a.info());
     let ideal = info.map_or(1, |i| ideal_speedup(cfg, i.cpu_width, i.wait_width));

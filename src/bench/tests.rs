@@ -251,3 +251,31 @@ fn a_wrong_answer_is_kept_and_ends_that_approach_only() {
         .count();
     assert_eq!(sequential, 4);
 }
+
+#[test]
+fn only_runs_near_the_median_keep_their_events() {
+    let cfg = config(&["--approach", "threads", "--runs", "9", "--warmup", "0"]);
+    let cancel = Cancel::new();
+    let exec = scripted(&cancel, |_, _| Script::Measure);
+    let out = run_all(&cfg, &exec, &cancel, &mut Quiet);
+    for id in ["sequential", "threads"] {
+        let runs: Vec<_> = out
+            .measurements
+            .iter()
+            .filter(|m| m.approach == id)
+            .collect();
+        assert_eq!(runs.len(), 9);
+        let kept: Vec<_> = runs.iter().filter(|m| !m.tasks.is_empty()).collect();
+        assert_eq!(kept.len(), EVENT_RUNS_KEPT, "{id}");
+        // They are typical runs: each ranks in the middle of the nine (not the fastest two or the
+        // slowest two).
+        let mut walls: Vec<f64> = runs.iter().map(|m| m.wall_s).collect();
+        walls.sort_by(f64::total_cmp);
+        for m in &kept {
+            let rank = walls.iter().position(|&w| w == m.wall_s).unwrap();
+            assert!((2..7).contains(&rank), "{id}: rank {rank} of {walls:?}");
+        }
+        // The slow first run (the mock's cold one) and the outlier are not.
+        assert!(runs[0].tasks.is_empty() && runs[7].tasks.is_empty(), "{id}");
+    }
+}

@@ -131,6 +131,7 @@ impl<'a> LiveExports<'a> {
 impl Observer for LiveExports<'_> {
     fn finished(&mut self, m: &RunMeasurement) {
         self.measurements.push(m.clone());
+        crate::bench::keep_representative_events(&mut self.measurements, &m.approach);
         if self.error.is_some() {
             return;
         }
