@@ -369,6 +369,18 @@ mod tests {
         );
         assert!(notes.contains("outlier run"), "{notes}");
         assert!(notes.contains("looks noisy"), "{notes}");
+        // Several outliers are counted, and the farthest named.
+        let (cfg, mut ms) = measured(&["--approach", "threads", "--runs", "9", "--warmup", "1"]);
+        let threads: Vec<usize> = (0..ms.len())
+            .filter(|&i| ms[i].approach == "threads")
+            .collect();
+        ms[threads[1]].wall_s *= 1.5;
+        ms[threads[4]].wall_s *= 2.0;
+        let notes = Report::build(&cfg, Machine::mock(), &ms).notes.join("\n");
+        assert!(
+            notes.contains("threads 3 of 9 runs, the farthest run 5 ("),
+            "{notes}"
+        );
         // Three steady runs: none of these.
         let (cfg, ms) = measured(&["--approach", "threads", "--runs", "3", "--warmup", "1"]);
         let notes = Report::build(&cfg, Machine::mock(), &ms).notes.join("\n");

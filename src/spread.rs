@@ -46,27 +46,40 @@ pub fn notes(report: &Report) -> Vec<String> {
 
     let outliers: Vec<String> = verified
         .iter()
-        .flat_map(|r| {
-            r.runs
+        .filter_map(|r| {
+            let flagged: Vec<(usize, f64)> = r
+                .runs
                 .iter()
                 .enumerate()
                 .filter(|(_, run)| run.outlier)
-                .map(move |(i, run)| {
-                    format!(
-                        "{} run {} ({} against a median of {})",
-                        r.approach,
-                        i + 1,
-                        format_seconds(run.wall_s),
-                        format_seconds(r.wall_s)
-                    )
-                })
+                .map(|(i, run)| (i, run.wall_s))
+                .collect();
+            let (worst_i, worst_s) = flagged
+                .iter()
+                .copied()
+                .max_by(|a, b| (a.1 - r.wall_s).abs().total_cmp(&(b.1 - r.wall_s).abs()))?;
+            let which = if flagged.len() == 1 {
+                format!("run {}", worst_i + 1)
+            } else {
+                format!(
+                    "{} of {} runs, the farthest run {}",
+                    flagged.len(),
+                    r.runs.len(),
+                    worst_i + 1
+                )
+            };
+            Some(format!(
+                "{} {which} ({} against a median of {})",
+                r.approach,
+                format_seconds(worst_s),
+                format_seconds(r.wall_s)
+            ))
         })
         .collect();
     if !outliers.is_empty() {
         notes.push(format!(
-            "outlier run{} (modified Z-score above 3.5): {}; something else may have run then \
+            "outlier runs (modified Z-score above 3.5): {}; something else may have run then \
              (the medians are robust to them)",
-            if outliers.len() == 1 { "" } else { "s" },
             outliers.join(", ")
         ));
     }
