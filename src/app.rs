@@ -8,21 +8,24 @@ use anyhow::Context;
 
 use crate::bench::{self, Executor, RealExecutor, Stop, mock::MockExecutor};
 use crate::cancel::{self, Cancel};
-use crate::cli::{Cli, Command, DemosArgs, RunArgs};
-use crate::config::{DemosConfig, Format, RunConfig};
+use crate::cli::{Cli, Command, DemosArgs, RunArgs, SweepArgs};
+use crate::compare::Baseline;
+use crate::config::{DemosConfig, Format, RunConfig, SweepConfig};
 use crate::error::UsageError;
+use crate::export::manager::{ExportManager, LiveExports};
 use crate::export::{Exporter, chart::ChartExporter, json::JsonExporter};
 use crate::machine::Machine;
-use crate::output;
+use crate::output::{self, progress};
 use crate::report::Report;
 
 /// Runs the parsed command line and returns the process's exit status.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Some(Command::Run(args)) => run_command(&args),
+        Some(Command::Sweep(args)) => sweep_command(&args),
         Some(Command::Demos(args)) => demos_command(&args),
-        Some(Command::List) => list(),
         Some(Command::Worker { parent }) => Ok(crate::worker::child::main(parent)),
+        Some(Command::List) => list(),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
             clap_complete::generate(shell, &mut Cli::command(), "parlab", &mut std::io::stdout());
@@ -56,40 +59,114 @@ fn list() -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// `parlab run`: measure, then print the table or the JSON document.
-pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let cfg = RunConfig::from_args(args)?;
-    let cancel = Cancel::on_signals()?;
-    let (executor, machine): (&dyn Executor, Machine) = if cfg.mock {
+/// The executor and machine: the deterministic mock under `--mock`, else the real ones.
+fn executor_and_machine(mock: bool) -> (&'static dyn Executor, Machine) {
+    if mock {
         (&MockExecutor, Machine::mock())
     } else {
         (&RealExecutor, Machine::detect())
-    };
-    let mut observer = output::progress::observer(cfg.progress, cfg.pool_size, cfg.ascii);
-    let outcome = bench::run_all(&cfg, executor, &cancel, observer.as_mut());
-    drop(observer); // its bars are gone before anything else is printed
-    let report = Report::build(&cfg, machine, &outcome.measurements);
-    print_report(&cfg, &report)?;
-    crate::export::visual::write_files(&cfg.visuals, &report)?;
-    if let Some((path, format)) = &cfg.chart {
-        let bytes = ChartExporter(*format).serialize(&report)?;
-        std::fs::write(path, bytes)
-            .with_context(|| format!("--chart: could not write {}", path.display()))?;
     }
-    Ok(match outcome.stop {
+}
+
+/// The exit status for a finished or stopped run.
+fn exit_status(stop: Option<Stop>, any_unverified: bool, what: &str) -> ExitCode {
+    match stop {
         Some(Stop::Signal(signal)) => {
-            eprintln!(
-                "parlab: interrupted by signal {signal}; the results above are the approaches that finished"
-            );
+            eprintln!("parlab: interrupted by signal {signal}; {what}");
             ExitCode::from(cancel::exit_status_for(signal))
         }
         Some(Stop::Failed(message)) => {
             eprintln!("error: {message}");
             ExitCode::from(1)
         }
-        None if report.any_unverified() => ExitCode::from(1),
+        None if any_unverified => ExitCode::from(1),
         None => ExitCode::SUCCESS,
-    })
+    }
+}
+
+/// `parlab run`: measure, then print the table or the JSON document, and write the exports.
+pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let cfg = RunConfig::from_args(args)?;
+    let baseline = match &cfg.compare {
+        Some(path) => {
+            let b = Baseline::load(path)?;
+            b.check_matches(&cfg)?;
+            Some(b)
+        }
+        None => None,
+    };
+    let cancel = Cancel::on_signals()?;
+    let (executor, machine) = executor_and_machine(cfg.mock);
+    let exports = ExportManager::new(cfg.exports.clone());
+    exports.check_writable(&Report::build(&cfg, machine.clone(), &[]))?;
+    let mut observer = (
+        progress::observer(cfg.progress, cfg.pool_size, cfg.ascii),
+        LiveExports::new(&cfg, machine.clone(), &exports),
+    );
+    let outcome = bench::run_all(&cfg, executor, &cancel, &mut observer);
+    let (progress, mut live_exports) = observer;
+    drop(progress); // its bars are gone before anything else is printed
+    if let Some(e) = live_exports.error.take() {
+        return Err(e);
+    }
+    let report = Report::build(&cfg, machine, &outcome.measurements);
+    exports.write_files(&report)?;
+    print_report(&cfg, &report, baseline.as_ref(), &exports)?;
+    crate::export::visual::write_files(&cfg.visuals, &report)?;
+    if let Some((path, format)) = &cfg.chart {
+        let bytes = ChartExporter(*format).serialize(&report)?;
+        std::fs::write(path, bytes)
+            .with_context(|| format!("--chart: could not write {}", path.display()))?;
+    }
+    Ok(exit_status(
+        outcome.stop,
+        report.any_unverified(),
+        "the results above are the runs that finished",
+    ))
+}
+
+/// `parlab sweep`: every pooled approach at every pool size, then the table, chart and fits.
+pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
+    let cfg = SweepConfig::from_args(args)?;
+    let cancel = Cancel::on_signals()?;
+    let (executor, machine) = executor_and_machine(cfg.run.mock);
+    let sizes = cfg.pool_sizes.len();
+    let mut on_size = |i: usize, size: usize| {
+        eprintln!("— pool size {size} ({} of {sizes})", i + 1);
+    };
+    let outcome = crate::sweep::run(
+        &cfg,
+        executor,
+        machine,
+        &cancel,
+        &mut progress::PlainLines::default(),
+        &mut on_size,
+    );
+    if let Some(path) = &cfg.chart
+        && !outcome.sweep.points.is_empty()
+    {
+        crate::export::sweep_chart::write(&outcome.sweep, path)?;
+        eprintln!("parlab: chart written to {}", path.display());
+    }
+    let bytes = match cfg.run.format {
+        Format::Json => {
+            let mut b = serde_json::to_vec_pretty(&outcome.sweep)?;
+            b.push(b'\n');
+            b
+        }
+        Format::Table if outcome.sweep.points.is_empty() => Vec::new(),
+        Format::Table => {
+            output::sweep::render(&outcome.sweep, output::terminal_width()).into_bytes()
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    stdout.write_all(&bytes)?;
+    stdout.flush()?;
+    Ok(exit_status(
+        outcome.stop,
+        outcome.any_unverified,
+        "the results above are the pool sizes that finished",
+    ))
 }
 
 /// `parlab demos`: each pair's lines as soon as it has run.
@@ -128,34 +205,52 @@ fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Writes the report to stdout in the configured format.
-fn print_report(cfg: &RunConfig, report: &Report) -> anyhow::Result<()> {
+/// Writes the report to stdout in the configured format (the table to stderr when an export
+/// takes stdout), then the stdout export.
+fn print_report(
+    cfg: &RunConfig,
+    report: &Report,
+    baseline: Option<&Baseline>,
+    exports: &ExportManager,
+) -> anyhow::Result<()> {
     let bytes = match cfg.format {
         Format::Json => JsonExporter.serialize(report)?,
-        Format::Table if report.results.is_empty() => return Ok(()),
+        Format::Table if report.results.is_empty() => Vec::new(),
         Format::Table => {
             let width = output::terminal_width();
-            let mut text = output::table::render(report, width);
+            let mut text = output::table::render_compared(report, baseline, width);
             text.push('\n');
             text.push_str(&output::bars::render(
                 &output::bars::from_report(report),
                 width.map_or(80, usize::from),
                 cfg.ascii,
             ));
+            if cfg.visuals.timeline_term {
+                let width = width.unwrap_or(output::gantt::DEFAULT_WIDTH);
+                text.push('\n');
+                text.push_str(&output::gantt::render(report, width));
+            }
             text.into_bytes()
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(&bytes)?;
-    if cfg.visuals.timeline_term {
-        let width = output::terminal_width().unwrap_or(output::gantt::DEFAULT_WIDTH);
-        let gantt = output::gantt::render(report, width);
-        // Stdout stays one JSON document under --format json.
-        match cfg.format {
-            Format::Json => std::io::stderr().lock().write_all(gantt.as_bytes())?,
-            Format::Table => stdout.write_all(format!("\n{gantt}").as_bytes())?,
-        }
+    if exports.uses_stdout() {
+        std::io::stderr().lock().write_all(&bytes)?;
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(&bytes)?;
+        stdout.flush()?;
     }
-    stdout.flush()?;
+    if cfg.format == Format::Json && cfg.visuals.timeline_term {
+        // Stdout stays one JSON document: the text Gantt goes to stderr.
+        let width = output::terminal_width().unwrap_or(output::gantt::DEFAULT_WIDTH);
+        std::io::stderr()
+            .lock()
+            .write_all(output::gantt::render(report, width).as_bytes())?;
+    }
+    if let Some(export) = exports.stdout_bytes(report)? {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(&export)?;
+        stdout.flush()?;
+    }
     Ok(())
 }

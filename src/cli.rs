@@ -28,6 +28,10 @@ pub enum Command {
     Run(RunArgs),
     /// The Python demos' slower-vs-faster pairs, run in Rust, and two pairs only Rust can show.
     Demos(DemosArgs),
+    /// Run the pooled approaches at several pool sizes and show how each scales.
+    ///
+    /// Example: parlab sweep --pool-sizes 1,2,4,8 --approach thread-pool,rayon --chart sweep.svg
+    Sweep(SweepArgs),
     /// List every approach: what it does and its Python counterpart.
     List,
     /// Print a shell completion script.
@@ -96,6 +100,32 @@ pub struct RunArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
 
+    /// Measured runs per approach [default: at least 3 and at least 2 s in all, decided from
+    /// the first run; fewer for runs over 20 s].
+    #[arg(short = 'r', long, value_name = "N", allow_negative_numbers = true)]
+    pub runs: Option<String>,
+
+    /// Warm-up runs per approach, not measured [default: 1, or 0 when a run takes over 3 s].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub warmup: Option<String>,
+
+    /// Write the results as JSON to FILE (`-` for stdout), rewritten after every run.
+    #[arg(long, value_name = "FILE")]
+    pub export_json: Option<String>,
+
+    /// Write the results as CSV to FILE (`-` for stdout), rewritten after every run.
+    #[arg(long, value_name = "FILE")]
+    pub export_csv: Option<String>,
+
+    /// Write the results as a Markdown table to FILE (`-` for stdout), rewritten after every run.
+    #[arg(long, value_name = "FILE")]
+    pub export_markdown: Option<String>,
+
+    /// Compare with a run saved by --export-json: the table gains its figures, the change
+    /// and a verdict (faster, slower, within noise).
+    #[arg(long, value_name = "FILE.json")]
+    pub compare: Option<String>,
+
     /// Write every task's events as a Chrome trace (JSON) that Perfetto and chrome://tracing open.
     #[arg(long, value_name = "FILE")]
     pub trace: Option<std::path::PathBuf>,
@@ -112,7 +142,8 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub html: Option<std::path::PathBuf>,
 
-    /// Also draw the comparison as a chart: FILE.svg or FILE.png.
+    /// Also draw the comparison as a chart: FILE.svg or FILE.png (`sweep`: speedup against
+    /// pool size, with the ideal and an Amdahl's-law fit).
     #[arg(long, value_name = "FILE")]
     pub chart: Option<std::path::PathBuf>,
 
@@ -139,6 +170,18 @@ pub struct DemosArgs {
     /// Replace measurement by a deterministic model (for tests and snapshots).
     #[arg(long, hide = true)]
     pub mock: bool,
+}
+
+/// The flags of `parlab sweep`: those of `run`, but a list of pool sizes.
+#[derive(Debug, Args, Clone)]
+pub struct SweepArgs {
+    /// Pool sizes to try, a comma list [default: powers of two up to twice the logical cores].
+    #[arg(long, value_name = "LIST")]
+    pub pool_sizes: Option<String>,
+
+    /// The flags of `parlab run` (the approaches default to every pooled one).
+    #[command(flatten)]
+    pub run: RunArgs,
 }
 
 /// `--format` values.

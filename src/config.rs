@@ -7,11 +7,16 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::approach::{self, Approach};
+use crate::bench::repeat::Repetitions;
 use crate::cli::{DemosArgs, FormatArg, RunArgs};
 use crate::error::UsageError;
 use crate::export::chart::ChartFormat;
 use crate::export::timeline::ImageFormat;
+use crate::export::{ExportFormat, ExportTarget};
 use crate::workload::{WorkSpec, WorkloadKind};
+
+mod sweep;
+pub use sweep::{SweepConfig, default_pool_sizes, parse_pool_sizes};
 
 /// How results go to stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +56,12 @@ pub struct RunConfig {
     pub ascii: bool,
     /// Logical cores of the machine (the mock machine's under `mock`).
     pub logical_cores: usize,
+    /// Warm-up and measured runs per approach, as asked.
+    pub repetitions: Repetitions,
+    /// Where `--export-*` write.
+    pub exports: Vec<ExportTarget>,
+    /// A saved JSON run to compare with (`--compare`).
+    pub compare: Option<PathBuf>,
     /// The timeline and HTML outputs asked for.
     pub visuals: VisualOutputs,
 }
@@ -87,6 +98,9 @@ impl std::fmt::Debug for RunConfig {
             .field("baseline", &self.baseline)
             .field("format", &self.format)
             .field("mock", &self.mock)
+            .field("repetitions", &self.repetitions)
+            .field("exports", &self.exports)
+            .field("compare", &self.compare)
             .finish()
     }
 }
@@ -148,6 +162,10 @@ impl RunConfig {
                 crate::output::format_seconds(baseline_wait)
             ));
         }
+        let format = match args.format {
+            FormatArg::Table => Format::Table,
+            FormatArg::Json => Format::Json,
+        };
         Ok(Self {
             work,
             tasks,
@@ -156,16 +174,41 @@ impl RunConfig {
             approaches,
             baseline,
             baseline_skipped,
-            format: match args.format {
-                FormatArg::Table => Format::Table,
-                FormatArg::Json => Format::Json,
-            },
+            format,
             mock: args.mock,
             chart: args.chart.as_deref().map(parse_chart).transpose()?,
             progress: !args.no_progress,
             ascii: args.ascii || !crate::output::locale_is_utf8(),
             logical_cores,
             visuals: parse_visual_outputs(args)?,
+            repetitions: Repetitions {
+                runs: args
+                    .runs
+                    .as_deref()
+                    .map(|r| parse_count("--runs", r, 100_000).map(|n| n as u32))
+                    .transpose()?,
+                warmup: args
+                    .warmup
+                    .as_deref()
+                    .map(|w| parse_at_most("--warmup", w, 10_000).map(|n| n as u32))
+                    .transpose()?,
+            },
+            exports: parse_exports(args, format)?,
+            compare: args
+                .compare
+                .as_deref()
+                .map(|c| {
+                    if c.trim().is_empty() {
+                        Err(UsageError::bad(
+                            "--compare",
+                            "no file given",
+                            "give a JSON file saved by --export-json",
+                        ))
+                    } else {
+                        Ok(PathBuf::from(c))
+                    }
+                })
+                .transpose()?,
         })
     }
 }
@@ -228,8 +271,8 @@ fn output_file(flag: &'static str, path: &Path) -> Result<PathBuf, UsageError> {
 }
 
 impl RunConfig {
-    /// A run set up by code rather than flags (the demos, the interactive mode): exactly these
-    /// approaches, no added baseline, table format, no progress bars, no chart.
+    /// A run set up by code rather than flags (the demos): exactly these approaches, one run
+    /// each, no added baseline, table format, no progress bars, no chart.
     pub fn programmatic(
         work: WorkSpec,
         tasks: u32,
@@ -253,6 +296,13 @@ impl RunConfig {
             logical_cores,
             visuals: VisualOutputs::default(),
             chunk_size: None,
+            // One run each, as the Python demos do.
+            repetitions: Repetitions {
+                runs: Some(1),
+                warmup: Some(0),
+            },
+            exports: Vec::new(),
+            compare: None,
         }
     }
 }
@@ -281,6 +331,74 @@ impl DemosConfig {
             },
         }
     }
+}
+
+/// Parses `--export-*`: each a file or `-` for stdout, at most one to stdout, and none to stdout
+/// when the JSON document already goes there.
+fn parse_exports(args: &RunArgs, format: Format) -> Result<Vec<ExportTarget>, UsageError> {
+    let mut out: Vec<ExportTarget> = Vec::new();
+    for (format_, given) in [
+        (ExportFormat::Json, &args.export_json),
+        (ExportFormat::Csv, &args.export_csv),
+        (ExportFormat::Markdown, &args.export_markdown),
+    ] {
+        let Some(given) = given else { continue };
+        let flag = format_.flag();
+        let path = match given.trim() {
+            "" => {
+                return Err(UsageError::bad(
+                    flag,
+                    "no file given",
+                    "give a file name, or - for stdout",
+                ));
+            }
+            "-" => None,
+            file => Some(PathBuf::from(file)),
+        };
+        if path.is_none() && format == Format::Json {
+            return Err(UsageError::bad(
+                flag,
+                "stdout already carries --format json",
+                "give a file name instead of -",
+            ));
+        }
+        if let Some(p) = &path
+            && out.iter().any(|o| o.path.as_ref() == Some(p))
+        {
+            return Err(UsageError::bad(
+                flag,
+                format!("'{}' is already another export's file", p.display()),
+                "give each export its own file",
+            ));
+        }
+        if path.is_none() && out.iter().any(|o| o.path.is_none()) {
+            return Err(UsageError::bad(
+                flag,
+                "another export already goes to stdout",
+                "send at most one export to -",
+            ));
+        }
+        out.push(ExportTarget {
+            format: format_,
+            path,
+        });
+    }
+    Ok(out)
+}
+
+/// Parses a count of at most `max` that may be 0 (`--warmup`).
+pub fn parse_at_most(flag: &'static str, text: &str, max: u64) -> Result<u64, UsageError> {
+    if text.trim().replace('_', "").parse::<u64>() == Ok(0) {
+        return Ok(0);
+    }
+    parse_count(flag, text, max).map_err(|e| match e {
+        UsageError::BadValue { flag, problem, .. } => UsageError::bad(
+            flag,
+            problem,
+            format!("give a whole number from 0 to {max}"),
+        ),
+        other => other,
+    })
 }
 
 /// Twice the logical cores, at least 4: every parallel approach has work for every core.
@@ -350,7 +468,11 @@ pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, UsageE
         .unwrap_or(t.len());
     let (value, unit) = t.split_at(split);
     if value.is_empty() {
-        return Err(UsageError::bad(flag, format!("'{text}' is not a duration"), allowed));
+        return Err(UsageError::bad(
+            flag,
+            format!("'{text}' is not a duration"),
+            allowed,
+        ));
     }
     let scale = match unit.trim() {
         "" | "s" | "sec" | "secs" => 1.0,
@@ -454,6 +576,10 @@ pub fn parse_approaches(text: &str) -> Result<Vec<&'static dyn Approach>, UsageE
     }
     Ok(out)
 }
+
+/// The configuration of `parlab run --mock ARGS…` (for tests elsewhere in the crate).
+#[cfg(test)]
+pub use crate::export::fixture::config_for as mock_config;
 
 #[cfg(test)]
 mod tests {

@@ -227,6 +227,20 @@ pub fn run(
     })
 }
 
+/// Each demo runs each approach once, as the Python demos do: the executor's plain
+/// measurement, without the run-to-run variation a model adds to repeated runs.
+struct OneRun<'a>(&'a dyn Executor);
+
+impl Executor for OneRun<'_> {
+    fn measure(
+        &self,
+        approach: &dyn crate::approach::Approach,
+        ctx: crate::approach::RunContext,
+    ) -> Result<bench::RunMeasurement, crate::approach::ApproachError> {
+        self.0.measure(approach, ctx)
+    }
+}
+
 /// Runs one demo's pair through the bench.
 fn run_one(
     demo: &Demo,
@@ -245,7 +259,7 @@ fn run_one(
         cfg.logical_cores,
         cfg.mock,
     );
-    let outcome = bench::run_all(&run_cfg, executor, cancel, &mut Quiet);
+    let outcome = bench::run_all(&run_cfg, &OneRun(executor), cancel, &mut Quiet);
     let time_of = |id: &str| {
         let m = outcome.measurements.iter().find(|m| m.approach == id)?;
         Some(if m.verified {

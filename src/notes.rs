@@ -102,5 +102,6 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
             ));
         }
     }
+    notes.extend(crate::spread::notes(report));
     notes
 }

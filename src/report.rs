@@ -1,7 +1,8 @@
 //! The results of a run as plain data: what every output and export reads.
 //!
-//! Built once from the measurements, with the derived figures (speedup, efficiency, CPU use)
-//! and the notes computed here, so that the table, JSON and charts can never disagree.
+//! Built once from the measurements, with the derived figures (median and spread of the
+//! repeated runs, speedup, efficiency, CPU use) and the notes computed here, so that the table,
+//! JSON and charts can never disagree.
 
 use serde::{Deserialize, Serialize};
 
@@ -13,9 +14,14 @@ use crate::machine::Machine;
 use crate::stats;
 use crate::workload::WorkloadKind;
 
+/// The version of the JSON document's layout; `--compare` reads only this version.
+pub const FORMAT_VERSION: u32 = 1;
+
 /// A whole run's results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Report {
+    /// The layout version of this document ([`FORMAT_VERSION`]).
+    pub format_version: u32,
     /// The parlab version that measured it.
     pub parlab_version: String,
     /// The machine it ran on.
@@ -41,6 +47,12 @@ pub struct ConfigSummary {
     pub pool_size: usize,
     /// One wait, s.
     pub io_wait_s: f64,
+    /// Measured runs per approach as asked (`--runs`); null when decided from the first run.
+    #[serde(default)]
+    pub runs: Option<u32>,
+    /// Warm-up runs per approach as asked (`--warmup`); null when decided from the first run.
+    #[serde(default)]
+    pub warmup: Option<u32>,
 }
 
 /// One approach's figures.
@@ -50,10 +62,26 @@ pub struct ApproachResult {
     pub approach: String,
     /// Its family (sequential, thread, async, process).
     pub family: Family,
-    /// Wall-clock time, s.
+    /// Wall-clock time, s: the median of the measured runs.
     pub wall_s: f64,
-    /// Times faster than sequential; null without a baseline.
+    /// The fastest run's wall-clock time, s.
+    pub wall_s_min: f64,
+    /// The slowest run's wall-clock time, s.
+    pub wall_s_max: f64,
+    /// The mean wall-clock time, s.
+    pub wall_s_mean: f64,
+    /// The sample standard deviation of the wall-clock times, s (0 for one run).
+    pub wall_s_stddev: f64,
+    /// The coefficient of variation of the wall-clock times (0.01 = 1%).
+    pub wall_cv: f64,
+    /// Times faster than sequential: sequential's median over this one's; null without a
+    /// baseline.
     pub speedup: Option<f64>,
+    /// The smallest speedup of one run over the baseline's run of the same round; null
+    /// without a baseline.
+    pub speedup_min: Option<f64>,
+    /// The largest such speedup; null without a baseline.
+    pub speedup_max: Option<f64>,
     /// Speedup over the ideal for this run (0..1); null without a baseline.
     pub efficiency: Option<f64>,
     /// The speedup a perfect approach of this kind could reach here.
@@ -78,50 +106,49 @@ pub struct ApproachResult {
     /// Why it is not verified.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<String>,
-    /// Every task: worker, start and end (s since the approach started), answer, steps.
+    /// Every task of the representative run (the one nearest the median): worker, start and
+    /// end (s since the approach started), answer, steps. CPU, memory and switch figures above
+    /// are that run's too.
     pub tasks: Vec<TaskEvent>,
     /// The child processes (process approaches): worker number, pid, peak memory.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<ChildFigures>,
+    /// Every measured run, in the order run.
+    pub runs: Vec<RunFigures>,
+}
+
+/// One measured run's figures.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunFigures {
+    /// Wall-clock time, s.
+    pub wall_s: f64,
+    /// User CPU time, s.
+    pub cpu_user_s: f64,
+    /// System CPU time, s.
+    pub cpu_sys_s: f64,
+    /// Peak resident memory of parlab's own process, KiB.
+    pub peak_rss_kib: u64,
+    /// Largest peak resident memory of one child process, KiB (process approaches).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub child_peak_rss_kib: Option<u64>,
+    /// Every task ran once and answered right.
+    pub verified: bool,
+    /// Far from the other runs (modified Z-score above 3.5).
+    pub outlier: bool,
 }
 
 impl Report {
-    /// Builds the report of `measurements`, run with `cfg` on `machine`.
+    /// Builds the report of `measurements` (every measured run, of every approach, in the order
+    /// run), run with `cfg` on `machine`.
     pub fn build(cfg: &RunConfig, machine: Machine, measurements: &[RunMeasurement]) -> Self {
-        let baseline = measurements
+        let groups = group_by_approach(measurements);
+        let baseline: Option<Vec<f64>> = groups
             .iter()
-            .find(|m| m.approach == "sequential" && m.verified)
-            .map(|m| m.wall_s);
-        let mut results: Vec<ApproachResult> = measurements
+            .find(|g| g[0].approach == "sequential" && g.iter().all(|m| m.verified))
+            .map(|g| g.iter().map(|m| m.wall_s).collect());
+        let mut results: Vec<ApproachResult> = groups
             .iter()
-            .map(|m| {
-                let info = approach::find(&m.approach).map(|a| a.info());
-                let ideal = info.map_or(1, |i| ideal_speedup(cfg, i.cpu_width, i.wait_width));
-                let speedup = if m.verified {
-                    stats::speedup(baseline, m.wall_s)
-                } else {
-                    None
-                };
-                ApproachResult {
-                    approach: m.approach.clone(),
-                    family: info.map_or(Family::Sequential, |i| i.family),
-                    wall_s: m.wall_s,
-                    speedup,
-                    efficiency: stats::efficiency(speedup, ideal),
-                    ideal_speedup: ideal,
-                    cpu_user_s: m.cpu_user_s,
-                    cpu_sys_s: m.cpu_sys_s,
-                    cpu_use: stats::cpu_use(m.cpu_user_s + m.cpu_sys_s, m.wall_s),
-                    peak_rss_kib: m.peak_rss_kib,
-                    child_peak_rss_kib: m.child_peak_rss_kib,
-                    voluntary_switches: m.voluntary_switches,
-                    involuntary_switches: m.involuntary_switches,
-                    verified: m.verified,
-                    problem: m.problem.clone(),
-                    tasks: m.tasks.clone(),
-                    children: m.children.clone(),
-                }
-            })
+            .map(|runs| approach_result(cfg, runs, baseline.as_deref()))
             .collect();
         results.sort_by(|a, b| {
             b.verified
@@ -129,6 +156,7 @@ impl Report {
                 .then(a.wall_s.total_cmp(&b.wall_s))
         });
         let mut report = Self {
+            format_version: FORMAT_VERSION,
             parlab_version: env!("CARGO_PKG_VERSION").to_string(),
             machine,
             config: ConfigSummary {
@@ -137,6 +165,8 @@ impl Report {
                 tasks: cfg.tasks,
                 pool_size: cfg.pool_size,
                 io_wait_s: cfg.work.io_wait().as_secs_f64(),
+                runs: cfg.repetitions.runs,
+                warmup: cfg.repetitions.warmup,
             },
             results,
             notes: Vec::new(),
@@ -166,5 +196,218 @@ pub fn ideal_speedup(cfg: &RunConfig, cpu: Width, wait: Width) -> usize {
             .resolve(cfg.pool_size, tasks)
             .min(cfg.logical_cores)
             .max(1),
+    }
+}
+
+/// The runs of each approach, approaches in the order they first ran.
+fn group_by_approach(measurements: &[RunMeasurement]) -> Vec<Vec<&RunMeasurement>> {
+    let mut groups: Vec<Vec<&RunMeasurement>> = Vec::new();
+    for m in measurements {
+        match groups.iter_mut().find(|g| g[0].approach == m.approach) {
+            Some(g) => g.push(m),
+            None => groups.push(vec![m]),
+        }
+    }
+    groups
+}
+
+/// One approach's figures from its runs (at least one), against the baseline's run times.
+fn approach_result(
+    cfg: &RunConfig,
+    runs: &[&RunMeasurement],
+    baseline: Option<&[f64]>,
+) -> ApproachResult {
+    let walls: Vec<f64> = runs.iter().map(|m| m.wall_s).collect();
+    let summary = stats::Summary::of(&walls);
+    let outliers = stats::outliers(&walls);
+    // The representative run: the one nearest the median among those that kept their task
+    // events (see bench::keep_representative_events), so its events come with its figures.
+    let rep = runs
+        .iter()
+        .filter(|m| !m.tasks.is_empty() || runs.iter().all(|r| r.tasks.is_empty()))
+        .min_by(|a, b| {
+            (a.wall_s - summary.median)
+                .abs()
+                .total_cmp(&(b.wall_s - summary.median).abs())
+        })
+        .copied()
+        .unwrap_or(runs[0]);
+    let verified = runs.iter().all(|m| m.verified);
+    let info = approach::find(&rep.approach).map(|a| a.info());
+    let ideal = info.map_or(1, |i| ideal_speedup(cfg, i.cpu_width, i.wait_width));
+    let (speedup, speedup_min, speedup_max) = match baseline.filter(|_| verified) {
+        Some(base) => {
+            let ratios = stats::pairwise_ratios(base, &walls);
+            let lo = ratios.iter().copied().reduce(f64::min);
+            let hi = ratios.iter().copied().reduce(f64::max);
+            (
+                stats::speedup(Some(stats::median(base)), summary.median),
+                lo,
+                hi,
+            )
+        }
+        None => (None, None, None),
+    };
+    ApproachResult {
+        approach: rep.approach.clone(),
+        family: info.map_or(Family::Sequential, |i| i.family),
+        wall_s: summary.median,
+        wall_s_min: summary.min,
+        wall_s_max: summary.max,
+        wall_s_mean: summary.mean,
+        wall_s_stddev: summary.stddev,
+        wall_cv: summary.cv,
+        speedup,
+        speedup_min,
+        speedup_max,
+        efficiency: stats::efficiency(speedup, ideal),
+        ideal_speedup: ideal,
+        cpu_user_s: rep.cpu_user_s,
+        cpu_sys_s: rep.cpu_sys_s,
+        cpu_use: stats::cpu_use(rep.cpu_user_s + rep.cpu_sys_s, rep.wall_s),
+        peak_rss_kib: rep.peak_rss_kib,
+        child_peak_rss_kib: rep.child_peak_rss_kib,
+        voluntary_switches: rep.voluntary_switches,
+        involuntary_switches: rep.involuntary_switches,
+        verified,
+        problem: runs.iter().find_map(|m| m.problem.clone()),
+        tasks: rep.tasks.clone(),
+        children: rep.children.clone(),
+        runs: runs
+            .iter()
+            .enumerate()
+            .map(|(i, m)| RunFigures {
+                wall_s: m.wall_s,
+                cpu_user_s: m.cpu_user_s,
+                cpu_sys_s: m.cpu_sys_s,
+                peak_rss_kib: m.peak_rss_kib,
+                child_peak_rss_kib: m.child_peak_rss_kib,
+                verified: m.verified,
+                outlier: outliers.contains(&i),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bench::{self, Quiet, mock::MockExecutor};
+    use crate::cancel::Cancel;
+    use crate::config::mock_config;
+
+    fn measured(args: &[&str]) -> (RunConfig, Vec<RunMeasurement>) {
+        let cfg = mock_config(args);
+        let out = bench::run_all(&cfg, &MockExecutor, &Cancel::new(), &mut Quiet);
+        (cfg, out.measurements)
+    }
+
+    #[test]
+    fn figures_summarise_every_run() {
+        let (cfg, ms) = measured(&["--approach", "threads", "--runs", "9", "--warmup", "1"]);
+        let report = Report::build(&cfg, Machine::mock(), &ms);
+        assert_eq!(report.format_version, FORMAT_VERSION);
+        assert_eq!(report.config.runs, Some(9));
+        let t = report.result("threads").unwrap();
+        let walls: Vec<f64> = ms
+            .iter()
+            .filter(|m| m.approach == "threads")
+            .map(|m| m.wall_s)
+            .collect();
+        assert_eq!(t.runs.len(), 9);
+        assert_eq!(t.runs.iter().map(|r| r.wall_s).collect::<Vec<_>>(), walls);
+        assert_eq!(t.wall_s, stats::median(&walls));
+        assert_eq!(t.wall_s_min, walls.iter().copied().fold(f64::MAX, f64::min));
+        assert_eq!(t.wall_s_max, walls.iter().copied().fold(0.0, f64::max));
+        assert!(t.wall_s_stddev > 0.0 && t.wall_cv > 0.0);
+        // The mock's 8th run (7th measured) is its outlier.
+        let flagged: Vec<usize> = (0..9).filter(|&i| t.runs[i].outlier).collect();
+        assert_eq!(flagged, [6]);
+        // Speedup: medians for the headline, pair-wise ratios for the range.
+        let s = report.result("sequential").unwrap();
+        assert_eq!(t.speedup, Some(s.wall_s / t.wall_s));
+        let (lo, hi) = (t.speedup_min.unwrap(), t.speedup_max.unwrap());
+        assert!(
+            lo < t.speedup.unwrap() && t.speedup.unwrap() < hi,
+            "{lo} {hi}"
+        );
+        // The representative run's tasks and CPU time are one run's, the one nearest the median.
+        let rep = &ms
+            .iter()
+            .filter(|m| m.approach == "threads")
+            .collect::<Vec<_>>()[stats::median_index(&walls).unwrap()];
+        assert_eq!(t.tasks, rep.tasks);
+        assert_eq!(t.cpu_user_s, rep.cpu_user_s);
+    }
+
+    #[test]
+    fn one_run_has_no_spread_and_an_unverified_approach_no_speedup() {
+        let (cfg, mut ms) = measured(&["--approach", "threads", "--runs", "1"]);
+        ms[1].verified = false;
+        ms[1].problem = Some("task 0 ran 2 times".into());
+        let report = Report::build(&cfg, Machine::mock(), &ms);
+        let t = report.result("threads").unwrap();
+        assert_eq!((t.wall_s_stddev, t.wall_cv), (0.0, 0.0));
+        assert_eq!(
+            (t.speedup, t.speedup_min, t.speedup_max),
+            (None, None, None)
+        );
+        assert_eq!(report.results.last().unwrap().approach, "threads");
+        assert!(
+            report
+                .notes
+                .iter()
+                .any(|n| n.contains("too few to show a spread"))
+        );
+    }
+
+    #[test]
+    fn spread_notes_name_noise_outliers_and_a_slow_first_run() {
+        // No warm-up: the mock's first run is 1.3 times slower.
+        let (cfg, ms) = measured(&["--approach", "threads", "--runs", "9", "--warmup", "0"]);
+        let report = Report::build(&cfg, Machine::mock(), &ms);
+        let notes = report.notes.join("\n");
+        assert!(
+            notes.contains("first measured run was much slower"),
+            "{notes}"
+        );
+        assert!(notes.contains("outlier run"), "{notes}");
+        assert!(notes.contains("looks noisy"), "{notes}");
+        // Several outliers are counted, and the farthest named.
+        let (cfg, mut ms) = measured(&["--approach", "threads", "--runs", "9", "--warmup", "1"]);
+        let threads: Vec<usize> = (0..ms.len())
+            .filter(|&i| ms[i].approach == "threads")
+            .collect();
+        ms[threads[1]].wall_s *= 1.5;
+        ms[threads[4]].wall_s *= 2.0;
+        let notes = Report::build(&cfg, Machine::mock(), &ms).notes.join("\n");
+        assert!(
+            notes.contains("threads 3 of 9 runs, the farthest run 5 ("),
+            "{notes}"
+        );
+        // Three steady runs: none of these.
+        let (cfg, ms) = measured(&["--approach", "threads", "--runs", "3", "--warmup", "1"]);
+        let notes = Report::build(&cfg, Machine::mock(), &ms).notes.join("\n");
+        assert!(!notes.contains("slower than the rest"), "{notes}");
+        assert!(!notes.contains("outlier"), "{notes}");
+        assert!(!notes.contains("noisy"), "{notes}");
+    }
+
+    #[test]
+    fn the_json_round_trips() {
+        let (cfg, ms) = measured(&["--approach", "rayon", "--runs", "3"]);
+        let report = Report::build(&cfg, Machine::mock(), &ms);
+        let text = serde_json::to_string(&report).unwrap();
+        let back = crate::compare::parse(&text).unwrap();
+        // serde_json reads floats back to within a unit in the last place.
+        assert_eq!(back.results.len(), report.results.len());
+        for (a, b) in back.results.iter().zip(&report.results) {
+            assert_eq!((&a.approach, a.runs.len()), (&b.approach, b.runs.len()));
+            assert!((a.wall_s - b.wall_s).abs() < 1e-12 * b.wall_s);
+        }
+        assert_eq!(
+            (back.config.tasks, back.notes),
+            (report.config.tasks, report.notes)
+        );
     }
 }

@@ -142,6 +142,10 @@ fn worker_failure_ends_cleanly(mode: &str, how: &str) {
                 &approaches,
                 "--format",
                 "json",
+                "--runs",
+                "1",
+                "--warmup",
+                "0",
             ],
             &[("PARLAB_WORKER_FAIL", &format!("task=17,mode={mode}"))],
         );
@@ -361,6 +365,10 @@ fn a_parlab_executable_deleted_under_a_run_is_a_clear_error() {
         "sequential,process-pool",
         "--format",
         "json",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
     ];
     // Another test thread's fork can hold the fresh copy open for writing for an instant.
     let child = loop {

@@ -1,14 +1,18 @@
-//! The measured run: each chosen approach runs the same tasks once, timed and accounted.
+//! The measured run: each chosen approach runs the same tasks several times, timed and
+//! accounted.
 //!
-//! [`run_all`] is the scheduler: it orders the approaches (the baseline first), hands each to an
-//! [`Executor`] (the real one measures; the mock one makes up exact figures for tests), checks
-//! every answer, and tells an [`Observer`] as each approach starts and finishes so that progress
-//! and exports happen outside the timed region. Results of approaches that finished are kept
-//! whatever happens to a later one.
+//! [`run_all`] is the scheduler: it orders the approaches (the baseline first), and runs them in
+//! rounds, each approach once per round (A B C A B C ...), so that drift in the machine's speed
+//! hits all alike; [`repeat`] decides how many warm-up and measured runs each gets. Each run goes
+//! to an [`Executor`] (the real one measures; the mock one makes up exact figures for tests),
+//! every answer is checked, and an [`Observer`] hears as each run starts and finishes so that
+//! progress and exports happen outside the timed region. Runs that finished are kept whatever
+//! happens to a later one.
 
 pub mod measure;
 pub mod mock;
 pub mod recorder;
+pub mod repeat;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -20,6 +24,7 @@ use crate::cancel::Cancel;
 use crate::config::RunConfig;
 use crate::workload::WorkSpec;
 use recorder::{Recorder, TaskEvent};
+use repeat::RunPlan;
 
 /// One measured run of one approach.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -59,19 +64,83 @@ pub trait Executor {
         approach: &dyn Approach,
         ctx: RunContext,
     ) -> Result<RunMeasurement, ApproachError>;
+
+    /// Runs the `ordinal`-th run (from 0, warm-ups included) of `approach`. Only a model needs
+    /// the ordinal (to vary its figures run by run); a real executor just measures.
+    fn measure_run(
+        &self,
+        approach: &dyn Approach,
+        ctx: RunContext,
+        _ordinal: u32,
+    ) -> Result<RunMeasurement, ApproachError> {
+        self.measure(approach, ctx)
+    }
 }
 
 /// Hears about the run as it goes, outside the timed region.
+///
+/// Every run, warm-up or measured, begins with `started`; a measured run ends with `finished`,
+/// a warm-up run with `discarded` (so a progress display should treat both as an end).
 pub trait Observer {
-    /// `approach` is about to run; `recorder` fills as it does.
+    /// A run of `approach` is about to start; `recorder` fills as it does.
     fn started(&mut self, _approach: &dyn Approach, _recorder: &Arc<Recorder>) {}
-    /// `approach` finished (verified or not).
+    /// A measured run finished (verified or not); its figures are kept.
     fn finished(&mut self, _measurement: &RunMeasurement) {}
+    /// A warm-up run finished; its figures are thrown away.
+    fn discarded(&mut self, _measurement: &RunMeasurement) {}
+    /// `approach` will have `warmups` warm-up and `runs` measured runs (told after its first).
+    fn planned(&mut self, _approach: &str, _warmups: u32, _runs: u32) {}
+    /// `approach` has all its runs (or failed its check and runs no more); `runs` are its
+    /// measured runs.
+    fn complete(&mut self, _approach: &str, _runs: &[RunMeasurement]) {}
+}
+
+/// A boxed observer hears what its contents hear.
+impl<O: Observer + ?Sized> Observer for Box<O> {
+    fn started(&mut self, approach: &dyn Approach, recorder: &Arc<Recorder>) {
+        (**self).started(approach, recorder);
+    }
+    fn finished(&mut self, m: &RunMeasurement) {
+        (**self).finished(m);
+    }
+    fn discarded(&mut self, m: &RunMeasurement) {
+        (**self).discarded(m);
+    }
+    fn planned(&mut self, approach: &str, warmups: u32, runs: u32) {
+        (**self).planned(approach, warmups, runs);
+    }
+    fn complete(&mut self, approach: &str, runs: &[RunMeasurement]) {
+        (**self).complete(approach, runs);
+    }
 }
 
 /// An observer that does nothing.
 pub struct Quiet;
 impl Observer for Quiet {}
+
+/// Two observers hear everything, the first first.
+impl<A: Observer, B: Observer> Observer for (A, B) {
+    fn started(&mut self, approach: &dyn Approach, recorder: &Arc<Recorder>) {
+        self.0.started(approach, recorder);
+        self.1.started(approach, recorder);
+    }
+    fn finished(&mut self, m: &RunMeasurement) {
+        self.0.finished(m);
+        self.1.finished(m);
+    }
+    fn discarded(&mut self, m: &RunMeasurement) {
+        self.0.discarded(m);
+        self.1.discarded(m);
+    }
+    fn planned(&mut self, approach: &str, warmups: u32, runs: u32) {
+        self.0.planned(approach, warmups, runs);
+        self.1.planned(approach, warmups, runs);
+    }
+    fn complete(&mut self, approach: &str, runs: &[RunMeasurement]) {
+        self.0.complete(approach, runs);
+        self.1.complete(approach, runs);
+    }
+}
 
 /// The real executor: wall clock, getrusage and the peak-memory mark around the approach.
 pub struct RealExecutor;
@@ -142,6 +211,39 @@ pub fn verify(m: &mut RunMeasurement, work: &WorkSpec, tasks: u32) {
     m.problem = problem;
 }
 
+/// How many runs of an approach keep their task events (see [`keep_representative_events`]).
+pub const EVENT_RUNS_KEPT: usize = 3;
+
+/// Drops the task events of `approach`'s runs but the [`EVENT_RUNS_KEPT`] nearest the median
+/// of its runs so far, so the report can still show the events of a run near the final median.
+///
+/// Events are most of a run's memory (one record per task and step), and the process's own
+/// memory is part of every later run's peak: keeping every run's events would inflate the peak
+/// memory parlab reports, more with every run.
+pub fn keep_representative_events(measurements: &mut [RunMeasurement], approach: &str) {
+    let walls: Vec<f64> = measurements
+        .iter()
+        .filter(|m| m.approach == approach)
+        .map(|m| m.wall_s)
+        .collect();
+    let median = crate::stats::median(&walls);
+    let mut with_events: Vec<&mut RunMeasurement> = measurements
+        .iter_mut()
+        .filter(|m| m.approach == approach && !m.tasks.is_empty())
+        .collect();
+    if with_events.len() <= EVENT_RUNS_KEPT {
+        return;
+    }
+    with_events.sort_by(|a, b| {
+        (a.wall_s - median)
+            .abs()
+            .total_cmp(&(b.wall_s - median).abs())
+    });
+    for m in with_events.into_iter().skip(EVENT_RUNS_KEPT) {
+        m.tasks = Vec::new();
+    }
+}
+
 /// Why a run stopped before every approach had run.
 #[derive(Debug)]
 pub enum Stop {
@@ -154,7 +256,7 @@ pub enum Stop {
 /// What a whole run produced: the measured approaches, and why it stopped early if it did.
 #[derive(Debug)]
 pub struct BenchOutcome {
-    /// Every approach that finished, in the order run.
+    /// Every measured run that finished, in the order run (rounds interleave the approaches).
     pub measurements: Vec<RunMeasurement>,
     /// Set when the run stopped before its end.
     pub stop: Option<Stop>,
@@ -175,7 +277,8 @@ pub fn schedule(cfg: &RunConfig) -> Vec<&'static dyn Approach> {
     order
 }
 
-/// Runs every scheduled approach once, measuring each with `executor`.
+/// Runs every scheduled approach in rounds, as often as its [`repeat::RunPlan`] says, measuring
+/// each run with `executor`.
 pub fn run_all(
     cfg: &RunConfig,
     executor: &dyn Executor,
@@ -183,42 +286,76 @@ pub fn run_all(
     observer: &mut dyn Observer,
 ) -> BenchOutcome {
     let plan = cfg.work.plan();
-    let mut measurements = Vec::new();
-    for approach in schedule(cfg) {
-        if let Some(signal) = cancel.signal() {
-            return BenchOutcome {
-                measurements,
-                stop: Some(Stop::Signal(signal)),
+    let order = schedule(cfg);
+    let mut plans: Vec<RunPlan> = order
+        .iter()
+        .map(|_| RunPlan::new(cfg.repetitions))
+        .collect();
+    let mut ordinals = vec![0u32; order.len()];
+    let mut measurements: Vec<RunMeasurement> = Vec::new();
+    let stopped = |measurements, stop| BenchOutcome {
+        measurements,
+        stop: Some(stop),
+    };
+    while plans.iter().any(|p| p.next().is_some()) {
+        for (i, approach) in order.iter().enumerate() {
+            let Some(kind) = plans[i].next() else {
+                continue;
             };
-        }
-        let recorder = Arc::new(Recorder::new(cfg.tasks, &plan, Instant::now()));
-        observer.started(approach, &recorder);
-        let ctx = RunContext {
-            work: cfg.work,
-            tasks: cfg.tasks,
-            pool_size: cfg.pool_size,
-            chunk_size: cfg.chunk_size,
-            recorder,
-            cancel: cancel.clone(),
-        };
-        match executor.measure(approach, ctx) {
-            Ok(mut m) => {
-                verify(&mut m, &cfg.work, cfg.tasks);
-                observer.finished(&m);
-                measurements.push(m);
+            if let Some(signal) = cancel.signal() {
+                return stopped(measurements, Stop::Signal(signal));
             }
-            Err(e) => {
-                let stop = match (cancel.signal(), e) {
-                    (Some(signal), _) => Stop::Signal(signal),
-                    (None, ApproachError::Failed(msg)) => Stop::Failed(msg),
-                    (None, ApproachError::Cancelled) => {
-                        Stop::Failed(format!("approach {} stopped early", approach.info().id))
-                    }
-                };
-                return BenchOutcome {
-                    measurements,
-                    stop: Some(stop),
-                };
+            let recorder = Arc::new(Recorder::new(cfg.tasks, &plan, Instant::now()));
+            observer.started(*approach, &recorder);
+            let ctx = RunContext {
+                work: cfg.work,
+                tasks: cfg.tasks,
+                pool_size: cfg.pool_size,
+                chunk_size: cfg.chunk_size,
+                recorder,
+                cancel: cancel.clone(),
+            };
+            let mut m = match executor.measure_run(*approach, ctx, ordinals[i]) {
+                Ok(m) => m,
+                Err(e) => {
+                    let stop = match (cancel.signal(), e) {
+                        (Some(signal), _) => Stop::Signal(signal),
+                        (None, ApproachError::Failed(msg)) => Stop::Failed(msg),
+                        (None, ApproachError::Cancelled) => {
+                            Stop::Failed(format!("approach {} stopped early", approach.info().id))
+                        }
+                    };
+                    return stopped(measurements, stop);
+                }
+            };
+            ordinals[i] += 1;
+            verify(&mut m, &cfg.work, cfg.tasks);
+            let first = ordinals[i] == 1;
+            // A run that failed its check is kept whatever its kind, and is the approach's last.
+            let kept = plans[i].record(kind, m.wall_s) || !m.verified;
+            if first {
+                let p = &plans[i];
+                observer.planned(&m.approach, p.warmups().unwrap_or(0), p.runs().unwrap_or(0));
+            }
+            if !m.verified {
+                plans[i].stop();
+            }
+            if kept {
+                observer.finished(&m);
+                let id = m.approach.clone();
+                measurements.push(m);
+                keep_representative_events(&mut measurements, &id);
+            } else {
+                observer.discarded(&m);
+            }
+            if plans[i].next().is_none() {
+                let id = approach.info().id;
+                let runs: Vec<RunMeasurement> = measurements
+                    .iter()
+                    .filter(|m| m.approach == id)
+                    .cloned()
+                    .collect();
+                observer.complete(id, &runs);
             }
         }
     }
@@ -229,86 +366,4 @@ pub fn run_all(
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::workload::Answer;
-
-    fn config(approach: &str) -> RunConfig {
-        let args = [
-            "--approach",
-            approach,
-            "--number",
-            "97",
-            "--tasks",
-            "3",
-            "--pool-size",
-            "2",
-        ];
-        crate::export::fixture::config_for(&args)
-    }
-
-    #[test]
-    fn a_wrong_or_missing_answer_fails_the_check_and_is_never_fastest() {
-        let cfg = config("threads,rayon");
-        let mut out = run_all(&cfg, &mock::MockExecutor, &Cancel::new(), &mut Quiet);
-        assert!(out.stop.is_none());
-        assert!(out.measurements.iter().all(|m| m.verified));
-        // Make the fastest approach wrong: one task answers "composite" for a prime.
-        let threads = out
-            .measurements
-            .iter_mut()
-            .find(|m| m.approach == "threads")
-            .unwrap();
-        threads.tasks[1].answer = Some(Answer::Prime(false));
-        threads.wall_s = 1e-9;
-        verify(threads, &cfg.work, cfg.tasks);
-        assert!(!threads.verified);
-        assert!(
-            threads
-                .problem
-                .as_deref()
-                .unwrap()
-                .contains("task 1 answered composite")
-        );
-        let report =
-            crate::report::Report::build(&cfg, crate::machine::Machine::mock(), &out.measurements);
-        assert_eq!(report.results.last().unwrap().approach, "threads");
-        assert_eq!(report.results.last().unwrap().speedup, None);
-        assert!(report.notes[0].contains("threads FAILED"));
-
-        let rayon = out
-            .measurements
-            .iter_mut()
-            .find(|m| m.approach == "rayon")
-            .unwrap();
-        rayon.tasks[2].runs = 2;
-        verify(rayon, &cfg.work, cfg.tasks);
-        assert_eq!(rayon.problem.as_deref(), Some("task 2 ran 2 times"));
-        rayon.tasks.pop();
-        verify(rayon, &cfg.work, cfg.tasks);
-        assert_eq!(rayon.problem.as_deref(), Some("2 of 3 tasks recorded"));
-    }
-
-    #[test]
-    fn the_baseline_runs_first_and_a_signal_stops_the_run_keeping_results() {
-        let cfg = config("rayon,async");
-        let order: Vec<_> = schedule(&cfg).iter().map(|a| a.info().id).collect();
-        assert_eq!(order, ["sequential", "rayon", "async"]);
-
-        struct StopAfterFirst(Cancel);
-        impl Observer for StopAfterFirst {
-            fn finished(&mut self, _m: &RunMeasurement) {
-                self.0.raise(15);
-            }
-        }
-        let cancel = Cancel::new();
-        let out = run_all(
-            &cfg,
-            &mock::MockExecutor,
-            &cancel,
-            &mut StopAfterFirst(cancel.clone()),
-        );
-        assert_eq!(out.measurements.len(), 1);
-        assert!(matches!(out.stop, Some(Stop::Signal(15))));
-    }
-}
+mod tests;

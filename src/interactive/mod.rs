@@ -318,6 +318,11 @@ fn build_config(approaches: &[&str], a: &Answers) -> anyhow::Result<RunConfig> {
         "--pool-size".into(),
         a.pool_size.clone(),
         "--no-baseline".into(),
+        // One measured run, as the seed tool does: the session's table is the repetition.
+        "--runs".into(),
+        "1".into(),
+        "--warmup".into(),
+        "0".into(),
     ];
     match &a.io_wait {
         Some(wait) => argv.extend([

@@ -4,6 +4,7 @@
 pub mod bars;
 pub mod gantt;
 pub mod progress;
+pub mod sweep;
 pub mod table;
 
 /// Seconds in the unit that reads best: `1.23 s`, `45.6 ms`, `789 µs`, `12 ns`, `2h 46m`.

@@ -15,6 +15,10 @@ const SLOW_ENOUGH: &[&str] = &[
     "2",
     "--approach",
     "threads,async",
+    "--runs",
+    "1",
+    "--warmup",
+    "0",
 ];
 
 #[test]

@@ -42,36 +42,73 @@ pub fn observer(wanted: bool, pool_size: usize, ascii: bool) -> Box<dyn Observer
     if wanted && term_ok && std::io::stderr().is_terminal() {
         Box::new(LiveProgress::new(pool_size, ascii))
     } else {
-        Box::new(PlainLines)
+        Box::new(PlainLines::default())
     }
 }
 
-/// The line printed on stderr when an approach finishes.
-pub fn finished_line(m: &RunMeasurement) -> String {
+/// The line printed on stderr when a run of an approach finishes (`run` says which).
+pub fn finished_line(m: &RunMeasurement, run: &str) -> String {
     let check = if m.verified {
         "verified".to_string()
     } else {
         format!("FAILED: {}", m.problem.as_deref().unwrap_or(""))
     };
     format!(
-        "{:<20} {:>10}  peak {:>9}  {check}",
+        "{:<20} {run:<11} {:>10}  peak {:>9}  {check}",
         m.approach,
         format_seconds(m.wall_s),
         format_kib(m.peak_rss_kib)
     )
 }
 
-/// Prints one plain line on stderr per finished approach (no escape codes).
-pub struct PlainLines;
+/// Prints one plain line on stderr per run (no escape codes): warm-ups, then "run i/n".
+#[derive(Default)]
+pub struct PlainLines {
+    /// (approach, measured runs so far, runs planned)
+    counts: Vec<(String, u32, u32)>,
+}
+
+impl PlainLines {
+    fn count(&mut self, approach: &str) -> &mut (String, u32, u32) {
+        if let Some(i) = self.counts.iter().position(|c| c.0 == approach) {
+            return &mut self.counts[i];
+        }
+        self.counts.push((approach.to_string(), 0, 0));
+        self.counts.last_mut().expect("just pushed")
+    }
+}
 
 impl Observer for PlainLines {
+    fn planned(&mut self, approach: &str, _warmups: u32, runs: u32) {
+        // Told once per approach per measured batch: a new batch (a sweep's next pool size)
+        // counts from 1 again.
+        *self.count(approach) = (approach.to_string(), 0, runs);
+    }
+
+    fn discarded(&mut self, m: &RunMeasurement) {
+        eprintln!(
+            "{:<20} {:<11} {:>10}",
+            m.approach,
+            "warm-up",
+            format_seconds(m.wall_s)
+        );
+    }
+
     fn finished(&mut self, m: &RunMeasurement) {
-        eprintln!("{}", finished_line(m));
+        let c = self.count(&m.approach);
+        c.1 += 1;
+        let run = if c.2 > 0 {
+            format!("run {}/{}", c.1, c.2)
+        } else {
+            format!("run {}", c.1)
+        };
+        eprintln!("{}", finished_line(m, &run));
     }
 }
 
 /// Live bars on stderr, redrawn by a thread of their own.
 pub struct LiveProgress {
+    lines: PlainLines,
     multi: MultiProgress,
     pool_size: usize,
     ascii: bool,
@@ -88,6 +125,7 @@ impl LiveProgress {
     /// Bars on stderr; worker lanes sized by `pool_size`; `ascii` avoids Unicode blocks.
     pub fn new(pool_size: usize, ascii: bool) -> Self {
         Self {
+            lines: PlainLines::default(),
             multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
             pool_size,
             ascii,
@@ -141,9 +179,18 @@ impl Observer for LiveProgress {
         self.drawer = spawned.ok().map(|thread| Drawer { stop, thread });
     }
 
+    fn planned(&mut self, approach: &str, warmups: u32, runs: u32) {
+        self.lines.planned(approach, warmups, runs);
+    }
+
+    fn discarded(&mut self, m: &RunMeasurement) {
+        self.stop();
+        self.lines.discarded(m);
+    }
+
     fn finished(&mut self, m: &RunMeasurement) {
         self.stop();
-        eprintln!("{}", finished_line(m));
+        self.lines.finished(m);
     }
 }
 
@@ -186,7 +233,7 @@ mod tests {
             tasks: vec![],
             children: vec![],
         };
-        let line = finished_line(&m);
+        let line = finished_line(&m, "run 1/3");
         assert!(
             line.starts_with("threads ") && line.ends_with("verified"),
             "{line}"

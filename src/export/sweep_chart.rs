@@ -1,0 +1,232 @@
+//! `parlab sweep --chart FILE.svg|png`: speedup against pool size, one line per approach, with
+//! the ideal (linear up to the cores for work that computes, flat after) and each approach's
+//! Amdahl's-law fit as a dashed curve.
+//!
+//! Both axes are linear, so the ideal is a straight line that bends once, at the core count,
+//! and the gap to it reads directly. Text is drawn with the DejaVu Sans font compiled into parlab
+//! (plotters has no system fonts here), which PNG needs and which keeps SVG text measurements
+//! the same everywhere.
+
+use std::path::Path;
+use std::sync::Once;
+
+use anyhow::Context;
+use plotters::coord::Shift;
+use plotters::element::DashedPathElement;
+use plotters::prelude::*;
+use plotters::style::FontStyle;
+
+use crate::stats;
+use crate::sweep::Sweep;
+
+/// The chart's size in pixels.
+const SIZE: (u32, u32) = (960, 600);
+
+/// One colour per approach, in order (colour-blind-safe, Okabe–Ito).
+const COLOURS: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),
+    RGBColor(213, 94, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(230, 159, 0),
+    RGBColor(86, 180, 233),
+    RGBColor(120, 120, 120),
+];
+
+/// Registers the embedded font as plotters' sans-serif, once.
+pub fn register_fonts() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The font is compiled in, so this only fails if the crate's font is broken.
+        let _ = plotters::style::register_font(
+            "sans-serif",
+            FontStyle::Normal,
+            dejavu::sans::regular(),
+        );
+    });
+}
+
+/// The chart as an SVG document.
+pub fn svg(sweep: &Sweep) -> anyhow::Result<String> {
+    register_fonts();
+    let mut out = String::new();
+    {
+        let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
+        draw(sweep, &root)?;
+        root.present()
+            .map_err(|e| anyhow::anyhow!("drawing the SVG chart: {e}"))?;
+    }
+    Ok(out)
+}
+
+/// Writes the chart to `path`: SVG or PNG by its extension, through a temporary file and a
+/// rename like every export.
+pub fn write(sweep: &Sweep, path: &Path) -> anyhow::Result<()> {
+    let is_png = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
+    if !is_png {
+        let doc = svg(sweep)?;
+        return super::manager::write_atomically(path, doc.as_bytes())
+            .with_context(|| format!("--chart: cannot write '{}'", path.display()));
+    }
+    register_fonts();
+    let tmp = super::manager::temp_path(path);
+    let drawn = (|| {
+        let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
+        draw(sweep, &root)?;
+        root.present()
+            .map_err(|e| anyhow::anyhow!("drawing the PNG chart: {e}"))?;
+        drop(root);
+        std::fs::rename(&tmp, path)?;
+        anyhow::Ok(())
+    })();
+    if drawn.is_err() {
+        let _ = std::fs::remove_file(&tmp);
+    }
+    drawn.with_context(|| format!("--chart: cannot write '{}'", path.display()))
+}
+
+/// Draws the chart on `root`.
+fn draw<DB: DrawingBackend>(sweep: &Sweep, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
+where
+    DB::ErrorType: 'static,
+{
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow::anyhow!("drawing the chart: {e}");
+    root.fill(&WHITE).map_err(err)?;
+    let sizes = &sweep.pool_sizes;
+    let (lo, hi) = (
+        *sizes.first().unwrap_or(&1) as f64,
+        *sizes.last().unwrap_or(&1) as f64,
+    );
+    let x_hi = hi.max(2.0) * 1.05;
+    let y_hi = sweep
+        .points
+        .iter()
+        .filter_map(|p| p.speedup_max.or(p.speedup))
+        .chain(sweep.ideal.iter().copied())
+        .fold(1.0, f64::max)
+        * 1.15;
+    let c = &sweep.config;
+    let title = format!(
+        "Speedup by pool size: {} × {} tasks, {} ({} logical cores)",
+        c.workload.id(),
+        c.tasks,
+        sweep.machine.cpu_model,
+        sweep.machine.logical_cores
+    );
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 20))
+        .margin(16)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..x_hi, 0.0..y_hi)
+        .map_err(err)?;
+    let x_label = |x: &f64| {
+        if (x - x.round()).abs() < 1e-6 {
+            format!("{}", x.round())
+        } else {
+            String::new()
+        }
+    };
+    chart
+        .configure_mesh()
+        .x_desc("pool size")
+        .y_desc("speedup over sequential")
+        .x_labels(12)
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&|y| format!("{y:.1}x"))
+        .label_style(("sans-serif", 14))
+        .axis_desc_style(("sans-serif", 15))
+        .light_line_style(WHITE.mix(0.0))
+        .draw()
+        .map_err(err)?;
+
+    // Dense x positions for the curves, so the ideal's bend at the core count shows.
+    let steps = 400;
+    let dense: Vec<f64> = (0..=steps)
+        .map(|i| lo + (hi - lo) * i as f64 / steps as f64)
+        .collect();
+    // The ideal is straight between its bends (the cores, the tasks): draw just those corners.
+    let mut corners: Vec<f64> = [
+        lo,
+        hi,
+        sweep.machine.logical_cores as f64,
+        sweep.config.tasks as f64,
+    ]
+    .into_iter()
+    .filter(|x| (lo..=hi).contains(x))
+    .collect();
+    corners.sort_by(f64::total_cmp);
+    corners.dedup();
+    chart
+        .draw_series(LineSeries::new(
+            corners.iter().map(|&x| (x, sweep.ideal_at(x))),
+            BLACK.stroke_width(2),
+        ))
+        .map_err(err)?
+        .label("ideal (linear up to the cores, flat after)")
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(2)));
+
+    for (i, approach) in sweep.approaches().into_iter().enumerate() {
+        let colour = COLOURS[i % COLOURS.len()];
+        let measured: Vec<(f64, f64)> = sweep
+            .points
+            .iter()
+            .filter(|p| p.approach == approach)
+            .filter_map(|p| Some((p.pool_size as f64, p.speedup?)))
+            .collect();
+        chart
+            .draw_series(LineSeries::new(
+                measured.iter().copied(),
+                colour.stroke_width(2),
+            ))
+            .map_err(err)?
+            .label(approach.to_string())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
+        chart
+            .draw_series(measured.iter().map(|&p| Circle::new(p, 4, colour.filled())))
+            .map_err(err)?;
+        // The spread of each point: its smallest to largest pair-wise speedup.
+        chart
+            .draw_series(
+                sweep
+                    .points
+                    .iter()
+                    .filter(|p| p.approach == approach)
+                    .filter_map(|p| {
+                        let x = p.pool_size as f64;
+                        Some(PathElement::new(
+                            [(x, p.speedup_min?), (x, p.speedup_max?)],
+                            colour.stroke_width(1),
+                        ))
+                    }),
+            )
+            .map_err(err)?;
+        if let Some(p) = sweep.fit(approach) {
+            chart
+                .draw_series(DashedLineSeries::new(
+                    dense
+                        .iter()
+                        .map(|&x| (x, stats::amdahl(p, sweep.ideal_at(x)))),
+                    6,
+                    4,
+                    colour.stroke_width(1),
+                ))
+                .map_err(err)?
+                .label(format!("{approach}: Amdahl fit, p = {p:.3}"))
+                .legend(move |(x, y)| {
+                    DashedPathElement::new([(x, y), (x + 20, y)], 4, 3, colour.stroke_width(1))
+                });
+        }
+    }
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::LowerRight)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK.mix(0.3))
+        .label_font(("sans-serif", 13))
+        .draw()
+        .map_err(err)?;
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! Notes on how far the repeated runs can be trusted: outlier runs, a noisy machine, a slow
+//! first run, too few runs to show a spread.
+//!
+//! Kept apart from [`crate::notes`] (which explains what the figures mean) because these explain
+//! how sure the figures are.
+
+use crate::output::format_seconds;
+use crate::report::Report;
+
+/// Above this coefficient of variation the machine looks noisy.
+pub const NOISY_CV: f64 = 0.05;
+/// A first run this much slower than the median of the rest is worth a note.
+pub const SLOW_FIRST_RUN: f64 = 1.2;
+
+/// The notes on the spread of `report`'s runs.
+pub fn notes(report: &Report) -> Vec<String> {
+    let mut notes = Vec::new();
+    let verified: Vec<_> = report.results.iter().filter(|r| r.verified).collect();
+
+    let few: Vec<_> = verified.iter().filter(|r| r.runs.len() < 3).collect();
+    if let Some(fewest) = few.iter().map(|r| r.runs.len()).min() {
+        notes.push(format!(
+            "{} measured run{} of {}: too few to show a spread; add --runs 3 or more",
+            fewest,
+            if fewest == 1 { "" } else { "s" },
+            few.iter()
+                .map(|r| r.approach.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    }
+
+    let noisy: Vec<String> = verified
+        .iter()
+        .filter(|r| r.runs.len() >= 3 && r.wall_cv > NOISY_CV)
+        .map(|r| format!("{} {:.1}%", r.approach, r.wall_cv * 100.0))
+        .collect();
+    if !noisy.is_empty() {
+        notes.push(format!(
+            "the machine looks noisy: run times varied by more than {:.0}% (coefficient of \
+             variation: {}); close other programs or add --runs",
+            NOISY_CV * 100.0,
+            noisy.join(", ")
+        ));
+    }
+
+    let outliers: Vec<String> = verified
+        .iter()
+        .filter_map(|r| {
+            let flagged: Vec<(usize, f64)> = r
+                .runs
+                .iter()
+                .enumerate()
+                .filter(|(_, run)| run.outlier)
+                .map(|(i, run)| (i, run.wall_s))
+                .collect();
+            let (worst_i, worst_s) = flagged
+                .iter()
+                .copied()
+                .max_by(|a, b| (a.1 - r.wall_s).abs().total_cmp(&(b.1 - r.wall_s).abs()))?;
+            let which = if flagged.len() == 1 {
+                format!("run {}", worst_i + 1)
+            } else {
+                format!(
+                    "{} of {} runs, the farthest run {}",
+                    flagged.len(),
+                    r.runs.len(),
+                    worst_i + 1
+                )
+            };
+            Some(format!(
+                "{} {which} ({} against a median of {})",
+                r.approach,
+                format_seconds(worst_s),
+                format_seconds(r.wall_s)
+            ))
+        })
+        .collect();
+    if !outliers.is_empty() {
+        notes.push(format!(
+            "outlier runs (modified Z-score above 3.5): {}; something else may have run then \
+             (the medians are robust to them)",
+            outliers.join(", ")
+        ));
+    }
+
+    let slow_first: Vec<String> = verified
+        .iter()
+        .filter(|r| r.runs.len() >= 3)
+        .filter_map(|r| {
+            let rest: Vec<f64> = r.runs[1..].iter().map(|x| x.wall_s).collect();
+            let ratio = r.runs[0].wall_s / crate::stats::median(&rest);
+            (ratio > SLOW_FIRST_RUN).then(|| format!("{} {ratio:.2}x", r.approach))
+        })
+        .collect();
+    if !slow_first.is_empty() {
+        notes.push(format!(
+            "the first measured run was much slower than the rest ({}): caches, page faults or \
+             lazily started machinery; add (more) --warmup runs",
+            slow_first.join(", ")
+        ));
+    }
+    notes
+}

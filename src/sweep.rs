@@ -1,0 +1,273 @@
+//! `parlab sweep`: the pooled approaches at several pool sizes, to show how each scales.
+//!
+//! Each pool size is a complete measured run ([`crate::bench::run_all`]) that includes its own
+//! sequential baseline, interleaved with the pooled approaches round by round. Measuring
+//! sequential again at every size costs one more approach per size, but each speedup then
+//! comes from runs taken moments apart, so drift over a long sweep (other load, heat) cancels
+//! in every ratio instead of bending the curve. The speedups are then fitted to Amdahl's law.
+
+use serde::{Deserialize, Serialize};
+
+use crate::bench::{self, Executor, Observer, Stop};
+use crate::cancel::Cancel;
+use crate::config::{RunConfig, SweepConfig};
+use crate::machine::Machine;
+use crate::report::{ConfigSummary, FORMAT_VERSION, Report};
+use crate::stats;
+use crate::workload::WorkloadKind;
+
+/// A whole sweep's results.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Sweep {
+    /// The layout version of this document.
+    pub format_version: u32,
+    /// The parlab version that measured it.
+    pub parlab_version: String,
+    /// The machine it ran on.
+    pub machine: Machine,
+    /// The settings (its `pool_size` is the first size).
+    pub config: ConfigSummary,
+    /// The pool sizes tried, ascending.
+    pub pool_sizes: Vec<usize>,
+    /// The best speedup any approach could reach at each pool size (same order as
+    /// `pool_sizes`): the workers that can run at once, capped by the cores for work that
+    /// computes.
+    pub ideal: Vec<f64>,
+    /// Sequential's median wall time at each size that finished, s.
+    pub sequential_wall_s: Vec<f64>,
+    /// One point per pool size and pooled approach, in the order measured.
+    pub points: Vec<SweepPoint>,
+    /// Each approach's Amdahl's-law fit.
+    pub fits: Vec<AmdahlFit>,
+    /// Notable facts, one sentence each.
+    pub notes: Vec<String>,
+}
+
+/// One approach at one pool size.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SweepPoint {
+    /// The pool size.
+    pub pool_size: usize,
+    /// The approach's id.
+    pub approach: String,
+    /// Median wall time, s.
+    pub wall_s: f64,
+    /// Standard deviation of the wall times, s.
+    pub wall_s_stddev: f64,
+    /// Measured runs.
+    pub runs: usize,
+    /// Times faster than sequential (medians); null if unverified.
+    pub speedup: Option<f64>,
+    /// Smallest pair-wise speedup.
+    pub speedup_min: Option<f64>,
+    /// Largest pair-wise speedup.
+    pub speedup_max: Option<f64>,
+    /// Speedup over the ideal at this size (0..1).
+    pub efficiency: Option<f64>,
+    /// Every task ran once and answered right, in every run.
+    pub verified: bool,
+}
+
+/// An approach's fit of Amdahl's law, S(n) = 1 / ((1 − p) + p / n).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AmdahlFit {
+    /// The approach's id.
+    pub approach: String,
+    /// The fitted parallel fraction p (0..1); null with no size beyond one worker.
+    pub parallel_fraction: Option<f64>,
+}
+
+/// The effective workers at `pool_size`: the tasks that can run at once, capped by the cores
+/// for work that computes (what Amdahl's n is, and where the ideal line flattens).
+pub fn effective_workers(cfg: &RunConfig, pool_size: usize) -> usize {
+    let n = pool_size.min(cfg.tasks as usize).max(1);
+    match cfg.work.workload {
+        WorkloadKind::Cpu | WorkloadKind::Mixed => n.min(cfg.logical_cores).max(1),
+        WorkloadKind::Io | WorkloadKind::Noop => n,
+    }
+}
+
+/// A sweep and why it stopped early, if it did.
+pub struct SweepOutcome {
+    /// What was measured (every size that finished, and the runs of one that did not).
+    pub sweep: Sweep,
+    /// Set when the sweep stopped before its end.
+    pub stop: Option<Stop>,
+    /// Whether any approach failed its check.
+    pub any_unverified: bool,
+}
+
+/// Runs the sweep. `on_size` hears each pool size (index, size) before it runs.
+pub fn run(
+    cfg: &SweepConfig,
+    executor: &dyn Executor,
+    machine: Machine,
+    cancel: &Cancel,
+    observer: &mut dyn Observer,
+    on_size: &mut dyn FnMut(usize, usize),
+) -> SweepOutcome {
+    let mut reports: Vec<(usize, Report)> = Vec::new();
+    let mut stop = None;
+    for (i, &size) in cfg.pool_sizes.iter().enumerate() {
+        on_size(i, size);
+        let run_cfg = RunConfig {
+            pool_size: size,
+            ..cfg.run.clone()
+        };
+        let outcome = bench::run_all(&run_cfg, executor, cancel, observer);
+        reports.push((
+            size,
+            Report::build(&run_cfg, machine.clone(), &outcome.measurements),
+        ));
+        if outcome.stop.is_some() {
+            stop = outcome.stop;
+            break;
+        }
+    }
+    let any_unverified = reports.iter().any(|(_, r)| r.any_unverified());
+    SweepOutcome {
+        sweep: summarise(cfg, machine, &reports),
+        stop,
+        any_unverified,
+    }
+}
+
+/// The sweep's figures from each pool size's report.
+pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)]) -> Sweep {
+    let mut points = Vec::new();
+    let mut sequential_wall_s = Vec::new();
+    let mut notes = Vec::new();
+    for (size, report) in reports {
+        if let Some(s) = report.result("sequential") {
+            sequential_wall_s.push(s.wall_s);
+        }
+        let in_order = cfg
+            .run
+            .approaches
+            .iter()
+            .filter_map(|a| report.result(a.info().id));
+        for r in in_order.filter(|r| r.approach != "sequential") {
+            points.push(SweepPoint {
+                pool_size: *size,
+                approach: r.approach.clone(),
+                wall_s: r.wall_s,
+                wall_s_stddev: r.wall_s_stddev,
+                runs: r.runs.len(),
+                speedup: r.speedup,
+                speedup_min: r.speedup_min,
+                speedup_max: r.speedup_max,
+                efficiency: r.efficiency,
+                verified: r.verified,
+            });
+        }
+        for n in crate::spread::notes(report) {
+            notes.push(format!("pool size {size}: {n}"));
+        }
+        for r in report.results.iter().filter(|r| !r.verified) {
+            notes.push(format!(
+                "pool size {size}: {} FAILED its check ({})",
+                r.approach,
+                r.problem.as_deref().unwrap_or("unknown problem")
+            ));
+        }
+    }
+    // Approaches in the user's order, as the first size's points list them.
+    let mut approaches: Vec<String> = Vec::new();
+    for a in &cfg.run.approaches {
+        if points.iter().any(|p| p.approach == a.info().id) {
+            approaches.push(a.info().id.to_string());
+        }
+    }
+    let fits = approaches
+        .iter()
+        .map(|a| {
+            let pts: Vec<(f64, f64)> = points
+                .iter()
+                .filter(|p| &p.approach == a)
+                .filter_map(|p| {
+                    let s = p.speedup?;
+                    Some((effective_workers(&cfg.run, p.pool_size) as f64, s))
+                })
+                .collect();
+            AmdahlFit {
+                approach: a.clone(),
+                parallel_fraction: stats::fit_amdahl(&pts),
+            }
+        })
+        .collect();
+    let cores = cfg.run.logical_cores;
+    let computes = matches!(
+        cfg.run.work.workload,
+        WorkloadKind::Cpu | WorkloadKind::Mixed
+    );
+    if computes && cfg.pool_sizes.iter().any(|&n| n > cores) {
+        notes.push(format!(
+            "pool sizes above the {cores} logical cores cannot compute faster: the ideal line is flat there"
+        ));
+    }
+    if let Some(&n) = cfg.pool_sizes.iter().find(|&&n| n > cfg.run.tasks as usize) {
+        notes.push(format!(
+            "only {} tasks: pool sizes from {n} up have idle workers",
+            cfg.run.tasks
+        ));
+    }
+    Sweep {
+        format_version: FORMAT_VERSION,
+        parlab_version: env!("CARGO_PKG_VERSION").to_string(),
+        machine,
+        config: ConfigSummary {
+            workload: cfg.run.work.workload,
+            number: cfg.run.work.number,
+            tasks: cfg.run.tasks,
+            pool_size: cfg.run.pool_size,
+            io_wait_s: cfg.run.work.io_wait().as_secs_f64(),
+            runs: cfg.run.repetitions.runs,
+            warmup: cfg.run.repetitions.warmup,
+        },
+        pool_sizes: cfg.pool_sizes.clone(),
+        ideal: cfg
+            .pool_sizes
+            .iter()
+            .map(|&n| effective_workers(&cfg.run, n) as f64)
+            .collect(),
+        sequential_wall_s,
+        points,
+        fits,
+        notes,
+    }
+}
+
+impl Sweep {
+    /// The approaches measured, in the order first measured.
+    pub fn approaches(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = Vec::new();
+        for p in &self.points {
+            if !out.contains(&p.approach.as_str()) {
+                out.push(&p.approach);
+            }
+        }
+        out
+    }
+
+    /// The fitted parallel fraction of `approach`.
+    pub fn fit(&self, approach: &str) -> Option<f64> {
+        self.fits
+            .iter()
+            .find(|f| f.approach == approach)
+            .and_then(|f| f.parallel_fraction)
+    }
+
+    /// The ideal speedup at `pool_size`, which may lie between the sizes tried: linear up to
+    /// the cores for work that computes, flat after.
+    pub fn ideal_at(&self, pool_size: f64) -> f64 {
+        let computes = matches!(
+            self.config.workload,
+            WorkloadKind::Cpu | WorkloadKind::Mixed
+        );
+        let mut n = pool_size.min(self.config.tasks as f64).max(1.0);
+        if computes {
+            n = n.min(self.machine.logical_cores as f64);
+        }
+        n
+    }
+}
