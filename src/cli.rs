@@ -74,7 +74,8 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
     pub tasks: Option<String>,
 
-    /// Workers for the approaches that have a pool [default: the logical cores].
+    /// Workers for the approaches that have a pool [default: the logical cores; `sweep` takes
+    /// --pool-sizes instead].
     #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
     pub pool_size: Option<String>,
 
@@ -147,7 +148,7 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub chart: Option<std::path::PathBuf>,
 
-    /// No live progress bars on stderr (one line per finished approach instead).
+    /// No live progress bars on stderr (one plain line per run instead, warm-ups included).
     #[arg(long)]
     pub no_progress: bool,
 
@@ -163,7 +164,7 @@ pub struct RunArgs {
 /// The flags of `parlab demos`.
 #[derive(Debug, Args, Clone)]
 pub struct DemosArgs {
-    /// Scale the waits and the CPU work down (seconds become milliseconds), e.g. for tests.
+    /// Scale the demos down for a quick look or a test: waits become 20 ms, CPU work a hundredth.
     #[arg(long)]
     pub quick: bool,
 

@@ -92,7 +92,8 @@ pub struct ApproachResult {
     pub cpu_sys_s: f64,
     /// CPU time over wall time (1.0 = one core busy throughout).
     pub cpu_use: f64,
-    /// Peak resident memory of parlab's own process during the run, KiB.
+    /// Peak resident memory of parlab's own process: its size at start-up plus the most the
+    /// run added, KiB.
     pub peak_rss_kib: u64,
     /// Largest peak resident memory of one child process, KiB (process approaches).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -126,7 +127,8 @@ pub struct RunFigures {
     pub cpu_user_s: f64,
     /// System CPU time, s.
     pub cpu_sys_s: f64,
-    /// Peak resident memory of parlab's own process, KiB.
+    /// Peak resident memory of parlab's own process: its size at start-up plus the most the
+    /// run added, KiB.
     pub peak_rss_kib: u64,
     /// Largest peak resident memory of one child process, KiB (process approaches).
     #[serde(default, skip_serializing_if = "Option::is_none")]

@@ -37,7 +37,8 @@ pub struct RunMeasurement {
     pub cpu_user_s: f64,
     /// System CPU time, likewise, s.
     pub cpu_sys_s: f64,
-    /// Peak resident memory of this process during the run, KiB.
+    /// Peak resident memory of this process: its size at start-up plus the most the run
+    /// added, KiB.
     pub peak_rss_kib: u64,
     /// Largest peak resident memory a child process reported, KiB (process approaches only).
     pub child_peak_rss_kib: Option<u64>,
@@ -142,6 +143,9 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     }
 }
 
+/// parlab's resident memory when it first measured anything, KiB.
+static STARTUP_RSS_KIB: std::sync::OnceLock<u64> = std::sync::OnceLock::new();
+
 /// The real executor: wall clock, getrusage and the peak-memory mark around the approach.
 pub struct RealExecutor;
 
@@ -151,15 +155,25 @@ impl Executor for RealExecutor {
         approach: &dyn Approach,
         ctx: RunContext,
     ) -> Result<RunMeasurement, ApproachError> {
-        measure::reset_peak_rss();
+        // An approach's peak is parlab's resident memory at start-up plus the most this run
+        // added to it. What earlier runs left behind (their kept task events, allocator caches)
+        // is not this approach's, so the mark is reset and the resident size before the run is
+        // taken off. This run's recorder was allocated and touched before, so it is left out of
+        // every approach alike. Where the mark cannot be reset, the lifetime peak is reported.
+        let startup = *STARTUP_RSS_KIB.get_or_init(measure::current_rss_kib);
+        let resettable = measure::reset_peak_rss();
+        let resident = measure::current_rss_kib();
         let before = measure::Usage::now();
         let start = Instant::now();
-        // The recorder was allocated and touched before the reset, so its memory counts in the
-        // baseline of every approach alike.
         let outcome = approach.run(&ctx)?;
         let wall = start.elapsed();
         let used = measure::Usage::now().since(&before);
-        let peak = measure::peak_rss_kib();
+        let mark = measure::peak_rss_kib();
+        let peak = if resettable {
+            startup + mark.saturating_sub(resident)
+        } else {
+            mark
+        };
         let children = outcome.children;
         Ok(RunMeasurement {
             approach: approach.info().id.to_string(),
