@@ -142,10 +142,10 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         &mut progress::PlainLines::default(),
         &mut on_size,
     );
-    if let Some(path) = &cfg.chart
+    if let Some((path, format)) = &cfg.chart
         && !outcome.sweep.points.is_empty()
     {
-        crate::export::sweep_chart::write(&outcome.sweep, path)?;
+        crate::export::sweep_chart::write(&outcome.sweep, path, *format)?;
         eprintln!("parlab: chart written to {}", path.display());
     }
     let bytes = match cfg.run.format {

@@ -10,8 +10,7 @@ use crate::approach::{self, Approach};
 use crate::bench::repeat::Repetitions;
 use crate::cli::{DemosArgs, FormatArg, RunArgs};
 use crate::error::UsageError;
-use crate::export::chart::ChartFormat;
-use crate::export::timeline::ImageFormat;
+use crate::export::image::ImageFormat;
 use crate::export::{ExportFormat, ExportTarget};
 use crate::workload::{WorkSpec, WorkloadKind};
 
@@ -49,7 +48,7 @@ pub struct RunConfig {
     /// Use the deterministic mock executor.
     pub mock: bool,
     /// Where to draw the chart, if anywhere, and in which format.
-    pub chart: Option<(std::path::PathBuf, ChartFormat)>,
+    pub chart: Option<(PathBuf, ImageFormat)>,
     /// Live progress bars on stderr (when it is a terminal).
     pub progress: bool,
     /// Bars in ASCII only (asked for, or the locale is not UTF-8).
@@ -216,27 +215,17 @@ impl RunConfig {
 /// Checks the output files of `--trace`, `--timeline` and `--html` before anything runs: a
 /// name, a directory that exists, and for `--timeline` an image extension.
 fn parse_visual_outputs(args: &RunArgs) -> Result<VisualOutputs, UsageError> {
-    let timeline = match &args.timeline {
-        Some(path) => {
-            let path = output_file("--timeline", path)?;
-            let format = ImageFormat::from_path(&path).ok_or_else(|| {
-                UsageError::bad(
-                    "--timeline",
-                    format!("'{}' is neither .svg nor .png", path.display()),
-                    "give a file name ending in .svg or .png",
-                )
-            })?;
-            Some((path, format))
-        }
-        None => None,
-    };
     Ok(VisualOutputs {
         trace: args
             .trace
             .as_deref()
             .map(|p| output_file("--trace", p))
             .transpose()?,
-        timeline,
+        timeline: args
+            .timeline
+            .as_deref()
+            .map(|p| image_file("--timeline", p))
+            .transpose()?,
         timeline_term: args.timeline_term,
         html: args
             .html
@@ -268,6 +257,19 @@ fn output_file(flag: &'static str, path: &Path) -> Result<PathBuf, UsageError> {
         )),
         _ => Ok(path.to_path_buf()),
     }
+}
+
+/// An output file name whose directory exists, ending in `.svg` or `.png`, and its format.
+fn image_file(flag: &'static str, path: &Path) -> Result<(PathBuf, ImageFormat), UsageError> {
+    let path = output_file(flag, path)?;
+    let format = ImageFormat::from_path(&path).ok_or_else(|| {
+        UsageError::bad(
+            flag,
+            format!("'{}' is neither .svg nor .png", path.display()),
+            "give a file name ending in .svg or .png",
+        )
+    })?;
+    Ok((path, format))
 }
 
 impl RunConfig {
@@ -509,39 +511,10 @@ pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, UsageE
     Ok(Duration::from_secs_f64(secs))
 }
 
-/// Checks `--chart`: a known extension, in a folder that exists (found out now, not after a
-/// long run).
-pub fn parse_chart(
-    path: &std::path::Path,
-) -> Result<(std::path::PathBuf, ChartFormat), UsageError> {
-    let allowed = "give a file name ending in .svg or .png";
-    let ext = path
-        .extension()
-        .and_then(|e| e.to_str())
-        .map(str::to_ascii_lowercase);
-    let format = match ext.as_deref() {
-        Some("svg") => ChartFormat::Svg,
-        Some("png") => ChartFormat::Png,
-        _ => {
-            return Err(UsageError::bad(
-                "--chart",
-                format!("'{}' is neither .svg nor .png", path.display()),
-                allowed,
-            ));
-        }
-    };
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d,
-        _ => std::path::Path::new("."),
-    };
-    if !dir.is_dir() {
-        return Err(UsageError::bad(
-            "--chart",
-            format!("folder '{}' does not exist", dir.display()),
-            "create it first or give another path",
-        ));
-    }
-    Ok((path.to_path_buf(), format))
+/// Checks `--chart` (also the interactive mode's answer): an image file name in a directory
+/// that exists (found out now, not after a long run).
+pub fn parse_chart(path: &Path) -> Result<(PathBuf, ImageFormat), UsageError> {
+    image_file("--chart", path)
 }
 
 /// Parses `--approach`: a comma list of ids, or `all`.
@@ -651,10 +624,10 @@ mod tests {
     #[test]
     fn chart_paths() {
         use std::path::Path;
-        assert_eq!(parse_chart(Path::new("a.svg")).unwrap().1, ChartFormat::Svg);
+        assert_eq!(parse_chart(Path::new("a.svg")).unwrap().1, ImageFormat::Svg);
         assert_eq!(
             parse_chart(Path::new("./A.PNG")).unwrap().1,
-            ChartFormat::Png
+            ImageFormat::Png
         );
         let e = parse_chart(Path::new("a.jpg")).unwrap_err().to_string();
         assert!(e.starts_with("--chart: 'a.jpg'"), "{e}");
@@ -663,5 +636,18 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("does not exist"), "{e}");
+        // A directory, even one named like an image, is not a file to draw in.
+        let dir = tempfile::tempdir().unwrap();
+        let named_svg = dir.path().join("d.svg");
+        std::fs::create_dir(&named_svg).unwrap();
+        let e = parse_chart(&named_svg).unwrap_err().to_string();
+        assert!(
+            e.starts_with("--chart: ") && e.contains("is a directory"),
+            "{e}"
+        );
+        let e = image_file("--timeline", Path::new("t.gif"))
+            .unwrap_err()
+            .to_string();
+        assert!(e.starts_with("--timeline: 't.gif' is neither"), "{e}");
     }
 }

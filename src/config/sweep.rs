@@ -7,6 +7,7 @@ use super::{RunConfig, default_tasks, parse_count};
 use crate::approach;
 use crate::cli::{RunArgs, SweepArgs};
 use crate::error::UsageError;
+use crate::export::image::ImageFormat;
 
 /// The validated settings of `parlab sweep`.
 #[derive(Debug, Clone)]
@@ -15,8 +16,8 @@ pub struct SweepConfig {
     pub run: RunConfig,
     /// The pool sizes to try, ascending.
     pub pool_sizes: Vec<usize>,
-    /// Where to draw the chart, if anywhere.
-    pub chart: Option<PathBuf>,
+    /// Where to draw the chart, if anywhere, and in which format.
+    pub chart: Option<(PathBuf, ImageFormat)>,
 }
 
 impl SweepConfig {
@@ -106,7 +107,7 @@ impl SweepConfig {
             ));
         }
         // `--chart` is checked as `parlab run` checks it; a sweep draws its own chart there.
-        let chart = run.chart.take().map(|(path, _)| path);
+        let chart = run.chart.take();
         Ok(Self {
             run,
             pool_sizes,

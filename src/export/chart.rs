@@ -3,36 +3,22 @@
 //! says what ran.
 //!
 //! [`render`] takes plain [`Bar`]s, the same the terminal chart draws, so that the interactive
-//! mode can chart its own runs. Text is drawn with DejaVu Sans from the `dejavu` crate,
-//! registered with plotters before anything is drawn: no system font is needed (or used), so a
-//! PNG comes out the same on every machine.
+//! mode can chart its own runs. Fonts, backends and encoding are [`super::image`]'s.
 
-use std::sync::Once;
-
-use anyhow::{Context, anyhow};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Exporter;
-use super::glyphs::TypesetText;
+use super::image::{self as picture, DrawResult, FONT, ImageFormat, Picture};
 use crate::approach::Family;
 use crate::output::bars::{self, Bar};
 use crate::output::format_seconds;
 use crate::report::Report;
 use crate::workload::WorkloadKind;
 
-/// The two chart formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ChartFormat {
-    /// Scalable vector graphics (text stays text).
-    Svg,
-    /// A bitmap, [`size`] pixels.
-    Png,
-}
-
 /// The chart of a report, in one format.
-pub struct ChartExporter(pub ChartFormat);
+pub struct ChartExporter(pub ImageFormat);
 
 impl Exporter for ChartExporter {
     fn serialize(&self, report: &Report) -> anyhow::Result<Vec<u8>> {
@@ -86,59 +72,26 @@ pub fn family_name(family: Family) -> &'static str {
     }
 }
 
-/// The font every chart's text uses, as plotters knows it.
-const FONT: &str = "sans-serif";
-
-/// Makes DejaVu Sans plotters' sans-serif font (once per process).
-fn register_fonts() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // The bytes are a font shipped in the binary: failing to read them is a build defect.
-        plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular())
-            .unwrap_or_else(|_| panic!("the embedded DejaVu Sans font is unreadable"));
-    });
+/// `bars` drawn as a chart titled `title`, in `format`, top to bottom in the order given.
+pub fn render(bars: &[Bar], title: &str, format: ImageFormat) -> anyhow::Result<Vec<u8>> {
+    picture::render(&BarChart { bars, title }, format)
 }
 
-/// `bars` drawn as a chart titled `title`, in `format`, top to bottom in the order given.
-pub fn render(bars: &[Bar], title: &str, format: ChartFormat) -> anyhow::Result<Vec<u8>> {
-    register_fonts();
-    let (w, h) = size(bars.len());
-    match format {
-        ChartFormat::Svg => {
-            let mut svg = String::new();
-            {
-                let root = SVGBackend::with_string(&mut svg, (w, h)).into_drawing_area();
-                draw(&root, bars, title).map_err(|e| anyhow!("drawing the SVG chart: {e}"))?;
-            }
-            Ok(svg.into_bytes())
-        }
-        ChartFormat::Png => {
-            let mut rgb = vec![0u8; (w * h * 3) as usize];
-            {
-                let backend = BitMapBackend::with_buffer(&mut rgb, (w, h));
-                let root = TypesetText(backend).into_drawing_area();
-                draw(&root, bars, title).map_err(|e| anyhow!("drawing the PNG chart: {e}"))?;
-            }
-            encode_png(&rgb, (w, h))
-        }
+/// The chart of some bars.
+struct BarChart<'a> {
+    bars: &'a [Bar],
+    title: &'a str,
+}
+
+impl Picture for BarChart<'_> {
+    fn size(&self) -> (u32, u32) {
+        size(self.bars.len())
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        draw(root, self.bars, self.title)
     }
 }
-
-/// RGB pixels as PNG bytes.
-fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> anyhow::Result<Vec<u8>> {
-    let mut out = Vec::new();
-    let mut encoder = png::Encoder::new(&mut out, w, h);
-    encoder.set_color(png::ColorType::Rgb);
-    encoder.set_depth(png::BitDepth::Eight);
-    let mut writer = encoder.write_header().context("encoding the PNG chart")?;
-    writer
-        .write_image_data(rgb)
-        .context("encoding the PNG chart")?;
-    writer.finish().context("encoding the PNG chart")?;
-    Ok(out)
-}
-
-type DrawResult<E> = Result<(), DrawingAreaErrorKind<E>>;
 
 /// Height of the band above the plot that holds the title and the legend, px.
 const HEADER_PX: u32 = 84;
@@ -147,7 +100,7 @@ fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     bars: &[Bar],
     title: &str,
-) -> DrawResult<DB::ErrorType> {
+) -> DrawResult<DB> {
     root.fill(&WHITE)?;
     let (header, plot) = root.split_vertically(HEADER_PX);
     draw_header(&header, bars, title)?;
@@ -232,7 +185,6 @@ fn draw<DB: DrawingBackend>(
                 )
             }),
     )?;
-    root.present()?;
     Ok(())
 }
 
@@ -255,7 +207,7 @@ fn draw_header<DB: DrawingBackend>(
     area: &DrawingArea<DB, Shift>,
     bars: &[Bar],
     title: &str,
-) -> DrawResult<DB::ErrorType> {
+) -> DrawResult<DB> {
     area.draw(&Text::new(
         title,
         (20, 16),

@@ -5,8 +5,8 @@ pub mod chart;
 pub mod csv;
 #[cfg(test)]
 pub mod fixture;
-mod glyphs;
 pub mod html;
+pub mod image;
 pub mod json;
 pub mod manager;
 pub mod markdown;

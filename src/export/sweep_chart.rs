@@ -3,19 +3,16 @@
 //! Amdahl's-law fit as a dashed curve.
 //!
 //! Both axes are linear, so the ideal is a straight line that bends once, at the core count,
-//! and the gap to it reads directly. Text is drawn with the DejaVu Sans font compiled into parlab
-//! (plotters has no system fonts here), which PNG needs and which keeps SVG text measurements
-//! the same everywhere.
+//! and the gap to it reads directly. Rendered by [`super::image`], written like every export.
 
 use std::path::Path;
-use std::sync::Once;
 
 use anyhow::Context;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
-use plotters::style::FontStyle;
 
+use super::image::{self as picture, DrawResult, FONT, ImageFormat, Picture};
 use crate::stats;
 use crate::sweep::Sweep;
 
@@ -33,67 +30,35 @@ const COLOURS: [RGBColor; 7] = [
     RGBColor(120, 120, 120),
 ];
 
-/// Registers the embedded font as plotters' sans-serif, once.
-pub fn register_fonts() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        // The font is compiled in, so this only fails if the crate's font is broken.
-        let _ = plotters::style::register_font(
-            "sans-serif",
-            FontStyle::Normal,
-            dejavu::sans::regular(),
-        );
-    });
+/// The chart of `sweep` in `format`.
+fn render(sweep: &Sweep, format: ImageFormat) -> anyhow::Result<Vec<u8>> {
+    picture::render(&SweepChart(sweep), format)
 }
 
-/// The chart as an SVG document.
-pub fn svg(sweep: &Sweep) -> anyhow::Result<String> {
-    register_fonts();
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, SIZE).into_drawing_area();
-        draw(sweep, &root)?;
-        root.present()
-            .map_err(|e| anyhow::anyhow!("drawing the SVG chart: {e}"))?;
-    }
-    Ok(out)
+/// Writes the chart to `path` in `format`, through a temporary file and a rename like every
+/// export.
+pub fn write(sweep: &Sweep, path: &Path, format: ImageFormat) -> anyhow::Result<()> {
+    let bytes = render(sweep, format)?;
+    super::manager::write_atomically(path, &bytes)
+        .with_context(|| format!("--chart: cannot write '{}'", path.display()))
 }
 
-/// Writes the chart to `path`: SVG or PNG by its extension, through a temporary file and a
-/// rename like every export.
-pub fn write(sweep: &Sweep, path: &Path) -> anyhow::Result<()> {
-    let is_png = path
-        .extension()
-        .is_some_and(|e| e.eq_ignore_ascii_case("png"));
-    if !is_png {
-        let doc = svg(sweep)?;
-        return super::manager::write_atomically(path, doc.as_bytes())
-            .with_context(|| format!("--chart: cannot write '{}'", path.display()));
+/// The chart of a sweep.
+struct SweepChart<'a>(&'a Sweep);
+
+impl Picture for SweepChart<'_> {
+    fn size(&self) -> (u32, u32) {
+        SIZE
     }
-    register_fonts();
-    let tmp = super::manager::temp_path(path);
-    let drawn = (|| {
-        let root = BitMapBackend::new(&tmp, SIZE).into_drawing_area();
-        draw(sweep, &root)?;
-        root.present()
-            .map_err(|e| anyhow::anyhow!("drawing the PNG chart: {e}"))?;
-        drop(root);
-        std::fs::rename(&tmp, path)?;
-        anyhow::Ok(())
-    })();
-    if drawn.is_err() {
-        let _ = std::fs::remove_file(&tmp);
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        draw(self.0, root)
     }
-    drawn.with_context(|| format!("--chart: cannot write '{}'", path.display()))
 }
 
 /// Draws the chart on `root`.
-fn draw<DB: DrawingBackend>(sweep: &Sweep, root: &DrawingArea<DB, Shift>) -> anyhow::Result<()>
-where
-    DB::ErrorType: 'static,
-{
-    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| anyhow::anyhow!("drawing the chart: {e}");
-    root.fill(&WHITE).map_err(err)?;
+fn draw<DB: DrawingBackend>(sweep: &Sweep, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+    root.fill(&WHITE)?;
     let sizes = &sweep.pool_sizes;
     let (lo, hi) = (
         *sizes.first().unwrap_or(&1) as f64,
@@ -116,12 +81,11 @@ where
         sweep.machine.logical_cores
     );
     let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 20))
+        .caption(title, (FONT, 20))
         .margin(16)
         .x_label_area_size(44)
         .y_label_area_size(56)
-        .build_cartesian_2d(0.0..x_hi, 0.0..y_hi)
-        .map_err(err)?;
+        .build_cartesian_2d(0.0..x_hi, 0.0..y_hi)?;
     let x_label = |x: &f64| {
         if (x - x.round()).abs() < 1e-6 {
             format!("{}", x.round())
@@ -136,11 +100,10 @@ where
         .x_labels(12)
         .x_label_formatter(&x_label)
         .y_label_formatter(&|y| format!("{y:.1}x"))
-        .label_style(("sans-serif", 14))
-        .axis_desc_style(("sans-serif", 15))
+        .label_style((FONT, 14))
+        .axis_desc_style((FONT, 15))
         .light_line_style(WHITE.mix(0.0))
-        .draw()
-        .map_err(err)?;
+        .draw()?;
 
     // Dense x positions for the curves, so the ideal's bend at the core count shows.
     let steps = 400;
@@ -163,8 +126,7 @@ where
         .draw_series(LineSeries::new(
             corners.iter().map(|&x| (x, sweep.ideal_at(x))),
             BLACK.stroke_width(2),
-        ))
-        .map_err(err)?
+        ))?
         .label("ideal (linear up to the cores, flat after)")
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(2)));
 
@@ -180,29 +142,24 @@ where
             .draw_series(LineSeries::new(
                 measured.iter().copied(),
                 colour.stroke_width(2),
-            ))
-            .map_err(err)?
+            ))?
             .label(approach.to_string())
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(2)));
-        chart
-            .draw_series(measured.iter().map(|&p| Circle::new(p, 4, colour.filled())))
-            .map_err(err)?;
+        chart.draw_series(measured.iter().map(|&p| Circle::new(p, 4, colour.filled())))?;
         // The spread of each point: its smallest to largest pair-wise speedup.
-        chart
-            .draw_series(
-                sweep
-                    .points
-                    .iter()
-                    .filter(|p| p.approach == approach)
-                    .filter_map(|p| {
-                        let x = p.pool_size as f64;
-                        Some(PathElement::new(
-                            [(x, p.speedup_min?), (x, p.speedup_max?)],
-                            colour.stroke_width(1),
-                        ))
-                    }),
-            )
-            .map_err(err)?;
+        chart.draw_series(
+            sweep
+                .points
+                .iter()
+                .filter(|p| p.approach == approach)
+                .filter_map(|p| {
+                    let x = p.pool_size as f64;
+                    Some(PathElement::new(
+                        [(x, p.speedup_min?), (x, p.speedup_max?)],
+                        colour.stroke_width(1),
+                    ))
+                }),
+        )?;
         if let Some(p) = sweep.fit(approach) {
             chart
                 .draw_series(DashedLineSeries::new(
@@ -212,8 +169,7 @@ where
                     6,
                     4,
                     colour.stroke_width(1),
-                ))
-                .map_err(err)?
+                ))?
                 .label(format!("{approach}: Amdahl fit, p = {p:.3}"))
                 .legend(move |(x, y)| {
                     DashedPathElement::new([(x, y), (x + 20, y)], 4, 3, colour.stroke_width(1))
@@ -225,8 +181,7 @@ where
         .position(SeriesLabelPosition::LowerRight)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", 13))
-        .draw()
-        .map_err(err)?;
+        .label_font((FONT, 13))
+        .draw()?;
     Ok(())
 }

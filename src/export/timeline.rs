@@ -1,20 +1,19 @@
 //! The Gantt chart (`--timeline FILE.svg|png`): one panel per approach on a shared time axis,
 //! one lane per worker, one bar per task, computation and waits in their own colours.
 //!
-//! Drawn with plotters in pixel space (the layout is simple and the same for SVG and PNG); the
-//! fonts are the embedded DejaVu ones, registered once, since plotters has no system fonts here.
-//! Huge runs are capped so the file stays small and readable: at most [`MAX_LANES`] lanes per
-//! panel (evenly spaced from the first worker to the last), and a lane with more than [`MAX_BARS_PER_LANE`] tasks is drawn as the union of its
-//! bars at pixel resolution (what the eye could see anyway) instead of bar by bar. The chart
-//! says so wherever it happens.
-
-use std::sync::Once;
+//! Drawn with plotters in pixel space (the layout is simple and the same for SVG and PNG), and
+//! rendered by [`super::image`]. Huge runs are capped so the file stays small and readable: at
+//! most [`MAX_LANES`] lanes per panel (evenly spaced from the first worker to the last), and a
+//! lane with more than [`MAX_BARS_PER_LANE`] tasks is drawn as the union of its bars at pixel
+//! resolution (what the eye could see anyway) instead of bar by bar. The chart says so wherever
+//! it happens.
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Exporter;
+use super::image::{DrawResult, FONT, ImageFormat, Picture, render};
 use crate::lanes::{self, Panel, SegmentKind};
 use crate::output::format_seconds;
 use crate::report::Report;
@@ -33,26 +32,6 @@ const AXIS_H: u32 = 40;
 const LEFT: i32 = 64;
 const RIGHT: i32 = 24;
 
-/// An image format of the chart.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageFormat {
-    /// Scalable vector graphics.
-    Svg,
-    /// A PNG bitmap.
-    Png,
-}
-
-impl ImageFormat {
-    /// The format a file name's extension asks for (`.svg`, `.png`, any case).
-    pub fn from_path(path: &std::path::Path) -> Option<Self> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "svg" => Some(Self::Svg),
-            "png" => Some(Self::Png),
-            _ => None,
-        }
-    }
-}
-
 /// The Gantt chart exporter.
 pub struct TimelineExporter {
     /// SVG or PNG.
@@ -61,65 +40,41 @@ pub struct TimelineExporter {
 
 impl Exporter for TimelineExporter {
     fn serialize(&self, report: &Report) -> anyhow::Result<Vec<u8>> {
-        match self.format {
-            ImageFormat::Svg => Ok(svg(report)?.into_bytes()),
-            ImageFormat::Png => png(report),
-        }
+        render(&Timeline::of(report), self.format)
     }
-}
-
-/// Registers the embedded DejaVu Sans as plotters' `sans-serif` (once per process).
-pub fn register_fonts() {
-    static ONCE: Once = Once::new();
-    ONCE.call_once(|| {
-        for (style, bytes) in [
-            (FontStyle::Normal, dejavu::sans::regular()),
-            (FontStyle::Bold, dejavu::sans::bold()),
-        ] {
-            // The bytes are a valid font compiled into the binary; a failure would be a bug.
-            if plotters::style::register_font("sans-serif", style, bytes).is_err() {
-                panic!("the embedded DejaVu font did not load");
-            }
-        }
-    });
 }
 
 /// The chart as an SVG document.
 pub fn svg(report: &Report) -> anyhow::Result<String> {
-    register_fonts();
-    let panels = lanes::panels(report);
-    let size = size(&panels);
-    let mut out = String::new();
-    {
-        let root = SVGBackend::with_string(&mut out, size).into_drawing_area();
-        draw(&root, report, &panels).map_err(|e| anyhow::anyhow!("drawing the timeline: {e}"))?;
-        root.present()
-            .map_err(|e| anyhow::anyhow!("drawing the timeline: {e}"))?;
-    }
-    Ok(out)
+    Ok(String::from_utf8(render(
+        &Timeline::of(report),
+        ImageFormat::Svg,
+    )?)?)
 }
 
-/// The chart as a PNG file's bytes.
-pub fn png(report: &Report) -> anyhow::Result<Vec<u8>> {
-    use image::ImageEncoder;
-    register_fonts();
-    let panels = lanes::panels(report);
-    let (w, h) = size(&panels);
-    let mut pixels = vec![255u8; (w * h * 3) as usize];
-    {
-        let root = BitMapBackend::with_buffer(&mut pixels, (w, h)).into_drawing_area();
-        draw(&root, report, &panels).map_err(|e| anyhow::anyhow!("drawing the timeline: {e}"))?;
-        root.present()
-            .map_err(|e| anyhow::anyhow!("drawing the timeline: {e}"))?;
+/// The chart of a report: its panels, laid out once.
+struct Timeline<'a> {
+    report: &'a Report,
+    panels: Vec<Panel>,
+}
+
+impl<'a> Timeline<'a> {
+    fn of(report: &'a Report) -> Self {
+        Self {
+            report,
+            panels: lanes::panels(report),
+        }
     }
-    let mut bytes = Vec::new();
-    image::codecs::png::PngEncoder::new(&mut bytes).write_image(
-        &pixels,
-        w,
-        h,
-        image::ExtendedColorType::Rgb8,
-    )?;
-    Ok(bytes)
+}
+
+impl Picture for Timeline<'_> {
+    fn size(&self) -> (u32, u32) {
+        size(&self.panels)
+    }
+
+    fn draw<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> DrawResult<DB> {
+        draw(root, self.report, &self.panels)
+    }
 }
 
 fn shown_lanes(p: &Panel) -> usize {
@@ -178,8 +133,6 @@ fn tick_label(t: f64, step: f64, end: f64) -> String {
     format!("{:.decimals$} {unit}", t * scale)
 }
 
-type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;
-
 fn draw<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     report: &Report,
@@ -190,7 +143,7 @@ fn draw<DB: DrawingBackend>(
     let end = lanes::axis_end_s(panels).max(1e-9);
     let plot_w = (w as i32 - LEFT - RIGHT) as f64;
     let x = |t: f64| LEFT + ((t / end) * plot_w).round() as i32;
-    let text = |size: f64| ("sans-serif", size).into_font().color(&BLACK);
+    let text = |size: f64| (FONT, size).into_font().color(&BLACK);
     let c = &report.config;
     root.draw_text(
         &format!(
@@ -199,10 +152,7 @@ fn draw<DB: DrawingBackend>(
             c.tasks,
             c.pool_size
         ),
-        &("sans-serif", 18)
-            .into_font()
-            .style(FontStyle::Bold)
-            .color(&BLACK),
+        &(FONT, 18).into_font().style(FontStyle::Bold).color(&BLACK),
         (LEFT, 8),
     )?;
     // The legend.
@@ -258,10 +208,7 @@ fn draw<DB: DrawingBackend>(
         }
         root.draw_text(
             &header,
-            &("sans-serif", 14)
-                .into_font()
-                .style(FontStyle::Bold)
-                .color(&BLACK),
+            &(FONT, 14).into_font().style(FontStyle::Bold).color(&BLACK),
             (LEFT, top + 3),
         )?;
         root.draw(&Rectangle::new(
@@ -368,7 +315,7 @@ mod tests {
     #[test]
     fn png_is_a_png_of_the_computed_size() {
         let report = crate::export::fixture::report_for(&["--tasks", "3", "--approach", "threads"]);
-        let bytes = png(&report).unwrap();
+        let bytes = render(&Timeline::of(&report), ImageFormat::Png).unwrap();
         let img = image::load_from_memory(&bytes).unwrap();
         assert_eq!((img.width(), img.height()), size(&lanes::panels(&report)));
     }
@@ -396,11 +343,6 @@ mod tests {
             "bar cap not stated"
         );
         assert!(svg.len() < 2_000_000, "{} bytes", svg.len());
-        assert_eq!(
-            ImageFormat::from_path("a/b.PNG".as_ref()),
-            Some(ImageFormat::Png)
-        );
-        assert_eq!(ImageFormat::from_path("b.jpg".as_ref()), None);
     }
 
     #[test]

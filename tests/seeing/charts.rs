@@ -1,7 +1,8 @@
 //! `--chart FILE.svg|png`, and the chart renderer the interactive mode reuses.
 
 use parlab::approach::Family;
-use parlab::export::chart::{ChartFormat, family_colour, render, size};
+use parlab::export::chart::{family_colour, render, size};
+use parlab::export::image::ImageFormat;
 use parlab::output::bars::Bar;
 
 use super::{parlab, text};
@@ -31,7 +32,7 @@ fn svg_is_xml_with_a_bar_and_figures_per_approach_and_a_legend() {
     let svg = render(
         &bars(),
         "cpu: is 97 prime? × 4 tasks, pool size 2",
-        ChartFormat::Svg,
+        ImageFormat::Svg,
     )
     .unwrap();
     let svg = String::from_utf8(svg).unwrap();
@@ -77,7 +78,7 @@ fn svg_is_xml_with_a_bar_and_figures_per_approach_and_a_legend() {
 
 #[test]
 fn png_decodes_at_the_size_given_with_bars_and_text() {
-    let png = render(&bars(), "a title", ChartFormat::Png).unwrap();
+    let png = render(&bars(), "a title", ImageFormat::Png).unwrap();
     let img = image::load_from_memory_with_format(&png, image::ImageFormat::Png)
         .expect("a PNG")
         .to_rgb8();
@@ -153,7 +154,7 @@ fn a_bad_chart_path_is_a_usage_error() {
 
 #[test]
 fn an_empty_chart_still_draws() {
-    for format in [ChartFormat::Svg, ChartFormat::Png] {
+    for format in [ImageFormat::Svg, ImageFormat::Png] {
         let bytes = render(&[], "nothing ran", format).unwrap();
         assert!(!bytes.is_empty());
     }
@@ -163,6 +164,6 @@ fn an_empty_chart_still_draws() {
         speedup: None,
         family: Family::Sequential,
     };
-    let svg = String::from_utf8(render(&[one], "t", ChartFormat::Svg).unwrap()).unwrap();
+    let svg = String::from_utf8(render(&[one], "t", ImageFormat::Svg).unwrap()).unwrap();
     roxmltree::Document::parse(&svg).unwrap();
 }

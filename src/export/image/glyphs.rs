@@ -1,10 +1,11 @@
-//! Text for bitmap charts, laid out properly.
+//! Text for bitmap pictures, laid out properly.
 //!
 //! plotters 0.3's ab_glyph text drops each glyph's side bearing and truncates its baseline, so
 //! in a PNG a `.` sits half-way up and hugs the digit before it ("200·0 ms"). [`TypesetText`]
 //! wraps a bitmap backend and draws text itself: glyphs placed at their advance, kerning and
-//! bearing, on one baseline, with anti-aliased coverage. Everything else goes to the wrapped
-//! backend unchanged. (SVG charts keep text as text; the viewer lays it out.)
+//! bearing, on one baseline, with anti-aliased coverage, in DejaVu Sans or DejaVu Sans Bold as
+//! the style asks. Everything else goes to the wrapped backend unchanged. (SVG pictures keep
+//! text as text; the viewer lays it out.)
 
 use std::sync::OnceLock;
 
@@ -12,21 +13,27 @@ use ab_glyph::{Font, FontRef, GlyphId, PxScale, ScaleFont, point};
 use plotters_backend::text_anchor::{HPos, VPos};
 use plotters_backend::{
     BackendColor, BackendCoord, BackendStyle, BackendTextStyle, DrawingBackend, DrawingErrorKind,
+    FontStyle,
 };
 
-/// The one face charts use: DejaVu Sans, shipped in the binary.
-fn face() -> &'static FontRef<'static> {
-    static FACE: OnceLock<FontRef<'static>> = OnceLock::new();
-    FACE.get_or_init(|| {
-        FontRef::try_from_slice(dejavu::sans::regular())
+/// The face text in `style` is drawn in: DejaVu Sans Bold or DejaVu Sans, shipped in the binary.
+fn face(style: FontStyle) -> &'static FontRef<'static> {
+    static REGULAR: OnceLock<FontRef<'static>> = OnceLock::new();
+    static BOLD: OnceLock<FontRef<'static>> = OnceLock::new();
+    let (cell, bytes) = match style {
+        FontStyle::Bold => (&BOLD, dejavu::sans::bold()),
+        _ => (&REGULAR, dejavu::sans::regular()),
+    };
+    cell.get_or_init(|| {
+        FontRef::try_from_slice(bytes)
             .unwrap_or_else(|_| panic!("the embedded DejaVu Sans font is unreadable"))
     })
 }
 
-/// Glyphs of `text` at `size` px: each glyph id with its pen position, and the line's width and
-/// height (ascent to descent). The baseline is at the line's ascent.
-fn lay_out(text: &str, size: f32) -> (Vec<(GlyphId, f32)>, f32, f32) {
-    let font = face().as_scaled(PxScale::from(size));
+/// Glyphs of `text` in `face` at `size` px: each glyph id with its pen position, and the line's
+/// width and height (ascent to descent). The baseline is at the line's ascent.
+fn lay_out(face: &FontRef<'_>, text: &str, size: f32) -> (Vec<(GlyphId, f32)>, f32, f32) {
+    let font = face.as_scaled(PxScale::from(size));
     let mut pen = 0.0_f32;
     let mut prev: Option<GlyphId> = None;
     let mut glyphs = Vec::with_capacity(text.len());
@@ -108,7 +115,7 @@ impl<B: DrawingBackend> DrawingBackend for TypesetText<B> {
         text: &str,
         style: &S,
     ) -> Result<(u32, u32), DrawingErrorKind<Self::ErrorType>> {
-        let (_, w, h) = lay_out(text, style.size() as f32);
+        let (_, w, h) = lay_out(face(style.style()), text, style.size() as f32);
         Ok((w.ceil() as u32, h.ceil() as u32))
     }
 
@@ -123,8 +130,9 @@ impl<B: DrawingBackend> DrawingBackend for TypesetText<B> {
             return Ok(());
         }
         let size = style.size() as f32;
-        let font = face().as_scaled(PxScale::from(size));
-        let (glyphs, width, height) = lay_out(text, size);
+        let typeface = face(style.style());
+        let font = typeface.as_scaled(PxScale::from(size));
+        let (glyphs, width, height) = lay_out(typeface, text, size);
         let anchor = style.anchor();
         let dx = match anchor.h_pos {
             HPos::Left => 0.0,
@@ -143,7 +151,7 @@ impl<B: DrawingBackend> DrawingBackend for TypesetText<B> {
         let baseline = font.ascent();
         for (id, pen) in glyphs {
             let glyph = id.with_scale_and_position(PxScale::from(size), point(pen, baseline));
-            let Some(outline) = face().outline_glyph(glyph) else {
+            let Some(outline) = typeface.outline_glyph(glyph) else {
                 continue; // a space
             };
             let bounds = outline.px_bounds();
@@ -176,10 +184,25 @@ mod tests {
 
     #[test]
     fn wider_text_is_wider_and_kerning_keeps_order() {
-        let (g, w1, h) = lay_out("200.0 ms", 15.0);
-        let (_, w2, _) = lay_out("200.0 ms  ·  2.00x", 15.0);
+        let regular = face(FontStyle::Normal);
+        let (g, w1, h) = lay_out(regular, "200.0 ms", 15.0);
+        let (_, w2, _) = lay_out(regular, "200.0 ms  ·  2.00x", 15.0);
         assert_eq!(g.len(), 8);
         assert!(w2 > w1 && w1 > 30.0 && h > 12.0, "{w1} {w2} {h}");
         assert!(g.windows(2).all(|p| p[1].1 > p[0].1), "pens advance");
+    }
+
+    #[test]
+    fn bold_text_is_set_in_the_bold_face() {
+        let (_, regular, _) = lay_out(face(FontStyle::Normal), "parlab timeline", 14.0);
+        let (_, bold, _) = lay_out(face(FontStyle::Bold), "parlab timeline", 14.0);
+        assert!(
+            bold > regular * 1.05,
+            "bold {bold} px, regular {regular} px"
+        );
+        assert!(std::ptr::eq(
+            face(FontStyle::Normal),
+            face(FontStyle::Italic)
+        ));
     }
 }
