@@ -112,7 +112,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let report = Report::build(&cfg, machine, &outcome.measurements);
     exports.write_files(&report)?;
     print_report(&cfg, &report, baseline.as_ref(), &exports)?;
-    crate::export::visual::write_files(&cfg.visuals, &report)?;
+    crate::export::visual::write_files(&cfg.visuals, &report, None)?;
     if let Some((path, format)) = &cfg.chart {
         let bytes = ChartExporter(*format).serialize(&report)?;
         std::fs::write(path, bytes)
@@ -147,6 +147,9 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     {
         crate::export::sweep_chart::write(&outcome.sweep, path, *format)?;
         eprintln!("parlab: chart written to {}", path.display());
+    }
+    if let Some(report) = &outcome.last_report {
+        crate::export::visual::write_files(&cfg.run.visuals, report, Some(&outcome.sweep))?;
     }
     let bytes = match cfg.run.format {
         Format::Json => {

@@ -95,6 +95,9 @@ pub struct SweepOutcome {
     pub stop: Option<Stop>,
     /// Whether any approach failed its check.
     pub any_unverified: bool,
+    /// The full report of the largest pool size that was measured (for `--html`, `--trace`,
+    /// `--timeline`).
+    pub last_report: Option<Report>,
 }
 
 /// Runs the sweep. `on_size` hears each pool size (index, size) before it runs.
@@ -129,6 +132,7 @@ pub fn run(
         sweep: summarise(cfg, machine, &reports),
         stop,
         any_unverified,
+        last_report: reports.pop().map(|(_, r)| r),
     }
 }
 

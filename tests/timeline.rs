@@ -83,3 +83,63 @@ fn bad_output_files_are_usage_errors() {
         assert!(out.stdout.is_empty(), "nothing ran");
     }
 }
+
+#[test]
+fn a_sweep_report_has_the_sweep_chart_and_fits_and_a_run_report_has_none() {
+    let dir = tempfile::tempdir().unwrap();
+    let (sweep_html, run_html, trace) = (
+        dir.path().join("sweep.html"),
+        dir.path().join("run.html"),
+        dir.path().join("sweep-trace.json"),
+    );
+    parlab()
+        .args([
+            "sweep",
+            "--mock",
+            "--pool-sizes",
+            "1,2",
+            "--approach",
+            "thread-pool,rayon",
+        ])
+        .arg("--html")
+        .arg(&sweep_html)
+        .arg("--trace")
+        .arg(&trace)
+        .assert()
+        .success();
+    let html = std::fs::read_to_string(&sweep_html).unwrap();
+    let start = html
+        .find("<section id=\"sweep\">")
+        .expect("a sweep section");
+    let section = &html[start..html[start..].find("</section>").unwrap() + start];
+    assert!(section.contains("<svg"), "the chart is inline SVG");
+    assert!(
+        section.contains("thread-pool: p = ") && section.contains("rayon: p = "),
+        "{section}"
+    );
+    let trace: serde_json::Value = serde_json::from_slice(&std::fs::read(&trace).unwrap()).unwrap();
+    assert!(
+        trace["traceEvents"]
+            .as_array()
+            .is_some_and(|e| !e.is_empty())
+    );
+
+    parlab()
+        .args([
+            "run",
+            "--mock",
+            "--tasks",
+            "2",
+            "--approach",
+            "threads",
+            "--html",
+        ])
+        .arg(&run_html)
+        .assert()
+        .success();
+    assert!(
+        !std::fs::read_to_string(&run_html)
+            .unwrap()
+            .contains("id=\"sweep\"")
+    );
+}

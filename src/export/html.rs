@@ -13,13 +13,17 @@ use super::Exporter;
 use crate::approach::Family;
 use crate::output::{format_kib, format_seconds};
 use crate::report::Report;
+use crate::sweep::Sweep;
 
 /// The HTML report exporter.
-pub struct HtmlExporter;
+pub struct HtmlExporter<'a> {
+    /// The sweep whose section the report gains, if any.
+    pub sweep: Option<&'a Sweep>,
+}
 
-impl Exporter for HtmlExporter {
+impl Exporter for HtmlExporter<'_> {
     fn serialize(&self, report: &Report) -> anyhow::Result<Vec<u8>> {
-        Ok(render(report)?.into_bytes())
+        Ok(render(report, self.sweep)?.into_bytes())
     }
 }
 
@@ -56,8 +60,8 @@ svg { max-width: 100%; height: auto; }
 footer { margin-top: 2rem; color: #777; font-size: 0.85rem; }
 ";
 
-/// The whole document.
-pub fn render(report: &Report) -> anyhow::Result<String> {
+/// The whole document; a sweep adds its chart and fits (`parlab sweep --html`).
+pub fn render(report: &Report, sweep: Option<&Sweep>) -> anyhow::Result<String> {
     let c = &report.config;
     let title = format!(
         "parlab report: {} × {} task{}",
@@ -96,9 +100,8 @@ pub fn render(report: &Report) -> anyhow::Result<String> {
     )?;
     h.push_str(&super::timeline::svg(report)?);
     writeln!(h, "</section>")?;
-    // Hook for the scaling sweep's chart: sweep_section returns its section when there is one.
-    if let Some(section) = sweep_section(report) {
-        h.push_str(&section);
+    if let Some(sweep) = sweep {
+        h.push_str(&sweep_section(sweep)?);
     }
     writeln!(h, "<section id=\"notes\">\n<h2>Notes</h2>\n<ul>")?;
     for n in &report.notes {
@@ -113,10 +116,28 @@ pub fn render(report: &Report) -> anyhow::Result<String> {
     Ok(h)
 }
 
-/// The sweep chart's section (`<section id="sweep">…</section>`), when the report has a sweep.
-/// Runs have no sweep yet; when they do, build its chart here.
-pub fn sweep_section(_report: &Report) -> Option<String> {
-    None
+/// The sweep's section (`<section id="sweep">…</section>`): speedup against pool size with
+/// the ideal and the Amdahl fits, and each approach's fitted parallel fraction.
+pub fn sweep_section(sweep: &Sweep) -> anyhow::Result<String> {
+    let mut h = String::new();
+    writeln!(h, "<section id=\"sweep\">\n<h2>Scaling sweep</h2>")?;
+    let sizes: Vec<String> = sweep.pool_sizes.iter().map(usize::to_string).collect();
+    writeln!(
+        h,
+        "<p>Pool sizes {}; the tables above are the largest size's.</p>",
+        escape(&sizes.join(", "))
+    )?;
+    let svg = super::sweep_chart::render(sweep, super::image::ImageFormat::Svg)?;
+    h.push_str(&String::from_utf8(svg)?);
+    writeln!(h, "<ul class=\"fits\">")?;
+    for fit in &sweep.fits {
+        let p = fit
+            .parallel_fraction
+            .map_or("not fitted".to_string(), |p| format!("p = {p:.3}"));
+        writeln!(h, "<li>{}: {}</li>", escape(&fit.approach), escape(&p))?;
+    }
+    writeln!(h, "</ul>\n</section>")?;
+    Ok(h)
 }
 
 fn settings(h: &mut String, report: &Report) -> std::fmt::Result {
@@ -302,7 +323,7 @@ mod tests {
         report.machine.os = "\"OS\"".into();
         report.notes.push("a < b & c > d".into());
         report.results[0].approach = "<b>bold</b>".into();
-        let html = render(&report).unwrap();
+        let html = render(&report, None).unwrap();
         assert!(!html.contains("<script>"), "raw script tag");
         assert!(!html.contains("<b>bold</b>"), "raw approach id");
         assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co"));
@@ -313,7 +334,7 @@ mod tests {
     #[test]
     fn self_contained_with_every_section() {
         let report = crate::export::fixture::report();
-        let html = render(&report).unwrap();
+        let html = render(&report, None).unwrap();
         for needle in [
             "id=\"settings\"",
             "id=\"comparison\"",

@@ -30,8 +30,8 @@ const COLOURS: [RGBColor; 7] = [
     RGBColor(120, 120, 120),
 ];
 
-/// The chart of `sweep` in `format`.
-fn render(sweep: &Sweep, format: ImageFormat) -> anyhow::Result<Vec<u8>> {
+/// The sweep chart in `format`, as bytes.
+pub fn render(sweep: &Sweep, format: ImageFormat) -> anyhow::Result<Vec<u8>> {
     picture::render(&SweepChart(sweep), format)
 }
 

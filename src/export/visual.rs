@@ -9,10 +9,16 @@ use super::timeline::TimelineExporter;
 use super::trace::TraceExporter;
 use crate::config::VisualOutputs;
 use crate::report::Report;
+use crate::sweep::Sweep;
 
-/// Writes every file `outputs` names; the error says which flag's file failed.
-pub fn write_files(outputs: &VisualOutputs, report: &Report) -> anyhow::Result<()> {
-    let mut jobs: Vec<(&str, &std::path::Path, Box<dyn Exporter>)> = Vec::new();
+/// Writes every file `outputs` names; the error says which flag's file failed. A sweep's
+/// HTML report gains the sweep's section.
+pub fn write_files(
+    outputs: &VisualOutputs,
+    report: &Report,
+    sweep: Option<&Sweep>,
+) -> anyhow::Result<()> {
+    let mut jobs: Vec<(&str, &std::path::Path, Box<dyn Exporter + '_>)> = Vec::new();
     if let Some(path) = &outputs.trace {
         jobs.push(("--trace", path, Box::new(TraceExporter)));
     }
@@ -24,7 +30,7 @@ pub fn write_files(outputs: &VisualOutputs, report: &Report) -> anyhow::Result<(
         ));
     }
     if let Some(path) = &outputs.html {
-        jobs.push(("--html", path, Box::new(HtmlExporter)));
+        jobs.push(("--html", path, Box::new(HtmlExporter { sweep })));
     }
     for (flag, path, exporter) in jobs {
         let bytes = exporter
