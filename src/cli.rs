@@ -70,7 +70,7 @@ pub struct RunArgs {
     )]
     pub number: String,
 
-    /// How many tasks [default: twice the logical cores, at least 4].
+    /// How many tasks, 1 to 1,000,000 [default: twice the logical cores, at least 4].
     #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
     pub tasks: Option<String>,
 

@@ -107,6 +107,10 @@ impl std::fmt::Debug for RunConfig {
 /// The longest the baseline may be expected to wait before parlab skips it unasked, s.
 const BASELINE_WAIT_LIMIT_S: f64 = 60.0;
 
+/// The most tasks a run may have: every task's events are kept in memory (about 100 bytes
+/// each, more for async tasks in flight), so far more would exhaust memory rather than teach.
+pub const MAX_TASKS: u64 = 1_000_000;
+
 /// The seed tool's default number: prime, about 0.1 s of trial division.
 pub const DEFAULT_NUMBER: u64 = 834_238_027_356_431;
 
@@ -127,7 +131,7 @@ impl RunConfig {
         })?;
         let number = parse_number(&args.number)?;
         let tasks = match &args.tasks {
-            Some(t) => parse_count("--tasks", t, u32::MAX as u64)? as u32,
+            Some(t) => parse_count("--tasks", t, MAX_TASKS)? as u32,
             None => default_tasks(logical_cores),
         };
         let pool_size = match &args.pool_size {

@@ -18,6 +18,7 @@ fn bad_input_is_one_line_naming_the_flag_with_status_2() {
         (&["--tasks", "0"], "--tasks"),
         (&["--tasks", "-3"], "--tasks"),
         (&["--tasks", "many"], "--tasks"),
+        (&["--tasks", "4294967295"], "--tasks"),
         (&["--pool-size", "0"], "--pool-size"),
         (&["--pool-size", "-1"], "--pool-size"),
         (&["--approach", "fibers"], "--approach"),

@@ -255,7 +255,7 @@ fn ask(approaches: &[&str]) -> Result<Answers, InquireError> {
     let default_tasks = config::default_tasks(logical_cores()).to_string();
     let tasks = Text::new("How many tasks (times to run the test)?")
         .with_default(&default_tasks)
-        .with_validator(|s: &str| Ok(check(config::parse_count("tasks", s, u32::MAX as u64))))
+        .with_validator(|s: &str| Ok(check(config::parse_count("tasks", s, config::MAX_TASKS))))
         .prompt()?;
     let cores = logical_cores().to_string();
     let pooled = approaches
