@@ -466,6 +466,14 @@ pub fn parse_count(flag: &'static str, text: &str, max: u64) -> Result<u64, Usag
 }
 
 /// Parses a duration such as `1s`, `250ms`, `1.5s`, `800us`, `2m` (a bare number is seconds).
+///
+/// ```
+/// use std::time::Duration;
+/// use parlab::config::parse_duration;
+/// assert_eq!(parse_duration("--io-wait", "1.5s").unwrap(), Duration::from_millis(1500));
+/// let err = parse_duration("--io-wait", "-1s").unwrap_err().to_string();
+/// assert!(err.starts_with("--io-wait: '-1s' is negative"));
+/// ```
 pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, UsageError> {
     let allowed = "give a duration such as 1s, 250ms, 1.5s or 800us (at most 1h)";
     let t = text.trim();

@@ -74,6 +74,14 @@ pub fn divide(
 }
 
 /// Naive trial division over the whole range: the work of one `cpu` task, without progress.
+///
+/// ```
+/// use parlab::primes::{is_prime_reference, is_prime_trial};
+/// assert!(is_prime_trial(1_000_000_007));
+/// assert!(!is_prime_trial(999_983 * 1_000_003));
+/// // The independent reference agrees.
+/// assert_eq!(is_prime_trial(561), is_prime_reference(561));
+/// ```
 pub fn is_prime_trial(n: u64) -> bool {
     if n < 2 {
         return false;
