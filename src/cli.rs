@@ -10,7 +10,9 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 ///
 /// With no subcommand in a terminal, parlab asks what to run (interactive mode).
 #[derive(Debug, Parser)]
-#[command(name = "parlab", version, about, long_about = None, max_term_width = 100)]
+#[command(name = "parlab", version, about, long_about = None, max_term_width = 100,
+    after_help = "With no command in a terminal, parlab starts its interactive mode: a menu of approaches, a few questions with defaults, and the bar graph of every run at the end."
+)]
 pub struct Cli {
     /// What to do.
     #[command(subcommand)]
