@@ -194,18 +194,12 @@ fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
         &mut stdout,
         crate::demos::colour_wanted(),
     )?;
-    Ok(match outcome.stop {
-        Some(Stop::Signal(signal)) => {
-            eprintln!("parlab: interrupted by signal {signal}");
-            ExitCode::from(cancel::exit_status_for(signal))
-        }
-        Some(Stop::Failed(message)) => {
-            eprintln!("error: {message}");
-            ExitCode::from(1)
-        }
-        None if outcome.any_failed() => ExitCode::from(1),
-        None => ExitCode::SUCCESS,
-    })
+    let any_failed = outcome.any_failed();
+    Ok(exit_status(
+        outcome.stop,
+        any_failed,
+        "the pairs above are the ones that finished",
+    ))
 }
 
 /// Writes the report to stdout in the configured format (the table to stderr when an export

@@ -43,6 +43,19 @@ pub fn format_kib(kib: u64) -> String {
     }
 }
 
+/// Peak memory as tables show it: parlab's own, and the largest child's beside it for process
+/// approaches (`5.9 MiB (+3.8 MiB /child)`); `sep` goes before the child's figure.
+pub fn format_peak(peak_kib: u64, child_kib: Option<u64>, sep: &str) -> String {
+    match child_kib {
+        Some(child) => format!(
+            "{}{sep}(+{} /child)",
+            format_kib(peak_kib),
+            format_kib(child)
+        ),
+        None => format_kib(peak_kib),
+    }
+}
+
 /// The width of the terminal stdout writes to, if it is one (else `$COLUMNS` if set).
 pub fn terminal_width() -> Option<u16> {
     // SAFETY: TIOCGWINSZ writes a winsize into the struct we own; failure leaves it zeroed.

@@ -4,7 +4,7 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table};
 
-use super::{format_kib, format_seconds};
+use super::format_seconds;
 use crate::compare::{self, Baseline};
 use crate::report::{ApproachResult, Report};
 
@@ -129,14 +129,7 @@ fn table_text(
     table.set_header(header);
     let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
     for r in &report.results {
-        let memory = match r.child_peak_rss_kib {
-            Some(child) => format!(
-                "{}{sep}(+{} /child)",
-                format_kib(r.peak_rss_kib),
-                format_kib(child)
-            ),
-            None => format_kib(r.peak_rss_kib),
-        };
+        let memory = super::format_peak(r.peak_rss_kib, r.child_peak_rss_kib, sep);
         let mut row = vec![
             Cell::new(&r.approach),
             right(
