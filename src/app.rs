@@ -109,7 +109,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(e) = live_exports.error.take() {
         return Err(e);
     }
-    let report = Report::build(&cfg, machine, &outcome.measurements);
+    let report = crate::notes::annotate(Report::build(&cfg, machine, &outcome.measurements), &cfg);
     exports.write_files(&report)?;
     print_report(&cfg, &report, baseline.as_ref(), &exports)?;
     crate::export::visual::write_files(&cfg.visuals, &report, None)?;

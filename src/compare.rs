@@ -68,8 +68,8 @@ impl Baseline {
         } else if waits && (saved.io_wait_s - io_wait_s).abs() > 1e-9 {
             Some(format!(
                 "waited {} per wait, this run waits {}",
-                crate::output::format_seconds(saved.io_wait_s),
-                crate::output::format_seconds(io_wait_s)
+                crate::format::format_seconds(saved.io_wait_s),
+                crate::format::format_seconds(io_wait_s)
             ))
         } else {
             None

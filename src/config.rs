@@ -7,15 +7,72 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::approach::{self, Approach};
-use crate::bench::repeat::Repetitions;
 use crate::cli::{DemosArgs, FormatArg, RunArgs};
 use crate::error::UsageError;
-use crate::export::image::ImageFormat;
-use crate::export::{ExportFormat, ExportTarget};
 use crate::workload::{WorkSpec, WorkloadKind};
 
 mod sweep;
 pub use sweep::{SweepConfig, default_pool_sizes, parse_pool_sizes};
+
+/// What the user asked for; `None` means "decide from the first run".
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Repetitions {
+    /// Measured runs per approach (`--runs`).
+    pub runs: Option<u32>,
+    /// Warm-up runs per approach (`--warmup`).
+    pub warmup: Option<u32>,
+}
+
+/// The formats `--export-*` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExportFormat {
+    /// `--export-json`: the whole report.
+    Json,
+    /// `--export-csv`: one row per approach.
+    Csv,
+    /// `--export-markdown`: a table for a README or an issue.
+    Markdown,
+}
+
+impl ExportFormat {
+    /// The flag that asks for it.
+    pub fn flag(self) -> &'static str {
+        match self {
+            Self::Json => "--export-json",
+            Self::Csv => "--export-csv",
+            Self::Markdown => "--export-markdown",
+        }
+    }
+}
+
+/// Where one export goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportTarget {
+    /// The format.
+    pub format: ExportFormat,
+    /// The file, or `None` for stdout (`-`).
+    pub path: Option<std::path::PathBuf>,
+}
+
+/// The two image formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ImageFormat {
+    /// Scalable vector graphics (text stays text).
+    Svg,
+    /// A PNG bitmap.
+    Png,
+}
+
+impl ImageFormat {
+    /// The format a file name's extension asks for (`.svg`, `.png`, any case).
+    pub fn from_path(path: &Path) -> Option<Self> {
+        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
+            "svg" => Some(Self::Svg),
+            "png" => Some(Self::Png),
+            _ => None,
+        }
+    }
+}
 
 /// How results go to stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -118,7 +175,7 @@ impl RunConfig {
     /// Checks `args` and builds the configuration.
     pub fn from_args(args: &RunArgs) -> Result<Self, UsageError> {
         let logical_cores = if args.mock {
-            crate::bench::mock::MOCK_CORES
+            crate::machine::MOCK_CORES
         } else {
             crate::machine::logical_cores()
         };
@@ -162,7 +219,7 @@ impl RunConfig {
             baseline_skipped = Some(format!(
                 "no speedups: the sequential baseline would wait {} ({tasks} tasks one after another); \
                  add it with --approach sequential,... or use fewer --tasks",
-                crate::output::format_seconds(baseline_wait)
+                crate::format::format_seconds(baseline_wait)
             ));
         }
         let format = match args.format {
@@ -181,7 +238,7 @@ impl RunConfig {
             mock: args.mock,
             chart: args.chart.as_deref().map(parse_chart).transpose()?,
             progress: !args.no_progress,
-            ascii: args.ascii || !crate::output::locale_is_utf8(),
+            ascii: args.ascii || !crate::format::locale_is_utf8(),
             logical_cores,
             visuals: parse_visual_outputs(args)?,
             repetitions: Repetitions {
@@ -331,7 +388,7 @@ impl DemosConfig {
             quick: args.quick,
             mock: args.mock,
             logical_cores: if args.mock {
-                crate::bench::mock::MOCK_CORES
+                crate::machine::MOCK_CORES
             } else {
                 crate::machine::logical_cores()
             },

@@ -8,9 +8,9 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::bench::recorder::Recorder;
 use crate::cancel::Cancel;
 use crate::primes::{self, Division};
+use crate::record::recorder::Recorder;
 use crate::workload::{Answer, Step, WorkSpec};
 
 /// A task stopped before its end because the run was cancelled.

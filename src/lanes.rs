@@ -213,7 +213,7 @@ impl Lane {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::bench::recorder::{StepEvent, TaskEvent};
+    use crate::record::recorder::{StepEvent, TaskEvent};
 
     fn task(
         task: u32,

@@ -38,12 +38,15 @@ impl Machine {
     pub fn mock() -> Self {
         Self {
             cpu_model: "Mock CPU @ 1.00GHz".into(),
-            logical_cores: 2,
-            physical_cores: Some(2),
+            logical_cores: MOCK_CORES,
+            physical_cores: Some(MOCK_CORES),
             os: "MockOS 1.0".into(),
         }
     }
 }
+
+/// Cores of the mock machine ([`Machine::mock`]), which the mock executor models.
+pub const MOCK_CORES: usize = 2;
 
 /// The logical cores this process may run on.
 pub fn logical_cores() -> usize {

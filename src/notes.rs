@@ -4,9 +4,16 @@
 //! expected.
 
 use crate::config::RunConfig;
-use crate::output::{format_kib, format_seconds};
+use crate::format::{format_kib, format_seconds};
 use crate::report::Report;
 use crate::workload::WorkloadKind;
+
+/// `report` with its notes: the step after [`Report::build`] that every caller takes before
+/// showing or saving a report.
+pub fn annotate(mut report: Report, cfg: &RunConfig) -> Report {
+    report.notes = notes(&report, cfg);
+    report
+}
 
 /// The notes for `report`.
 pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {

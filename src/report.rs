@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::approach::{self, ChildFigures, Family, Width};
 use crate::bench::RunMeasurement;
-use crate::bench::recorder::TaskEvent;
 use crate::config::RunConfig;
 use crate::machine::Machine;
+use crate::record::recorder::TaskEvent;
 use crate::stats;
 use crate::workload::WorkloadKind;
 
@@ -157,7 +157,7 @@ impl Report {
                 .cmp(&a.verified)
                 .then(a.wall_s.total_cmp(&b.wall_s))
         });
-        let mut report = Self {
+        Self {
             format_version: FORMAT_VERSION,
             parlab_version: env!("CARGO_PKG_VERSION").to_string(),
             machine,
@@ -172,14 +172,28 @@ impl Report {
             },
             results,
             notes: Vec::new(),
-        };
-        report.notes = crate::notes::notes(&report, cfg);
-        report
+        }
     }
 
     /// The result of `approach`, if it ran.
     pub fn result(&self, approach: &str) -> Option<&ApproachResult> {
         self.results.iter().find(|r| r.approach == approach)
+    }
+
+    /// One line describing the work and the machine of this report.
+    pub fn describe(&self) -> String {
+        let c = &self.config;
+        format!(
+            "{} × {} task{} (number {}, io wait {}), pool size {}, on {} ({} logical cores)",
+            c.workload.id(),
+            c.tasks,
+            if c.tasks == 1 { "" } else { "s" },
+            c.number,
+            crate::format::format_seconds(c.io_wait_s),
+            c.pool_size,
+            self.machine.cpu_model,
+            self.machine.logical_cores,
+        )
     }
 
     /// True when any approach failed its check.
@@ -307,7 +321,7 @@ mod tests {
     #[test]
     fn figures_summarise_every_run() {
         let (cfg, ms) = measured(&["--approach", "threads", "--runs", "9", "--warmup", "1"]);
-        let report = Report::build(&cfg, Machine::mock(), &ms);
+        let report = crate::notes::annotate(Report::build(&cfg, Machine::mock(), &ms), &cfg);
         assert_eq!(report.format_version, FORMAT_VERSION);
         assert_eq!(report.config.runs, Some(9));
         let t = report.result("threads").unwrap();
@@ -347,7 +361,7 @@ mod tests {
         let (cfg, mut ms) = measured(&["--approach", "threads", "--runs", "1"]);
         ms[1].verified = false;
         ms[1].problem = Some("task 0 ran 2 times".into());
-        let report = Report::build(&cfg, Machine::mock(), &ms);
+        let report = crate::notes::annotate(Report::build(&cfg, Machine::mock(), &ms), &cfg);
         let t = report.result("threads").unwrap();
         assert_eq!((t.wall_s_stddev, t.wall_cv), (0.0, 0.0));
         assert_eq!(
@@ -367,7 +381,7 @@ mod tests {
     fn spread_notes_name_noise_outliers_and_a_slow_first_run() {
         // No warm-up: the mock's first run is 1.3 times slower.
         let (cfg, ms) = measured(&["--approach", "threads", "--runs", "9", "--warmup", "0"]);
-        let report = Report::build(&cfg, Machine::mock(), &ms);
+        let report = crate::notes::annotate(Report::build(&cfg, Machine::mock(), &ms), &cfg);
         let notes = report.notes.join("\n");
         assert!(
             notes.contains("first measured run was much slower"),
@@ -382,14 +396,18 @@ mod tests {
             .collect();
         ms[threads[1]].wall_s *= 1.5;
         ms[threads[4]].wall_s *= 2.0;
-        let notes = Report::build(&cfg, Machine::mock(), &ms).notes.join("\n");
+        let notes = crate::notes::annotate(Report::build(&cfg, Machine::mock(), &ms), &cfg)
+            .notes
+            .join("\n");
         assert!(
             notes.contains("threads 3 of 9 runs, the farthest run 5 ("),
             "{notes}"
         );
         // Three steady runs: none of these.
         let (cfg, ms) = measured(&["--approach", "threads", "--runs", "3", "--warmup", "1"]);
-        let notes = Report::build(&cfg, Machine::mock(), &ms).notes.join("\n");
+        let notes = crate::notes::annotate(Report::build(&cfg, Machine::mock(), &ms), &cfg)
+            .notes
+            .join("\n");
         assert!(!notes.contains("slower than the rest"), "{notes}");
         assert!(!notes.contains("outlier"), "{notes}");
         assert!(!notes.contains("noisy"), "{notes}");
@@ -398,7 +416,7 @@ mod tests {
     #[test]
     fn the_json_round_trips() {
         let (cfg, ms) = measured(&["--approach", "rayon", "--runs", "3"]);
-        let report = Report::build(&cfg, Machine::mock(), &ms);
+        let report = crate::notes::annotate(Report::build(&cfg, Machine::mock(), &ms), &cfg);
         let text = serde_json::to_string(&report).unwrap();
         let back = crate::compare::parse(&text).unwrap();
         // serde_json reads floats back to within a unit in the last place.

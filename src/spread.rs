@@ -4,7 +4,7 @@
 //! Kept apart from [`crate::notes`] (which explains what the figures mean) because these explain
 //! how sure the figures are.
 
-use crate::output::format_seconds;
+use crate::format::format_seconds;
 use crate::report::Report;
 
 /// Above this coefficient of variation the machine looks noisy.

@@ -120,7 +120,10 @@ pub fn run(
         let outcome = bench::run_all(&run_cfg, executor, cancel, observer);
         reports.push((
             size,
-            Report::build(&run_cfg, machine.clone(), &outcome.measurements),
+            crate::notes::annotate(
+                Report::build(&run_cfg, machine.clone(), &outcome.measurements),
+                &run_cfg,
+            ),
         ));
         if outcome.stop.is_some() {
             stop = outcome.stop;

@@ -5,9 +5,9 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use parlab::approach::{self, RunContext};
-use parlab::bench::recorder::Recorder;
 use parlab::bench::{Executor, RealExecutor};
 use parlab::cancel::Cancel;
+use parlab::record::recorder::Recorder;
 use parlab::workload::{WorkSpec, WorkloadKind};
 
 fn measure(id: &str, work: WorkSpec, tasks: u32) -> u64 {

@@ -15,8 +15,8 @@ use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
 
 use parlab::approach::{self, ApproachError, Outcome, RunContext};
-use parlab::bench::recorder::{Recorder, TaskEvent};
 use parlab::cancel::Cancel;
+use parlab::record::recorder::{Recorder, TaskEvent};
 use parlab::worker::protocol::{FrameReader, FromWorker, PROTOCOL_VERSION};
 use parlab::workload::{Answer, WorkSpec, WorkloadKind};
 
@@ -269,7 +269,7 @@ fn a_childs_peak_memory_is_its_own_not_the_parents() {
     // Make this (parent) process's peak large: 256 MiB, every page touched.
     let ballast = vec![1u8; 256 << 20];
     std::hint::black_box(&ballast);
-    let parent_peak_kib = parlab::bench::measure::peak_rss_kib();
+    let parent_peak_kib = parlab::record::measure::peak_rss_kib();
     assert!(parent_peak_kib >= 256 * 1024, "{parent_peak_kib}");
 
     // The figures a worker reports of itself, asked directly: start it, close its stdin.

@@ -16,14 +16,10 @@ mod thread_pool;
 mod threaded_sequential;
 mod threads;
 
-use std::sync::Arc;
-
 use serde::{Deserialize, Serialize};
 
-use crate::bench::recorder::Recorder;
-use crate::cancel::Cancel;
 use crate::error::UsageError;
-use crate::workload::WorkSpec;
+pub use crate::record::{ApproachError, ChildFigures, Outcome, RunContext};
 
 /// Every approach, in the order `parlab list` and `--approach all` use.
 pub static REGISTRY: &[&dyn Approach] = &[
@@ -110,52 +106,6 @@ pub struct ApproachInfo {
     pub wait_width: Width,
 }
 
-/// Everything an approach needs to run one measured batch of tasks.
-#[derive(Debug, Clone)]
-pub struct RunContext {
-    /// What every task does.
-    pub work: WorkSpec,
-    /// How many tasks.
-    pub tasks: u32,
-    /// Workers for the approaches that have a pool.
-    pub pool_size: usize,
-    /// Tasks per chunk for `process-pool-chunked` (None: Python's `Pool.starmap` default).
-    pub chunk_size: Option<u32>,
-    /// Where tasks record what happened.
-    pub recorder: Arc<Recorder>,
-    /// Set when the run must stop.
-    pub cancel: Cancel,
-}
-
-/// Figures an approach measured itself, beyond what the bench measures around it.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Outcome {
-    /// Child processes the approach started, with the figures they reported.
-    pub children: Vec<ChildFigures>,
-}
-
-/// What one child process reported of itself.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ChildFigures {
-    /// The worker number the child's tasks are recorded under.
-    pub worker: u32,
-    /// Its process id.
-    pub pid: u32,
-    /// Its own peak resident memory, KiB (VmHWM, read by the child).
-    pub peak_rss_kib: u64,
-}
-
-/// Why an approach did not finish its tasks.
-#[derive(Debug, thiserror::Error)]
-pub enum ApproachError {
-    /// The run was cancelled (Ctrl-C, SIGTERM, or a failure elsewhere).
-    #[error("interrupted")]
-    Cancelled,
-    /// Something went wrong; the message says what and what to do.
-    #[error("{0}")]
-    Failed(String),
-}
-
 /// One way of running tasks.
 pub trait Approach: Sync {
     /// What describes it.
@@ -208,7 +158,10 @@ fn runtime_error(id: &str, e: std::io::Error) -> ApproachError {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::workload::{Answer, WorkloadKind};
+    use crate::cancel::Cancel;
+    use crate::record::recorder::Recorder;
+    use crate::workload::{Answer, WorkSpec, WorkloadKind};
+    use std::sync::Arc;
     use std::time::Instant;
 
     fn run(
@@ -216,7 +169,7 @@ mod tests {
         work: WorkSpec,
         tasks: u32,
         pool: usize,
-    ) -> Vec<crate::bench::recorder::TaskEvent> {
+    ) -> Vec<crate::record::recorder::TaskEvent> {
         let rec = Arc::new(Recorder::new(tasks, &work.plan(), Instant::now()));
         let ctx = RunContext {
             work,

@@ -9,13 +9,11 @@
 //! slow (as a cold one is), one later run is an outlier, the rest jitter by about 1%, so the
 //! statistics have something to show and snapshots stay exact.
 
-use super::recorder::{StepEvent, TaskEvent};
 use super::{Executor, RunMeasurement};
 use crate::approach::{Approach, ApproachError, Family, RunContext};
+use crate::machine::MOCK_CORES;
+use crate::record::recorder::{StepEvent, TaskEvent};
 use crate::workload::{Step, WorkloadKind};
-
-/// Cores of the mock machine (see [`crate::machine::Machine::mock`]).
-pub const MOCK_CORES: usize = 2;
 
 /// One mock task's computation, s.
 const CPU_TASK_S: f64 = 0.1;

@@ -9,9 +9,7 @@
 //! progress and exports happen outside the timed region. Runs that finished are kept whatever
 //! happens to a later one.
 
-pub mod measure;
 pub mod mock;
-pub mod recorder;
 pub mod repeat;
 
 use std::sync::Arc;
@@ -22,8 +20,9 @@ use serde::{Deserialize, Serialize};
 use crate::approach::{Approach, ApproachError, ChildFigures, RunContext};
 use crate::cancel::Cancel;
 use crate::config::RunConfig;
+use crate::record::measure;
+use crate::record::recorder::{Recorder, TaskEvent};
 use crate::workload::WorkSpec;
-use recorder::{Recorder, TaskEvent};
 use repeat::RunPlan;
 
 /// One measured run of one approach.

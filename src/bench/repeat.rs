@@ -18,14 +18,7 @@ pub const WARMUP_LIMIT_S: f64 = 3.0;
 /// Runs so long that [`MIN_RUNS`] of them would take longer than this, s, run fewer times.
 pub const LONG_BUDGET_S: f64 = 60.0;
 
-/// What the user asked for; `None` means "decide from the first run".
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Repetitions {
-    /// Measured runs per approach (`--runs`).
-    pub runs: Option<u32>,
-    /// Warm-up runs per approach (`--warmup`).
-    pub warmup: Option<u32>,
-}
+pub use crate::config::Repetitions;
 
 /// The default number of measured runs for work whose first run took `first_s`.
 pub fn auto_runs(first_s: f64) -> u32 {

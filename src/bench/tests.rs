@@ -5,10 +5,10 @@ use std::cell::RefCell;
 use std::sync::Arc;
 
 use super::mock::MockExecutor;
-use super::recorder::Recorder;
 use super::*;
 use crate::approach::{Approach, ApproachError, RunContext};
 use crate::cancel::Cancel;
+use crate::record::recorder::Recorder;
 
 /// What the scripted executor does on its `n`-th call (from 0).
 #[derive(Clone, Copy, PartialEq)]

@@ -3,11 +3,11 @@
 
 use std::path::PathBuf;
 
+use super::ImageFormat;
 use super::{RunConfig, default_tasks, parse_count};
 use crate::approach;
 use crate::cli::{RunArgs, SweepArgs};
 use crate::error::UsageError;
-use crate::export::image::ImageFormat;
 
 /// The validated settings of `parlab sweep`.
 #[derive(Debug, Clone)]
@@ -46,7 +46,7 @@ impl SweepConfig {
             }
         }
         let cores = if r.mock {
-            crate::bench::mock::MOCK_CORES
+            crate::machine::MOCK_CORES
         } else {
             crate::machine::logical_cores()
         };

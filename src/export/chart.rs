@@ -12,8 +12,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 use super::Exporter;
 use super::image::{self as picture, DrawResult, FONT, ImageFormat, Picture};
 use crate::approach::Family;
+use crate::format::format_seconds;
 use crate::output::bars::{self, Bar};
-use crate::output::format_seconds;
 use crate::report::Report;
 use crate::workload::WorkloadKind;
 

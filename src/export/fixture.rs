@@ -23,7 +23,10 @@ pub fn config_for(args: &[&str]) -> RunConfig {
 pub fn report_for(args: &[&str]) -> Report {
     let cfg = config_for(args);
     let outcome = bench::run_all(&cfg, &MockExecutor, &Cancel::new(), &mut bench::Quiet);
-    Report::build(&cfg, Machine::mock(), &outcome.measurements)
+    crate::notes::annotate(
+        Report::build(&cfg, Machine::mock(), &outcome.measurements),
+        &cfg,
+    )
 }
 
 /// Mixed work, 4 tasks, a pool of 2, every approach.

@@ -11,7 +11,7 @@ use std::fmt::Write as _;
 
 use super::Exporter;
 use crate::approach::Family;
-use crate::output::format_seconds;
+use crate::format::format_seconds;
 use crate::report::Report;
 use crate::sweep::Sweep;
 
@@ -186,7 +186,7 @@ fn table(h: &mut String, report: &Report) -> std::fmt::Result {
     }
     writeln!(h, "</tr></thead>\n<tbody>")?;
     for r in &report.results {
-        let memory = crate::output::format_peak(r.peak_rss_kib, r.child_peak_rss_kib, " ");
+        let memory = crate::format::format_peak(r.peak_rss_kib, r.child_peak_rss_kib, " ");
         let verified = if r.verified {
             "yes".to_string()
         } else {

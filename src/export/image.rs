@@ -9,7 +9,6 @@
 
 mod glyphs;
 
-use std::path::Path;
 use std::sync::Once;
 
 use anyhow::{Context, anyhow};
@@ -21,25 +20,7 @@ use self::glyphs::TypesetText;
 /// The font family every picture's text uses, as plotters knows it.
 pub const FONT: &str = "sans-serif";
 
-/// The two image formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ImageFormat {
-    /// Scalable vector graphics (text stays text).
-    Svg,
-    /// A PNG bitmap.
-    Png,
-}
-
-impl ImageFormat {
-    /// The format a file name's extension asks for (`.svg`, `.png`, any case).
-    pub fn from_path(path: &Path) -> Option<Self> {
-        match path.extension()?.to_str()?.to_ascii_lowercase().as_str() {
-            "svg" => Some(Self::Svg),
-            "png" => Some(Self::Png),
-            _ => None,
-        }
-    }
-}
+pub use crate::config::ImageFormat;
 
 /// What drawing on a backend `DB` returns.
 pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;

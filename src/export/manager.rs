@@ -135,7 +135,10 @@ impl Observer for LiveExports<'_> {
         if self.error.is_some() {
             return;
         }
-        let report = Report::build(self.cfg, self.machine.clone(), &self.measurements);
+        let report = crate::notes::annotate(
+            Report::build(self.cfg, self.machine.clone(), &self.measurements),
+            self.cfg,
+        );
         if let Err(e) = self.manager.write_files(&report) {
             self.error = Some(e);
         }

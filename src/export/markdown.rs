@@ -34,12 +34,11 @@ impl Exporter for MarkdownExporter {
         let mut out = format!(
             "{}\n\n| Approach | Median [{name}] | σ [{name}] | Min [{name}] | Max [{name}] | Runs | Speedup | Efficiency | CPU use | Peak memory [KiB] | Verified |\n\
              |:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|\n",
-            cell(&crate::output::table::describe(report))
+            cell(&report.describe())
         );
         let t = |s: f64| format!("{:.1}", s * scale);
         for r in &report.results {
-            let speedup =
-                crate::output::table::format_speedup(r.speedup, r.speedup_min, r.speedup_max);
+            let speedup = crate::format::format_speedup(r.speedup, r.speedup_min, r.speedup_max);
             out.push_str(&format!(
                 "| `{}` | {} | {} | {} | {} | {} | {} | {} | {:.0}% | {} | {} |\n",
                 r.approach,

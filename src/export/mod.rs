@@ -15,23 +15,13 @@ pub mod timeline;
 pub mod trace;
 pub mod visual;
 
+pub use crate::config::{ExportFormat, ExportTarget};
 use crate::report::Report;
 
 /// One export format.
 pub trait Exporter {
     /// The report in this format.
     fn serialize(&self, report: &Report) -> anyhow::Result<Vec<u8>>;
-}
-
-/// The formats `--export-*` writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExportFormat {
-    /// `--export-json`: the whole report.
-    Json,
-    /// `--export-csv`: one row per approach.
-    Csv,
-    /// `--export-markdown`: a table for a README or an issue.
-    Markdown,
 }
 
 impl ExportFormat {
@@ -43,22 +33,4 @@ impl ExportFormat {
             Self::Markdown => &markdown::MarkdownExporter,
         }
     }
-
-    /// The flag that asks for it.
-    pub fn flag(self) -> &'static str {
-        match self {
-            Self::Json => "--export-json",
-            Self::Csv => "--export-csv",
-            Self::Markdown => "--export-markdown",
-        }
-    }
-}
-
-/// Where one export goes.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ExportTarget {
-    /// The format.
-    pub format: ExportFormat,
-    /// The file, or `None` for stdout (`-`).
-    pub path: Option<std::path::PathBuf>,
 }

@@ -14,8 +14,8 @@ use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::Exporter;
 use super::image::{DrawResult, FONT, ImageFormat, Picture, render};
+use crate::format::format_seconds;
 use crate::lanes::{self, Panel, SegmentKind};
-use crate::output::format_seconds;
 use crate::report::Report;
 
 /// At most this many lanes are drawn per approach.

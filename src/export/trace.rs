@@ -30,7 +30,7 @@ use serde_json::{Value, json};
 
 use super::Exporter;
 use crate::approach::Family;
-use crate::bench::recorder::TaskEvent;
+use crate::record::recorder::TaskEvent;
 use crate::report::{ApproachResult, Report};
 use crate::workload::StepKind;
 

@@ -138,7 +138,7 @@ struct Answers {
 /// Runs the interactive session until the user finishes it.
 pub fn run_session() -> anyhow::Result<ExitCode> {
     let cancel = Cancel::on_signals()?;
-    let ascii = !output::locale_is_utf8();
+    let ascii = !crate::format::locale_is_utf8();
     let mut session = Session::new(Machine::detect());
     println!(
         "parlab: the same work under every approach. Pick one; results add up until you ask for the bar graph."
@@ -179,7 +179,10 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
         let mut observer = progress::observer(true, cfg.pool_size, ascii);
         let outcome = bench::run_all(&cfg, &RealExecutor, &cancel, observer.as_mut());
         drop(observer); // its bars are gone before anything else is printed
-        let report = Report::build(&cfg, session.machine.clone(), &outcome.measurements);
+        let report = crate::notes::annotate(
+            Report::build(&cfg, session.machine.clone(), &outcome.measurements),
+            &cfg,
+        );
         match &outcome.stop {
             Some(Stop::Signal(_)) => {
                 println!("Run stopped. Earlier results are kept.");

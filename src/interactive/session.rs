@@ -9,9 +9,9 @@ use serde::Serialize;
 
 use crate::approach::Family;
 use crate::config::RunConfig;
+use crate::format::{format_kib, format_seconds};
 use crate::machine::Machine;
 use crate::output::bars::Bar;
-use crate::output::{format_kib, format_seconds};
 use crate::report::Report;
 use crate::workload::WorkloadKind;
 

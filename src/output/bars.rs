@@ -6,7 +6,7 @@
 //! Unicode block elements, or in whole cells of `#` where the terminal may not show them.
 
 use crate::approach::Family;
-use crate::output::format_seconds;
+use crate::format::format_seconds;
 use crate::report::Report;
 
 /// One bar of a chart.

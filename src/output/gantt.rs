@@ -7,7 +7,7 @@
 //! computation runs on another thread). Short stretches of computation thus stay visible
 //! however coarse the cells are.
 
-use super::format_seconds;
+use crate::format::format_seconds;
 use crate::lanes::{self, Lane, SegmentKind};
 use crate::report::Report;
 

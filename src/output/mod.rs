@@ -1,60 +1,11 @@
 //! What parlab prints on the terminal: the comparison table, the bar chart under it, the text
-//! Gantt, live progress while approaches run, and the number formats they share.
+//! Gantt and live progress while approaches run. Number formats live in [`crate::format`].
 
 pub mod bars;
 pub mod gantt;
 pub mod progress;
 pub mod sweep;
 pub mod table;
-
-/// Seconds in the unit that reads best: `1.23 s`, `45.6 ms`, `789 µs`, `12 ns`, `2h 46m`.
-pub fn format_seconds(s: f64) -> String {
-    if !s.is_finite() {
-        return "-".into();
-    }
-    if s >= 3600.0 {
-        format!(
-            "{}h {:02}m",
-            (s / 3600.0) as u64,
-            ((s % 3600.0) / 60.0) as u64
-        )
-    } else if s >= 100.0 {
-        format!("{}m {:02}s", (s / 60.0) as u64, (s % 60.0) as u64)
-    } else if s >= 1.0 {
-        format!("{s:.3} s")
-    } else if s >= 1e-3 {
-        format!("{:.1} ms", s * 1e3)
-    } else if s >= 1e-6 {
-        format!("{:.1} µs", s * 1e6)
-    } else {
-        format!("{:.0} ns", s * 1e9)
-    }
-}
-
-/// KiB in the unit that reads best: `812 KiB`, `12.3 MiB`, `1.20 GiB`.
-pub fn format_kib(kib: u64) -> String {
-    let k = kib as f64;
-    if k >= 1024.0 * 1024.0 {
-        format!("{:.2} GiB", k / 1024.0 / 1024.0)
-    } else if k >= 1024.0 {
-        format!("{:.1} MiB", k / 1024.0)
-    } else {
-        format!("{kib} KiB")
-    }
-}
-
-/// Peak memory as tables show it: parlab's own, and the largest child's beside it for process
-/// approaches (`5.9 MiB (+3.8 MiB /child)`); `sep` goes before the child's figure.
-pub fn format_peak(peak_kib: u64, child_kib: Option<u64>, sep: &str) -> String {
-    match child_kib {
-        Some(child) => format!(
-            "{}{sep}(+{} /child)",
-            format_kib(peak_kib),
-            format_kib(child)
-        ),
-        None => format_kib(peak_kib),
-    }
-}
 
 /// The width of the terminal stdout writes to, if it is one (else `$COLUMNS` if set).
 pub fn terminal_width() -> Option<u16> {
@@ -68,64 +19,4 @@ pub fn terminal_width() -> Option<u16> {
         .ok()
         .and_then(|c| c.parse().ok())
         .filter(|&c: &u16| c > 0)
-}
-
-/// Whether the locale says text is UTF-8: the first of `LC_ALL`, `LC_CTYPE` and `LANG` that is
-/// set and not empty decides, as POSIX has it. Unset everywhere means the "C" locale: ASCII.
-pub fn locale_is_utf8() -> bool {
-    utf8_locale_in(|name| std::env::var(name).ok())
-}
-
-fn utf8_locale_in(var: impl Fn(&str) -> Option<String>) -> bool {
-    ["LC_ALL", "LC_CTYPE", "LANG"]
-        .iter()
-        .find_map(|name| var(name).filter(|v| !v.is_empty()))
-        .is_some_and(|v| {
-            let v = v.to_ascii_lowercase();
-            v.contains("utf-8") || v.contains("utf8")
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn units() {
-        assert_eq!(format_seconds(1.23456), "1.235 s");
-        assert_eq!(format_seconds(0.0456), "45.6 ms");
-        assert_eq!(format_seconds(789e-6), "789.0 µs");
-        assert_eq!(format_seconds(12e-9), "12 ns");
-        assert_eq!(format_seconds(10_000.0), "2h 46m");
-        assert_eq!(format_seconds(f64::NAN), "-");
-        assert_eq!(format_kib(812), "812 KiB");
-        assert_eq!(format_kib(12 * 1024 + 300), "12.3 MiB");
-    }
-
-    #[test]
-    fn locales() {
-        let env = |pairs: &'static [(&'static str, &'static str)]| {
-            move |name: &str| {
-                pairs
-                    .iter()
-                    .find(|(k, _)| *k == name)
-                    .map(|(_, v)| v.to_string())
-            }
-        };
-        assert!(utf8_locale_in(env(&[("LANG", "en_US.UTF-8")])));
-        assert!(utf8_locale_in(env(&[
-            ("LC_CTYPE", "C.utf8"),
-            ("LANG", "C")
-        ])));
-        assert!(!utf8_locale_in(env(&[
-            ("LC_ALL", "C"),
-            ("LANG", "en_US.UTF-8")
-        ])));
-        assert!(utf8_locale_in(env(&[
-            ("LC_ALL", ""),
-            ("LANG", "de_DE.utf8")
-        ])));
-        assert!(!utf8_locale_in(env(&[])));
-        assert!(!utf8_locale_in(env(&[("LANG", "POSIX")])));
-    }
 }

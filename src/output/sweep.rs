@@ -4,7 +4,7 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 
-use super::table::{format_speedup, format_spread};
+use crate::format::{format_speedup, format_spread};
 use crate::sweep::Sweep;
 
 /// The sweep's table, fits, chart and notes as text, `width` columns wide at most.
@@ -15,7 +15,7 @@ pub fn render(sweep: &Sweep, width: Option<u16>) -> String {
         c.workload.id(),
         c.tasks,
         c.number,
-        super::format_seconds(c.io_wait_s),
+        crate::format::format_seconds(c.io_wait_s),
         sweep
             .pool_sizes
             .iter()

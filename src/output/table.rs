@@ -4,48 +4,13 @@
 use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, ColumnConstraint, ContentArrangement, Table};
 
-use super::format_seconds;
 use crate::compare::{self, Baseline};
+use crate::format::{format_relative_spread, format_seconds, format_speedup};
 use crate::report::{ApproachResult, Report};
 
 /// The table and notes as text, `width` columns wide at most (unbounded for `None`).
 pub fn render(report: &Report, width: Option<u16>) -> String {
     render_compared(report, None, width)
-}
-
-/// A median and its spread: `201.3 ms ± 1.2 ms`, or just the median for a single run.
-pub fn format_spread(median_s: f64, spread_s: f64, runs: usize) -> String {
-    if runs < 2 {
-        format_seconds(median_s)
-    } else {
-        format!(
-            "{} ± {}",
-            format_seconds(median_s),
-            format_seconds(spread_s)
-        )
-    }
-}
-
-/// A median and its relative spread (the coefficient of variation): `201.3 ms ± 0.6%`, or just
-/// the median for a single run.
-pub fn format_relative_spread(median_s: f64, cv: f64, runs: usize) -> String {
-    if runs < 2 {
-        format_seconds(median_s)
-    } else {
-        format!("{} ± {:.1}%", format_seconds(median_s), cv * 100.0)
-    }
-}
-
-/// A speedup and the range of its pair-wise values: `1.98x (1.95–2.01)`, without the range
-/// when it is too narrow to show; `-` without a speedup.
-pub fn format_speedup(speedup: Option<f64>, min: Option<f64>, max: Option<f64>) -> String {
-    match (speedup, min, max) {
-        (Some(s), Some(lo), Some(hi)) if hi - lo >= 0.005 => {
-            format!("{s:.2}x ({lo:.2}–{hi:.2})")
-        }
-        (Some(s), _, _) => format!("{s:.2}x"),
-        _ => "-".into(),
-    }
 }
 
 /// The runs column: how many, and how many were outliers (the count alone when `compact`: the
@@ -59,22 +24,6 @@ fn format_runs(r: &ApproachResult, compact: bool) -> String {
             if n == 1 { "" } else { "s" }
         ),
     }
-}
-
-/// One line describing the work and the machine of `report`.
-pub fn describe(report: &Report) -> String {
-    let c = &report.config;
-    format!(
-        "{} × {} task{} (number {}, io wait {}), pool size {}, on {} ({} logical cores)",
-        c.workload.id(),
-        c.tasks,
-        if c.tasks == 1 { "" } else { "s" },
-        c.number,
-        format_seconds(c.io_wait_s),
-        c.pool_size,
-        report.machine.cpu_model,
-        report.machine.logical_cores,
-    )
 }
 
 /// The table alone: at most `width` columns wide (unbounded for `None`), in compact cells if
@@ -129,7 +78,7 @@ fn table_text(
     table.set_header(header);
     let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
     for r in &report.results {
-        let memory = super::format_peak(r.peak_rss_kib, r.child_peak_rss_kib, sep);
+        let memory = crate::format::format_peak(r.peak_rss_kib, r.child_peak_rss_kib, sep);
         let mut row = vec![
             Cell::new(&r.approach),
             right(
@@ -193,12 +142,12 @@ pub fn render_compared(report: &Report, baseline: Option<&Baseline>, width: Opti
     }
     let mut out = String::new();
     match baseline {
-        None => out.push_str(&describe(report)),
+        None => out.push_str(&report.describe()),
         Some(b) => {
-            out.push_str(&format!("now:   {}\n", describe(report)));
+            out.push_str(&format!("now:   {}\n", report.describe()));
             out.push_str(&format!(
                 "saved: {} (parlab {}, {})",
-                describe(&b.report),
+                b.report.describe(),
                 b.report.parlab_version,
                 b.path.display()
             ));

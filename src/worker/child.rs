@@ -18,9 +18,9 @@ use super::protocol::{
     FrameError, FrameReader, FromWorker, PROTOCOL_VERSION, StepSpan, ToWorker, WorkerFigures,
     encode,
 };
-use crate::bench::recorder::Recorder;
 use crate::cancel::Cancel;
 use crate::exec;
+use crate::record::recorder::Recorder;
 use crate::workload::WorkSpec;
 
 /// The longest panic message sent to the parent, bytes.
@@ -253,7 +253,7 @@ fn own_figures() -> WorkerFigures {
     WorkerFigures {
         // Without /proc there is no figure of the worker's own; 0 says "unknown" rather than
         // passing on the parent's peak.
-        peak_rss_kib: crate::bench::measure::status_field("VmHWM:").unwrap_or(0),
+        peak_rss_kib: crate::record::measure::status_field("VmHWM:").unwrap_or(0),
         ru_maxrss_kib: ru.ru_maxrss as u64,
     }
 }

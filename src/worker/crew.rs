@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use super::parent::describe;
 use super::protocol::{FrameReader, FromWorker, PROTOCOL_VERSION, ToWorker, WorkerFigures, encode};
-use crate::approach::{ApproachError, ChildFigures, Outcome, RunContext};
+use crate::record::{ApproachError, ChildFigures, Outcome, RunContext};
 
 /// One worker process and what the parent knows of it.
 struct Worker {

@@ -17,7 +17,7 @@ use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 use super::crew::Crew;
-use crate::approach::{ApproachError, Outcome, RunContext};
+use crate::record::{ApproachError, Outcome, RunContext};
 
 /// The longest the parent waits for a worker's report before looking at the cancel flag again.
 const POLL: Duration = Duration::from_millis(50);

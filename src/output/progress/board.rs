@@ -4,7 +4,7 @@
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
 use crate::approach::Family;
-use crate::bench::recorder::{Recorder, TaskNow};
+use crate::record::recorder::{Recorder, TaskNow};
 use crate::workload::{Step, StepKind};
 
 /// How the bars are laid out.

@@ -19,10 +19,10 @@ use std::time::Duration;
 use crossbeam_channel::{RecvTimeoutError, Sender};
 use indicatif::{MultiProgress, ProgressDrawTarget};
 
-use super::{format_kib, format_seconds};
 use crate::approach::Approach;
-use crate::bench::recorder::Recorder;
 use crate::bench::{Observer, RunMeasurement};
+use crate::format::{format_kib, format_seconds};
+use crate::record::recorder::Recorder;
 
 mod board;
 
