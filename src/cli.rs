@@ -57,9 +57,9 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "LIST", default_value = "all")]
     pub approach: String,
 
-    /// The work each task does: cpu (trial division of --number), io (a wait of --io-wait),
-    /// mixed (the cpu test with four waits) or noop (nothing).
-    #[arg(short, long, value_name = "WORKLOAD", default_value = "cpu")]
+    /// The work each task does (the list comes from the workloads themselves).
+    #[arg(short, long, value_name = "WORKLOAD", default_value = "cpu",
+        help = crate::workload::help_text())]
     pub workload: String,
 
     /// The number to test for primality (cpu and mixed work), 0 to 18446744073709551615.

@@ -12,7 +12,6 @@ use serde::{Deserialize, Serialize};
 use crate::config::RunConfig;
 use crate::error::UsageError;
 use crate::report::{ApproachResult, FORMAT_VERSION, Report};
-use crate::workload::WorkloadKind;
 
 /// What to do about a bad `--compare` file.
 const FIX: &str = "give a JSON file saved by `parlab run --export-json FILE`";
@@ -46,8 +45,8 @@ impl Baseline {
     pub fn check_matches(&self, cfg: &RunConfig) -> Result<(), UsageError> {
         let saved = &self.report.config;
         let shown = self.path.display();
-        let computes = matches!(cfg.work.workload, WorkloadKind::Cpu | WorkloadKind::Mixed);
-        let waits = matches!(cfg.work.workload, WorkloadKind::Io | WorkloadKind::Mixed);
+        let computes = cfg.work.workload.computes();
+        let waits = cfg.work.workload.waits();
         let io_wait_s = cfg.work.io_wait().as_secs_f64();
         let mismatch = if saved.workload != cfg.work.workload {
             Some(format!(

@@ -183,7 +183,7 @@ impl RunConfig {
             UsageError::bad(
                 "--workload",
                 format!("unknown workload '{}'", args.workload),
-                "use one of: cpu, io, mixed, noop",
+                format!("use one of: {}", WorkloadKind::valid_ids()),
             )
         })?;
         let number = parse_number(&args.number)?;

@@ -401,7 +401,7 @@ mod tests {
             }
             let waits: Vec<u64> = all
                 .iter()
-                .filter(|d| d.work.workload == WorkloadKind::Io)
+                .filter(|d| !d.work.workload.computes())
                 .map(|d| d.work.io_wait_ns)
                 .collect();
             assert_eq!(waits.len(), 3);

@@ -6,7 +6,6 @@
 use crate::config::RunConfig;
 use crate::format::{format_kib, format_seconds};
 use crate::report::Report;
-use crate::workload::WorkloadKind;
 
 /// `report` with its notes: the step after [`Report::build`] that every caller takes before
 /// showing or saving a report.
@@ -19,7 +18,7 @@ pub fn annotate(mut report: Report, cfg: &RunConfig) -> Report {
 pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
     let mut notes = Vec::new();
     let cores = cfg.logical_cores;
-    let computes = matches!(cfg.work.workload, WorkloadKind::Cpu | WorkloadKind::Mixed);
+    let computes = cfg.work.workload.computes();
 
     for r in report.results.iter().filter(|r| !r.verified) {
         notes.push(format!(
@@ -87,7 +86,7 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
             cfg.tasks
         ));
     }
-    if cfg.work.workload == WorkloadKind::Noop {
+    if !computes && !cfg.work.workload.waits() {
         if let Some(r) = verified.iter().max_by(|a, b| a.wall_s.total_cmp(&b.wall_s)) {
             notes.push(format!(
                 "noop tasks do nothing, so each time is the approach's own cost: {} per task for {}, the costliest",

@@ -206,12 +206,12 @@ impl Report {
 /// tasks it can run at once, capped by the cores for work that computes.
 pub fn ideal_speedup(cfg: &RunConfig, cpu: Width, wait: Width) -> usize {
     let tasks = cfg.tasks as usize;
-    match cfg.work.workload {
-        WorkloadKind::Io | WorkloadKind::Noop => wait.resolve(cfg.pool_size, tasks),
-        WorkloadKind::Cpu | WorkloadKind::Mixed => cpu
-            .resolve(cfg.pool_size, tasks)
+    if cfg.work.workload.computes() {
+        cpu.resolve(cfg.pool_size, tasks)
             .min(cfg.logical_cores)
-            .max(1),
+            .max(1)
+    } else {
+        wait.resolve(cfg.pool_size, tasks)
     }
 }
 

@@ -14,7 +14,6 @@ use crate::config::{RunConfig, SweepConfig};
 use crate::machine::Machine;
 use crate::report::{ConfigSummary, FORMAT_VERSION, Report};
 use crate::stats;
-use crate::workload::WorkloadKind;
 
 /// A whole sweep's results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -81,9 +80,10 @@ pub struct AmdahlFit {
 /// for work that computes (what Amdahl's n is, and where the ideal line flattens).
 pub fn effective_workers(cfg: &RunConfig, pool_size: usize) -> usize {
     let n = pool_size.min(cfg.tasks as usize).max(1);
-    match cfg.work.workload {
-        WorkloadKind::Cpu | WorkloadKind::Mixed => n.min(cfg.logical_cores).max(1),
-        WorkloadKind::Io | WorkloadKind::Noop => n,
+    if cfg.work.workload.computes() {
+        n.min(cfg.logical_cores).max(1)
+    } else {
+        n
     }
 }
 
@@ -203,10 +203,7 @@ pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)
         })
         .collect();
     let cores = cfg.run.logical_cores;
-    let computes = matches!(
-        cfg.run.work.workload,
-        WorkloadKind::Cpu | WorkloadKind::Mixed
-    );
+    let computes = cfg.run.work.workload.computes();
     if computes && cfg.pool_sizes.iter().any(|&n| n > cores) {
         notes.push(format!(
             "pool sizes above the {cores} logical cores cannot compute faster: the ideal line is flat there"
@@ -267,10 +264,7 @@ impl Sweep {
     /// The ideal speedup at `pool_size`, which may lie between the sizes tried: linear up to
     /// the cores for work that computes, flat after.
     pub fn ideal_at(&self, pool_size: f64) -> f64 {
-        let computes = matches!(
-            self.config.workload,
-            WorkloadKind::Cpu | WorkloadKind::Mixed
-        );
+        let computes = self.config.workload.computes();
         let mut n = pool_size.min(self.config.tasks as f64).max(1.0);
         if computes {
             n = n.min(self.machine.logical_cores as f64);

@@ -13,7 +13,7 @@ use super::{Executor, RunMeasurement};
 use crate::approach::{Approach, ApproachError, Family, RunContext};
 use crate::machine::MOCK_CORES;
 use crate::record::recorder::{StepEvent, TaskEvent};
-use crate::workload::{Step, WorkloadKind};
+use crate::workload::Step;
 
 /// One mock task's computation, s.
 const CPU_TASK_S: f64 = 0.1;
@@ -85,9 +85,10 @@ impl Executor for MockExecutor {
             .filter(|s| matches!(s, Step::Divide { .. }))
             .count()
             .max(1);
-        let cpu_s = match ctx.work.workload {
-            WorkloadKind::Cpu | WorkloadKind::Mixed => CPU_TASK_S,
-            WorkloadKind::Io | WorkloadKind::Noop => 0.0,
+        let cpu_s = if ctx.work.workload.computes() {
+            CPU_TASK_S
+        } else {
+            0.0
         };
         let overhead = overhead_s(info.id, info.family);
         let width = if cpu_s > 0.0 {

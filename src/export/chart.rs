@@ -15,7 +15,6 @@ use crate::approach::Family;
 use crate::format::format_seconds;
 use crate::output::bars::{self, Bar};
 use crate::report::Report;
-use crate::workload::WorkloadKind;
 
 /// The chart of a report, in one format.
 pub struct ChartExporter(pub ImageFormat);
@@ -29,16 +28,10 @@ impl Exporter for ChartExporter {
 /// The title of a report's chart: workload, number (or wait), tasks and pool size.
 pub fn title(report: &Report) -> String {
     let c = &report.config;
-    let what = match c.workload {
-        WorkloadKind::Cpu => format!("cpu: is {} prime?", c.number),
-        WorkloadKind::Mixed => format!(
-            "mixed: is {} prime?, 4 waits of {}",
-            c.number,
-            format_seconds(c.io_wait_s)
-        ),
-        WorkloadKind::Io => format!("io: a wait of {}", format_seconds(c.io_wait_s)),
-        WorkloadKind::Noop => "noop: nothing".to_string(),
-    };
+    let what = c
+        .workload
+        .workload()
+        .title(c.number, &format_seconds(c.io_wait_s));
     format!(
         "{what} × {} task{}, pool size {}",
         c.tasks,

@@ -13,7 +13,6 @@ use crate::format::{format_kib, format_seconds};
 use crate::machine::Machine;
 use crate::output::bars::Bar;
 use crate::report::Report;
-use crate::workload::WorkloadKind;
 
 /// One approach run in the session.
 #[derive(Debug, Clone, Serialize)]
@@ -63,8 +62,11 @@ impl Session {
 
     /// Adds every approach of `report`, run with `cfg`.
     pub fn add(&mut self, cfg: &RunConfig, report: Report) {
-        let io_wait_s =
-            (cfg.work.workload == WorkloadKind::Mixed).then(|| cfg.work.io_wait().as_secs_f64());
+        let io_wait_s = cfg
+            .work
+            .workload
+            .waits()
+            .then(|| cfg.work.io_wait().as_secs_f64());
         for r in report.results {
             self.runs.push(SessionRun {
                 label: label(&r.approach, cfg.tasks, cfg.work.number, io_wait_s.is_some()),

@@ -15,7 +15,13 @@ impl Workload for Cpu {
     fn plan(&self, work: &WorkSpec) -> Vec<Step> {
         divide_steps(work.number, &[])
     }
-    fn answers_primality(&self) -> bool {
+    fn computes(&self) -> bool {
         true
+    }
+    fn waits(&self) -> bool {
+        false
+    }
+    fn title(&self, number: u64, _io_wait: &str) -> String {
+        format!("cpu: is {number} prime?")
     }
 }

@@ -15,7 +15,13 @@ impl Workload for Io {
     fn plan(&self, work: &WorkSpec) -> Vec<Step> {
         vec![Step::Wait(work.io_wait_ns)]
     }
-    fn answers_primality(&self) -> bool {
+    fn computes(&self) -> bool {
         false
+    }
+    fn waits(&self) -> bool {
+        true
+    }
+    fn title(&self, _number: u64, io_wait: &str) -> String {
+        format!("io: a wait of {io_wait}")
     }
 }

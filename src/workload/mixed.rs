@@ -25,7 +25,13 @@ impl Workload for Mixed {
         }
         steps
     }
-    fn answers_primality(&self) -> bool {
+    fn computes(&self) -> bool {
         true
+    }
+    fn waits(&self) -> bool {
+        true
+    }
+    fn title(&self, number: u64, io_wait: &str) -> String {
+        format!("mixed: is {number} prime?, 4 waits of {io_wait}")
     }
 }

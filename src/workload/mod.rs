@@ -6,57 +6,88 @@
 //! plans, so every approach does exactly the same work, and how a wait is done (blocking the
 //! thread or awaiting a timer) is the approach's choice, not the workload's.
 
-mod cpu;
-mod io;
-mod mixed;
-mod noop;
-
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
 use crate::primes;
 
-/// The kinds of work parlab can run, as the CLI spells them.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum WorkloadKind {
-    /// Trial-division primality test of the number.
-    Cpu,
-    /// A wait, like a network call.
-    Io,
-    /// Waits before, at one third, at one half and after the trial division.
-    Mixed,
-    /// Nothing: what remains is the approach's own cost.
-    Noop,
+/// Declares every workload: its module (one file) and its variant of [`WorkloadKind`], in the
+/// order `--help` lists them. Adding a workload is one new file and one line here.
+macro_rules! workloads {
+    ($($module:ident :: $ty:ident => $variant:ident),+ $(,)?) => {
+        $(mod $module;)+
+
+        /// The kinds of work parlab can run: a serialisable name a child process can be
+        /// handed. Everything about a kind is asked of its [`Workload`].
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "lowercase")]
+        pub enum WorkloadKind {
+            $(
+                #[doc = concat!("See [`", stringify!($module), "::", stringify!($ty), "`].")]
+                $variant,
+            )+
+        }
+
+        impl WorkloadKind {
+            /// Every workload, in the order `--help` lists them.
+            pub const ALL: &[WorkloadKind] = &[$(Self::$variant),+];
+
+            /// The single place a workload kind becomes its implementation.
+            pub fn workload(self) -> &'static dyn Workload {
+                match self {
+                    $(Self::$variant => &$module::$ty,)+
+                }
+            }
+        }
+    };
 }
 
-/// One workload: how its tasks are planned and described.
+workloads! {
+    cpu::Cpu => Cpu,
+    io::Io => Io,
+    mixed::Mixed => Mixed,
+    noop::Noop => Noop,
+}
+
+/// One workload: everything other code asks about a kind of work, so that no code outside
+/// this module names a kind.
 pub trait Workload: Sync {
     /// The id the CLI uses.
     fn id(&self) -> &'static str;
-    /// One line for `--help` and `parlab list`.
+    /// One line for `--help` and `parlab list`, in plain words.
     fn summary(&self) -> &'static str;
     /// The steps of one task.
     fn plan(&self, work: &WorkSpec) -> Vec<Step>;
-    /// True when the task's answer is a primality verdict.
-    fn answers_primality(&self) -> bool;
+    /// True when its tasks compute (and so use `--number`).
+    fn computes(&self) -> bool;
+    /// True when its tasks wait (and so use `--io-wait`).
+    fn waits(&self) -> bool;
+    /// What the work of one task is, for titles: `cpu: is 97 prime?`; `io_wait` is one wait,
+    /// already formatted.
+    fn title(&self, number: u64, io_wait: &str) -> String;
+    /// The answer every task of `work` must give, from the independent reference: a primality
+    /// verdict for work that computes, else [`Answer::Done`]. A task is checked by comparing
+    /// its answer with this one.
+    fn expected_answer(&self, work: &WorkSpec) -> Answer {
+        if self.computes() {
+            Answer::Prime(primes::is_prime_reference(work.number))
+        } else {
+            Answer::Done
+        }
+    }
+}
+
+/// `--workload`'s help: every workload's id and summary.
+pub fn help_text() -> String {
+    let kinds: Vec<String> = WorkloadKind::ALL
+        .iter()
+        .map(|w| format!("{} ({})", w.id(), w.workload().summary()))
+        .collect();
+    format!("The work each task does: {}", kinds.join("; "))
 }
 
 impl WorkloadKind {
-    /// Every workload, in the order `--help` lists them.
-    pub const ALL: [WorkloadKind; 4] = [Self::Cpu, Self::Io, Self::Mixed, Self::Noop];
-
-    /// The single place a workload kind becomes its implementation.
-    pub fn workload(self) -> &'static dyn Workload {
-        match self {
-            Self::Cpu => &cpu::Cpu,
-            Self::Io => &io::Io,
-            Self::Mixed => &mixed::Mixed,
-            Self::Noop => &noop::Noop,
-        }
-    }
-
     /// The id the CLI uses.
     pub fn id(self) -> &'static str {
         self.workload().id()
@@ -64,7 +95,26 @@ impl WorkloadKind {
 
     /// Parses a CLI id.
     pub fn parse(id: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|w| w.id() == id)
+        Self::ALL.iter().copied().find(|w| w.id() == id)
+    }
+
+    /// Every id, comma-separated (for messages).
+    pub fn valid_ids() -> String {
+        Self::ALL
+            .iter()
+            .map(|w| w.id())
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// True when its tasks compute.
+    pub fn computes(self) -> bool {
+        self.workload().computes()
+    }
+
+    /// True when its tasks wait.
+    pub fn waits(self) -> bool {
+        self.workload().waits()
     }
 }
 
@@ -92,11 +142,7 @@ impl WorkSpec {
 
     /// The answer every task must give, computed with the independent reference test.
     pub fn expected_answer(&self) -> Answer {
-        if self.workload.workload().answers_primality() {
-            Answer::Prime(primes::is_prime_reference(self.number))
-        } else {
-            Answer::Done
-        }
+        self.workload.workload().expected_answer(self)
     }
 
     /// The time one task spends waiting, in total.

@@ -15,7 +15,13 @@ impl Workload for Noop {
     fn plan(&self, _work: &WorkSpec) -> Vec<Step> {
         Vec::new()
     }
-    fn answers_primality(&self) -> bool {
+    fn computes(&self) -> bool {
         false
+    }
+    fn waits(&self) -> bool {
+        false
+    }
+    fn title(&self, _number: u64, _io_wait: &str) -> String {
+        "noop: nothing".to_string()
     }
 }
