@@ -324,12 +324,23 @@ fn ctrl_c_typed_at_a_terminal_reaches_parlab_alone_and_exits_130() {
         assert!(since.elapsed() < TIMEOUT, "workers never started");
         std::thread::sleep(Duration::from_millis(5));
     }
-    for w in workers_of(pid) {
-        assert_eq!(
-            stat_field(w, 2),
-            Some(w),
-            "worker {w} leads its own process group"
+    // A worker joins its own group between fork and exec: until then /proc shows the parent's
+    // group, so wait for every worker to get there (and fail if one never does).
+    loop {
+        let workers = workers_of(pid);
+        let outside: Vec<u32> = workers
+            .iter()
+            .copied()
+            .filter(|&w| stat_field(w, 2) != Some(w))
+            .collect();
+        if outside.is_empty() {
+            break;
+        }
+        assert!(
+            since.elapsed() < TIMEOUT,
+            "workers {outside:?} never led their own process group"
         );
+        std::thread::sleep(Duration::from_millis(5));
     }
     assert_eq!(
         stat_field(pid, 2),
