@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 fn ctrl_c_keeps_the_runs_already_exported() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("parlab"))
+    let mut child = super::common::parlab_std()
         .args([
             "run",
             "--workload",
