@@ -14,7 +14,7 @@
 
 use std::fs::{self, FileType};
 use std::io::{self, Write};
-use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
 use crate::error::UsageError;
@@ -133,17 +133,12 @@ pub fn check(flag: &'static str, path: &Path) -> Result<(), UsageError> {
     match fs::metadata(path) {
         Ok(m) if m.is_dir() => return Err(cannot("it is a directory".into())),
         Ok(m) if is_stream_type(m.file_type()) => {
-            // Opened without blocking, so that checking a FIFO never waits for its reader.
-            return fs::OpenOptions::new()
-                .write(true)
-                .custom_flags(libc::O_NONBLOCK)
-                .open(path)
-                .map(drop)
-                .or_else(|e| match e.raw_os_error() {
-                    // A FIFO that no one reads yet: writable once a reader comes.
-                    Some(libc::ENXIO) => Ok(()),
-                    _ => Err(cannot(e.to_string())),
-                });
+            // Not opened: opening and closing a FIFO would end its reader's document.
+            return if writable(path) {
+                Ok(())
+            } else {
+                Err(cannot(std::io::Error::last_os_error().to_string()))
+            };
         }
         Ok(m) if !m.is_file() => {
             return Err(cannot(format!(
@@ -170,6 +165,16 @@ pub fn check(flag: &'static str, path: &Path) -> Result<(), UsageError> {
             dir.display()
         ))),
     }
+}
+
+/// True when this process may write `path` (`access(2)` with `W_OK`), without opening it.
+fn writable(path: &Path) -> bool {
+    use std::os::unix::ffi::OsStrExt;
+    let Ok(c) = std::ffi::CString::new(path.as_os_str().as_bytes()) else {
+        return false;
+    };
+    // SAFETY: access reads a valid, NUL-terminated path and changes nothing.
+    unsafe { libc::access(c.as_ptr(), libc::W_OK) == 0 }
 }
 
 /// The identity of an output file for comparing two paths: the file itself when it exists
@@ -299,11 +304,12 @@ mod tests {
         // SAFETY: mkfifo reads a valid, NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         assert!(is_stream(&fifo));
-        check("--export-json", &fifo).unwrap();
         let reader = {
             let fifo = fifo.clone();
             std::thread::spawn(move || fs::read(fifo).unwrap())
         };
+        // Checking does not open the FIFO, which would end the reader's document early.
+        check("--export-json", &fifo).unwrap();
         write(&fifo, b"whole").unwrap();
         assert_eq!(reader.join().unwrap(), b"whole");
         assert!(fs::metadata(&fifo).unwrap().file_type().is_fifo());
