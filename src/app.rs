@@ -115,7 +115,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     crate::export::visual::write_files(&cfg.visuals, &report, None)?;
     if let Some((path, format)) = &cfg.chart {
         let bytes = ChartExporter(*format).serialize(&report)?;
-        std::fs::write(path, bytes)
+        crate::outfile::write(path, &bytes)
             .with_context(|| format!("--chart: could not write {}", path.display()))?;
     }
     Ok(exit_status(

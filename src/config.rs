@@ -9,6 +9,7 @@ use std::time::Duration;
 use crate::approach::{self, Approach};
 use crate::cli::{DemosArgs, FormatArg, RunArgs};
 use crate::error::UsageError;
+use crate::outfile;
 use crate::workload::{WorkSpec, WorkloadKind};
 
 mod sweep;
@@ -226,7 +227,7 @@ impl RunConfig {
             FormatArg::Table => Format::Table,
             FormatArg::Json => Format::Json,
         };
-        Ok(Self {
+        let cfg = Self {
             work,
             tasks,
             pool_size,
@@ -269,7 +270,35 @@ impl RunConfig {
                     }
                 })
                 .transpose()?,
-        })
+        };
+        cfg.check_outputs()?;
+        Ok(cfg)
+    }
+
+    /// Every file this run writes, with the flag that names it: exports, `--trace`,
+    /// `--timeline`, `--html` and `--chart`.
+    pub fn output_files(&self) -> Vec<(&'static str, &Path)> {
+        let mut files: Vec<(&'static str, &Path)> = self
+            .exports
+            .iter()
+            .filter_map(|t| Some((t.format.flag(), t.path.as_deref()?)))
+            .collect();
+        let v = &self.visuals;
+        files.extend(v.trace.as_deref().map(|p| ("--trace", p)));
+        files.extend(
+            v.timeline
+                .as_ref()
+                .map(|(p, _)| ("--timeline", p.as_path())),
+        );
+        files.extend(v.html.as_deref().map(|p| ("--html", p)));
+        files.extend(self.chart.as_ref().map(|(p, _)| ("--chart", p.as_path())));
+        files
+    }
+
+    /// Checks every output file together before anything is measured: each writable, no two
+    /// the same file, none the `--compare` baseline.
+    fn check_outputs(&self) -> Result<(), UsageError> {
+        outfile::check_all(&self.output_files(), self.compare.as_deref())
     }
 }
 
@@ -296,28 +325,11 @@ fn parse_visual_outputs(args: &RunArgs) -> Result<VisualOutputs, UsageError> {
     })
 }
 
-/// An output file name whose directory exists.
+/// An output file name that [`outfile::write`] can write: a name, in a directory that exists and
+/// takes new files, and not a directory.
 fn output_file(flag: &'static str, path: &Path) -> Result<PathBuf, UsageError> {
-    if path.as_os_str().is_empty() || path.file_name().is_none() {
-        return Err(UsageError::bad(
-            flag,
-            format!("'{}' is not a file name", path.display()),
-            "give a file name, e.g. out/run.json",
-        ));
-    }
-    match path.parent() {
-        Some(dir) if !dir.as_os_str().is_empty() && !dir.is_dir() => Err(UsageError::bad(
-            flag,
-            format!("the directory '{}' does not exist", dir.display()),
-            "create it first or give another path",
-        )),
-        _ if path.is_dir() => Err(UsageError::bad(
-            flag,
-            format!("'{}' is a directory", path.display()),
-            "give a file name inside it",
-        )),
-        _ => Ok(path.to_path_buf()),
-    }
+    outfile::check(flag, path)?;
+    Ok(path.to_path_buf())
 }
 
 /// An output file name whose directory exists, ending in `.svg` or `.png`, and its format.

@@ -3,8 +3,8 @@
 //!
 //! Data flows one way: [`cli`] → [`config`] → [`bench`](mod@bench) (the scheduler, which hands each
 //! [`approach`] the [`workload`]'s tasks and records what happens) → [`report`] (figures and
-//! [`notes`]) → [`output`] on the terminal and [`export`] to files. The process approaches run
-//! tasks in [`worker`] processes: parlab itself, started with a hidden subcommand.
+//! [`notes`]) → [`output`] on the terminal and [`export`] to files, every file through
+//! [`outfile`]. The process approaches run tasks in [`worker`] processes: parlab itself, started with a hidden subcommand.
 
 pub mod app;
 pub mod approach;
@@ -22,6 +22,7 @@ pub mod interactive;
 pub mod lanes;
 pub mod machine;
 pub mod notes;
+pub mod outfile;
 pub mod output;
 pub mod primes;
 pub mod record;

@@ -1,12 +1,11 @@
 //! `--timeline-term`: the text Gantt after the table, snapshotted on the deterministic mock
 //! executor at a fixed width.
 
-use assert_cmd::Command;
+mod common;
 
 /// The text Gantt part of `parlab run --mock ARGS --timeline-term` at `columns` wide.
 fn gantt(args: &[&str], columns: u16) -> String {
-    let out = Command::cargo_bin("parlab")
-        .unwrap()
+    let out = common::parlab_plain()
         .env("COLUMNS", columns.to_string())
         .args(["run", "--mock", "--timeline-term"])
         .args(args)
@@ -60,8 +59,7 @@ fn many_workers_are_capped() {
 
 #[test]
 fn goes_to_stderr_under_json() {
-    let out = Command::cargo_bin("parlab")
-        .unwrap()
+    let out = common::parlab_plain()
         .args([
             "run",
             "--mock",

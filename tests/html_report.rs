@@ -5,12 +5,12 @@
 //! Without Chromium the test is skipped with a reason, except under CI=true, where it fails:
 //! `.ci/run` installs Debian's `chromium`.
 
+mod common;
+
 use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command as Process, Stdio};
 use std::time::{Duration, Instant};
-
-use assert_cmd::Command;
 
 /// The longest one Chromium run may take before it is killed.
 const BROWSER_LIMIT: Duration = Duration::from_secs(120);
@@ -84,8 +84,7 @@ fn the_html_report_renders_in_chromium() {
     };
     let dir = tempfile::tempdir().unwrap();
     let page = dir.path().join("report.html");
-    let out = Command::cargo_bin("parlab")
-        .unwrap()
+    let out = common::parlab_plain()
         .args([
             "run",
             "--mock",

@@ -4,6 +4,8 @@
 //! answer followed by a valid one; Ctrl-C at a prompt; Ctrl-C during a `process-pool` run.
 //! (Without a terminal, `parlab` prints a hint and exits 2: see tests/cli.rs.)
 
+mod common;
+
 use std::path::Path;
 use std::time::{Duration, Instant};
 
@@ -17,7 +19,7 @@ type Pty = expectrl::session::OsSession;
 
 /// `parlab` with no arguments in a fresh pty, working in `dir`.
 fn start(dir: &Path) -> Pty {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_parlab"));
+    let mut cmd = common::parlab_std();
     cmd.current_dir(dir)
         .env("LANG", "C.UTF-8")
         .env("TERM", "xterm")

@@ -22,7 +22,9 @@ use parlab::workload::{Answer, WorkSpec, WorkloadKind};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
-const PARLAB: &str = env!("CARGO_BIN_EXE_parlab");
+mod common;
+
+use common::PARLAB;
 const IDS: [&str; 3] = ["process", "process-pool", "process-pool-chunked"];
 
 fn serial() -> MutexGuard<'static, ()> {

@@ -9,7 +9,9 @@ use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-const PARLAB: &str = env!("CARGO_BIN_EXE_parlab");
+mod common;
+
+use common::PARLAB;
 const IDS: [&str; 3] = ["process", "process-pool", "process-pool-chunked"];
 
 /// Longer than any of these runs can take unless something hangs.

@@ -1,11 +1,9 @@
 //! `--timeline` and `--html` from the command line: the files are written in the format asked
 //! for, and a bad file name is a usage error (exit 2, naming the flag) before anything runs.
 
-use assert_cmd::Command;
+mod common;
 
-fn parlab() -> Command {
-    Command::cargo_bin("parlab").unwrap()
-}
+use common::parlab_plain as parlab;
 
 #[test]
 fn writes_svg_png_and_html() {

@@ -3,17 +3,17 @@
 //! task appears exactly once, times are microseconds matching the report and monotonic within
 //! each task), on the mock executor and on a real small run.
 
+mod common;
+
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 /// Runs parlab with `args` plus `--format json --trace FILE`; returns (report, trace).
 fn run(args: &[&str]) -> (Value, Value) {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("run.trace.json");
-    let out = Command::cargo_bin("parlab")
-        .unwrap()
+    let out = common::parlab_plain()
         .args(["run", "--format", "json", "--trace"])
         .arg(&path)
         .args(args)
@@ -261,8 +261,7 @@ fn real_trace_keeps_the_rules_where_async_tasks_interleave() {
 
 #[test]
 fn a_trace_file_in_a_missing_directory_is_a_usage_error() {
-    let out = Command::cargo_bin("parlab")
-        .unwrap()
+    let out = common::parlab_plain()
         .args(["run", "--mock", "--trace", "/nonexistent-dir/t.json"])
         .output()
         .unwrap();

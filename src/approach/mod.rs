@@ -7,6 +7,7 @@
 mod async_inline;
 mod async_mt;
 mod async_pool;
+mod palette;
 mod process;
 pub mod process_pool;
 pub mod process_pool_chunked;

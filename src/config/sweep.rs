@@ -59,6 +59,8 @@ impl SweepConfig {
             Some(t) => t.clone(),
             None => (default_tasks(cores) as usize).max(2 * largest).to_string(),
         };
+        // `RunConfig::from_args` checks every output file together (`--trace`, `--timeline`,
+        // `--html`, `--chart`) with `outfile::check_all`; a sweep has no exports or `--compare`.
         let mut run = RunConfig::from_args(&RunArgs {
             tasks: Some(tasks),
             pool_size: Some(pool_sizes[0].to_string()),

@@ -45,14 +45,10 @@ pub fn size(bars: usize) -> (u32, u32) {
     (1000, HEADER_PX + 80 + 48 * bars.max(1) as u32)
 }
 
-/// A family's colour (Okabe–Ito, told apart with colour-blindness too).
+/// A family's colour: [`Family::colour`], the one palette of every picture.
 pub fn family_colour(family: Family) -> RGBColor {
-    match family {
-        Family::Sequential => RGBColor(0x80, 0x80, 0x80),
-        Family::Thread => RGBColor(0x00, 0x72, 0xB2),
-        Family::Async => RGBColor(0xE6, 0x9F, 0x00),
-        Family::Process => RGBColor(0xCC, 0x79, 0xA7),
-    }
+    let (r, g, b) = family.colour();
+    RGBColor(r, g, b)
 }
 
 /// A family's name in the legend.

@@ -215,14 +215,9 @@ fn table(h: &mut String, report: &Report) -> std::fmt::Result {
     writeln!(h, "</tbody>\n</table>\n</section>")
 }
 
-/// The colour of an approach family in the bar chart.
-fn family_colour(family: Family) -> &'static str {
-    match family {
-        Family::Sequential => "#8c8c8c",
-        Family::Thread => "#1f64b4",
-        Family::Async => "#2ca02c",
-        Family::Process => "#8e44ad",
-    }
+/// The colour of an approach family in the bar chart: [`Family::hex`], the PNG's and SVG's too.
+fn family_colour(family: Family) -> String {
+    family.hex()
 }
 
 /// A horizontal bar per approach, as long as its wall time, coloured by family.
@@ -255,7 +250,7 @@ pub fn bar_chart(report: &Report) -> String {
         let colour = if r.verified {
             family_colour(r.family)
         } else {
-            "#d62728"
+            "#d62728".to_string()
         };
         let mut value = format_seconds(r.wall_s);
         if let Some(sp) = r.speedup {
@@ -307,6 +302,21 @@ pub fn bar_chart(report: &Report) -> String {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn html_and_charts_colour_each_family_alike() {
+        use crate::approach::Family;
+        for f in [
+            Family::Sequential,
+            Family::Thread,
+            Family::Async,
+            Family::Process,
+        ] {
+            let c = crate::export::chart::family_colour(f);
+            let png_svg = format!("#{:02x}{:02x}{:02x}", c.0, c.1, c.2);
+            assert_eq!(super::family_colour(f), png_svg, "{f:?}");
+        }
+    }
+
     use super::*;
 
     #[test]

@@ -2,45 +2,16 @@
 //!
 //! Each file is written to a temporary file in the same directory and renamed over the target,
 //! so a reader (or a Ctrl-C, or a crash) only ever sees a complete document: the previous one or
-//! the new one. Writing after every run means nothing already measured is lost. Stdout gets its
-//! export once, at the end, as hyperfine does.
-
-use std::io::Write;
-use std::path::{Path, PathBuf};
+//! the new one (see [`crate::outfile`]). Writing after every run means nothing already measured
+//! is lost. Stdout, a device or a FIFO gets its export once, at the end, as hyperfine does.
 
 use super::ExportTarget;
 use crate::bench::{Observer, RunMeasurement};
 use crate::config::RunConfig;
 use crate::error::UsageError;
 use crate::machine::Machine;
+use crate::outfile;
 use crate::report::Report;
-
-/// A temporary name beside `path` that keeps its extension (some writers go by it).
-pub fn temp_path(path: &Path) -> PathBuf {
-    let name = path
-        .file_name()
-        .map_or_else(|| "export".into(), |n| n.to_string_lossy().into_owned());
-    let ext = path
-        .extension()
-        .map_or_else(String::new, |e| format!(".{}", e.to_string_lossy()));
-    path.with_file_name(format!(".{name}.{}.tmp{ext}", std::process::id()))
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same directory and a rename.
-pub fn write_atomically(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let tmp = temp_path(path);
-    let written = std::fs::File::create(&tmp).and_then(|mut f| {
-        f.write_all(bytes)?;
-        f.flush()
-    });
-    match written.and_then(|()| std::fs::rename(&tmp, path)) {
-        Ok(()) => Ok(()),
-        Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
-            Err(e)
-        }
-    }
-}
 
 /// Every `--export-*` of a run.
 #[derive(Debug, Clone, Default)]
@@ -63,12 +34,14 @@ impl ExportManager {
     /// file that cannot be written is a usage error, not a surprise at the end.
     pub fn check_writable(&self, report: &Report) -> Result<(), UsageError> {
         for t in &self.targets {
-            let Some(path) = &t.path else { continue };
+            let Some(path) = t.path.as_ref().filter(|p| !outfile::is_stream(p)) else {
+                continue;
+            };
             let bytes =
                 t.format.exporter().serialize(report).map_err(|e| {
                     UsageError::bad(t.format.flag(), e.to_string(), "report this bug")
                 })?;
-            write_atomically(path, &bytes).map_err(|e| {
+            outfile::write(path, &bytes).map_err(|e| {
                 UsageError::bad(
                     t.format.flag(),
                     format!("cannot write '{}': {e}", path.display()),
@@ -81,10 +54,22 @@ impl ExportManager {
 
     /// Writes `report` to every file export.
     pub fn write_files(&self, report: &Report) -> anyhow::Result<()> {
+        self.write(report, true)
+    }
+
+    /// Writes `report` to every file export, and to devices and FIFOs when `streams` (they
+    /// take one document, at the end).
+    fn write(&self, report: &Report, streams: bool) -> anyhow::Result<()> {
         for t in &self.targets {
-            let Some(path) = &t.path else { continue };
+            let Some(path) = t
+                .path
+                .as_ref()
+                .filter(|p| streams || !outfile::is_stream(p))
+            else {
+                continue;
+            };
             let bytes = t.format.exporter().serialize(report)?;
-            write_atomically(path, &bytes).map_err(|e| {
+            outfile::write(path, &bytes).map_err(|e| {
                 anyhow::anyhow!(
                     "{}: cannot write '{}': {e}",
                     t.format.flag(),
@@ -139,30 +124,8 @@ impl Observer for LiveExports<'_> {
             Report::build(self.cfg, self.machine.clone(), &self.measurements),
             self.cfg,
         );
-        if let Err(e) = self.manager.write_files(&report) {
+        if let Err(e) = self.manager.write(&report, false) {
             self.error = Some(e);
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn atomic_writes_replace_whole_files_and_leave_no_temporary() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("out.json");
-        write_atomically(&path, b"first").unwrap();
-        write_atomically(&path, b"second").unwrap();
-        assert_eq!(std::fs::read(&path).unwrap(), b"second");
-        let names: Vec<_> = std::fs::read_dir(dir.path())
-            .unwrap()
-            .map(|e| e.unwrap().file_name())
-            .collect();
-        assert_eq!(names, ["out.json"]);
-        assert!(temp_path(&path).to_string_lossy().ends_with(".tmp.json"));
-        let missing = dir.path().join("no-such-dir").join("out.json");
-        assert!(write_atomically(&missing, b"x").is_err());
     }
 }

@@ -39,7 +39,7 @@ pub fn render(sweep: &Sweep, format: ImageFormat) -> anyhow::Result<Vec<u8>> {
 /// export.
 pub fn write(sweep: &Sweep, path: &Path, format: ImageFormat) -> anyhow::Result<()> {
     let bytes = render(sweep, format)?;
-    super::manager::write_atomically(path, &bytes)
+    crate::outfile::write(path, &bytes)
         .with_context(|| format!("--chart: cannot write '{}'", path.display()))
 }
 

@@ -36,7 +36,7 @@ pub fn write_files(
         let bytes = exporter
             .serialize(report)
             .with_context(|| format!("could not make the {flag} file"))?;
-        std::fs::write(path, bytes)
+        crate::outfile::write(path, &bytes)
             .with_context(|| format!("could not write the {flag} file '{}'", path.display()))?;
     }
     Ok(())

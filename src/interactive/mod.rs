@@ -238,7 +238,7 @@ fn finish(session: &Session, ascii: bool) -> anyhow::Result<()> {
     };
     let (path, format) = config::parse_chart(&path)?;
     let bytes = chart::render(&bars, &session.title(), format)?;
-    std::fs::write(&path, bytes)
+    crate::outfile::write(&path, &bytes)
         .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
     let json = path.with_extension("json");
     session.write_json(&json)?;

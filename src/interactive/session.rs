@@ -163,7 +163,7 @@ impl Session {
     pub fn write_json(&self, path: &Path) -> anyhow::Result<()> {
         let mut bytes = serde_json::to_vec_pretty(self)?;
         bytes.push(b'\n');
-        std::fs::write(path, bytes)
+        crate::outfile::write(path, &bytes)
             .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))
     }
 }

@@ -1,4 +1,5 @@
-//! Ctrl-C during a real run: the export holds every run measured before it.
+//! Ctrl-C during a real run: the export holds every run measured before it, and every picture
+//! and the HTML report is either the old file or a complete new one, never half of one.
 
 use std::time::{Duration, Instant};
 
@@ -6,7 +7,14 @@ use std::time::{Duration, Instant};
 fn ctrl_c_keeps_the_runs_already_exported() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");
-    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("parlab"))
+    // Old files the run replaces: afterwards each is still the old one or a whole new one.
+    let chart = dir.path().join("c.svg");
+    let timeline = dir.path().join("t.png");
+    let html = dir.path().join("r.html");
+    for old in [&chart, &timeline, &html] {
+        std::fs::write(old, "old").unwrap();
+    }
+    let mut child = super::common::parlab_std()
         .args([
             "run",
             "--workload",
@@ -22,6 +30,12 @@ fn ctrl_c_keeps_the_runs_already_exported() {
             "--export-json",
         ])
         .arg(&json)
+        .arg("--chart")
+        .arg(&chart)
+        .arg("--timeline")
+        .arg(&timeline)
+        .arg("--html")
+        .arg(&html)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -59,9 +73,24 @@ fn ctrl_c_keeps_the_runs_already_exported() {
             .iter()
             .all(|r| r["verified"] == true)
     );
+    let whole_or_old = |path: &std::path::Path, whole: &dyn Fn(&[u8]) -> bool| {
+        let bytes = std::fs::read(path).unwrap();
+        assert!(
+            bytes == b"old" || whole(&bytes),
+            "{} is neither the old file nor a complete new one",
+            path.display()
+        );
+    };
+    whole_or_old(&chart, &|b| {
+        std::str::from_utf8(b).is_ok_and(|t| roxmltree::Document::parse(t).is_ok())
+    });
+    whole_or_old(&timeline, &|b| image::load_from_memory(b).is_ok());
+    whole_or_old(&html, &|b| {
+        std::str::from_utf8(b).is_ok_and(|t| t.trim_end().ends_with("</html>"))
+    });
     assert_eq!(
         std::fs::read_dir(dir.path()).unwrap().count(),
-        1,
+        4,
         "no temporary left"
     );
 }

@@ -14,11 +14,14 @@ mod flags;
 mod interrupt;
 mod sweep;
 
+#[path = "../common/mod.rs"]
+mod common;
+
 use assert_cmd::Command;
 
 /// `parlab ARGS…` with a clean environment: no terminal width, CI-like.
 pub fn parlab(args: &[&str]) -> Command {
-    let mut cmd = Command::cargo_bin("parlab").expect("the parlab binary is built");
+    let mut cmd = common::parlab_plain();
     cmd.args(args).env_remove("COLUMNS").env("CI", "true");
     cmd
 }

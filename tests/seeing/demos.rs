@@ -54,7 +54,7 @@ fn real_quick_demos_measure_and_check_every_pair() {
 fn colours_in_a_terminal_unless_no_color() {
     use expectrl::{Eof, Expect, Session};
     let run = |no_color: Option<&str>| {
-        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_parlab"));
+        let mut cmd = super::common::parlab_std();
         cmd.args(["demos", "--mock"]);
         if let Some(v) = no_color {
             cmd.env("NO_COLOR", v);

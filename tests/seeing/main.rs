@@ -11,11 +11,14 @@ mod charts;
 mod demos;
 mod progress;
 
+#[path = "../common/mod.rs"]
+mod common;
+
 use assert_cmd::Command;
 
 /// `parlab` with a fixed, UTF-8, colourless environment and a 100-column `COLUMNS`.
 pub fn parlab() -> Command {
-    let mut cmd = Command::cargo_bin("parlab").expect("the parlab binary is built");
+    let mut cmd = common::parlab_plain();
     cmd.env_remove("LC_ALL")
         .env_remove("LC_CTYPE")
         .env("LANG", "C.UTF-8")

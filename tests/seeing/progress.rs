@@ -42,7 +42,7 @@ fn a_stderr_that_is_not_a_terminal_gets_plain_lines_only() {
 /// Runs `args` in a pseudo-terminal and returns everything it wrote there (stdout and stderr).
 fn in_a_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
     use expectrl::{Eof, Expect, Session};
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_parlab"));
+    let mut cmd = super::common::parlab_std();
     cmd.args(args).env("LANG", "C.UTF-8").env("TERM", "xterm");
     for (k, v) in env {
         cmd.env(k, v);
