@@ -1,7 +1,8 @@
 //! The interactive mode, driven through a pseudo-terminal as a person would drive it.
 //!
-//! Module index: a whole session (two approaches, the bar graph, saving it); every invalid
-//! answer followed by a valid one; Ctrl-C at a prompt; Ctrl-C during a `process-pool` run.
+//! Module index: a whole session (two approaches, the bar graph, saving it); a pooled run's pool
+//! size and notes; every invalid answer followed by a valid one; Ctrl-C at a prompt; Ctrl-C
+//! during a `process-pool` run.
 //! (Without a terminal, `parlab` prints a hint and exits 2: see tests/cli.rs.)
 
 mod common;
@@ -67,6 +68,7 @@ fn a_session_of_two_approaches_ends_with_the_bar_graph_and_saves_it() {
     let dir = tempfile::tempdir().unwrap();
     let mut s = start(dir.path());
     expect(&mut s, "Which approach?");
+    expect(&mut s, "Multiprocessing Pool — process-pool-chunked"); // both names
     send(&mut s, ENTER); // Threaded, the first entry
     expect(&mut s, "Number to test for primality");
     answer(&mut s, "1000000007");
@@ -83,7 +85,7 @@ fn a_session_of_two_approaches_ends_with_the_bar_graph_and_saves_it() {
     expect(&mut s, "How many tasks");
     answer(&mut s, "2");
     expect(&mut s, "Pool size?");
-    send(&mut s, ENTER); // the default
+    answer(&mut s, "2");
     expect(&mut s, "Simulate I/O?");
     answer(&mut s, "y");
     expect(&mut s, "Wait at each point");
@@ -94,7 +96,10 @@ fn a_session_of_two_approaches_ends_with_the_bar_graph_and_saves_it() {
     expect(&mut s, "Every run of this session");
     let graph = expect(&mut s, "Save the bar graph");
     assert!(graph.contains("threads ×3 n=1000000007"), "{graph}");
-    assert!(graph.contains("rayon ×2 n=1000000007 +I/O"), "{graph}");
+    assert!(
+        graph.contains("rayon ×2 n=1000000007 pool=2 +I/O"),
+        "{graph}"
+    );
     answer(&mut s, "y");
     expect(&mut s, "Save the chart to:");
     send(&mut s, ENTER); // the suggested name
@@ -111,6 +116,12 @@ fn a_session_of_two_approaches_ends_with_the_bar_graph_and_saves_it() {
     assert_eq!(runs.len(), 2);
     assert_eq!(runs[0]["approach"], "threads");
     assert_eq!(runs[1]["approach"], "rayon");
+    assert_eq!(
+        runs[0]["pool_size"],
+        serde_json::Value::Null,
+        "threads have no pool"
+    );
+    assert_eq!(runs[1]["pool_size"], 2);
     assert!(runs.iter().all(|r| r["verified"] == true));
     let svg = std::fs::read_to_string(dir.path().join("parlab-session-1.svg")).unwrap();
     let doc = roxmltree::Document::parse(&svg).expect("the chart is SVG");
@@ -118,6 +129,43 @@ fn a_session_of_two_approaches_ends_with_the_bar_graph_and_saves_it() {
         doc.descendants()
             .any(|n| n.text().is_some_and(|t| t.contains("rayon ×2")))
     );
+}
+
+#[test]
+fn a_pooled_run_shows_its_pool_size_in_the_table_the_notes_the_chart_and_the_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = start(dir.path());
+    expect(&mut s, "Which approach?");
+    answer(&mut s, "ThreadPool");
+    expect(&mut s, "Number to test for primality");
+    answer(&mut s, "97");
+    expect(&mut s, "How many tasks");
+    answer(&mut s, "2");
+    expect(&mut s, "Pool size?");
+    answer(&mut s, "200");
+    expect(&mut s, "Simulate I/O?");
+    answer(&mut s, "n");
+    // The notes come under the table: more workers than cores is one (on any machine with
+    // fewer than 200 cores).
+    let table = expect(&mut s, "• pool size 200 exceeds the");
+    assert!(table.contains("pool"), "a pool column: {table}");
+    assert!(table.contains(" 200 "), "the pool size in the row: {table}");
+    expect(&mut s, "logical cores");
+    expect(&mut s, "Which approach?");
+
+    answer(&mut s, "Show the bar graph");
+    let graph = expect(&mut s, "Save the bar graph");
+    assert!(graph.contains("thread-pool ×2 n=97 pool=200"), "{graph}");
+    answer(&mut s, "y");
+    expect(&mut s, "Save the chart to:");
+    send(&mut s, ENTER);
+    expect(&mut s, "Saved parlab-session-1.svg");
+    ends_with_status(&mut s, 0);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("parlab-session-1.json")).unwrap())
+            .unwrap();
+    assert_eq!(json["runs"][0]["approach"], "thread-pool");
+    assert_eq!(json["runs"][0]["pool_size"], 200);
 }
 
 #[test]

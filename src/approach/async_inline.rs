@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use super::{Approach, ApproachError, ApproachInfo, Family, Outcome, RunContext, Width};
+use super::{Approach, ApproachError, ApproachInfo, Family, MenuEntry, Outcome, RunContext, Width};
 use crate::exec::{self, CpuPlacement};
 
 /// A current-thread runtime that computes inline.
@@ -17,6 +17,11 @@ static INFO: ApproachInfo = ApproachInfo {
     pooled: false,
     cpu_width: Width::One,
     wait_width: Width::Tasks,
+    menu: MenuEntry {
+        name: "Asyncio done wrong",
+        order: 10,
+        plain: "an event loop that also computes, so tasks stall",
+    },
 };
 
 impl Approach for AsyncInline {

@@ -1,7 +1,7 @@
 //! `async-mt`: tokio's multi-threaded runtime with `--pool-size` workers, one tokio task per
 //! unit of work; computation runs on the worker that polls the task.
 
-use super::{Approach, ApproachError, ApproachInfo, Family, Outcome, RunContext, Width};
+use super::{Approach, ApproachError, ApproachInfo, Family, MenuEntry, Outcome, RunContext, Width};
 use crate::exec::CpuPlacement;
 
 /// A multi-threaded runtime of `--pool-size` workers.
@@ -15,6 +15,11 @@ static INFO: ApproachInfo = ApproachInfo {
     pooled: true,
     cpu_width: Width::Pool,
     wait_width: Width::Tasks,
+    menu: MenuEntry {
+        name: "Tokio multi-threaded",
+        order: 11,
+        plain: "an event loop running on several threads",
+    },
 };
 
 impl Approach for AsyncMt {

@@ -1,7 +1,7 @@
 //! `async`: tokio's single-threaded runtime, as asyncio runs: waits are awaited on the event
 //! loop, and CPU work is handed to the blocking pool (asyncio's `run_in_executor`).
 
-use super::{Approach, ApproachError, ApproachInfo, Family, Outcome, RunContext, Width};
+use super::{Approach, ApproachError, ApproachInfo, Family, MenuEntry, Outcome, RunContext, Width};
 use crate::exec::CpuPlacement;
 
 /// A current-thread runtime; computation on a blocking pool of `--pool-size` threads.
@@ -15,6 +15,11 @@ static INFO: ApproachInfo = ApproachInfo {
     pooled: true,
     cpu_width: Width::Pool,
     wait_width: Width::Tasks,
+    menu: MenuEntry {
+        name: "Asyncio",
+        order: 4,
+        plain: "an event loop that overlaps waits; threads compute",
+    },
 };
 
 impl Approach for Async {

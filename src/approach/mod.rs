@@ -105,6 +105,20 @@ pub struct ApproachInfo {
     pub cpu_width: Width,
     /// How many waits can be under way at once.
     pub wait_width: Width,
+    /// How the interactive menu offers it (every approach is offered).
+    pub menu: MenuEntry,
+}
+
+/// An approach's entry in the interactive menu.
+#[derive(Debug, Clone, Copy)]
+pub struct MenuEntry {
+    /// The name shown first: the seed Python tool's menu name where it has one, else a plain
+    /// name for the Rust-only approaches.
+    pub name: &'static str,
+    /// Its place in the menu, smallest first: the seed tool's seven in its order, then the rest.
+    pub order: u8,
+    /// What it does, in plain words for someone who has read no flag or source.
+    pub plain: &'static str,
 }
 
 /// One way of running tasks.

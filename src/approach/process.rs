@@ -2,7 +2,7 @@
 //! `multiprocessing.Process` per task). Each child is parlab itself, run as a worker; the cost
 //! this shows is a process start (exec, a fresh address space, a pipe) for every task.
 
-use super::{Approach, ApproachError, ApproachInfo, Family, Outcome, RunContext, Width};
+use super::{Approach, ApproachError, ApproachInfo, Family, MenuEntry, Outcome, RunContext, Width};
 use crate::error::UsageError;
 use crate::worker::parent::{self, Dispatch};
 
@@ -17,6 +17,11 @@ static INFO: ApproachInfo = ApproachInfo {
     pooled: false,
     cpu_width: Width::Tasks,
     wait_width: Width::Tasks,
+    menu: MenuEntry {
+        name: "Multiprocessing",
+        order: 5,
+        plain: "a new worker process per task, all running at once",
+    },
 };
 
 impl Approach for Process {

@@ -2,7 +2,7 @@
 //! as it reports the last one finished (Python's `ProcessPoolExecutor.submit`). Every task costs
 //! a round trip over the pipes, which is what `--workload noop` shows.
 
-use super::{Approach, ApproachError, ApproachInfo, Family, Outcome, RunContext, Width};
+use super::{Approach, ApproachError, ApproachInfo, Family, MenuEntry, Outcome, RunContext, Width};
 use crate::worker::parent::{self, Dispatch};
 
 /// Persistent workers, one task at a time each.
@@ -16,6 +16,11 @@ static INFO: ApproachInfo = ApproachInfo {
     pooled: true,
     cpu_width: Width::Pool,
     wait_width: Width::Pool,
+    menu: MenuEntry {
+        name: "ProcessPoolExecutor",
+        order: 7,
+        plain: "worker processes, each handed one task at a time",
+    },
 };
 
 impl Approach for ProcessPool {

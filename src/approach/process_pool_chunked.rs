@@ -3,7 +3,7 @@
 //! worker takes the next chunk when it has finished the last, as Pool's workers take chunks off
 //! its shared queue. One round trip per chunk instead of per task.
 
-use super::{Approach, ApproachError, ApproachInfo, Family, Outcome, RunContext, Width};
+use super::{Approach, ApproachError, ApproachInfo, Family, MenuEntry, Outcome, RunContext, Width};
 use crate::worker::parent::{self, Dispatch};
 
 /// Persistent workers, a chunk of tasks at a time each.
@@ -17,6 +17,11 @@ static INFO: ApproachInfo = ApproachInfo {
     pooled: true,
     cpu_width: Width::Pool,
     wait_width: Width::Pool,
+    menu: MenuEntry {
+        name: "Multiprocessing Pool",
+        order: 6,
+        plain: "worker processes, each handed its share up front",
+    },
 };
 
 /// `Pool.starmap`'s default chunk size: the tasks over four chunks per worker, rounded up.

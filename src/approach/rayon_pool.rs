@@ -2,7 +2,7 @@
 
 use rayon::prelude::*;
 
-use super::{Approach, ApproachError, ApproachInfo, Family, Outcome, RunContext, Width};
+use super::{Approach, ApproachError, ApproachInfo, Family, MenuEntry, Outcome, RunContext, Width};
 use crate::exec;
 
 /// A rayon pool of `--pool-size` threads, built for the run, over a parallel iterator of tasks.
@@ -16,6 +16,11 @@ static INFO: ApproachInfo = ApproachInfo {
     pooled: true,
     cpu_width: Width::Pool,
     wait_width: Width::Pool,
+    menu: MenuEntry {
+        name: "Rayon",
+        order: 9,
+        plain: "a pool of threads that steal work from each other",
+    },
 };
 
 impl Approach for Rayon {

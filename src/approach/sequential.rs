@@ -2,7 +2,8 @@
 //! measured against.
 
 use super::{
-    Approach, ApproachError, ApproachInfo, Family, Outcome, RunContext, Width, task_result,
+    Approach, ApproachError, ApproachInfo, Family, MenuEntry, Outcome, RunContext, Width,
+    task_result,
 };
 use crate::exec;
 
@@ -17,6 +18,11 @@ static INFO: ApproachInfo = ApproachInfo {
     pooled: false,
     cpu_width: Width::One,
     wait_width: Width::One,
+    menu: MenuEntry {
+        name: "Sequential",
+        order: 8,
+        plain: "one task after another: the baseline",
+    },
 };
 
 impl Approach for Sequential {

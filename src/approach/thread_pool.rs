@@ -2,7 +2,7 @@
 //! as the teaching example (Python's ThreadPoolExecutor).
 
 use super::{
-    Approach, ApproachError, ApproachInfo, Family, Outcome, RunContext, Width, join_all,
+    Approach, ApproachError, ApproachInfo, Family, MenuEntry, Outcome, RunContext, Width, join_all,
     task_result,
 };
 use crate::exec;
@@ -18,6 +18,11 @@ static INFO: ApproachInfo = ApproachInfo {
     pooled: true,
     cpu_width: Width::Pool,
     wait_width: Width::Pool,
+    menu: MenuEntry {
+        name: "ThreadPool",
+        order: 3,
+        plain: "a fixed set of threads sharing one task queue",
+    },
 };
 
 impl Approach for ThreadPool {

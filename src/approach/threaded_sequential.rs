@@ -2,7 +2,7 @@
 //! what starting a thread costs when nothing runs in parallel.
 
 use super::{
-    Approach, ApproachError, ApproachInfo, Family, Outcome, RunContext, Width, join_all,
+    Approach, ApproachError, ApproachInfo, Family, MenuEntry, Outcome, RunContext, Width, join_all,
     task_result,
 };
 use crate::exec;
@@ -18,6 +18,11 @@ static INFO: ApproachInfo = ApproachInfo {
     pooled: false,
     cpu_width: Width::One,
     wait_width: Width::One,
+    menu: MenuEntry {
+        name: "Threaded sequential",
+        order: 2,
+        plain: "a new thread per task, one at a time",
+    },
 };
 
 impl Approach for ThreadedSequential {

@@ -2,7 +2,7 @@
 //! so this runs CPU work in parallel; its cost is a thread (stack, kernel task) per task.
 
 use super::{
-    Approach, ApproachError, ApproachInfo, Family, Outcome, RunContext, Width, join_all,
+    Approach, ApproachError, ApproachInfo, Family, MenuEntry, Outcome, RunContext, Width, join_all,
     task_result,
 };
 use crate::error::UsageError;
@@ -19,6 +19,11 @@ static INFO: ApproachInfo = ApproachInfo {
     pooled: false,
     cpu_width: Width::Tasks,
     wait_width: Width::Tasks,
+    menu: MenuEntry {
+        name: "Threaded",
+        order: 1,
+        plain: "a new thread per task, all running at once",
+    },
 };
 
 /// Stack size of a task thread: the work needs little, and a small stack lets the machine hold

@@ -6,7 +6,9 @@
 //! `parlab run` arguments a script would pass, so they are checked by exactly the same code
 //! ([`crate::config`]); an invalid answer is explained and asked again.
 
+mod menu;
 mod session;
+mod summary;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,93 +25,8 @@ use crate::export::chart;
 use crate::machine::{Machine, logical_cores};
 use crate::output::{self, bars, progress};
 use crate::report::Report;
+use menu::Choice;
 pub use session::{Session, SessionRun};
-
-/// One entry of the menu.
-#[derive(Debug, Clone, Copy)]
-struct MenuItem {
-    /// The seed tool's name for it (or parlab's).
-    name: &'static str,
-    /// What it runs.
-    choice: Choice,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Choice {
-    /// One approach, by id.
-    Approach(&'static str),
-    /// Every approach.
-    All,
-    /// The session's bar graph, then exit.
-    Finish,
-}
-
-/// The seed tool's seven choices in its order, then parlab's own, then the way out.
-const MENU: &[MenuItem] = &[
-    MenuItem {
-        name: "Threaded",
-        choice: Choice::Approach("threads"),
-    },
-    MenuItem {
-        name: "Threaded sequential",
-        choice: Choice::Approach("threaded-sequential"),
-    },
-    MenuItem {
-        name: "ThreadPool",
-        choice: Choice::Approach("thread-pool"),
-    },
-    MenuItem {
-        name: "Asyncio",
-        choice: Choice::Approach("async"),
-    },
-    MenuItem {
-        name: "Multiprocessing",
-        choice: Choice::Approach("process"),
-    },
-    MenuItem {
-        name: "Multiprocessing Pool",
-        choice: Choice::Approach("process-pool-chunked"),
-    },
-    MenuItem {
-        name: "ProcessPoolExecutor",
-        choice: Choice::Approach("process-pool"),
-    },
-    MenuItem {
-        name: "Sequential",
-        choice: Choice::Approach("sequential"),
-    },
-    MenuItem {
-        name: "rayon",
-        choice: Choice::Approach("rayon"),
-    },
-    MenuItem {
-        name: "async-inline",
-        choice: Choice::Approach("async-inline"),
-    },
-    MenuItem {
-        name: "async-mt",
-        choice: Choice::Approach("async-mt"),
-    },
-    MenuItem {
-        name: "All approaches",
-        choice: Choice::All,
-    },
-    MenuItem {
-        name: "Show the bar graph and exit",
-        choice: Choice::Finish,
-    },
-];
-
-impl std::fmt::Display for MenuItem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let what = match self.choice {
-            Choice::Approach(id) => approach::find(id).map_or("", |a| a.info().summary),
-            Choice::All => "every approach, one after another, on the same work",
-            Choice::Finish => "the bar graph of every run so far, and an offer to save it",
-        };
-        write!(f, "{:<28} {what}", self.name)
-    }
-}
 
 /// How a prompt ended, when it did not give an answer.
 enum Interrupt {
@@ -144,8 +61,11 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
         "parlab: the same work under every approach. Pick one; results add up until you ask for the bar graph."
     );
     loop {
-        let item = match Select::new("Which approach?", MENU.to_vec())
-            .with_page_size(MENU.len())
+        let width = output::terminal_width().unwrap_or(80) as usize;
+        let menu = menu::items(width, ascii);
+        let page = menu.len();
+        let item = match Select::new("Which approach?", menu)
+            .with_page_size(page)
             .with_help_message("↑↓ to move, Enter to choose, Esc or Ctrl-C for the bar graph")
             .prompt()
         {
@@ -192,8 +112,8 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
         }
         cancel.reset();
         if !report.results.is_empty() {
-            session.add(&cfg, report);
-            println!("{}", session.table());
+            session.add(&cfg, &report);
+            summary::print_run_summary(&session, &report);
         }
     }
     finish(&session, ascii)?;
@@ -346,29 +266,6 @@ fn build_config(approaches: &[&str], a: &Answers) -> anyhow::Result<RunConfig> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn the_menu_keeps_the_seed_tools_order_and_every_id_exists() {
-        let names: Vec<&str> = MENU.iter().map(|m| m.name).collect();
-        assert_eq!(
-            &names[..7],
-            [
-                "Threaded",
-                "Threaded sequential",
-                "ThreadPool",
-                "Asyncio",
-                "Multiprocessing",
-                "Multiprocessing Pool",
-                "ProcessPoolExecutor"
-            ]
-        );
-        assert_eq!(MENU.last().unwrap().choice, Choice::Finish);
-        for m in MENU {
-            if let Choice::Approach(id) = m.choice {
-                assert!(approach::find(id).is_some(), "{id} is not an approach");
-            }
-        }
-    }
 
     #[test]
     fn answers_become_a_checked_configuration() {

@@ -7,7 +7,7 @@ use comfy_table::presets::UTF8_FULL_CONDENSED;
 use comfy_table::{Cell, CellAlignment, Table};
 use serde::Serialize;
 
-use crate::approach::Family;
+use crate::approach::{self, Family};
 use crate::config::RunConfig;
 use crate::format::{format_kib, format_seconds};
 use crate::machine::Machine;
@@ -25,6 +25,8 @@ pub struct SessionRun {
     pub family: Family,
     /// Tasks run.
     pub tasks: u32,
+    /// Workers of its pool; null for approaches without one.
+    pub pool_size: Option<usize>,
     /// The number tested.
     pub number: u64,
     /// One simulated wait, s (none when I/O was not simulated).
@@ -61,18 +63,28 @@ impl Session {
     }
 
     /// Adds every approach of `report`, run with `cfg`.
-    pub fn add(&mut self, cfg: &RunConfig, report: Report) {
+    pub fn add(&mut self, cfg: &RunConfig, report: &Report) {
         let io_wait_s = cfg
             .work
             .workload
             .waits()
             .then(|| cfg.work.io_wait().as_secs_f64());
-        for r in report.results {
+        for r in &report.results {
+            let pool_size = approach::find(&r.approach)
+                .is_some_and(|a| a.info().pooled)
+                .then_some(cfg.pool_size);
             self.runs.push(SessionRun {
-                label: label(&r.approach, cfg.tasks, cfg.work.number, io_wait_s.is_some()),
-                approach: r.approach,
+                label: label(
+                    &r.approach,
+                    cfg.tasks,
+                    cfg.work.number,
+                    pool_size,
+                    io_wait_s.is_some(),
+                ),
+                approach: r.approach.clone(),
                 family: r.family,
                 tasks: cfg.tasks,
+                pool_size,
                 number: cfg.work.number,
                 io_wait_s,
                 wall_s: r.wall_s,
@@ -90,6 +102,7 @@ impl Session {
             "#",
             "approach",
             "tasks",
+            "pool",
             "number",
             "I/O",
             "wall",
@@ -103,6 +116,7 @@ impl Session {
                 right((i + 1).to_string()),
                 Cell::new(&r.approach),
                 right(r.tasks.to_string()),
+                right(r.pool_size.map_or("-".into(), |p| p.to_string())),
                 right(r.number.to_string()),
                 Cell::new(
                     r.io_wait_s
@@ -117,7 +131,7 @@ impl Session {
         table.to_string()
     }
 
-    /// One bar per run, in the order run, labelled with approach, tasks, number and I/O; the
+    /// One bar per run, in the order run, labelled with approach, tasks, pool, number and I/O; the
     /// speedup is against a `sequential` run of the same work in this session, if there is one.
     pub fn bars(&self) -> Vec<Bar> {
         self.runs
@@ -168,10 +182,12 @@ impl Session {
     }
 }
 
-/// A run's label: approach, tasks, number and whether I/O was simulated.
-pub fn label(approach: &str, tasks: u32, number: u64, io: bool) -> String {
+/// A run's label: approach, tasks, number, the pool size for approaches with a pool, and
+/// whether I/O was simulated.
+pub fn label(approach: &str, tasks: u32, number: u64, pool: Option<usize>, io: bool) -> String {
     format!(
-        "{approach} ×{tasks} n={number}{}",
+        "{approach} ×{tasks} n={number}{}{}",
+        pool.map_or(String::new(), |p| format!(" pool={p}")),
         if io { " +I/O" } else { "" }
     )
 }
@@ -182,7 +198,7 @@ mod tests {
 
     #[test]
     fn labels_name_approach_tasks_number_and_io() {
-        assert_eq!(label("threads", 4, 97, true), "threads ×4 n=97 +I/O");
-        assert_eq!(label("async", 2, 5, false), "async ×2 n=5");
+        assert_eq!(label("threads", 4, 97, None, true), "threads ×4 n=97 +I/O");
+        assert_eq!(label("async", 2, 5, Some(3), false), "async ×2 n=5 pool=3");
     }
 }

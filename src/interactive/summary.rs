@@ -1,0 +1,100 @@
+//! What the interactive mode prints after each run: the session's running table, then what the
+//! run shows in words, wrapped to the terminal so that a learner reads sentences, not a
+//! 900-character line.
+//!
+//! This is the one place where words follow a run: the report's notes now, and the run's lesson
+//! (issue "True verdicts", item 3) once reports carry one.
+
+use super::Session;
+use crate::output;
+use crate::report::Report;
+
+/// Prints the session's table and, under it, the notes of the run just added.
+///
+/// The notes on the spread of repeated runs are left out: the interactive mode measures one run
+/// on purpose (the session's table is the repetition), so they could only ask for a flag the
+/// learner cannot give here.
+pub(super) fn print_run_summary(session: &Session, report: &Report) {
+    let width = output::terminal_width().unwrap_or(80) as usize;
+    let spread = crate::spread::notes(report);
+    let notes: Vec<String> = report
+        .notes
+        .iter()
+        .filter(|n| !spread.contains(n))
+        .cloned()
+        .collect();
+    print!("{}", run_summary(&session.table(), &notes, width));
+}
+
+/// The table, then each note as a bullet wrapped to `width` columns.
+fn run_summary(table: &str, notes: &[String], width: usize) -> String {
+    let mut out = String::from(table);
+    out.push('\n');
+    for note in notes {
+        for line in wrap(note, width, "• ", "  ") {
+            out.push_str(&line);
+            out.push('\n');
+        }
+    }
+    // The run's lesson goes here, under the notes, wrapped the same way.
+    out
+}
+
+/// `text` in lines of at most `width` characters (a longer word gets a line of its own), the
+/// first starting with `first`, the rest with `rest`.
+fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::from(first);
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let needed = line.chars().count() + usize::from(!empty) + word.chars().count();
+        if !empty && needed > width {
+            lines.push(std::mem::replace(&mut line, String::from(rest)));
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    lines.push(line);
+    lines
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_notes_wrap_at_the_width_with_a_hanging_indent() {
+        let note = "pool size 200 exceeds the 2 logical cores: at most 2 workers compute at once";
+        let lines = wrap(note, 30, "• ", "  ");
+        assert!(lines.len() > 2, "{lines:?}");
+        assert!(lines[0].starts_with("• pool size"));
+        assert!(
+            lines[1..]
+                .iter()
+                .all(|l| l.starts_with("  ") && !l.starts_with("   "))
+        );
+        assert!(lines.iter().all(|l| l.chars().count() <= 30), "{lines:?}");
+        let words: Vec<&str> = lines.iter().flat_map(|l| l.split_whitespace()).collect();
+        assert_eq!(words.join(" "), format!("• {note}"));
+    }
+
+    #[test]
+    fn a_word_longer_than_the_width_gets_its_own_line() {
+        assert_eq!(
+            wrap("a verylongword b", 6, "", ""),
+            ["a", "verylongword", "b"]
+        );
+        assert_eq!(wrap("short", 80, "• ", "  "), ["• short"]);
+    }
+
+    #[test]
+    fn notes_follow_the_table() {
+        let notes = ["first note".to_string(), "second note".to_string()];
+        let text = run_summary("TABLE", &notes, 80);
+        assert_eq!(text, "TABLE\n• first note\n• second note\n");
+    }
+}
