@@ -37,7 +37,8 @@ pub struct PairFigures {
 
 /// One line saying why the pair fell below half of its ideal gain; `None` when it did not.
 pub fn note(f: &PairFigures) -> Option<String> {
-    if !(f.improvement < f.ideal / 2.0) {
+    // NaN (no improvement to judge) says nothing either.
+    if f.improvement.is_nan() || f.improvement >= f.ideal / 2.0 {
         return None;
     }
     let mut why = Vec::new();
