@@ -100,7 +100,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let exports = ExportManager::new(cfg.exports.clone());
     exports.check_writable(&Report::build(&cfg, machine.clone(), &[]))?;
     let mut observer = (
-        progress::observer(cfg.progress, cfg.pool_size, cfg.ascii),
+        progress::observer_for(cfg.progress, cfg.verbose, cfg.pool_size, cfg.ascii),
         LiveExports::new(&cfg, machine.clone(), &exports),
     );
     let outcome = bench::run_all(&cfg, executor, &cancel, &mut observer);
@@ -139,7 +139,7 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         executor,
         machine,
         &cancel,
-        &mut progress::PlainLines::default(),
+        &mut progress::PlainLines::new(cfg.run.verbose),
         &mut on_size,
     );
     if let Some((path, format)) = &cfg.chart

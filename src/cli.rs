@@ -150,9 +150,13 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE")]
     pub chart: Option<std::path::PathBuf>,
 
-    /// No live progress bars on stderr (one plain line per run instead, warm-ups included).
+    /// No live progress bars on stderr (plain lines instead).
     #[arg(long)]
     pub no_progress: bool,
+
+    /// A line on stderr for every run, warm-ups included, not one per approach.
+    #[arg(long)]
+    pub verbose: bool,
 
     /// Draw bars with ASCII characters only (the default where the locale is not UTF-8).
     #[arg(long)]

@@ -109,6 +109,8 @@ pub struct RunConfig {
     pub chart: Option<(PathBuf, ImageFormat)>,
     /// Live progress bars on stderr (when it is a terminal).
     pub progress: bool,
+    /// A progress line for every run, not one per approach.
+    pub verbose: bool,
     /// Bars in ASCII only (asked for, or the locale is not UTF-8).
     pub ascii: bool,
     /// Logical cores of the machine (the mock machine's under `mock`).
@@ -239,6 +241,7 @@ impl RunConfig {
             mock: args.mock,
             chart: args.chart.as_deref().map(parse_chart).transpose()?,
             progress: !args.no_progress,
+            verbose: args.verbose,
             ascii: args.ascii || !crate::format::locale_is_utf8(),
             logical_cores,
             visuals: parse_visual_outputs(args)?,
@@ -367,6 +370,7 @@ impl RunConfig {
             mock,
             chart: None,
             progress: false,
+            verbose: false,
             ascii: false,
             logical_cores,
             visuals: VisualOutputs::default(),

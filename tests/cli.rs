@@ -197,6 +197,58 @@ fn mock_table_snapshot() {
     insta::assert_snapshot!(String::from_utf8(out.stdout).unwrap());
 }
 
+/// The mock table at 80 columns: short headers, whole words, the least useful columns left out
+/// with a line saying which. (The notes under it are wrapped elsewhere and not checked here.)
+#[test]
+fn mock_table_at_80_columns() {
+    let out = parlab()
+        .args(["run", "--mock", "--tasks", "8", "--pool-size", "4"])
+        .env("COLUMNS", "80")
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let text = String::from_utf8(out.stdout).unwrap();
+    let (table, _) = text.split_once("\n• ").expect("notes follow the table");
+    for line in table.lines() {
+        assert!(
+            line.chars().count() <= 80,
+            "{} chars: {line}",
+            line.chars().count()
+        );
+    }
+    let header: Vec<&str> = table
+        .lines()
+        .skip_while(|l| !l.starts_with('┌'))
+        .skip(1)
+        .take_while(|l| !l.starts_with('╞'))
+        .collect();
+    assert!(!header.is_empty(), "{table}");
+    let words: Vec<&str> = header
+        .iter()
+        .flat_map(|l| l.split(['│', '┆']))
+        .flat_map(str::split_whitespace)
+        .collect();
+    let whole = [
+        "approach", "wall", "±", "CV", "runs", "speedup", "(range)", "%", "of", "ideal", "CPU",
+        "time", "use", "peak", "memory", "check",
+    ];
+    for w in &words {
+        assert!(
+            whole.contains(w),
+            "a header word cut or unknown: {w:?} in {header:?}"
+        );
+    }
+    assert!(
+        words.contains(&"speedup") && words.contains(&"ideal"),
+        "{words:?}"
+    );
+    assert!(
+        table.contains("narrow terminal: left out CPU use, CPU time, runs;"),
+        "{table}"
+    );
+    insta::assert_snapshot!(text);
+}
+
 #[test]
 fn mock_json_snapshot() {
     let out = parlab()

@@ -26,13 +26,17 @@ fn format_runs(r: &ApproachResult, compact: bool) -> String {
     }
 }
 
+/// The columns a narrow terminal leaves out, least useful first (named as the full headers).
+const LEAVE_OUT_ORDER: [&str; 4] = ["CPU use", "CPU time", "runs", "peak memory"];
+
 /// The table alone: at most `width` columns wide (unbounded for `None`), in compact cells if
-/// `compact`.
+/// `compact`, without the columns named in `omit` (by their full headers).
 fn table_text(
     report: &Report,
     baseline: Option<&Baseline>,
     width: Option<u16>,
     compact: bool,
+    omit: &[&str],
 ) -> String {
     let mut table = Table::new();
     table.load_style(UTF8_FULL_CONDENSED);
@@ -43,42 +47,64 @@ fn table_text(
             .set_content_arrangement(ContentArrangement::Dynamic)
             .set_width(width);
     }
+    let mut names = vec![
+        "approach",
+        "wall (median ± CV)",
+        "runs",
+        "speedup (range)",
+        "efficiency",
+        "CPU time",
+        "CPU use",
+        "peak memory",
+        "verified",
+    ];
+    // Compact headers are short words on two lines, never a word cut in two.
     let mut header = if compact {
         vec![
             "approach",
             "wall\n± CV",
             "runs",
             "speedup\n(range)",
-            "effi-\nciency",
+            "% of\nideal",
             "CPU\ntime",
             "CPU\nuse",
             "peak\nmemory",
-            "veri-\nfied",
+            "check",
         ]
     } else {
-        vec![
-            "approach",
-            "wall (median ± CV)",
-            "runs",
-            "speedup (range)",
-            "efficiency",
-            "CPU time",
-            "CPU use",
-            "peak memory",
-            "verified",
-        ]
+        names.clone()
     };
     if baseline.is_some() {
+        names.extend(["saved wall", "change"]);
         header.extend(if compact {
             ["saved\nwall", "change"]
         } else {
             ["saved wall", "change"]
         });
     }
-    table.set_header(header);
+    let kept = |i: usize| !omit.contains(&names[i]);
+    table.set_header(
+        header
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| kept(*i))
+            .map(|(_, h)| *h),
+    );
     let right = |text: String| Cell::new(text).set_alignment(CellAlignment::Right);
     for r in &report.results {
-        let memory = crate::format::format_peak(r.peak_rss_kib, r.child_peak_rss_kib, sep);
+        let memory = if compact {
+            // Three short lines rather than one long one: parlab, then the largest child.
+            match r.child_peak_rss_kib {
+                Some(child) => format!(
+                    "{}\n+{}\nper child",
+                    crate::format::format_kib(r.peak_rss_kib),
+                    crate::format::format_kib(child)
+                ),
+                None => crate::format::format_kib(r.peak_rss_kib),
+            }
+        } else {
+            crate::format::format_peak(r.peak_rss_kib, r.child_peak_rss_kib, sep)
+        };
         let mut row = vec![
             Cell::new(&r.approach),
             right(
@@ -119,7 +145,12 @@ fn table_text(
                 }
             }
         }
-        table.add_row(row);
+        table.add_row(
+            row.into_iter()
+                .enumerate()
+                .filter(|(i, _)| kept(*i))
+                .map(|(_, c)| c),
+        );
     }
     // Approach ids never wrap; the other columns give way first.
     if let Some(column) = table.column_mut(0) {
@@ -128,21 +159,50 @@ fn table_text(
     table.to_string()
 }
 
-/// The table and notes, with the saved run of `baseline` beside each row when given.
-pub fn render_compared(report: &Report, baseline: Option<&Baseline>, width: Option<u16>) -> String {
-    // Each cell on one line when that fits; else figures and their spread on two lines; and
-    // when even that is too wide, cells wrapped to the width.
+/// The table at most `width` columns wide, and the columns it leaves out: each cell on one line
+/// when that fits; else figures and their spread on two lines; else without the least useful
+/// columns, one at a time; and when even that is too wide, cells wrapped to the width.
+fn fitted_table(
+    report: &Report,
+    baseline: Option<&Baseline>,
+    width: Option<u16>,
+) -> (String, Vec<&'static str>) {
     let widest = |t: &str| t.lines().map(|l| l.chars().count()).max().unwrap_or(0);
-    let mut text = table_text(report, baseline, None, false);
-    if let Some(w) = width.filter(|&w| widest(&text) > w as usize) {
-        text = table_text(report, baseline, None, true);
-        if widest(&text) > w as usize {
-            text = table_text(report, baseline, Some(w), true);
+    let text = table_text(report, baseline, None, false, &[]);
+    let Some(w) = width.filter(|&w| widest(&text) > w as usize) else {
+        return (text, Vec::new());
+    };
+    let mut omit: Vec<&'static str> = Vec::new();
+    loop {
+        let text = table_text(report, baseline, None, true, &omit);
+        if widest(&text) <= w as usize {
+            return (text, omit);
+        }
+        match LEAVE_OUT_ORDER.get(omit.len()) {
+            Some(next) => omit.push(next),
+            None => return (table_text(report, baseline, Some(w), true, &omit), omit),
         }
     }
+}
+
+/// The line under a table that left columns out, naming them.
+fn left_out_note(omit: &[&str]) -> String {
+    format!(
+        "narrow terminal: left out {}; widen it or use --format json",
+        omit.join(", ")
+    )
+}
+
+/// The table and notes, with the saved run of `baseline` beside each row when given.
+pub fn render_compared(report: &Report, baseline: Option<&Baseline>, width: Option<u16>) -> String {
+    let (text, omitted) = fitted_table(report, baseline, width);
     let mut out = String::new();
+    let fit = |line: String| match width {
+        Some(w) => wrap_words(&line, w as usize),
+        None => line,
+    };
     match baseline {
-        None => out.push_str(&report.describe()),
+        None => out.push_str(&fit(report.describe())),
         Some(b) => {
             out.push_str(&format!("now:   {}\n", report.describe()));
             out.push_str(&format!(
@@ -156,6 +216,10 @@ pub fn render_compared(report: &Report, baseline: Option<&Baseline>, width: Opti
     out.push('\n');
     out.push_str(&text);
     out.push('\n');
+    if !omitted.is_empty() {
+        out.push_str(&fit(left_out_note(&omitted)));
+        out.push('\n');
+    }
     for n in &report.notes {
         out.push_str("• ");
         out.push_str(n);
@@ -167,6 +231,25 @@ pub fn render_compared(report: &Report, baseline: Option<&Baseline>, width: Opti
             out.push_str(&n);
             out.push('\n');
         }
+    }
+    out
+}
+
+/// `line` broken at spaces into lines of at most `width` characters (a longer word stays whole).
+fn wrap_words(line: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut len = 0;
+    for word in line.split(' ') {
+        let n = word.chars().count();
+        if len > 0 && len + 1 + n > width {
+            out.push('\n');
+            len = 0;
+        } else if len > 0 {
+            out.push(' ');
+            len += 1;
+        }
+        out.push_str(word);
+        len += n;
     }
     out
 }
@@ -200,4 +283,24 @@ fn compare_notes(now: &Report, saved: &Report) -> Vec<String> {
         notes.push(format!("in the saved run only: {}", missing.join(", ")));
     }
     notes
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_wrap_whole() {
+        assert_eq!(wrap_words("ab cd ef", 5), "ab cd\nef");
+        assert_eq!(wrap_words("abcdefgh ij", 4), "abcdefgh\nij");
+        assert_eq!(wrap_words("short", 80), "short");
+    }
+
+    #[test]
+    fn the_left_out_note_names_the_columns() {
+        assert_eq!(
+            left_out_note(&["CPU use", "runs"]),
+            "narrow terminal: left out CPU use, runs; widen it or use --format json"
+        );
+    }
 }

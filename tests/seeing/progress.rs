@@ -39,6 +39,42 @@ fn a_stderr_that_is_not_a_terminal_gets_plain_lines_only() {
     );
 }
 
+/// A mock run of five measured runs (and one warm-up) per approach.
+const FIVE_RUNS: &[&str] = &[
+    "run",
+    "--mock",
+    "--runs",
+    "5",
+    "--tasks",
+    "2",
+    "--approach",
+    "threads,async",
+];
+
+#[test]
+fn off_a_terminal_one_line_per_approach_and_verbose_one_per_run() {
+    let out = parlab().args(FIVE_RUNS).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let err = text(&out.stderr);
+    let lines: Vec<&str> = err.lines().collect();
+    assert_eq!(lines.len(), 3, "one line per approach: {err}");
+    for (line, id) in lines.iter().zip(["sequential", "threads", "async"]) {
+        assert!(line.starts_with(id), "{line}");
+        assert!(
+            line.contains("5 runs") && line.ends_with("verified"),
+            "{line}"
+        );
+    }
+
+    let out = parlab().args(FIVE_RUNS).arg("--verbose").output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let err = text(&out.stderr);
+    // Per approach: a warm-up line and a line per measured run.
+    assert_eq!(err.lines().count(), 3 * (1 + 5), "{err}");
+    assert_eq!(err.matches("run 5/5").count(), 3, "{err}");
+    assert_eq!(err.matches("warm-up").count(), 3, "{err}");
+}
+
 /// Runs `args` in a pseudo-terminal and returns everything it wrote there (stdout and stderr).
 fn in_a_terminal(args: &[&str], env: &[(&str, &str)]) -> String {
     use expectrl::{Eof, Expect, Session};
@@ -99,4 +135,31 @@ fn more_tasks_than_rows_get_worker_lanes_and_an_overall_bar() {
     assert!(out.contains("/100 done, 3 running"), "{out}");
     assert!(out.contains("thread-pool worker"), "{out}");
     assert!(!out.contains("thread-pool task "), "no bar per task: {out}");
+}
+
+#[test]
+fn in_a_terminal_each_run_replaces_its_approach_line() {
+    let all = in_a_terminal(FIVE_RUNS, &[]);
+    // Every run's line is drawn at some point...
+    assert!(all.contains("run 3/5"), "{all:?}");
+    // ...but the block of live lines is redrawn in place (cursor up, clear to the end), and
+    // after its last redraw only the approaches' summary lines and the table remain.
+    let last = all
+        .rfind("\r\x1b[J")
+        .expect("the live lines are redrawn in place");
+    let screen = &all[last..];
+    assert!(
+        !screen.contains("run "),
+        "a per-run line was left: {screen:?}"
+    );
+    let before_table = screen.split('┌').next().unwrap();
+    assert!(
+        before_table.contains("async ") && before_table.contains("5 runs"),
+        "{screen:?}"
+    );
+    assert_eq!(
+        all.matches("5 runs").count(),
+        3,
+        "each approach's summary line printed once: {all:?}"
+    );
 }

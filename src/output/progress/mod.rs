@@ -1,5 +1,6 @@
-//! What the user sees on stderr while approaches run: live bars in a terminal, one plain line
-//! per finished approach everywhere else.
+//! What the user sees on stderr while approaches run: in a terminal, live bars under one live
+//! line per running approach that each run replaces; elsewhere, one plain line per approach
+//! when it completes. `--verbose` keeps a line for every run, warm-ups included.
 //!
 //! Progress must not change what is measured, so nothing here runs inside a timed task. Tasks
 //! already bump their recorder's division counter every [`crate::primes::PROGRESS_STEP`]
@@ -24,8 +25,10 @@ use crate::bench::{Observer, RunMeasurement};
 use crate::format::{format_kib, format_seconds};
 use crate::record::recorder::Recorder;
 
+mod block;
 mod board;
 
+use block::Block;
 use board::Board;
 pub use board::{Shape, TaskView, divisions_in};
 
@@ -36,13 +39,23 @@ const TICK: Duration = Duration::from_millis(100);
 const RESERVED_ROWS: usize = 3;
 
 /// The observer for a run: live bars when `wanted` and stderr is a terminal that can show
-/// them, else one plain line per finished approach. `pool_size` sizes the worker lanes.
+/// them, else plain lines. `pool_size` sizes the worker lanes.
 pub fn observer(wanted: bool, pool_size: usize, ascii: bool) -> Box<dyn Observer> {
+    observer_for(wanted, false, pool_size, ascii)
+}
+
+/// [`observer`], with a line for every run (warm-ups included) when `verbose`.
+pub fn observer_for(
+    wanted: bool,
+    verbose: bool,
+    pool_size: usize,
+    ascii: bool,
+) -> Box<dyn Observer> {
     let term_ok = std::env::var("TERM").map_or(true, |t| t != "dumb");
     if wanted && term_ok && std::io::stderr().is_terminal() {
-        Box::new(LiveProgress::new(pool_size, ascii))
+        Box::new(LiveProgress::new(pool_size, ascii, verbose))
     } else {
-        Box::new(PlainLines::default())
+        Box::new(PlainLines::new(verbose))
     }
 }
 
@@ -61,20 +74,74 @@ pub fn finished_line(m: &RunMeasurement, run: &str) -> String {
     )
 }
 
-/// Prints one plain line on stderr per run (no escape codes): warm-ups, then "run i/n".
+/// The line of a discarded warm-up run.
+pub fn warmup_line(m: &RunMeasurement) -> String {
+    format!(
+        "{:<20} {:<11} {:>10}",
+        m.approach,
+        "warm-up",
+        format_seconds(m.wall_s)
+    )
+}
+
+/// The line printed when `approach` has all its measured `runs`: how many, their median wall
+/// time, the largest peak memory, and whether every one passed its check.
+pub fn complete_line(approach: &str, runs: &[RunMeasurement]) -> String {
+    if runs.is_empty() {
+        return format!("{approach:<20} no measured run");
+    }
+    let walls: Vec<f64> = runs.iter().map(|m| m.wall_s).collect();
+    let peak = runs.iter().map(|m| m.peak_rss_kib).max().unwrap_or(0);
+    let check = match runs.iter().find(|m| !m.verified) {
+        None => "verified".to_string(),
+        Some(m) => format!("FAILED: {}", m.problem.as_deref().unwrap_or("")),
+    };
+    let n = runs.len();
+    format!(
+        "{approach:<20} {:<11} {:>10}  peak {:>9}  {check}",
+        format!("{n} run{}", if n == 1 { "" } else { "s" }),
+        format_seconds(crate::stats::median(&walls)),
+        format_kib(peak)
+    )
+}
+
+/// Plain lines on stderr (no escape codes): one per approach when it completes, or one per run
+/// (warm-ups, then "run i/n") when `verbose`.
 #[derive(Default)]
 pub struct PlainLines {
     /// (approach, measured runs so far, runs planned)
     counts: Vec<(String, u32, u32)>,
+    /// A line for every run, not one per approach.
+    verbose: bool,
 }
 
 impl PlainLines {
+    /// Plain lines, one for every run when `verbose`.
+    pub fn new(verbose: bool) -> Self {
+        Self {
+            counts: Vec::new(),
+            verbose,
+        }
+    }
+
     fn count(&mut self, approach: &str) -> &mut (String, u32, u32) {
         if let Some(i) = self.counts.iter().position(|c| c.0 == approach) {
             return &mut self.counts[i];
         }
         self.counts.push((approach.to_string(), 0, 0));
         self.counts.last_mut().expect("just pushed")
+    }
+
+    /// The line of the measured run `m`, counted as its approach's next.
+    fn run_line(&mut self, m: &RunMeasurement) -> String {
+        let c = self.count(&m.approach);
+        c.1 += 1;
+        let run = if c.2 > 0 {
+            format!("run {}/{}", c.1, c.2)
+        } else {
+            format!("run {}", c.1)
+        };
+        finished_line(m, &run)
     }
 }
 
@@ -86,29 +153,29 @@ impl Observer for PlainLines {
     }
 
     fn discarded(&mut self, m: &RunMeasurement) {
-        eprintln!(
-            "{:<20} {:<11} {:>10}",
-            m.approach,
-            "warm-up",
-            format_seconds(m.wall_s)
-        );
+        if self.verbose {
+            eprintln!("{}", warmup_line(m));
+        }
     }
 
     fn finished(&mut self, m: &RunMeasurement) {
-        let c = self.count(&m.approach);
-        c.1 += 1;
-        let run = if c.2 > 0 {
-            format!("run {}/{}", c.1, c.2)
-        } else {
-            format!("run {}", c.1)
-        };
-        eprintln!("{}", finished_line(m, &run));
+        let line = self.run_line(m);
+        if self.verbose {
+            eprintln!("{line}");
+        }
+    }
+
+    fn complete(&mut self, approach: &str, runs: &[RunMeasurement]) {
+        if !self.verbose {
+            eprintln!("{}", complete_line(approach, runs));
+        }
     }
 }
 
 /// Live bars on stderr, redrawn by a thread of their own.
 pub struct LiveProgress {
     lines: PlainLines,
+    block: Block,
     multi: MultiProgress,
     pool_size: usize,
     ascii: bool,
@@ -122,10 +189,12 @@ struct Drawer {
 }
 
 impl LiveProgress {
-    /// Bars on stderr; worker lanes sized by `pool_size`; `ascii` avoids Unicode blocks.
-    pub fn new(pool_size: usize, ascii: bool) -> Self {
+    /// Bars on stderr; worker lanes sized by `pool_size`; `ascii` avoids Unicode blocks; every
+    /// run's line kept when `verbose`.
+    pub fn new(pool_size: usize, ascii: bool, verbose: bool) -> Self {
         Self {
-            lines: PlainLines::default(),
+            lines: PlainLines::new(verbose),
+            block: Block::default(),
             multi: MultiProgress::with_draw_target(ProgressDrawTarget::stderr()),
             pool_size,
             ascii,
@@ -152,7 +221,10 @@ impl Observer for LiveProgress {
             .cpu_width
             .resolve(self.pool_size, tasks)
             .max(info.wait_width.resolve(self.pool_size, tasks));
-        let room = terminal_rows().saturating_sub(RESERVED_ROWS).max(2);
+        let room = terminal_size()
+            .0
+            .saturating_sub(RESERVED_ROWS + self.block.height())
+            .max(2);
         let mut board = Board::new(
             &self.multi,
             info.id,
@@ -185,12 +257,28 @@ impl Observer for LiveProgress {
 
     fn discarded(&mut self, m: &RunMeasurement) {
         self.stop();
-        self.lines.discarded(m);
+        let line = warmup_line(m);
+        if self.lines.verbose {
+            self.block.print(line);
+        } else {
+            self.block.set(&m.approach, line);
+        }
     }
 
     fn finished(&mut self, m: &RunMeasurement) {
         self.stop();
-        self.lines.finished(m);
+        let line = self.lines.run_line(m);
+        if self.lines.verbose {
+            self.block.print(line);
+        } else {
+            self.block.set(&m.approach, line);
+        }
+    }
+
+    fn complete(&mut self, approach: &str, runs: &[RunMeasurement]) {
+        self.stop();
+        let line = (!self.lines.verbose).then(|| complete_line(approach, runs));
+        self.block.settle(approach, line);
     }
 }
 
@@ -201,16 +289,13 @@ impl Drop for LiveProgress {
     }
 }
 
-/// The rows of the terminal stderr writes to (24 if it cannot say).
-fn terminal_rows() -> usize {
+/// The rows and columns of the terminal stderr writes to (24 × 80 if it cannot say).
+fn terminal_size() -> (usize, usize) {
     // SAFETY: TIOCGWINSZ writes a winsize into the struct we own; failure leaves it zeroed.
     let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
     let ok = unsafe { libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
-    if ok && ws.ws_row > 0 {
-        ws.ws_row as usize
-    } else {
-        24
-    }
+    let or = |v: u16, default: usize| if ok && v > 0 { v as usize } else { default };
+    (or(ws.ws_row, 24), or(ws.ws_col, 80))
 }
 
 #[cfg(test)]

@@ -5,6 +5,10 @@
 //! through the same engine as `parlab run` ([`bench::run_all`] with an [`Executor`]), so the
 //! figures are measured, and checked, exactly as the comparison table's are; with the mock
 //! executor the output is exact, for snapshot tests.
+//!
+//! One run per approach can mislead on a shared machine, so each pair runs [`REPEATS`] times,
+//! interleaved (slower, faster, slower, faster, ...), and prints its median and range; a pair
+//! below half of the gain its shape allows says why ([`shortfall`]).
 
 use std::io::Write;
 
@@ -14,6 +18,11 @@ use crate::cancel::Cancel;
 use crate::config::{DemosConfig, RunConfig};
 use crate::primes;
 use crate::workload::{WorkSpec, WorkloadKind};
+
+pub mod shortfall;
+
+/// Runs of each approach of a pair, interleaved.
+pub const REPEATS: u32 = 3;
 
 /// The approach the multiprocessing demo splits its CPU loop over, one per core.
 pub const PER_CORE: &str = "process";
@@ -42,17 +51,44 @@ pub struct Demo {
     pub tasks: u32,
     /// Workers for a pooled approach.
     pub pool_size: usize,
+    /// The improvement the pair's shape allows: how many tasks the faster approach can run at
+    /// once (all waits overlap; CPU work on at most the cores), whole rounds counted.
+    pub ideal: f64,
 }
 
-/// What one demo measured: each approach's id and wall time (s), or why it failed its check.
+/// The gain of running `tasks` equal tasks `width` at a time over one at a time.
+pub fn ideal_gain(tasks: u32, width: usize) -> f64 {
+    let width = width.clamp(1, tasks.max(1) as usize) as u32;
+    tasks as f64 / tasks.div_ceil(width) as f64
+}
+
+/// What one demo measured: each approach's id and wall times (s, in run order), or why it
+/// failed its check.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DemoResult {
     /// The demo's heading.
     pub heading: String,
-    /// The slower approach and its time, s.
-    pub slower: (String, Result<f64, String>),
-    /// The faster approach and its time, s.
-    pub faster: (String, Result<f64, String>),
+    /// The slower approach and its times, s.
+    pub slower: (String, Result<Vec<f64>, String>),
+    /// The faster approach and its times, s.
+    pub faster: (String, Result<Vec<f64>, String>),
+    /// Why the pair fell below half of its ideal gain, when it did.
+    pub shortfall: Option<String>,
+}
+
+impl DemoResult {
+    /// The speed improvement of each pair of runs (the i-th slower over the i-th faster).
+    pub fn improvements(&self) -> Vec<f64> {
+        match (&self.slower.1, &self.faster.1) {
+            (Ok(slow), Ok(fast)) => slow
+                .iter()
+                .zip(fast)
+                .filter(|(_, f)| **f > 0.0)
+                .map(|(s, f)| s / f)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
 }
 
 /// The demos for a machine of `cores` logical cores. `quick` scales the waits down fifty times
@@ -86,6 +122,7 @@ pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
             work: io,
             tasks: 5,
             pool_size: 5,
+            ideal: ideal_gain(5, 5),
         },
         Demo {
             heading: format!(
@@ -97,6 +134,7 @@ pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
             work: split,
             tasks: cores_u32,
             pool_size: cores,
+            ideal: ideal_gain(cores_u32, cores),
         },
         Demo {
             heading: format!(
@@ -108,6 +146,7 @@ pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
             work: pool_task,
             tasks: 10,
             pool_size: cores,
+            ideal: ideal_gain(10, cores),
         },
         Demo {
             heading: format!("Threading: 4 waits of {wait}"),
@@ -116,6 +155,7 @@ pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
             work: io,
             tasks: 4,
             pool_size: 4,
+            ideal: ideal_gain(4, 4),
         },
         Demo {
             heading: format!("Threading with an execution pool: 4 waits of {wait}, pool of 4"),
@@ -124,6 +164,7 @@ pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
             work: io,
             tasks: 4,
             pool_size: 4,
+            ideal: ideal_gain(4, 4),
         },
         Demo {
             heading: format!(
@@ -135,6 +176,7 @@ pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
             work: split,
             tasks: cores_u32,
             pool_size: cores,
+            ideal: ideal_gain(cores_u32, cores),
         },
         Demo {
             heading: format!(
@@ -146,6 +188,7 @@ pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
             work: split,
             tasks: cores_u32,
             pool_size: cores,
+            ideal: ideal_gain(cores_u32, cores),
         },
     ]
 }
@@ -227,21 +270,7 @@ pub fn run(
     })
 }
 
-/// Each demo runs each approach once, as the Python demos do: the executor's plain
-/// measurement, without the run-to-run variation a model adds to repeated runs.
-struct OneRun<'a>(&'a dyn Executor);
-
-impl Executor for OneRun<'_> {
-    fn measure(
-        &self,
-        approach: &dyn crate::approach::Approach,
-        ctx: crate::approach::RunContext,
-    ) -> Result<bench::RunMeasurement, crate::approach::ApproachError> {
-        self.0.measure(approach, ctx)
-    }
-}
-
-/// Runs one demo's pair through the bench.
+/// Runs one demo's pair through the bench, [`REPEATS`] times each, interleaved.
 fn run_one(
     demo: &Demo,
     cfg: &DemosConfig,
@@ -251,35 +280,75 @@ fn run_one(
     let find = |id: &str| {
         approach::find(id).ok_or_else(|| anyhow::anyhow!("demo approach '{id}' is not registered"))
     };
-    let run_cfg = RunConfig::programmatic(
+    let faster = find(demo.faster)?;
+    let mut run_cfg = RunConfig::programmatic(
         demo.work,
         demo.tasks,
         demo.pool_size,
-        vec![find(demo.slower)?, find(demo.faster)?],
+        vec![find(demo.slower)?, faster],
         cfg.logical_cores,
         cfg.mock,
     );
-    let outcome = bench::run_all(&run_cfg, &OneRun(executor), cancel, &mut Quiet);
-    let time_of = |id: &str| {
-        let m = outcome.measurements.iter().find(|m| m.approach == id)?;
-        Some(if m.verified {
-            Ok(m.wall_s)
-        } else {
-            Err(m
+    // The bench runs approaches in rounds: slower, faster, slower, faster, ...
+    run_cfg.repetitions.runs = Some(REPEATS);
+    let before = shortfall::CpuSample::now();
+    let outcome = bench::run_all(&run_cfg, executor, cancel, &mut Quiet);
+    let others_share = before.others_share_since(cfg.logical_cores);
+    let times_of = |id: &str| -> Option<Result<Vec<f64>, String>> {
+        let runs: Vec<&bench::RunMeasurement> = outcome
+            .measurements
+            .iter()
+            .filter(|m| m.approach == id)
+            .collect();
+        if runs.is_empty() {
+            return None;
+        }
+        Some(match runs.iter().find(|m| !m.verified) {
+            Some(m) => Err(m
                 .problem
                 .clone()
-                .unwrap_or_else(|| "unknown problem".into()))
+                .unwrap_or_else(|| "unknown problem".into())),
+            None => Ok(runs.iter().map(|m| m.wall_s).collect()),
         })
     };
-    let result = match (time_of(demo.slower), time_of(demo.faster)) {
-        (Some(slower), Some(faster)) => Some(DemoResult {
-            heading: demo.heading.clone(),
-            slower: (demo.slower.to_string(), slower),
-            faster: (demo.faster.to_string(), faster),
-        }),
-        _ => None,
+    let (Some(slower), Some(faster_times)) = (times_of(demo.slower), times_of(demo.faster)) else {
+        return Ok((None, outcome.stop));
     };
-    Ok((result, outcome.stop))
+    let mut result = DemoResult {
+        heading: demo.heading.clone(),
+        slower: (demo.slower.to_string(), slower),
+        faster: (demo.faster.to_string(), faster_times),
+        shortfall: None,
+    };
+    if let Ok(slow) = &result.slower.1
+        && !result.improvements().is_empty()
+    {
+        let info = faster.info();
+        let spawns = match info.family {
+            approach::Family::Process | approach::Family::Thread
+                if demo.pool_size < demo.tasks as usize && demo.faster.contains("pool") =>
+            {
+                demo.pool_size as u32
+            }
+            _ => demo.tasks,
+        };
+        result.shortfall = shortfall::note(&shortfall::PairFigures {
+            improvement: crate::stats::median(&result.improvements()),
+            ideal: demo.ideal,
+            slower_s: crate::stats::median(slow),
+            tasks: demo.tasks,
+            startup_s: shortfall::startup_estimate_s(info.family, spawns),
+            // The mock machine is never busy.
+            others_share: if cfg.mock { None } else { others_share },
+            load: if cfg.mock {
+                None
+            } else {
+                shortfall::load_average()
+            },
+            cores: cfg.logical_cores,
+        });
+    }
+    Ok((Some(result), outcome.stop))
 }
 
 const RED: &str = "\x1b[31m";
@@ -297,8 +366,9 @@ pub fn render(r: &DemoResult, colour: bool) -> String {
             text
         }
     };
-    let finished = |(name, time): &(String, Result<f64, String>)| match time {
-        Ok(s) => format!("Finished '{name}' in {s:.4}s"),
+    // The median run's time, as the Python demos print their one run's.
+    let finished = |(name, times): &(String, Result<Vec<f64>, String>)| match times {
+        Ok(t) => format!("Finished '{name}' in {:.4}s", crate::stats::median(t)),
         Err(problem) => format!("'{name}' FAILED its check: {problem}"),
     };
     let mut out = format!("{}\n", r.heading);
@@ -312,17 +382,31 @@ pub fn render(r: &DemoResult, colour: bool) -> String {
         format!("Faster approach: {}", finished(&r.faster)),
     ));
     out.push('\n');
-    if let (Ok(slow), Ok(fast)) = (&r.slower.1, &r.faster.1)
-        && *fast > 0.0
-    {
+    let gains = r.improvements();
+    if !gains.is_empty() {
         out.push_str(&paint(
             BLUE,
-            format!("Speed improvement {:.2}x", slow / fast),
+            format!("Speed improvement {}", gain_text(&gains)),
         ));
+        out.push('\n');
+    }
+    if let Some(why) = &r.shortfall {
+        out.push_str(why);
         out.push('\n');
     }
     out.push('\n');
     out
+}
+
+/// The median improvement and, over several runs, their range: `1.96x (1.90–1.99)`.
+fn gain_text(gains: &[f64]) -> String {
+    let median = crate::stats::median(gains);
+    if gains.len() < 2 {
+        return format!("{median:.2}x");
+    }
+    let lo = gains.iter().copied().fold(f64::INFINITY, f64::min);
+    let hi = gains.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+    format!("{median:.2}x ({lo:.2}–{hi:.2})")
 }
 
 /// A warning for a machine already busy before the demos start: its CPU pairs cannot show
@@ -350,98 +434,4 @@ pub fn colour_wanted() -> bool {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn result(slow: Result<f64, String>) -> DemoResult {
-        DemoResult {
-            heading: "Threading: 4 waits of 1 s".into(),
-            slower: ("sequential".into(), slow),
-            faster: ("threads".into(), Ok(1.00213)),
-        }
-    }
-
-    #[test]
-    fn the_python_format() {
-        let text = render(&result(Ok(4.0123456)), false);
-        assert_eq!(
-            text,
-            "Threading: 4 waits of 1 s\n\
-             Slower approach: Finished 'sequential' in 4.0123s\n\
-             Faster approach: Finished 'threads' in 1.0021s\n\
-             Speed improvement 4.00x\n\n"
-        );
-    }
-
-    #[test]
-    fn colours_as_the_original() {
-        let text = render(&result(Ok(4.0)), true);
-        assert!(text.contains("\x1b[31mSlower approach"));
-        assert!(text.contains("\x1b[32mFaster approach"));
-        assert!(text.contains("\x1b[34mSpeed improvement"));
-        assert!(!text.starts_with('\x1b'), "the heading stays plain");
-    }
-
-    #[test]
-    fn a_failed_check_shows_and_gives_no_improvement() {
-        let text = render(&result(Err("task 0 never finished".into())), false);
-        assert!(text.contains("'sequential' FAILED its check: task 0 never finished"));
-        assert!(!text.contains("Speed improvement"));
-    }
-
-    #[test]
-    fn every_demo_names_registered_approaches_and_quick_is_small() {
-        for quick in [false, true] {
-            let all = demos(4, quick);
-            assert_eq!(all.len(), 7);
-            for d in &all {
-                assert!(approach::find(d.slower).is_some(), "{}", d.slower);
-                assert!(approach::find(d.faster).is_some(), "{}", d.faster);
-                assert_ne!(d.slower, d.faster);
-            }
-            let waits: Vec<u64> = all
-                .iter()
-                .filter(|d| !d.work.workload.computes())
-                .map(|d| d.work.io_wait_ns)
-                .collect();
-            assert_eq!(waits.len(), 3);
-            let expected = if quick { 20_000_000 } else { 1_000_000_000 };
-            assert!(waits.iter().all(|&w| w == expected));
-        }
-        assert!(
-            demos(4, false)[1]
-                .heading
-                .contains("400 million divisions split over 4 ")
-        );
-        assert_eq!(human_wait(20_000_000), "20 ms");
-        assert_eq!(human_count(4_000_000), "4 million");
-        assert_eq!(human_count(400_000), "400 thousand");
-    }
-
-    #[test]
-    fn a_busy_machine_is_named() {
-        let note = busy_note_for("6.59 5.93 5.24 3/120 999", 2).unwrap();
-        assert!(
-            note.contains("load average 6.6 on 2 logical cores"),
-            "{note}"
-        );
-        assert_eq!(busy_note_for("0.30 0.2 0.1 1/90 5", 2), None);
-        assert_eq!(busy_note_for("", 2), None);
-    }
-
-    #[test]
-    fn the_split_loop_is_the_same_size_whatever_the_cores() {
-        for cores in [1usize, 2, 3, 8] {
-            let d = &demos(cores, false)[1];
-            let (from, to) = primes::divisor_range(d.work.number);
-            let per_task = to - from + 1;
-            let total = per_task * d.tasks as u64;
-            assert!(primes::is_prime_reference(d.work.number));
-            assert!(
-                total + d.tasks as u64 > LOOP_DIVISIONS
-                    && total < LOOP_DIVISIONS + 2 * d.tasks as u64,
-                "{cores} cores: {total}"
-            );
-        }
-    }
-}
+mod tests;
