@@ -8,7 +8,6 @@
 use crate::approach::{self, Family};
 use crate::config::RunConfig;
 use crate::format::{format_kib, format_seconds};
-use crate::notes::{beat_baseline, own_cost_per_task_s};
 use crate::report::{ApproachResult, Report};
 
 /// The lesson of `report`, if its figures teach one.
@@ -29,7 +28,7 @@ pub fn lesson(report: &Report, cfg: &RunConfig) -> Option<String> {
     let any_beat = report
         .results
         .iter()
-        .any(|r| r.approach != "sequential" && beat_baseline(r, baseline));
+        .any(|r| r.approach != "sequential" && r.beat_baseline(baseline));
     if baseline.is_some() && !any_beat {
         return Some(format!(
             "Running tasks at once only pays when each task outweighs the cost of starting it: \
@@ -134,7 +133,7 @@ fn noop_lesson(report: &Report, cfg: &RunConfig) -> Option<String> {
         .results
         .iter()
         .filter(|r| approach::find(&r.approach).is_some())
-        .filter_map(|r| Some((r.approach.as_str(), own_cost_per_task_s(r, cfg.tasks)?)))
+        .filter_map(|r| Some((r.approach.as_str(), r.own_cost_per_task_s(cfg.tasks)?)))
         .collect();
     costs.sort_by(|a, b| a.1.total_cmp(&b.1));
     let (cheap, cheap_s) = *costs.first()?;

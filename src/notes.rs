@@ -7,7 +7,7 @@
 use crate::config::RunConfig;
 use crate::format::{format_kib, format_seconds};
 use crate::primes;
-use crate::report::{ApproachResult, Report};
+use crate::report::Report;
 
 /// A task's work under this many times the cheapest approach's own cost per task is too short
 /// to learn from: the approaches' overheads decide the result, not the work.
@@ -23,23 +23,6 @@ pub fn annotate(mut report: Report, cfg: &RunConfig) -> Report {
     report.notes = notes(&report, cfg);
     report.lesson = crate::lesson::lesson(&report, cfg);
     report
-}
-
-/// An approach's own cost per task: how much longer than its ideal it took, per task, s.
-pub fn own_cost_per_task_s(r: &ApproachResult, tasks: u32) -> Option<f64> {
-    let ideal = r.ideal_wall_s.unwrap_or(0.0);
-    r.verified
-        .then(|| (r.wall_s - ideal).max(0.0) / f64::from(tasks.max(1)))
-}
-
-/// True when `r` was faster than the baseline beyond the noise of both: every pair of runs
-/// agrees, and the median gain exceeds their combined spread (at least 2%).
-pub fn beat_baseline(r: &ApproachResult, baseline: Option<&ApproachResult>) -> bool {
-    let (Some(s), Some(base)) = (r.speedup, baseline) else {
-        return false;
-    };
-    let noise = (r.wall_cv + base.wall_cv).max(0.02);
-    r.verified && s > 1.0 + noise && r.speedup_min.unwrap_or(s) > 1.0
 }
 
 /// The notes for `report`.
@@ -149,7 +132,7 @@ fn fastest(report: &Report, cfg: &RunConfig) -> Option<String> {
         .iter()
         .filter(|r| r.verified && r.approach != "sequential" && r.speedup.is_some())
         .min_by(|a, b| a.wall_s.total_cmp(&b.wall_s))?;
-    if beat_baseline(best, baseline) {
+    if best.beat_baseline(baseline) {
         let s = best.speedup?;
         let of_ideal = match (best.efficiency, best.ideal_speedup) {
             (Some(e), Some(i)) => format!(" ({:.0}% of its ideal {i:.2}x)", e * 100.0),
@@ -167,7 +150,7 @@ fn fastest(report: &Report, cfg: &RunConfig) -> Option<String> {
             let r = report.result(id)?;
             Some(format!(
                 "{id} {}",
-                format_seconds(own_cost_per_task_s(r, cfg.tasks)?)
+                format_seconds(r.own_cost_per_task_s(cfg.tasks)?)
             ))
         })
         .collect();
@@ -202,7 +185,7 @@ fn too_short(report: &Report, cfg: &RunConfig) -> Option<String> {
         .results
         .iter()
         .filter(|r| r.approach != "sequential")
-        .filter_map(|r| own_cost_per_task_s(r, cfg.tasks))
+        .filter_map(|r| r.own_cost_per_task_s(cfg.tasks))
         .filter(|&c| c > 0.0)
         .min_by(f64::total_cmp);
     let baseline_wall = report.result("sequential").map(|r| r.wall_s);

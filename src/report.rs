@@ -256,6 +256,24 @@ impl Report {
 }
 
 impl ApproachResult {
+    /// This approach's own cost per task: how much longer than its ideal it took, per task, s
+    /// (None when it failed its check).
+    pub fn own_cost_per_task_s(&self, tasks: u32) -> Option<f64> {
+        let ideal = self.ideal_wall_s.unwrap_or(0.0);
+        self.verified
+            .then(|| (self.wall_s - ideal).max(0.0) / f64::from(tasks.max(1)))
+    }
+
+    /// True when this approach was faster than `baseline` beyond the noise of both: every pair
+    /// of runs agrees, and the median gain exceeds their combined spread (at least 2%).
+    pub fn beat_baseline(&self, baseline: Option<&ApproachResult>) -> bool {
+        let (Some(s), Some(base)) = (self.speedup, baseline) else {
+            return false;
+        };
+        let noise = (self.wall_cv + base.wall_cv).max(0.02);
+        self.verified && s > 1.0 + noise && self.speedup_min.unwrap_or(s) > 1.0
+    }
+
     /// Sets the ideal and the efficiency from the work's cost and this approach's concurrency.
     fn set_ideal(&mut self, cfg: &RunConfig, work: &WorkCost, baseline_wall_s: Option<f64>) {
         let Some(info) = approach::find(&self.approach).map(|a| a.info()) else {
