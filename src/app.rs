@@ -47,7 +47,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `parlab list`: every approach, what it does, its Python counterpart.
+/// `parlab list`: every approach, what it does, its Python counterpart; then every workload.
 fn list() -> anyhow::Result<ExitCode> {
     let mut out = String::new();
     let width = crate::approach::REGISTRY
@@ -61,6 +61,15 @@ fn list() -> anyhow::Result<ExitCode> {
             "{:width$}  {}  [Python: {}]\n",
             i.id, i.summary, i.python
         ));
+    }
+    out.push_str("\nworkloads (--workload):\n");
+    let width = crate::workload::WorkloadKind::ALL
+        .iter()
+        .map(|w| w.id().len())
+        .max()
+        .unwrap_or(0);
+    for w in crate::workload::WorkloadKind::ALL {
+        out.push_str(&format!("{:width$}  {}\n", w.id(), w.workload().summary()));
     }
     std::io::stdout().lock().write_all(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)

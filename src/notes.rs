@@ -7,6 +7,8 @@ use crate::config::RunConfig;
 use crate::format::{format_kib, format_seconds};
 use crate::report::Report;
 
+pub mod net;
+
 /// `report` with its notes: the step after [`Report::build`] that every caller takes before
 /// showing or saving a report.
 pub fn annotate(mut report: Report, cfg: &RunConfig) -> Report {
@@ -57,6 +59,7 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
             _ => {}
         }
     }
+    notes.extend(net::notes(report, cfg));
     let pooled_ran = report
         .results
         .iter()

@@ -88,6 +88,10 @@ fn a_session_of_two_approaches_ends_with_the_bar_graph_and_saves_it() {
     answer(&mut s, "2");
     expect(&mut s, "Simulate I/O?");
     answer(&mut s, "y");
+    // The I/O kinds: sleeps (the default) or real network requests.
+    let kinds = expect(&mut s, "real network requests");
+    assert!(kinds.contains("Which I/O?"), "{kinds}");
+    answer(&mut s, "");
     expect(&mut s, "Wait at each point");
     answer(&mut s, "5ms");
     expect(&mut s, "Which approach?");

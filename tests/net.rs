@@ -10,7 +10,17 @@ use std::time::{Duration, Instant};
 
 /// Small net work: 3 tasks, 5 ms waits, one run each.
 const SMALL: &[&str] = &[
-    "run", "-w", "net", "--tasks", "3", "--io-wait", "5ms", "--runs", "1", "--warmup", "0",
+    "run",
+    "-w",
+    "net",
+    "--tasks",
+    "3",
+    "--io-wait",
+    "5ms",
+    "--runs",
+    "1",
+    "--warmup",
+    "0",
     "--no-progress",
 ];
 
@@ -27,14 +37,21 @@ fn left_behind(marker: &(String, String)) -> Vec<u32> {
     let needle = format!("{}={}", marker.0, marker.1);
     let mut found = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
             continue;
         };
         let Ok(env) = std::fs::read(entry.path().join("environ")) else {
             continue;
         };
-        let zombie = std::fs::read_to_string(entry.path().join("stat"))
-            .is_ok_and(|s| s.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z')));
+        let zombie = std::fs::read_to_string(entry.path().join("stat")).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|r| r.trim_start().starts_with('Z'))
+        });
         if !zombie && env.split(|&b| b == 0).any(|v| v == needle.as_bytes()) {
             found.push(pid);
         }
@@ -92,7 +109,10 @@ fn a_server_that_dies_mid_run_stops_the_run_and_leaves_nothing() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(stderr.contains("error: the local server (pid "), "{stderr}");
-    assert!(stderr.contains("exited with status 3 during the run of"), "{stderr}");
+    assert!(
+        stderr.contains("exited with status 3 during the run of"),
+        "{stderr}"
+    );
     assert_eq!(settle(&mark), Vec::<u32>::new());
 }
 
@@ -106,7 +126,10 @@ fn a_server_that_cannot_start_is_named() {
         .unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("error: the local server could not start"), "{stderr}");
+    assert!(
+        stderr.contains("error: the local server could not start"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -128,7 +151,10 @@ fn a_corrupted_or_cut_reply_fails_its_task() {
                 String::from_utf8_lossy(&out.stderr)
             );
             assert_eq!(out.status.code(), Some(1), "{hook} {approach}: {text}");
-            assert!(text.contains(&format!("failed: {why}")), "{hook} {approach}: {text}");
+            assert!(
+                text.contains(&format!("failed: {why}")),
+                "{hook} {approach}: {text}"
+            );
             assert!(text.contains("FAILED"), "{text}");
         }
     }
@@ -150,7 +176,10 @@ fn ctrl_c_stops_the_server_and_the_workers() {
     while left_behind(&mark).len() < 3 && start.elapsed() < Duration::from_secs(20) {
         std::thread::sleep(Duration::from_millis(50));
     }
-    assert!(left_behind(&mark).len() >= 3, "server and workers never started");
+    assert!(
+        left_behind(&mark).len() >= 3,
+        "server and workers never started"
+    );
     // SAFETY: a signal to our own child.
     unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
     let status = child.wait().unwrap();
@@ -161,7 +190,16 @@ fn ctrl_c_stops_the_server_and_the_workers() {
 #[test]
 fn more_connections_than_the_open_file_limit_are_refused() {
     let mut cmd = parlab_std();
-    cmd.args(["run", "-w", "net", "--tasks", "5000", "-a", "async", "--no-progress"]);
+    cmd.args([
+        "run",
+        "-w",
+        "net",
+        "--tasks",
+        "5000",
+        "-a",
+        "async",
+        "--no-progress",
+    ]);
     // SAFETY: setrlimit in the child before exec touches only the child.
     unsafe {
         cmd.pre_exec(|| {
@@ -176,6 +214,9 @@ fn more_connections_than_the_open_file_limit_are_refused() {
     let out = cmd.output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{stderr}");
-    assert!(stderr.contains("--tasks: 5000 net tasks keep 5000 connections"), "{stderr}");
+    assert!(
+        stderr.contains("--tasks: 5000 net tasks keep 5000 connections"),
+        "{stderr}"
+    );
     assert!(stderr.contains("open-file limit (ulimit -n"), "{stderr}");
 }

@@ -24,13 +24,31 @@ pub fn parse_bytes(flag: &'static str, text: &str, max: u64) -> Result<u64, Usag
     let allowed = format!("give bytes from 0 to {max}, e.g. 16384, 16KiB or 1MiB");
     let t = text.trim().replace('_', "");
     let lower = t.to_ascii_lowercase();
-    let (digits, scale) = [("kib", 1u64 << 10), ("k", 1 << 10), ("mib", 1 << 20), ("m", 1 << 20), ("b", 1)]
-        .iter()
-        .find_map(|&(unit, scale)| lower.strip_suffix(unit).map(|d| (d.trim().to_string(), scale)))
-        .unwrap_or((lower.clone(), 1));
-    match digits.parse::<u64>().ok().and_then(|n| n.checked_mul(scale)) {
+    let (digits, scale) = [
+        ("kib", 1u64 << 10),
+        ("k", 1 << 10),
+        ("mib", 1 << 20),
+        ("m", 1 << 20),
+        ("b", 1),
+    ]
+    .iter()
+    .find_map(|&(unit, scale)| {
+        lower
+            .strip_suffix(unit)
+            .map(|d| (d.trim().to_string(), scale))
+    })
+    .unwrap_or((lower.clone(), 1));
+    match digits
+        .parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(scale))
+    {
         Some(n) if n <= max => Ok(n),
-        Some(_) => Err(UsageError::bad(flag, format!("'{text}' is too large"), allowed)),
+        Some(_) => Err(UsageError::bad(
+            flag,
+            format!("'{text}' is too large"),
+            allowed,
+        )),
         None => Err(UsageError::bad(
             flag,
             format!("'{text}' is not a byte count"),
@@ -80,17 +98,29 @@ mod tests {
         assert_eq!(parse_bytes("--payload", "16KiB", MAX_PAYLOAD), Ok(16384));
         assert_eq!(parse_bytes("--payload", "1M", MAX_PAYLOAD), Ok(1 << 20));
         assert_eq!(parse_bytes("--payload", "100", MAX_PAYLOAD), Ok(100));
-        let e = parse_bytes("--payload", "lots", MAX_PAYLOAD).unwrap_err().to_string();
-        assert!(e.starts_with("--payload: 'lots' is not a byte count"), "{e}");
-        let e = parse_bytes("--payload", "17MiB", MAX_PAYLOAD).unwrap_err().to_string();
+        let e = parse_bytes("--payload", "lots", MAX_PAYLOAD)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--payload: 'lots' is not a byte count"),
+            "{e}"
+        );
+        let e = parse_bytes("--payload", "17MiB", MAX_PAYLOAD)
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("too large"), "{e}");
     }
 
     #[test]
     fn too_many_connections_are_refused_naming_the_limit() {
         let asyncs = [crate::approach::find("async").unwrap()];
-        let e = check_connections(&asyncs, 10_000, 4, 1024).unwrap_err().to_string();
-        assert!(e.starts_with("--tasks: 10000 net tasks keep 10000 connections"), "{e}");
+        let e = check_connections(&asyncs, 10_000, 4, 1024)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--tasks: 10000 net tasks keep 10000 connections"),
+            "{e}"
+        );
         assert!(e.contains("open-file limit (ulimit -n"), "{e}");
         assert!(check_connections(&asyncs, 900, 4, 1024).is_ok());
         // A pool keeps only its size in flight.

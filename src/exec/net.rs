@@ -87,7 +87,12 @@ pub struct AsyncConn {
 
 impl AsyncConn {
     /// Makes request `index` of `task` and checks its reply, connecting first if need be.
-    pub async fn request(&mut self, work: &WorkSpec, task: u32, index: u32) -> Result<(), NetFault> {
+    pub async fn request(
+        &mut self,
+        work: &WorkSpec,
+        task: u32,
+        index: u32,
+    ) -> Result<(), NetFault> {
         let limit = work.io_wait() + REPLY_GRACE;
         match tokio::time::timeout(limit, self.exchange(work, task, index)).await {
             Ok(r) => r,

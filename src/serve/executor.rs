@@ -9,7 +9,6 @@ use crate::workload::{Answer, WorkSpec, WorkloadKind};
 
 use super::local::{LocalServer, ServerFigures};
 
-
 /// An executor whose runs need the local server alive.
 pub struct ServedExecutor<'a> {
     inner: &'a dyn Executor,

@@ -156,7 +156,9 @@ impl LocalServer {
         self.reaped = true;
         let mut words = line.split_whitespace();
         let (requests, peak) = match (words.next(), words.next(), words.next(), words.next()) {
-            (Some("served"), Some(r), Some("peak_kib"), Some(p)) => (r.parse().ok(), p.parse().ok()),
+            (Some("served"), Some(r), Some("peak_kib"), Some(p)) => {
+                (r.parse().ok(), p.parse().ok())
+            }
             _ => (None, None),
         };
         match (requests, peak) {

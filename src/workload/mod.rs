@@ -51,7 +51,9 @@ workloads! {
     net::Net => Net,
 }
 
-pub use net::{REQUEST_BYTES, decode_request, encode_request, expected_checksum, reply_checksum, reply_content};
+pub use net::{
+    REQUEST_BYTES, decode_request, encode_request, expected_checksum, reply_checksum, reply_content,
+};
 
 /// One workload: everything other code asks about a kind of work, so that no code outside
 /// this module names a kind.
