@@ -11,6 +11,7 @@ pub fn open_files() -> (u64, u64) {
     if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) } != 0 {
         return (u64::MAX, u64::MAX);
     }
+    #[allow(clippy::unnecessary_cast)] // rlim_t is u64 on Linux, not on every platform
     let val = |v: libc::rlim_t| {
         if v == libc::RLIM_INFINITY {
             u64::MAX

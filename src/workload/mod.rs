@@ -367,7 +367,7 @@ mod tests {
             .iter()
             .filter_map(|s| match *s {
                 Step::Divide { from, to } => Some((from, to)),
-                Step::Wait(_) => None,
+                Step::Wait(_) | Step::Request { .. } => None,
             })
             .collect();
         assert_eq!(ranges.first().unwrap().0, 2);
