@@ -212,6 +212,8 @@ fn every_invalid_answer_is_explained_and_asked_again() {
     expect(&mut s, "Invalid answer");
     clear(&mut s, "maybe");
     answer(&mut s, "y");
+    expect(&mut s, "real network requests");
+    answer(&mut s, "");
     expect(&mut s, "Wait at each point");
     for (bad, why) in [("soon", "is not a duration"), ("-1s", "is negative")] {
         answer(&mut s, bad);
