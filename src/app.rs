@@ -17,14 +17,21 @@ use crate::export::{Exporter, chart::ChartExporter, json::JsonExporter};
 use crate::machine::Machine;
 use crate::output::{self, progress};
 use crate::report::Report;
+use crate::serve::executor::Serving;
 
 /// Runs the parsed command line and returns the process's exit status.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Every connection and pipe is a file: take all the room the hard limit allows.
+    crate::limits::raise_open_files();
     match cli.command {
         Some(Command::Run(args)) => run_command(&args),
         Some(Command::Sweep(args)) => sweep_command(&args),
         Some(Command::Demos(args)) => demos_command(&args),
         Some(Command::Worker { parent }) => Ok(crate::worker::child::main(parent)),
+        Some(Command::Serve {
+            io_wait_ns,
+            payload,
+        }) => Ok(crate::serve::main(io_wait_ns, payload)),
         Some(Command::List) => list(),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
@@ -40,7 +47,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
-/// `parlab list`: every approach, what it does, its Python counterpart.
+/// `parlab list`: every approach, what it does, its Python counterpart; then every workload.
 fn list() -> anyhow::Result<ExitCode> {
     let mut out = String::new();
     let width = crate::approach::REGISTRY
@@ -54,6 +61,15 @@ fn list() -> anyhow::Result<ExitCode> {
             "{:width$}  {}  [Python: {}]\n",
             i.id, i.summary, i.python
         ));
+    }
+    out.push_str("\nworkloads (--workload):\n");
+    let width = crate::workload::WorkloadKind::ALL
+        .iter()
+        .map(|w| w.id().len())
+        .max()
+        .unwrap_or(0);
+    for w in crate::workload::WorkloadKind::ALL {
+        out.push_str(&format!("{:width$}  {}\n", w.id(), w.workload().summary()));
     }
     std::io::stdout().lock().write_all(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
@@ -86,7 +102,7 @@ fn exit_status(stop: Option<Stop>, any_unverified: bool, what: &str) -> ExitCode
 
 /// `parlab run`: measure, then print the table or the JSON document, and write the exports.
 pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let cfg = RunConfig::from_args(args)?;
+    let mut cfg = RunConfig::from_args(args)?;
     let baseline = match &cfg.compare {
         Some(path) => {
             let b = Baseline::load(path)?;
@@ -99,11 +115,19 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let (executor, machine) = executor_and_machine(cfg.mock);
     let exports = ExportManager::new(cfg.exports.clone());
     exports.check_writable(&Report::build(&cfg, machine.clone(), &[]))?;
+    let serving = match Serving::start(&mut cfg.work, cfg.mock) {
+        Ok(s) => s,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitCode::from(1));
+        }
+    };
     let mut observer = (
         progress::observer_for(cfg.progress, cfg.verbose, cfg.pool_size, cfg.ascii),
         LiveExports::new(&cfg, machine.clone(), &exports),
     );
-    let outcome = bench::run_all(&cfg, executor, &cancel, &mut observer);
+    let outcome = bench::run_all(&cfg, &serving.executor(executor), &cancel, &mut observer);
+    let server = serving.stop();
     let (progress, mut live_exports) = observer;
     drop(progress); // its bars are gone before anything else is printed
     if let Some(e) = live_exports.error.take() {
@@ -112,6 +136,14 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let report = crate::notes::annotate(Report::build(&cfg, machine, &outcome.measurements), &cfg);
     exports.write_files(&report)?;
     print_report(&cfg, &report, baseline.as_ref(), &exports)?;
+    if let Some(server) = server {
+        // Under the table, where the table went.
+        if cfg.format == Format::Table && !exports.uses_stdout() {
+            println!("{}", server.line());
+        } else {
+            eprintln!("{}", server.line());
+        }
+    }
     crate::export::visual::write_files(&cfg.visuals, &report, None)?;
     if let Some((path, format)) = &cfg.chart {
         let bytes = ChartExporter(*format).serialize(&report)?;
@@ -127,21 +159,31 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
 
 /// `parlab sweep`: every pooled approach at every pool size, then the table, chart and fits.
 pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
-    let cfg = SweepConfig::from_args(args)?;
+    let mut cfg = SweepConfig::from_args(args)?;
     let cancel = Cancel::on_signals()?;
     let (executor, machine) = executor_and_machine(cfg.run.mock);
+    let serving = match Serving::start(&mut cfg.run.work, cfg.run.mock) {
+        Ok(s) => s,
+        Err(message) => {
+            eprintln!("error: {message}");
+            return Ok(ExitCode::from(1));
+        }
+    };
     let sizes = cfg.pool_sizes.len();
     let mut on_size = |i: usize, size: usize| {
         eprintln!("— pool size {size} ({} of {sizes})", i + 1);
     };
     let outcome = crate::sweep::run(
         &cfg,
-        executor,
+        &serving.executor(executor),
         machine,
         &cancel,
         &mut progress::PlainLines::new(cfg.run.verbose),
         &mut on_size,
     );
+    if let Some(server) = serving.stop() {
+        eprintln!("{}", server.line());
+    }
     if let Some((path, format)) = &cfg.chart
         && !outcome.sweep.points.is_empty()
     {

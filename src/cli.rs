@@ -34,7 +34,7 @@ pub enum Command {
     ///
     /// Example: parlab sweep --pool-sizes 1,2,4,8 --approach thread-pool,rayon --chart sweep.svg
     Sweep(SweepArgs),
-    /// List every approach: what it does and its Python counterpart.
+    /// List every approach (what it does, its Python counterpart) and every workload.
     List,
     /// Print a shell completion script.
     Completions {
@@ -47,6 +47,16 @@ pub enum Command {
         /// The pid of the parlab that started this worker.
         #[arg(long)]
         parent: Option<u32>,
+    },
+    /// Run as the local server of `net` work (parlab starts it itself).
+    #[command(hide = true)]
+    Serve {
+        /// How long to wait before answering each request, ns.
+        #[arg(long, default_value_t = 0)]
+        io_wait_ns: u64,
+        /// Bytes in each reply.
+        #[arg(long, default_value_t = 16 * 1024)]
+        payload: u32,
     },
 }
 
@@ -94,6 +104,24 @@ pub struct RunArgs {
         allow_hyphen_values = true
     )]
     pub io_wait: String,
+
+    /// Requests each task of net work makes, one after another on one connection, 1 to 10,000.
+    #[arg(
+        long,
+        value_name = "N",
+        default_value = "4",
+        allow_negative_numbers = true
+    )]
+    pub requests: String,
+
+    /// Bytes in each reply of net work, e.g. 16384, 16KiB, 1MiB (at most 16 MiB).
+    #[arg(
+        long,
+        value_name = "BYTES",
+        default_value = "16KiB",
+        allow_negative_numbers = true
+    )]
+    pub payload: String,
 
     /// Do not measure `sequential` when it was not asked for (no speedups then).
     #[arg(long)]

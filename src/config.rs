@@ -12,7 +12,9 @@ use crate::error::UsageError;
 use crate::outfile;
 use crate::workload::{WorkSpec, WorkloadKind};
 
+mod net;
 mod sweep;
+pub use net::parse_bytes;
 pub use sweep::{SweepConfig, default_pool_sizes, parse_pool_sizes};
 
 /// What the user asked for; `None` means "decide from the first run".
@@ -207,10 +209,16 @@ impl RunConfig {
         for a in &approaches {
             a.check(tasks, pool_size)?;
         }
+        let net_spec = net::parse_net(&args.requests, &args.payload)?;
+        if workload == WorkloadKind::Net && !args.mock {
+            let open_files = crate::limits::open_files().0;
+            net::check_connections(&approaches, tasks, pool_size, open_files)?;
+        }
         let work = WorkSpec {
             workload,
             number,
             io_wait_ns: io_wait.as_nanos() as u64,
+            net: net_spec,
         };
 
         let asked_sequential = approaches.iter().any(|a| a.info().id == "sequential");

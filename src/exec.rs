@@ -11,7 +11,9 @@ use std::time::Duration;
 use crate::cancel::Cancel;
 use crate::primes::{self, Division};
 use crate::record::recorder::Recorder;
-use crate::workload::{Answer, Step, WorkSpec};
+use crate::workload::{Answer, NetFault, Step, WorkSpec};
+
+pub mod net;
 
 /// A task stopped before its end because the run was cancelled.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -21,12 +23,17 @@ pub struct Cancelled;
 #[derive(Debug, Clone, Copy, Default)]
 struct Verdict {
     divisor_found: bool,
+    /// Set when a network request failed: the task stops there and answers this.
+    net_fault: Option<NetFault>,
 }
 
 impl Verdict {
     fn answer(self, work: &WorkSpec) -> Answer {
+        if let Some(fault) = self.net_fault {
+            return Answer::Failed(fault);
+        }
         match work.expected_answer() {
-            Answer::Done => Answer::Done,
+            Answer::Done | Answer::Failed(_) => Answer::Done,
             Answer::Prime(_) => Answer::Prime(work.number >= 2 && !self.divisor_found),
         }
     }
@@ -79,15 +86,25 @@ pub fn run_blocking_reporting(
     let worker = rec.this_worker();
     rec.task_started(task, worker);
     let mut verdict = Verdict::default();
+    let mut conn = net::BlockingConn::default();
     for (i, step) in rec.plan().iter().enumerate() {
         if cancel.is_cancelled() {
             return Err(Cancelled);
+        }
+        if verdict.net_fault.is_some() {
+            break;
         }
         match *step {
             Step::Wait(ns) => {
                 let start = rec.now_ns();
                 std::thread::sleep(Duration::from_nanos(ns));
                 rec.step_ran(task, i, worker, start, rec.now_ns());
+            }
+            Step::Request { index, .. } => {
+                let start = rec.now_ns();
+                verdict.net_fault = conn.request(work, task, index).err();
+                rec.step_ran(task, i, worker, start, rec.now_ns());
+                on_progress(request_done(rec, task));
             }
             Step::Divide { from, to } if !verdict.divisor_found => {
                 verdict.divisor_found =
@@ -99,6 +116,15 @@ pub fn run_blocking_reporting(
     let answer = verdict.answer(work);
     rec.task_finished(task, answer);
     Ok(answer)
+}
+
+/// Counts one more request done on `task`'s progress (a request is one unit of a `net` task's
+/// progress, as a division is of a computing task's); returns the new count.
+fn request_done(rec: &Recorder, task: u32) -> u64 {
+    rec.task(task)
+        .progress
+        .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+        + 1
 }
 
 /// Where an async task's computation runs.
@@ -122,11 +148,21 @@ pub async fn run_async(
         let worker = rec.this_worker();
         rec.task_started(task, worker);
         let mut verdict = Verdict::default();
+        let mut conn = net::AsyncConn::default();
         for i in 0..rec.plan().len() {
             if cancel.is_cancelled() {
                 return Err(Cancelled);
             }
+            if verdict.net_fault.is_some() {
+                break;
+            }
             match rec.plan()[i] {
+                Step::Request { index, .. } => {
+                    let start = rec.now_ns();
+                    verdict.net_fault = conn.request(&work, task, index).await.err();
+                    rec.step_ran(task, i, rec.this_worker(), start, rec.now_ns());
+                    request_done(&rec, task);
+                }
                 Step::Wait(ns) => {
                     let start = rec.now_ns();
                     tokio::time::sleep(Duration::from_nanos(ns)).await;
@@ -168,6 +204,7 @@ mod tests {
             workload,
             number,
             io_wait_ns: 1_000,
+            net: Default::default(),
         }
     }
 

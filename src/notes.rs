@@ -9,6 +9,8 @@ use crate::format::{format_kib, format_seconds};
 use crate::primes;
 use crate::report::Report;
 
+pub mod net;
+
 /// A task's work under this many times the cheapest approach's own cost per task is too short
 /// to learn from: the approaches' overheads decide the result, not the work.
 pub const SHORT_TASK_RATIO: f64 = 20.0;
@@ -65,6 +67,7 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
             _ => {}
         }
     }
+    notes.extend(net::notes(report, cfg));
     let pooled_ran = report
         .results
         .iter()

@@ -88,6 +88,10 @@ fn a_session_of_two_approaches_ends_with_the_bar_graph_and_saves_it() {
     answer(&mut s, "2");
     expect(&mut s, "Simulate I/O?");
     answer(&mut s, "y");
+    // The I/O kinds: sleeps (the default) or real network requests.
+    let kinds = expect(&mut s, "real network requests");
+    assert!(kinds.contains("Which I/O?"), "{kinds}");
+    answer(&mut s, "");
     expect(&mut s, "Wait at each point");
     answer(&mut s, "5ms");
     expect(&mut s, "Which approach?");
@@ -212,6 +216,8 @@ fn every_invalid_answer_is_explained_and_asked_again() {
     expect(&mut s, "Invalid answer");
     clear(&mut s, "maybe");
     answer(&mut s, "y");
+    expect(&mut s, "real network requests");
+    answer(&mut s, "");
     expect(&mut s, "Wait at each point");
     for (bad, why) in [("soon", "is not a duration"), ("-1s", "is negative")] {
         answer(&mut s, bad);

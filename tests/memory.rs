@@ -35,11 +35,13 @@ fn noop_after_ten_thousand_waiting_threads_reports_its_own_small_peak() {
         workload: WorkloadKind::Io,
         number: 0,
         io_wait_ns: 200_000_000,
+        net: parlab::workload::NetSpec::DEFAULT,
     };
     let noop = WorkSpec {
         workload: WorkloadKind::Noop,
         number: 0,
         io_wait_ns: 0,
+        net: parlab::workload::NetSpec::DEFAULT,
     };
     let threads_peak = measure("threads", io, 10_000);
     // What earlier runs leave behind (a long session's kept results) is not the next one's.

@@ -93,6 +93,7 @@ fn every_process_approach_runs_every_task_once_with_the_right_answer() {
                 workload,
                 number,
                 io_wait_ns: 200_000,
+                net: parlab::workload::NetSpec::DEFAULT,
             };
             for (tasks, pool, chunk) in [(1, 1, None), (7, 3, None), (7, 2, Some(3))] {
                 let ctx = context(work, tasks, pool, chunk);
@@ -166,6 +167,7 @@ fn chunks_stay_on_one_worker_and_one_worker_never_overlaps_itself() {
         workload: WorkloadKind::Io,
         number: 0,
         io_wait_ns: 2_000_000,
+        net: parlab::workload::NetSpec::DEFAULT,
     };
     let ctx = context(work, 10, 2, Some(3));
     let (_, events, _) = run("process-pool-chunked", &ctx);
@@ -214,6 +216,7 @@ const LONG_WAIT: WorkSpec = WorkSpec {
     workload: WorkloadKind::Io,
     number: 0,
     io_wait_ns: 60_000_000_000,
+    net: parlab::workload::NetSpec::DEFAULT,
 };
 
 /// Longer than any of these runs takes unless something hangs.
@@ -317,6 +320,7 @@ fn a_childs_peak_memory_is_its_own_not_the_parents() {
         workload: WorkloadKind::Noop,
         number: 0,
         io_wait_ns: 0,
+        net: parlab::workload::NetSpec::DEFAULT,
     };
     for id in IDS {
         let ctx = context(work, 3, 2, None);

@@ -233,6 +233,7 @@ mod tests {
                     workload,
                     number,
                     io_wait_ns: 200_000,
+                    net: crate::workload::NetSpec::DEFAULT,
                 };
                 for (tasks, pool) in [(1, 1), (7, 3)] {
                     let events = run(*a, work, tasks, pool);
@@ -260,6 +261,7 @@ mod tests {
             workload: WorkloadKind::Io,
             number: 0,
             io_wait_ns: 2_000_000,
+            net: crate::workload::NetSpec::DEFAULT,
         };
         for id in ["thread-pool", "rayon", "async-mt"] {
             let events = run(find(id).unwrap(), work, 12, 3);
@@ -281,6 +283,7 @@ mod tests {
             workload: WorkloadKind::Io,
             number: 0,
             io_wait_ns: 1_000_000,
+            net: crate::workload::NetSpec::DEFAULT,
         };
         for id in ["sequential", "threaded-sequential"] {
             let mut events = run(find(id).unwrap(), work, 5, 2);
@@ -297,6 +300,7 @@ mod tests {
             workload: WorkloadKind::Cpu,
             number: 834_238_027_356_431,
             io_wait_ns: 0,
+            net: crate::workload::NetSpec::DEFAULT,
         };
         for a in REGISTRY {
             let rec = Arc::new(Recorder::new(4, &work.plan(), Instant::now()));

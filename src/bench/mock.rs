@@ -104,7 +104,7 @@ impl Executor for MockExecutor {
             info.wait_width.resolve(ctx.pool_size, tasks)
         };
         let step_s = |s: &Step| match s {
-            Step::Wait(_) => wait_s,
+            Step::Wait(_) | Step::Request { .. } => wait_s,
             Step::Divide { .. } => cpu_s / cpu_steps as f64,
         };
         let task_s = overhead + plan.iter().map(step_s).sum::<f64>();

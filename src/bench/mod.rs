@@ -22,7 +22,7 @@ use crate::cancel::Cancel;
 use crate::config::RunConfig;
 use crate::record::measure;
 use crate::record::recorder::{Recorder, TaskEvent};
-use crate::workload::WorkSpec;
+use crate::workload::{Answer, WorkSpec};
 use repeat::RunPlan;
 
 /// One measured run of one approach.
@@ -215,6 +215,9 @@ pub fn verify(m: &mut RunMeasurement, work: &WorkSpec, tasks: u32) {
     } else {
         m.tasks.iter().find_map(|e| match (e.runs, e.answer) {
             (1, Some(a)) if a == expected => None,
+            (1, Some(Answer::Failed(fault))) => {
+                Some(format!("task {} failed: {}", e.task, fault.describe()))
+            }
             (1, Some(a)) => Some(format!("task {} answered {a}, expected {expected}", e.task)),
             (1, None) => Some(format!("task {} never finished", e.task)),
             (n, _) => Some(format!("task {} ran {n} times", e.task)),

@@ -70,6 +70,10 @@ impl SweepConfig {
             for a in &run.approaches {
                 a.check(run.tasks, size)?;
             }
+            if run.work.workload == crate::workload::WorkloadKind::Net && !run.mock {
+                let open_files = crate::limits::open_files().0;
+                super::net::check_connections(&run.approaches, run.tasks, size, open_files)?;
+            }
         }
         let asked_all = r.approach.split(',').any(|a| a.trim() == "all");
         let not_pooled: Vec<&str> = run

@@ -100,6 +100,7 @@ pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
         workload: WorkloadKind::Io,
         number: 0,
         io_wait_ns: wait_ns,
+        net: crate::workload::NetSpec::DEFAULT,
     };
     let scale = if quick { QUICK_SCALE } else { 1 };
     let cores_u32 = cores.max(1) as u32;
@@ -108,6 +109,7 @@ pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
         workload: WorkloadKind::Cpu,
         number: prime_with_divisions(divisions),
         io_wait_ns: 0,
+        net: crate::workload::NetSpec::DEFAULT,
     };
     let split = cpu(LOOP_DIVISIONS / scale / cores_u32 as u64);
     let pool_task = cpu(POOL_TASK_DIVISIONS / scale);

@@ -25,6 +25,7 @@ use crate::export::chart;
 use crate::machine::{Machine, logical_cores};
 use crate::output::{self, bars, progress};
 use crate::report::Report;
+use crate::serve::executor::Serving;
 use menu::Choice;
 pub use session::{Session, SessionRun};
 
@@ -44,12 +45,20 @@ fn interrupt(e: InquireError) -> anyhow::Result<Interrupt> {
     }
 }
 
+/// The kinds of I/O the menu offers once I/O is simulated: the seed tool's sleeps, or `net`.
+const IO_KINDS: [&str; 2] = [
+    "sleeps: a wait before the test, at 1/3, at 1/2 and after it",
+    "real network requests to a local server (no computation)",
+];
+
 /// The answers to one round of questions.
 struct Answers {
     number: String,
     tasks: String,
     pool_size: String,
     io_wait: Option<String>,
+    /// Real network requests to a local server instead of sleeps (`net` work).
+    net: bool,
 }
 
 /// Runs the interactive session until the user finishes it.
@@ -87,7 +96,7 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
                 Interrupt::Finish => break,
             },
         };
-        let cfg = match build_config(&approaches, &answers) {
+        let mut cfg = match build_config(&approaches, &answers) {
             Ok(cfg) => cfg,
             Err(e) => {
                 // Answers are checked as they are given; this is a last line of defence.
@@ -96,9 +105,24 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
             }
         };
         cancel.reset();
+        let serving = match Serving::start(&mut cfg.work, false) {
+            Ok(s) => s,
+            Err(message) => {
+                eprintln!("error: {message}");
+                continue;
+            }
+        };
         let mut observer = progress::observer(true, cfg.pool_size, ascii);
-        let outcome = bench::run_all(&cfg, &RealExecutor, &cancel, observer.as_mut());
+        let outcome = bench::run_all(
+            &cfg,
+            &serving.executor(&RealExecutor),
+            &cancel,
+            observer.as_mut(),
+        );
         drop(observer); // its bars are gone before anything else is printed
+        if let Some(server) = serving.stop() {
+            println!("{}", server.line());
+        }
         let report = crate::notes::annotate(
             Report::build(&cfg, session.machine.clone(), &outcome.measurements),
             &cfg,
@@ -197,13 +221,22 @@ fn ask(approaches: &[&str]) -> Result<Answers, InquireError> {
         .with_default(false)
         .with_help_message("yes: a wait before the test, at 1/3, at 1/2 and after it")
         .prompt()?;
+    let net = simulate
+        && Select::new("Which I/O?", IO_KINDS.to_vec())
+            .with_help_message("sleeps stand for waiting; a local server answers real requests")
+            .prompt()?
+            == IO_KINDS[1];
     let io_wait = if simulate {
         Some(
-            Text::new("Wait at each point:")
-                .with_default("250ms")
-                .with_help_message("e.g. 1s, 250ms, 1.5s")
-                .with_validator(|s: &str| Ok(check(config::parse_duration("wait", s))))
-                .prompt()?,
+            Text::new(if net {
+                "Server's wait per request:"
+            } else {
+                "Wait at each point:"
+            })
+            .with_default("250ms")
+            .with_help_message("e.g. 1s, 250ms, 1.5s")
+            .with_validator(|s: &str| Ok(check(config::parse_duration("wait", s))))
+            .prompt()?,
         )
     } else {
         None
@@ -213,6 +246,7 @@ fn ask(approaches: &[&str]) -> Result<Answers, InquireError> {
         tasks,
         pool_size,
         io_wait,
+        net,
     })
 }
 
@@ -250,7 +284,7 @@ fn build_config(approaches: &[&str], a: &Answers) -> anyhow::Result<RunConfig> {
     match &a.io_wait {
         Some(wait) => argv.extend([
             "--workload".into(),
-            "mixed".into(),
+            if a.net { "net" } else { "mixed" }.into(),
             "--io-wait".into(),
             wait.clone(),
         ]),
@@ -274,12 +308,19 @@ mod tests {
             tasks: "3".into(),
             pool_size: "2".into(),
             io_wait: Some("1ms".into()),
+            net: false,
         };
         let cfg = build_config(&["threads", "rayon"], &answers).unwrap();
         assert_eq!(cfg.work.number, 97);
         assert_eq!(cfg.tasks, 3);
         assert_eq!(cfg.work.workload, crate::workload::WorkloadKind::Mixed);
         assert!(!cfg.baseline);
+        let net = Answers {
+            net: true,
+            ..answers
+        };
+        let cfg = build_config(&["async"], &net).unwrap();
+        assert_eq!(cfg.work.workload, crate::workload::WorkloadKind::Net);
         assert!(matches!(
             check(config::parse_number("-1")),
             Validation::Invalid(_)

@@ -284,6 +284,7 @@ mod tests {
                 workload: WorkloadKind::Mixed,
                 number: u64::MAX,
                 io_wait_ns: 250_000_000,
+                net: crate::workload::NetSpec::DEFAULT,
             },
             first: 3,
             count: 1000,

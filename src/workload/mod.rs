@@ -48,7 +48,12 @@ workloads! {
     io::Io => Io,
     mixed::Mixed => Mixed,
     noop::Noop => Noop,
+    net::Net => Net,
 }
+
+pub use net::{
+    REQUEST_BYTES, decode_request, encode_request, expected_checksum, reply_checksum, reply_content,
+};
 
 /// One workload: everything other code asks about a kind of work, so that no code outside
 /// this module names a kind.
@@ -127,6 +132,35 @@ pub struct WorkSpec {
     pub number: u64,
     /// One wait, in nanoseconds (io and mixed).
     pub io_wait_ns: u64,
+    /// The network requests of `net` work (unused by the others).
+    #[serde(default)]
+    pub net: NetSpec,
+}
+
+/// What a `net` task asks of parlab's local server, and where that server listens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NetSpec {
+    /// Requests per task, made one after another on one connection.
+    pub requests: u32,
+    /// Bytes in each reply.
+    pub payload: u32,
+    /// The server's port on 127.0.0.1 (0 until the server has started).
+    pub port: u16,
+}
+
+impl NetSpec {
+    /// Four requests of 16 KiB replies; no server yet.
+    pub const DEFAULT: NetSpec = NetSpec {
+        requests: 4,
+        payload: 16 * 1024,
+        port: 0,
+    };
+}
+
+impl Default for NetSpec {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
 }
 
 impl WorkSpec {
@@ -150,7 +184,7 @@ impl WorkSpec {
         self.plan()
             .iter()
             .map(|s| match s {
-                Step::Wait(ns) => Duration::from_nanos(*ns),
+                Step::Wait(ns) | Step::Request { wait_ns: ns, .. } => Duration::from_nanos(*ns),
                 Step::Divide { .. } => Duration::ZERO,
             })
             .sum()
@@ -178,13 +212,21 @@ pub enum Step {
         /// Last divisor tried.
         to: u64,
     },
+    /// Make request `index` on the task's connection to the local server, which answers after
+    /// `wait_ns` (a wait, as far as the task is concerned).
+    Request {
+        /// The request's number within its task, from 0.
+        index: u32,
+        /// How long the server waits before it answers, ns.
+        wait_ns: u64,
+    },
 }
 
 impl Step {
     /// "cpu" or "wait", as exports name step kinds.
     pub fn kind(&self) -> StepKind {
         match self {
-            Step::Wait(_) => StepKind::Wait,
+            Step::Wait(_) | Step::Request { .. } => StepKind::Wait,
             Step::Divide { .. } => StepKind::Cpu,
         }
     }
@@ -208,6 +250,41 @@ pub enum Answer {
     Prime(bool),
     /// The task had nothing to answer and finished.
     Done,
+    /// A network task failed: its connection or a reply went wrong.
+    Failed(NetFault),
+}
+
+/// How a network task failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum NetFault {
+    /// The server refused the connection (or could not be reached).
+    Refused,
+    /// The connection was reset or broke while in use.
+    Reset,
+    /// A reply ended before its announced length, or announced the wrong length.
+    Short,
+    /// A reply's checksum did not match what was asked for.
+    Mismatch,
+}
+
+impl NetFault {
+    const ALL: [NetFault; 4] = [
+        NetFault::Refused,
+        NetFault::Reset,
+        NetFault::Short,
+        NetFault::Mismatch,
+    ];
+
+    /// In words, for the run's problem line.
+    pub fn describe(self) -> &'static str {
+        match self {
+            NetFault::Refused => "connection refused",
+            NetFault::Reset => "connection reset",
+            NetFault::Short => "short or mis-sized reply",
+            NetFault::Mismatch => "reply failed its checksum",
+        }
+    }
 }
 
 impl Answer {
@@ -217,6 +294,7 @@ impl Answer {
             Answer::Prime(false) => 1,
             Answer::Prime(true) => 2,
             Answer::Done => 3,
+            Answer::Failed(f) => 4 + NetFault::ALL.iter().position(|&x| x == f).unwrap_or(0) as u8,
         }
     }
 
@@ -226,6 +304,7 @@ impl Answer {
             1 => Some(Answer::Prime(false)),
             2 => Some(Answer::Prime(true)),
             3 => Some(Answer::Done),
+            n @ 4..=7 => Some(Answer::Failed(NetFault::ALL[n as usize - 4])),
             _ => None,
         }
     }
@@ -237,6 +316,7 @@ impl std::fmt::Display for Answer {
             Answer::Prime(true) => "prime",
             Answer::Prime(false) => "composite",
             Answer::Done => "done",
+            Answer::Failed(fault) => return write!(f, "failed ({})", fault.describe()),
         })
     }
 }
@@ -273,6 +353,7 @@ mod tests {
             workload,
             number,
             io_wait_ns: 5,
+            net: NetSpec::default(),
         }
     }
 
@@ -286,7 +367,7 @@ mod tests {
             .iter()
             .filter_map(|s| match *s {
                 Step::Divide { from, to } => Some((from, to)),
-                Step::Wait(_) => None,
+                Step::Wait(_) | Step::Request { .. } => None,
             })
             .collect();
         assert_eq!(ranges.first().unwrap().0, 2);
@@ -329,7 +410,11 @@ mod tests {
 
     #[test]
     fn answer_codes_round_trip() {
-        for a in [Answer::Prime(true), Answer::Prime(false), Answer::Done] {
+        let failed = NetFault::ALL.map(Answer::Failed);
+        for a in [Answer::Prime(true), Answer::Prime(false), Answer::Done]
+            .into_iter()
+            .chain(failed)
+        {
             assert_eq!(Answer::from_code(a.code()), Some(a));
         }
         assert_eq!(Answer::from_code(0), None);

@@ -82,11 +82,13 @@ impl TaskView {
     }
 }
 
-/// Divisions one task of `plan` does in all: the sizes of its stretches of trial division.
+/// Units of progress one task of `plan` makes in all: the sizes of its stretches of trial
+/// division, and one per network request.
 pub fn divisions_in(plan: &[Step]) -> u64 {
     plan.iter()
         .map(|s| match *s {
             Step::Divide { from, to } => (to + 1).saturating_sub(from),
+            Step::Request { .. } => 1,
             Step::Wait(_) => 0,
         })
         .sum()

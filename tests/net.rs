@@ -1,0 +1,222 @@
+//! `net` work against parlab's own local server: every approach gets verified replies, and a
+//! dying server, a corrupted or cut reply, Ctrl-C and a too-small open-file limit each end the
+//! run as they should, with no process left behind. No timing is asserted.
+
+mod common;
+
+use common::{parlab, parlab_std};
+use std::os::unix::process::CommandExt;
+use std::time::{Duration, Instant};
+
+/// Small net work: 3 tasks, 5 ms waits, one run each.
+const SMALL: &[&str] = &[
+    "run",
+    "-w",
+    "net",
+    "--tasks",
+    "3",
+    "--io-wait",
+    "5ms",
+    "--runs",
+    "1",
+    "--warmup",
+    "0",
+    "--no-progress",
+];
+
+/// A marker in the environment of parlab and everything it starts, unique to one test.
+fn marker(name: &str) -> (String, String) {
+    (
+        "PARLAB_NET_TEST".to_string(),
+        format!("{name}-{}", std::process::id()),
+    )
+}
+
+/// The processes alive whose environment holds `marker` (parlab's server and workers inherit it).
+fn left_behind(marker: &(String, String)) -> Vec<u32> {
+    let needle = format!("{}={}", marker.0, marker.1);
+    let mut found = Vec::new();
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|s| s.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let Ok(env) = std::fs::read(entry.path().join("environ")) else {
+            continue;
+        };
+        let zombie = std::fs::read_to_string(entry.path().join("stat")).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|r| r.trim_start().starts_with('Z'))
+        });
+        if !zombie && env.split(|&b| b == 0).any(|v| v == needle.as_bytes()) {
+            found.push(pid);
+        }
+    }
+    found
+}
+
+/// Waits (boundedly) until nothing marked is alive; returns what still is.
+fn settle(marker: &(String, String)) -> Vec<u32> {
+    let start = Instant::now();
+    loop {
+        let left = left_behind(marker);
+        if left.is_empty() || start.elapsed() > Duration::from_secs(5) {
+            return left;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn every_approach_gets_verified_replies() {
+    let mark = marker("all");
+    let out = parlab()
+        .args(SMALL)
+        .args(["-a", "all", "--format", "json"])
+        .env(&mark.0, &mark.1)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(results.len(), parlab::approach::REGISTRY.len(), "{doc}");
+    for r in results {
+        assert_eq!(r["verified"], true, "{r}");
+    }
+    // The server's line: 11 approaches × 3 tasks × 4 requests.
+    assert!(
+        stderr.contains("local server (not counted in any approach): 132 requests"),
+        "{stderr}"
+    );
+    assert!(settle(&mark).is_empty());
+}
+
+#[test]
+fn a_server_that_dies_mid_run_stops_the_run_and_leaves_nothing() {
+    let mark = marker("dies");
+    let out = parlab()
+        .args(SMALL)
+        .args(["-a", "threads,process-pool,async"])
+        .env(&mark.0, &mark.1)
+        .env("PARLAB_SERVE_FAIL", "after:5")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("error: the local server (pid "), "{stderr}");
+    assert!(
+        stderr.contains("exited with status 3 during the run of"),
+        "{stderr}"
+    );
+    assert_eq!(settle(&mark), Vec::<u32>::new());
+}
+
+#[test]
+fn a_server_that_cannot_start_is_named() {
+    let out = parlab()
+        .args(SMALL)
+        .args(["-a", "async"])
+        .env("PARLAB_SERVE_FAIL", "start")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error: the local server could not start"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn a_corrupted_or_cut_reply_fails_its_task() {
+    for (hook, why) in [
+        ("corrupt:2", "reply failed its checksum"),
+        ("short:2", "short or mis-sized reply"),
+    ] {
+        for approach in ["threads", "async", "process"] {
+            let out = parlab()
+                .args(SMALL)
+                .args(["-a", approach, "--no-baseline"])
+                .env("PARLAB_SERVE_FAIL", hook)
+                .output()
+                .unwrap();
+            let text = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert_eq!(out.status.code(), Some(1), "{hook} {approach}: {text}");
+            assert!(
+                text.contains(&format!("failed: {why}")),
+                "{hook} {approach}: {text}"
+            );
+            assert!(text.contains("FAILED"), "{text}");
+        }
+    }
+}
+
+#[test]
+fn ctrl_c_stops_the_server_and_the_workers() {
+    let mark = marker("ctrlc");
+    let mut child = parlab_std()
+        .args(["run", "-w", "net", "--tasks", "6", "--io-wait", "20s"])
+        .args(["-a", "process-pool", "--pool-size", "2", "--no-progress"])
+        .env(&mark.0, &mark.1)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    // Wait (boundedly) until the server and workers are up: parlab plus at least two more.
+    let start = Instant::now();
+    while left_behind(&mark).len() < 3 && start.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert!(
+        left_behind(&mark).len() >= 3,
+        "server and workers never started"
+    );
+    // SAFETY: a signal to our own child.
+    unsafe { libc::kill(child.id() as i32, libc::SIGINT) };
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert_eq!(settle(&mark), Vec::<u32>::new());
+}
+
+#[test]
+fn more_connections_than_the_open_file_limit_are_refused() {
+    let mut cmd = parlab_std();
+    cmd.args([
+        "run",
+        "-w",
+        "net",
+        "--tasks",
+        "5000",
+        "-a",
+        "async",
+        "--no-progress",
+    ]);
+    // SAFETY: setrlimit in the child before exec touches only the child.
+    unsafe {
+        cmd.pre_exec(|| {
+            let rl = libc::rlimit {
+                rlim_cur: 512,
+                rlim_max: 512,
+            };
+            libc::setrlimit(libc::RLIMIT_NOFILE, &rl);
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--tasks: 5000 net tasks keep 5000 connections"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("open-file limit (ulimit -n"), "{stderr}");
+}
