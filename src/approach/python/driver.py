@@ -74,6 +74,7 @@ warnings.filterwarnings("ignore", message=r".*multi-threaded.*fork", category=De
 _OUT_LOCK = threading.Lock()  # one writer of stdout at a time (sampler and main thread)
 _EXIT_LOCK = threading.RLock()  # the first path to the exit wins; the final report holds it
 _clock, _MONO = time.clock_gettime_ns, time.CLOCK_MONOTONIC
+_DYING = False  # set on the way out: from then on no thread of ours may fork a new child
 
 # The run, set from the request before any task or child starts (children inherit it by fork).
 APPROACH, ORIGIN, NUMBER, PRIME, PLAN, FAULT, N = "driver", 0, 0, False, (), None, 0
@@ -109,9 +110,28 @@ def emit(obj):
 
 def die(code):
     """Kills and reaps every child, then exits with `code` (no cleanup that could hang)."""
+    global _DYING
     _EXIT_LOCK.acquire()
+    _DYING = True
     kill_children()
     os._exit(code)
+
+
+def _no_fork_while_dying():
+    """A fork hook: Pool's handler thread replaces dead workers; once dying it must not."""
+    while _DYING:
+        time.sleep(3600)
+
+
+def _child_defaults():
+    """In a child, SIGTERM kills as usual (exit code -15): the driver's handler is the parent's."""
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except ValueError:
+        pass  # not the main thread: on_sigterm sees the child's pid and acts the same
+
+
+os.register_at_fork(before=_no_fork_while_dying, after_in_child=_child_defaults)
 
 
 def fail(msg, task=None):
@@ -122,32 +142,36 @@ def fail(msg, task=None):
 
 
 def kill_children():
+    """SIGKILLs and reaps every child process (rounds: one may have been forking meanwhile)."""
     if os.getpid() != DRIVER_PID:
         return
-    procs = dict(KNOWN)
-    for _ in range(3):  # another thread may be starting a process meanwhile
+    deadline = time.monotonic() + 2.0
+    for _ in range(3):
+        procs = dict(KNOWN)
         try:
             procs.update((p.pid, p) for p in multiprocessing.active_children())
-            break
-        except RuntimeError:
-            continue
-    for p in procs.values():
-        if p.exitcode is None:
+        except RuntimeError:  # the set changed size: another thread started a process
+            pass
+        live = [p for p in procs.values() if p.exitcode is None]
+        if not live:
+            return
+        for p in live:
             try:
                 os.kill(p.pid, signal.SIGKILL)
             except OSError:
                 pass
-    deadline = time.monotonic() + 2.0
-    for p in procs.values():
-        try:
-            p.join(max(0.0, deadline - time.monotonic()))
-        except Exception:
-            pass
+        for p in live:
+            try:
+                p.join(max(0.0, deadline - time.monotonic()))
+            except Exception:
+                pass
 
 
 def on_sigterm(signum, _frame):
-    if os.getpid() != DRIVER_PID:
-        os._exit(128 + signum)  # a child: its parent reaps it
+    if os.getpid() != DRIVER_PID:  # a child: die of the signal, its parent reaps it
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
     die(128 + signum)
 
 
