@@ -50,11 +50,15 @@ fn list() -> anyhow::Result<ExitCode> {
         .unwrap_or(0);
     for a in crate::approach::REGISTRY {
         let i = a.info();
+        if crate::approach::python::is_python(i) {
+            continue;
+        }
         out.push_str(&format!(
             "{:width$}  {}  [Python: {}]\n",
             i.id, i.summary, i.python
         ));
     }
+    out.push_str(&crate::notes_python::list_section(width));
     std::io::stdout().lock().write_all(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
@@ -96,7 +100,8 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let cancel = Cancel::on_signals()?;
-    let (executor, machine) = executor_and_machine(cfg.mock);
+    let (executor, mut machine) = executor_and_machine(cfg.mock);
+    machine.python = cfg.python.clone();
     let exports = ExportManager::new(cfg.exports.clone());
     exports.check_writable(&Report::build(&cfg, machine.clone(), &[]))?;
     let mut observer = (
@@ -129,7 +134,8 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
 pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let cfg = SweepConfig::from_args(args)?;
     let cancel = Cancel::on_signals()?;
-    let (executor, machine) = executor_and_machine(cfg.run.mock);
+    let (executor, mut machine) = executor_and_machine(cfg.run.mock);
+    machine.python = cfg.run.python.clone();
     let sizes = cfg.pool_sizes.len();
     let mut on_size = |i: usize, size: usize| {
         eprintln!("— pool size {size} ({} of {sizes})", i + 1);
@@ -226,6 +232,11 @@ fn print_report(
                 let width = width.unwrap_or(output::gantt::DEFAULT_WIDTH);
                 text.push('\n');
                 text.push_str(&output::gantt::render(report, width));
+            }
+            if let Some(hint) = crate::notes_python::python_hint(cfg) {
+                text.push('\n');
+                text.push_str(&hint);
+                text.push('\n');
             }
             text.into_bytes()
         }

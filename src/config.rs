@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::approach::python::{self, PythonFacts};
 use crate::approach::{self, Approach};
 use crate::cli::{DemosArgs, FormatArg, RunArgs};
 use crate::error::UsageError;
@@ -121,6 +122,8 @@ pub struct RunConfig {
     pub compare: Option<PathBuf>,
     /// The timeline and HTML outputs asked for.
     pub visuals: VisualOutputs,
+    /// The interpreter the Python approaches run on, when the run has any (None under `mock`).
+    pub python: Option<PythonFacts>,
 }
 
 /// The timeline and report outputs of a run (`--trace`, `--timeline`, `--timeline-term`,
@@ -202,6 +205,7 @@ impl RunConfig {
         };
         let io_wait = parse_duration("--io-wait", &args.io_wait)?;
         let approaches = parse_approaches(&args.approach)?;
+        let python = check_python(args, &approaches)?;
         for a in &approaches {
             a.check(tasks, pool_size)?;
         }
@@ -242,6 +246,7 @@ impl RunConfig {
             ascii: args.ascii || !crate::format::locale_is_utf8(),
             logical_cores,
             visuals: parse_visual_outputs(args)?,
+            python,
             repetitions: Repetitions {
                 runs: args
                     .runs
@@ -370,6 +375,7 @@ impl RunConfig {
             ascii: false,
             logical_cores,
             visuals: VisualOutputs::default(),
+            python: None,
             chunk_size: None,
             // One run each, as the Python demos do.
             repetitions: Repetitions {
@@ -596,6 +602,44 @@ pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, UsageE
 /// that exists (found out now, not after a long run).
 pub fn parse_chart(path: &Path) -> Result<(PathBuf, ImageFormat), UsageError> {
     image_file("--chart", path)
+}
+
+/// Checks that the Python approaches asked for can run: finds the interpreter (`--python`, else
+/// `python3` on PATH), checks it is Python 3.8 or later, and names it for the approaches.
+/// Nothing is checked when no Python approach was asked for, or under `--mock`.
+fn check_python(
+    args: &RunArgs,
+    approaches: &[&'static dyn Approach],
+) -> Result<Option<PythonFacts>, UsageError> {
+    if let Some(p) = &args.python
+        && p.as_os_str().is_empty()
+    {
+        return Err(UsageError::bad(
+            "--python",
+            "no interpreter given",
+            "give the path of a Python 3.8+ interpreter, e.g. --python /usr/bin/python3",
+        ));
+    }
+    if args.mock || !approaches.iter().any(|a| python::is_python(a.info())) {
+        return Ok(None);
+    }
+    let path = args.python.clone().unwrap_or_else(|| PathBuf::from("python3"));
+    match python::probe(&path) {
+        Ok(facts) => {
+            python::set_interpreter(path);
+            Ok(Some(facts))
+        }
+        Err(problem) if args.python.is_some() => Err(UsageError::bad(
+            "--python",
+            problem,
+            "give the path of a Python 3.8+ interpreter, e.g. --python /usr/bin/python3",
+        )),
+        Err(problem) => Err(UsageError::bad(
+            "--approach",
+            format!("the Python approaches need python3: {problem}"),
+            "install Python 3.8 or later, name one with --python PATH, or leave out the py-* approaches",
+        )),
+    }
 }
 
 /// Parses `--approach`: a comma list of ids, or `all`.

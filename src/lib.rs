@@ -22,6 +22,7 @@ pub mod interactive;
 pub mod lanes;
 pub mod machine;
 pub mod notes;
+pub mod notes_python;
 pub mod outfile;
 pub mod output;
 pub mod primes;

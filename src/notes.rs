@@ -109,5 +109,6 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
         }
     }
     notes.extend(crate::spread::notes(report));
+    notes.extend(crate::notes_python::notes(report, cfg));
     notes
 }

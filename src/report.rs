@@ -193,7 +193,11 @@ impl Report {
             c.pool_size,
             self.machine.cpu_model,
             self.machine.logical_cores,
-        )
+        ) + &self
+            .machine
+            .python
+            .as_ref()
+            .map_or(String::new(), |p| format!("; Python: {}", p.describe()))
     }
 
     /// True when any approach failed its check.

@@ -153,6 +153,12 @@ fn settings(h: &mut String, report: &Report) -> std::fmt::Result {
             },
         ),
         ("OS", m.os.clone()),
+        (
+            "Python",
+            m.python
+                .as_ref()
+                .map_or("not used".to_string(), |p| p.describe()),
+        ),
         ("Workload", c.workload.id().to_string()),
         ("Number", c.number.to_string()),
         ("Tasks", c.tasks.to_string()),
