@@ -147,21 +147,36 @@ class Driver:
         self.proc.stdin.flush()
 
     def rest(self):
-        """Every line up to the end of stdout, and the exit status."""
-        lines = []
+        """Every line up to the end of stdout (or 2 s after the driver's exit, should a
+        leftover child hold stdout open), and the exit status."""
+        lines, exited, deadline = [], None, time.monotonic() + GUARD_S
         while True:
-            line = self.next()
+            try:
+                line = self.lines.get(timeout=0.1)
+            except queue.Empty:
+                if exited is None and self.proc.poll() is not None:
+                    exited = time.monotonic()
+                if exited is not None and time.monotonic() - exited > 2:
+                    break
+                if time.monotonic() > deadline:
+                    self.kill()
+                    raise AssertionError(f"the driver ran over {GUARD_S} s") from None
+                continue
             if line is None:
                 break
             lines.append(line)
         self.proc.stdin.close()
         status = self.proc.wait(timeout=GUARD_S)
-        self.stderr_reader.join(GUARD_S)
+        self.stderr_reader.join(2)
         return lines, status
 
     def kill(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
+        """Ends the driver and anything left in its process group (test cleanup)."""
+        if self.proc.poll() is None or session_members(self.proc.pid):
+            try:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                pass
             self.proc.wait()
         for pipe in (self.proc.stdin, self.proc.stdout, self.proc.stderr):
             try:
@@ -186,16 +201,29 @@ def request(approach, tasks=4, pool_size=2, number=PRIME, workload="cpu", progre
 
 
 def run(testcase, req, fault="", via_c=False):
-    """Runs one request; returns (ready, lines after it, exit status); checks nothing is left."""
-    driver = Driver(fault, via_c)
-    testcase.addCleanup(driver.kill)
-    ready = driver.next()
-    driver.send(**req)
-    lines, status = driver.rest()
-    testcase.assertEqual(driver.leftovers(), [], "processes left in the driver's session")
-    if status == 0:
-        testcase.assertEqual(driver.stderr.decode(errors="replace"), "", "a clean run is silent")
-    return ready, lines, status, driver
+    """Runs one request; returns (ready, lines after it, exit status, driver)."""
+    return run_all(testcase, [req], fault, via_c)[0]
+
+
+def run_all(testcase, reqs, fault="", via_c=False):
+    """Runs requests side by side (one driver each, started together so their start-ups
+    overlap); returns (ready, lines, exit status, driver) per request, having checked that
+    no process is left in any driver's session and that clean runs print nothing on stderr."""
+    drivers = [Driver(fault, via_c) for _ in reqs]
+    for driver in drivers:
+        testcase.addCleanup(driver.kill)
+    readies = []
+    for driver, req in zip(drivers, reqs):
+        readies.append(driver.next())
+        driver.send(**dict(req, origin_mono_ns=time.clock_gettime_ns(time.CLOCK_MONOTONIC)))
+    results = []
+    for driver, ready in zip(drivers, readies):
+        lines, status = driver.rest()
+        testcase.assertEqual(driver.leftovers(), [], "processes left in the driver's session")
+        if status == 0:
+            testcase.assertEqual(driver.stderr.decode(errors="replace"), "", "clean runs are silent")
+        results.append((ready, lines, status, driver))
+    return results
 
 
 class PlanTests(unittest.TestCase):
@@ -285,10 +313,10 @@ class ApproachTests(EventChecks):
     """Every approach on every workload: one verified event per task, well-ordered times."""
 
     def run_workloads(self, approach):
-        for workload, number in WORKLOADS:
-            with self.subTest(workload=workload, number=number):
-                req = request(approach, tasks=4, pool_size=2, number=number, workload=workload)
-                ready, lines, status, _ = run(self, req)
+        reqs = [request(approach, tasks=4, pool_size=2, number=number, workload=workload)
+                for workload, number in WORKLOADS]
+        for req, (ready, lines, status, _) in zip(reqs, run_all(self, reqs)):
+            with self.subTest(plan=req["plan"], number=req["number"]):
                 self.assertIn("ready", ready)
                 self.assertEqual(status, 0, lines)
                 self.assertEqual(len(lines), 1, "no ticks without progress")
@@ -304,11 +332,10 @@ class MoreRunTests(EventChecks):
     """Progress ticks, the embedded form (-c), chunk sizes, zero tasks, bad input."""
 
     def test_progress_ticks_report_every_task_once_started_then_ended(self):
-        for approach in APPROACHES:
-            with self.subTest(approach=approach):
-                req = request(approach, tasks=5, workload="mixed", progress=True,
-                              wait_ns=20_000_000)
-                _, lines, status, _ = run(self, req)
+        reqs = [request(approach, tasks=5, workload="mixed", progress=True, wait_ns=20_000_000)
+                for approach in APPROACHES]
+        for req, (_, lines, status, _) in zip(reqs, run_all(self, reqs)):
+            with self.subTest(approach=req["approach"]):
                 self.assertEqual(status, 0, lines)
                 ticks = [line["tick"] for line in lines[:-1]]
                 self.assertGreater(len(ticks), 0)
@@ -377,36 +404,35 @@ class MoreRunTests(EventChecks):
 class FaultTests(unittest.TestCase):
     """Injected faults stop the run within seconds, name the task, and leave no process."""
 
-    def failed_run(self, approach, fault, tasks=4):
-        req = request(approach, tasks=tasks, workload="mixed", wait_ns=2_000_000)
+    def failed_runs(self, approaches, fault):
+        """Runs every approach with `fault`, side by side; yields (approach, lines, status)."""
+        reqs = [request(a, tasks=4, workload="mixed", wait_ns=2_000_000) for a in approaches]
         began = time.monotonic()
-        _, lines, status, _ = run(self, req, fault=fault)
-        self.assertLess(time.monotonic() - began, 10, "hang guard")
-        return lines, status
+        results = run_all(self, reqs, fault=fault)
+        self.assertLess(time.monotonic() - began, 15, "hang guard")
+        for approach, (_, lines, status, _) in zip(approaches, results):
+            with self.subTest(approach=approach):
+                yield approach, lines, status
 
     def test_a_raising_task_is_an_error_naming_the_approach_and_task(self):
-        for approach in APPROACHES:
-            with self.subTest(approach=approach):
-                lines, status = self.failed_run(approach, "raise:1")
-                self.assertEqual(status, 1, lines)
-                self.assertEqual(lines[-1]["task"], 1, lines)
-                self.assertIn(approach + ": task 1 raised RuntimeError", lines[-1]["error"])
-                self.assertFalse(any(line.get("done") for line in lines))
+        for approach, lines, status in self.failed_runs(APPROACHES, "raise:1"):
+            self.assertEqual(status, 1, lines)
+            self.assertEqual(lines[-1]["task"], 1, lines)
+            self.assertIn(approach + ": task 1 raised RuntimeError", lines[-1]["error"])
+            self.assertFalse(any(line.get("done") for line in lines))
 
     def test_a_dying_process_is_an_error_or_the_interpreter_exits(self):
-        for approach in APPROACHES:
-            with self.subTest(approach=approach):
-                lines, status = self.failed_run(approach, "exit:2")
-                self.assertFalse(any(line.get("done") for line in lines))
-                if approach in PROCESSES:
-                    # A pool worker (or the task's own process) died: reported, named.
-                    self.assertEqual(status, 1, lines)
-                    self.assertEqual(lines[-1]["task"], 2, lines)
-                    self.assertIn(approach + ": task 2: its ", lines[-1]["error"])
-                    self.assertIn("exited with status 3", lines[-1]["error"])
-                else:
-                    # The task ran in the interpreter itself: it is gone, as parlab will see.
-                    self.assertEqual(status, 3, lines)
+        for approach, lines, status in self.failed_runs(APPROACHES, "exit:2"):
+            self.assertFalse(any(line.get("done") for line in lines))
+            if approach in PROCESSES:
+                # A pool worker (or the task's own process) died: reported, named.
+                self.assertEqual(status, 1, lines)
+                self.assertEqual(lines[-1]["task"], 2, lines)
+                self.assertIn(approach + ": task 2: its ", lines[-1]["error"])
+                self.assertIn("exited with status 3", lines[-1]["error"])
+            else:
+                # The task ran in the interpreter itself: it is gone, as parlab will see.
+                self.assertEqual(status, 3, lines)
 
     def test_eof_on_stdin_ends_a_hung_run_and_its_children(self):
         for approach in APPROACHES:
@@ -436,9 +462,9 @@ class FaultTests(unittest.TestCase):
         self.assertEqual(driver.leftovers(), [])
 
     def test_a_bad_fault_setting_is_refused(self):
-        lines, status = self.failed_run("py-threads", "explode:1")
-        self.assertEqual(status, 1)
-        self.assertIn("PARLAB_PY_FAULT", lines[-1]["error"])
+        for _, lines, status in self.failed_runs(["py-threads"], "explode:1"):
+            self.assertEqual(status, 1)
+            self.assertIn("PARLAB_PY_FAULT", lines[-1]["error"])
 
 
 if __name__ == "__main__":

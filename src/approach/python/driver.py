@@ -97,11 +97,13 @@ def now():
     return _clock(_MONO) - ORIGIN
 
 
-def emit(obj):
+def emit(obj, tick=False):
     """Writes one JSON line straight to fd 1 (no buffered stream: forks may copy its lock)."""
     data = memoryview((json.dumps(obj, separators=(",", ":")) + "\n").encode())
     try:
         with _OUT_LOCK:
+            if tick and _DYING:
+                return  # no tick after an error line
             while data:
                 data = data[os.write(1, data):]
     except OSError:
@@ -136,7 +138,9 @@ os.register_at_fork(before=_no_fork_while_dying, after_in_child=_child_defaults)
 
 def fail(msg, task=None):
     """Reports an error line and exits 1."""
+    global _DYING
     _EXIT_LOCK.acquire()
+    _DYING = True
     emit({"error": msg, "task": task})
     die(1)
 
@@ -183,7 +187,36 @@ def watch_stdin():
         except OSError:
             chunk = b""
         if not chunk:
-            die(1)
+            orphan_proof_exit()
+
+
+def orphan_proof_exit():
+    """parlab is gone, so nobody else will clean up: kill and reap the children; should a
+    child remain (one being forked as we looked), kill our own process group (parlab makes
+    us its leader), which takes it and us."""
+    global _DYING
+    _EXIT_LOCK.acquire()
+    _DYING = True
+    kill_children()
+    if os.getpgrp() == DRIVER_PID and any_child_left():
+        os.killpg(DRIVER_PID, signal.SIGKILL)
+    os._exit(1)
+
+
+def any_child_left():
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return False
+    for entry in entries:
+        if entry.isdigit():
+            try:
+                with open(f"/proc/{entry}/stat", "rb") as f:
+                    if int(f.read().rsplit(b")", 1)[1].split()[1]) == DRIVER_PID:
+                        return True
+            except (OSError, ValueError, IndexError):
+                pass
+    return False
 
 
 def read_request():
@@ -370,6 +403,8 @@ def run_thread_pool(req):
             e = f.exception()
             if isinstance(e, TaskFailed):
                 raised(e.task, e.text)
+            elif e is not None:
+                fail(f"{APPROACH}: driver error: {describe(e)}")
 
 
 def timed_divide(lo, hi):
@@ -582,7 +617,7 @@ class Sampler(threading.Thread):
                             ended.append(t)
         self.seen = cur
         if started or ended:
-            emit({"tick": {"started": started, "ended": ended}})
+            emit({"tick": {"started": started, "ended": ended}}, tick=True)
 
 
 def report():
