@@ -623,7 +623,10 @@ fn check_python(
     if args.mock || !approaches.iter().any(|a| python::is_python(a.info())) {
         return Ok(None);
     }
-    let path = args.python.clone().unwrap_or_else(|| PathBuf::from("python3"));
+    let path = args
+        .python
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("python3"));
     match python::probe(&path) {
         Ok(facts) => {
             python::set_interpreter(path);
@@ -663,7 +666,10 @@ pub fn parse_approaches(text: &str) -> Result<Vec<&'static dyn Approach>, UsageE
             UsageError::bad(
                 "--approach",
                 format!("unknown approach '{id}'"),
-                format!("use all, python or a comma list of: {}", approach::valid_ids()),
+                format!(
+                    "use all, python or a comma list of: {}",
+                    approach::valid_ids()
+                ),
             )
         })?;
         if !out.iter().any(|o| o.info().id == id) {
@@ -674,7 +680,10 @@ pub fn parse_approaches(text: &str) -> Result<Vec<&'static dyn Approach>, UsageE
         return Err(UsageError::bad(
             "--approach",
             "no approach given",
-            format!("use all, python or a comma list of: {}", approach::valid_ids()),
+            format!(
+                "use all, python or a comma list of: {}",
+                approach::valid_ids()
+            ),
         ));
     }
     Ok(out)
@@ -735,8 +744,14 @@ mod tests {
 
     #[test]
     fn approach_lists() {
+        // `all` is every Rust approach, `python` every Python one; together, the registry.
         let all = parse_approaches("all").unwrap();
-        assert_eq!(all.len(), approach::REGISTRY.len());
+        assert!(all.iter().all(|a| !python::is_python(a.info())));
+        let python = parse_approaches("python").unwrap();
+        assert_eq!(python.len(), 7);
+        assert!(python.iter().all(|a| a.info().id.starts_with("py-")));
+        let both = parse_approaches("all,python,threads").unwrap();
+        assert_eq!(both.len(), approach::REGISTRY.len());
         let two = parse_approaches("threads, rayon,threads").unwrap();
         assert_eq!(
             two.iter().map(|a| a.info().id).collect::<Vec<_>>(),

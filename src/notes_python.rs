@@ -13,11 +13,7 @@ use crate::report::{ApproachResult, Report};
 pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
     let mut notes = Vec::new();
     let ok = |id: &str| report.result(id).filter(|r| r.verified);
-    if !report
-        .results
-        .iter()
-        .any(|r| r.approach.starts_with("py-"))
-    {
+    if !report.results.iter().any(|r| r.approach.starts_with("py-")) {
         return notes;
     }
     let computes = cfg.work.workload.computes();
@@ -95,11 +91,7 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
 
 /// The hint under a table that had no Python approach, saying how to add them.
 pub fn python_hint(cfg: &RunConfig) -> Option<String> {
-    if cfg
-        .approaches
-        .iter()
-        .any(|a| python::is_python(a.info()))
-    {
+    if cfg.approaches.iter().any(|a| python::is_python(a.info())) {
         return None;
     }
     Some(

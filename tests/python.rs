@@ -284,7 +284,14 @@ fn ctrl_c_kills_the_interpreter_and_every_pool_process_and_exits_130() {
 fn all_stays_rust_only_and_a_table_hints_at_python() {
     let ran = parlab(
         &[
-            "run", "--mock", "--tasks", "2", "--approach", "all", "--format", "json",
+            "run",
+            "--mock",
+            "--tasks",
+            "2",
+            "--approach",
+            "all",
+            "--format",
+            "json",
         ],
         &[],
     );
@@ -300,7 +307,11 @@ fn list_shows_the_python_approaches_and_the_interpreter() {
     let ran = parlab(&["list"], &[]);
     assert!(ran.status.success());
     assert!(ran.stdout.contains("py-process-pool"), "{}", ran.stdout);
-    assert!(ran.stdout.contains("python3 found: CPython"), "{}", ran.stdout);
+    assert!(
+        ran.stdout.contains("python3 found: CPython"),
+        "{}",
+        ran.stdout
+    );
 }
 
 #[test]

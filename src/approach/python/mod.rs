@@ -105,7 +105,7 @@ static PY_THREADS_INFO: ApproachInfo = ApproachInfo {
     menu: MenuEntry {
         name: "Python Threaded",
         order: MENU + 1,
-        plain: "in CPython: a thread per task; the GIL lets one compute at a time",
+        plain: "in CPython: a thread per task, under the GIL",
     },
 };
 /// The `py-threads` approach.
@@ -123,7 +123,7 @@ static PY_THREAD_POOL_INFO: ApproachInfo = ApproachInfo {
     menu: MenuEntry {
         name: "Python ThreadPool",
         order: MENU + 2,
-        plain: "in CPython: a pool of threads; the GIL lets one compute at a time",
+        plain: "in CPython: a pool of threads, under the GIL",
     },
 };
 /// The `py-thread-pool` approach.
@@ -141,7 +141,7 @@ static PY_ASYNCIO_INFO: ApproachInfo = ApproachInfo {
     menu: MenuEntry {
         name: "Python Asyncio",
         order: MENU + 3,
-        plain: "in CPython: an event loop; computation in executor threads, still under the GIL",
+        plain: "in CPython: an event loop, under the GIL",
     },
 };
 /// The `py-asyncio` approach.
@@ -159,7 +159,7 @@ static PY_PROCESS_INFO: ApproachInfo = ApproachInfo {
     menu: MenuEntry {
         name: "Python Multiprocessing",
         order: MENU + 4,
-        plain: "in CPython: a new process per task, each with its own GIL",
+        plain: "in CPython: a new process per task",
     },
 };
 /// The `py-process` approach.
@@ -175,9 +175,9 @@ static PY_PROCESS_POOL_INFO: ApproachInfo = ApproachInfo {
     cpu_width: Width::Pool,
     wait_width: Width::Pool,
     menu: MenuEntry {
-        name: "Python ProcessPoolExecutor",
+        name: "Python ProcessPool",
         order: MENU + 5,
-        plain: "in CPython: a pool of worker processes, one task at a time each",
+        plain: "in CPython: worker processes, a task at a time",
     },
 };
 /// The `py-process-pool` approach.
@@ -193,9 +193,9 @@ static PY_POOL_INFO: ApproachInfo = ApproachInfo {
     cpu_width: Width::Pool,
     wait_width: Width::Pool,
     menu: MenuEntry {
-        name: "Python Multiprocessing Pool",
+        name: "Python Pool",
         order: MENU + 6,
-        plain: "in CPython: a pool of worker processes handed chunks of tasks",
+        plain: "in CPython: worker processes, chunks of tasks",
     },
 };
 /// The `py-pool` approach.

@@ -70,7 +70,10 @@ mod tests {
     #[test]
     fn a_missing_interpreter_is_named() {
         let e = probe(Path::new("/nonexistent/python3")).unwrap_err();
-        assert!(e.contains("no Python interpreter found at '/nonexistent/python3'"), "{e}");
+        assert!(
+            e.contains("no Python interpreter found at '/nonexistent/python3'"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -159,10 +159,9 @@ impl Session {
                     s.startup_cpu = process_cpu(s.pid);
                     Ok(s)
                 }
-                Some(r) => Err(s.fail(&format!(
-                    "the driver reported pid {}, not {}",
-                    r.pid, s.pid
-                ))),
+                Some(r) => {
+                    Err(s.fail(&format!("the driver reported pid {}, not {}", r.pid, s.pid)))
+                }
                 None => Err(s.driver_error(line, "before it was ready")),
             },
             None => Err(s.died(None, "before it was ready")),
