@@ -6,7 +6,7 @@
 
 use crate::approach::{self, python};
 use crate::config::RunConfig;
-use crate::format::format_seconds;
+use crate::format::{format_kib, format_seconds};
 use crate::report::{ApproachResult, Report};
 
 /// The notes comparing the Python approaches with each other and with the Rust ones.
@@ -58,12 +58,25 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
         ));
     }
     if !computes
+        && cfg.work.workload.waits()
         && let Some(py_threads) = ok("py-threads")
         && let Some(x) = against(py_threads)
     {
         notes.push(format!(
             "py-threads {x:.2}x py-sequential's speed on waits: a sleeping thread releases the \
              GIL, so waits overlap in CPython too"
+        ));
+    }
+    if !computes
+        && cfg.tasks >= 1000
+        && let (Some(t), Some(a)) = (ok("py-threads"), ok("py-asyncio"))
+        && let (Some(tk), Some(ak)) = (t.child_peak_rss_kib, a.child_peak_rss_kib)
+    {
+        notes.push(format!(
+            "{} waiting tasks in CPython: py-threads' interpreter peaked at {}, py-asyncio's at {}",
+            cfg.tasks,
+            format_kib(tk),
+            format_kib(ak)
         ));
     }
     // Both one task at a time on one thread: the wall ratio is the per-task ratio. Waits would
@@ -119,4 +132,63 @@ pub fn list_section(width: usize) -> String {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::mock_config;
+    use crate::export::fixture::report_for;
+
+    fn notes_of(args: &[&str]) -> Vec<String> {
+        notes(&report_for(args), &mock_config(args))
+    }
+
+    #[test]
+    fn the_gil_note_puts_py_threads_beside_threads() {
+        let n = notes_of(&["--approach", "sequential,threads,python", "--tasks", "4"]);
+        let gil = n
+            .iter()
+            .find(|l| l.starts_with("py-threads "))
+            .expect("a GIL note");
+        assert!(
+            gil.contains("the GIL lets one thread run Python at a time"),
+            "{gil}"
+        );
+        assert!(gil.contains("; threads "), "{gil}");
+        assert!(
+            n.iter()
+                .any(|l| l.starts_with("per task, Rust's trial division")),
+            "{n:?}"
+        );
+    }
+
+    #[test]
+    fn no_python_no_python_notes_and_a_hint() {
+        let args = ["--approach", "sequential,threads", "--tasks", "4"];
+        assert!(notes_of(&args).is_empty());
+        assert!(python_hint(&mock_config(&args)).is_some());
+        let with = ["--approach", "threads,py-threads", "--tasks", "4"];
+        assert!(python_hint(&mock_config(&with)).is_none());
+    }
+
+    #[test]
+    fn waits_get_the_waits_note_and_noop_gets_neither() {
+        let io = notes_of(&[
+            "--approach",
+            "python",
+            "--workload",
+            "io",
+            "--io-wait",
+            "1ms",
+        ]);
+        assert!(io.iter().any(|l| l.contains("on waits")), "{io:?}");
+        let noop = notes_of(&["--approach", "python", "--workload", "noop"]);
+        assert!(
+            !noop
+                .iter()
+                .any(|l| l.contains("on waits") || l.contains("CPU work")),
+            "{noop:?}"
+        );
+    }
 }
