@@ -102,6 +102,19 @@ fn tagged(tag: &str) -> Vec<u32> {
     out
 }
 
+/// The tagged processes running the driver: the interpreter and the processes it forked (not
+/// parlab, nor a launcher such as a pyenv shim).
+fn drivers(tag: &str) -> Vec<u32> {
+    let marker = b"parlab's Python driver";
+    tagged(tag)
+        .into_iter()
+        .filter(|p| {
+            let cmdline = std::fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
+            cmdline.windows(marker.len()).any(|w| w == marker)
+        })
+        .collect()
+}
+
 /// Every process of the tagged run has gone (a little grace for the kernel to tear them down).
 fn assert_none_left(tag: &str) {
     let since = Instant::now();
@@ -260,9 +273,9 @@ fn ctrl_c_kills_the_interpreter_and_every_pool_process_and_exits_130() {
         );
         let pid = child.id();
         // Wait for the interpreter (and, for the pool, its two workers) to be running.
-        let want = if approach == "py-process-pool" { 4 } else { 2 };
+        let want = if approach == "py-process-pool" { 3 } else { 1 };
         let since = Instant::now();
-        while tagged(&tag).len() < want {
+        while drivers(&tag).len() < want {
             assert!(since.elapsed() < TIMEOUT, "{approach}: never started");
             std::thread::sleep(Duration::from_millis(20));
         }
@@ -278,6 +291,60 @@ fn ctrl_c_kills_the_interpreter_and_every_pool_process_and_exits_130() {
         );
         assert_none_left(&tag);
     }
+}
+
+/// The parent pid of `pid`, from /proc.
+fn parent_of(pid: u32) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 2..].split(' ').nth(1)?.parse().ok()
+}
+
+#[test]
+fn a_killed_interpreter_stops_the_run_even_while_its_pool_holds_its_output() {
+    let tag = new_tag();
+    let child = start(
+        &[
+            "run",
+            "--approach",
+            "py-process-pool",
+            "--workload",
+            "io",
+            "--io-wait",
+            "60s",
+            "--tasks",
+            "2",
+            "--pool-size",
+            "2",
+            "--no-baseline",
+            "--no-progress",
+        ],
+        &[],
+        &tag,
+    );
+    let pid = child.id();
+    let since = Instant::now();
+    // The interpreter and its two pool workers.
+    while drivers(&tag).len() < 3 {
+        assert!(since.elapsed() < TIMEOUT, "never started");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(300)); // let a progress tick name the tasks
+    let interpreter = drivers(&tag)
+        .into_iter()
+        .find(|&p| parent_of(p) == Some(pid))
+        .expect("the interpreter is parlab's child");
+    // SAFETY: kill takes plain integers; the interpreter runs as long as parlab has not reaped it.
+    unsafe { libc::kill(interpreter as i32, libc::SIGKILL) };
+    let ran = finish(child);
+    assert_eq!(ran.status.code(), Some(1), "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .contains("approach py-process-pool: the Python interpreter"),
+        "{}",
+        ran.stderr
+    );
+    assert!(ran.stderr.contains("killed by signal 9"), "{}", ran.stderr);
+    assert_none_left(&tag);
 }
 
 #[test]

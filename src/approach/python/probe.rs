@@ -38,7 +38,6 @@ pub fn probe(interpreter: &Path) -> Result<PythonFacts, String> {
     let out = Command::new(interpreter)
         .args(["-c", PROBE])
         .stdin(Stdio::null())
-        .stderr(Stdio::null())
         .output()
         .map_err(|e| match e.kind() {
             std::io::ErrorKind::NotFound => format!("no Python interpreter found at '{shown}'"),
@@ -47,7 +46,15 @@ pub fn probe(interpreter: &Path) -> Result<PythonFacts, String> {
     let text = String::from_utf8_lossy(&out.stdout);
     let probed: Probed = match serde_json::from_str(text.trim()) {
         Ok(p) if out.status.success() => p,
-        _ => return Err(format!("'{shown}' did not run as Python 3")),
+        _ => {
+            let said = String::from_utf8_lossy(&out.stderr);
+            let said = said
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map_or(String::new(), |l| format!(" ({})", l.trim()));
+            return Err(format!("'{shown}' did not run as Python 3{said}"));
+        }
     };
     if (probed.major, probed.minor) < MIN_VERSION {
         return Err(format!(

@@ -324,7 +324,13 @@ impl Session {
             };
             // SAFETY: one pollfd struct that we own.
             if unsafe { libc::poll(&mut fd, 1, POLL_MS) } <= 0 {
-                continue; // timeout, or a signal interrupted it: look at the cancel flag
+                // Timeout, or a signal interrupted it: look at the cancel flag. An interpreter
+                // that died leaves its pool processes holding its stdout open, so its end may
+                // never show there: if it has exited, its group goes too, and the end follows.
+                if self.interpreter_exited() {
+                    self.kill_group();
+                }
+                continue;
             }
             let mut chunk = [0u8; 64 * 1024];
             match self.stdout.read(&mut chunk) {
@@ -392,17 +398,45 @@ impl Session {
             .map_or(String::new(), |l| format!(": {}", l.trim()))
     }
 
+    /// Whether the interpreter has exited, without reaping it (so its pid, the group's id,
+    /// stays taken).
+    fn interpreter_exited(&self) -> bool {
+        if self.reaped {
+            return true;
+        }
+        // SAFETY: waitid fills the zeroed siginfo we own; WNOWAIT leaves the child unreaped.
+        let mut info: libc::siginfo_t = unsafe { std::mem::zeroed() };
+        let r = unsafe {
+            libc::waitid(
+                libc::P_PID,
+                self.pid as libc::id_t,
+                &mut info,
+                libc::WEXITED | libc::WNOHANG | libc::WNOWAIT,
+            )
+        };
+        // SAFETY: si_pid is set by waitid when a child changed state, else left zero.
+        r == 0 && unsafe { info.si_pid() } != 0
+    }
+
+    /// SIGKILLs the interpreter's whole process group (while the interpreter is unreaped).
+    fn kill_group(&mut self) {
+        if self.reaped {
+            return;
+        }
+        // SAFETY: kill takes plain integers. The interpreter is not reaped yet, so its pid (the
+        // group's id) cannot have been reused.
+        if unsafe { libc::kill(-(self.pid as libc::pid_t), libc::SIGKILL) } != 0 {
+            let _ = self.child.kill();
+        }
+    }
+
     /// Kills the whole process group, then reaps the interpreter.
     fn kill_and_reap(&mut self) -> Option<ExitStatus> {
         if self.reaped {
             return None;
         }
         self.stdin = None;
-        // SAFETY: kill takes plain integers. The interpreter is not reaped yet, so its pid (the
-        // group's id) cannot have been reused.
-        if unsafe { libc::kill(-(self.pid as libc::pid_t), libc::SIGKILL) } != 0 {
-            let _ = self.child.kill();
-        }
+        self.kill_group();
         self.reap()
     }
 
