@@ -3,7 +3,7 @@
 //!
 //! Each is a `python3` child process (found on `PATH`, or `--python PATH`) running
 //! `driver.py`, which is embedded in the binary and passed with `-c`: nothing is written to
-//! disk. The driver's header documents the protocol (JSON lines); [`session`] is parlab's side
+//! disk. The driver's header documents the protocol (JSON lines); `session.rs` is parlab's side
 //! of it. The interpreter runs in its own process group, so one `killpg` reaches every pool
 //! process it forked; it is started and has reported ready before the timed region starts
 //! ([`Approach::prepare`]), so interpreter start-up is not in the wall time (its CPU time is in
