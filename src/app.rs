@@ -228,15 +228,15 @@ fn print_report(
                 width.map_or(80, usize::from),
                 cfg.ascii,
             ));
-            if cfg.visuals.timeline_term {
-                let width = width.unwrap_or(output::gantt::DEFAULT_WIDTH);
-                text.push('\n');
-                text.push_str(&output::gantt::render(report, width));
-            }
             if let Some(hint) = crate::notes_python::python_hint(cfg) {
                 text.push('\n');
                 text.push_str(&hint);
                 text.push('\n');
+            }
+            if cfg.visuals.timeline_term {
+                let width = width.unwrap_or(output::gantt::DEFAULT_WIDTH);
+                text.push('\n');
+                text.push_str(&output::gantt::render(report, width));
             }
             text.into_bytes()
         }

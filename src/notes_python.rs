@@ -107,11 +107,7 @@ pub fn python_hint(cfg: &RunConfig) -> Option<String> {
     if cfg.approaches.iter().any(|a| python::is_python(a.info())) {
         return None;
     }
-    Some(
-        "hint: add ,python to --approach to run the same tasks in CPython beside these \
-         (threads under the GIL, asyncio, processes)"
-            .to_string(),
-    )
+    Some("hint: add ,python to --approach to see the same tasks in CPython".to_string())
 }
 
 /// `parlab list`'s Python section: whether python3 was found, then the seven approaches.

@@ -24,11 +24,11 @@ fn the_json_document() {
     assert_eq!(v["pool_sizes"], serde_json::json!([1, 2, 4]));
     // The mock machine has 2 cores: the ideal is linear up to 2, flat after.
     assert_eq!(v["ideal"], serde_json::json!([1.0, 2.0, 2.0]));
-    // `all` means every pooled approach, each at every size.
+    // `all` means every pooled Rust approach, each at every size (Python ones are named).
     let points = v["points"].as_array().unwrap();
     let pooled = parlab::approach::REGISTRY
         .iter()
-        .filter(|a| a.info().pooled)
+        .filter(|a| a.info().pooled && !parlab::approach::python::is_python(a.info()))
         .count();
     assert_eq!(points.len(), 3 * pooled);
     assert!(
