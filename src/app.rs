@@ -57,6 +57,9 @@ fn list() -> anyhow::Result<ExitCode> {
         .unwrap_or(0);
     for a in crate::approach::REGISTRY {
         let i = a.info();
+        if crate::approach::python::is_python(i) {
+            continue;
+        }
         out.push_str(&format!(
             "{:width$}  {}  [Python: {}]\n",
             i.id, i.summary, i.python
@@ -71,6 +74,7 @@ fn list() -> anyhow::Result<ExitCode> {
     for w in crate::workload::WorkloadKind::ALL {
         out.push_str(&format!("{:width$}  {}\n", w.id(), w.workload().summary()));
     }
+    out.push_str(&crate::notes_python::list_section(width));
     std::io::stdout().lock().write_all(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
@@ -112,7 +116,8 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let cancel = Cancel::on_signals()?;
-    let (executor, machine) = executor_and_machine(cfg.mock);
+    let (executor, mut machine) = executor_and_machine(cfg.mock);
+    machine.python = cfg.python.clone();
     let exports = ExportManager::new(cfg.exports.clone());
     exports.check_writable(&Report::build(&cfg, machine.clone(), &[]))?;
     let serving = match Serving::start(&mut cfg.work, cfg.mock) {
@@ -161,7 +166,8 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
 pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let mut cfg = SweepConfig::from_args(args)?;
     let cancel = Cancel::on_signals()?;
-    let (executor, machine) = executor_and_machine(cfg.run.mock);
+    let (executor, mut machine) = executor_and_machine(cfg.run.mock);
+    machine.python = cfg.run.python.clone();
     let serving = match Serving::start(&mut cfg.run.work, cfg.run.mock) {
         Ok(s) => s,
         Err(message) => {
@@ -264,6 +270,11 @@ fn print_report(
                 width.map_or(80, usize::from),
                 cfg.ascii,
             ));
+            if let Some(hint) = crate::notes_python::python_hint(cfg) {
+                text.push('\n');
+                text.push_str(&hint);
+                text.push('\n');
+            }
             if cfg.visuals.timeline_term {
                 let width = width.unwrap_or(output::gantt::DEFAULT_WIDTH);
                 text.push('\n');

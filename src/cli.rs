@@ -190,6 +190,10 @@ pub struct RunArgs {
     #[arg(long)]
     pub ascii: bool,
 
+    /// The Python interpreter for the py-* approaches [default: python3 on PATH].
+    #[arg(long, value_name = "PATH")]
+    pub python: Option<std::path::PathBuf>,
+
     /// Replace measurement by a deterministic model (for tests and snapshots).
     #[arg(long, hide = true)]
     pub mock: bool,

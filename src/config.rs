@@ -6,6 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::approach::python::{self, PythonFacts};
 use crate::approach::{self, Approach};
 use crate::cli::{DemosArgs, FormatArg, RunArgs};
 use crate::error::UsageError;
@@ -125,6 +126,8 @@ pub struct RunConfig {
     pub compare: Option<PathBuf>,
     /// The timeline and HTML outputs asked for.
     pub visuals: VisualOutputs,
+    /// The interpreter the Python approaches run on, when the run has any (None under `mock`).
+    pub python: Option<PythonFacts>,
 }
 
 /// The timeline and report outputs of a run (`--trace`, `--timeline`, `--timeline-term`,
@@ -206,6 +209,7 @@ impl RunConfig {
         };
         let io_wait = parse_duration("--io-wait", &args.io_wait)?;
         let approaches = parse_approaches(&args.approach)?;
+        let python = check_python(args, &approaches)?;
         for a in &approaches {
             a.check(tasks, pool_size)?;
         }
@@ -253,6 +257,7 @@ impl RunConfig {
             ascii: args.ascii || !crate::format::locale_is_utf8(),
             logical_cores,
             visuals: parse_visual_outputs(args)?,
+            python,
             repetitions: Repetitions {
                 runs: args
                     .runs
@@ -382,6 +387,7 @@ impl RunConfig {
             ascii: false,
             logical_cores,
             visuals: VisualOutputs::default(),
+            python: None,
             chunk_size: None,
             // One run each, as the Python demos do.
             repetitions: Repetitions {
@@ -610,13 +616,59 @@ pub fn parse_chart(path: &Path) -> Result<(PathBuf, ImageFormat), UsageError> {
     image_file("--chart", path)
 }
 
+/// Checks that the Python approaches asked for can run: finds the interpreter (`--python`, else
+/// `python3` on PATH), checks it is Python 3.8 or later, and names it for the approaches.
+/// Nothing is checked when no Python approach was asked for, or under `--mock`.
+fn check_python(
+    args: &RunArgs,
+    approaches: &[&'static dyn Approach],
+) -> Result<Option<PythonFacts>, UsageError> {
+    if let Some(p) = &args.python
+        && p.as_os_str().is_empty()
+    {
+        return Err(UsageError::bad(
+            "--python",
+            "no interpreter given",
+            "give the path of a Python 3.8+ interpreter, e.g. --python /usr/bin/python3",
+        ));
+    }
+    if args.mock || !approaches.iter().any(|a| python::is_python(a.info())) {
+        return Ok(None);
+    }
+    let path = args
+        .python
+        .clone()
+        .unwrap_or_else(|| PathBuf::from("python3"));
+    match python::probe(&path) {
+        Ok(facts) => {
+            python::set_interpreter(path);
+            Ok(Some(facts))
+        }
+        Err(problem) if args.python.is_some() => Err(UsageError::bad(
+            "--python",
+            problem,
+            "give the path of a Python 3.8+ interpreter, e.g. --python /usr/bin/python3",
+        )),
+        Err(problem) => Err(UsageError::bad(
+            "--approach",
+            format!("the Python approaches need python3: {problem}"),
+            "install Python 3.8 or later, name one with --python PATH, or leave out the py-* approaches",
+        )),
+    }
+}
+
 /// Parses `--approach`: a comma list of ids, or `all`.
 pub fn parse_approaches(text: &str) -> Result<Vec<&'static dyn Approach>, UsageError> {
     let mut out: Vec<&'static dyn Approach> = Vec::new();
     for id in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
-        if id == "all" {
+        // `all` is every Rust approach; `python` every Python one (a CPython task of the
+        // default number takes seconds, so they are asked for by name).
+        if id == "all" || id == "python" {
+            let python = id == "python";
             for a in approach::REGISTRY {
-                if !out.iter().any(|o| o.info().id == a.info().id) {
+                if approach::python::is_python(a.info()) == python
+                    && !out.iter().any(|o| o.info().id == a.info().id)
+                {
                     out.push(*a);
                 }
             }
@@ -626,7 +678,10 @@ pub fn parse_approaches(text: &str) -> Result<Vec<&'static dyn Approach>, UsageE
             UsageError::bad(
                 "--approach",
                 format!("unknown approach '{id}'"),
-                format!("use all or a comma list of: {}", approach::valid_ids()),
+                format!(
+                    "use all, python or a comma list of: {}",
+                    approach::valid_ids()
+                ),
             )
         })?;
         if !out.iter().any(|o| o.info().id == id) {
@@ -637,7 +692,10 @@ pub fn parse_approaches(text: &str) -> Result<Vec<&'static dyn Approach>, UsageE
         return Err(UsageError::bad(
             "--approach",
             "no approach given",
-            format!("use all or a comma list of: {}", approach::valid_ids()),
+            format!(
+                "use all, python or a comma list of: {}",
+                approach::valid_ids()
+            ),
         ));
     }
     Ok(out)
@@ -698,8 +756,14 @@ mod tests {
 
     #[test]
     fn approach_lists() {
+        // `all` is every Rust approach, `python` every Python one; together, the registry.
         let all = parse_approaches("all").unwrap();
-        assert_eq!(all.len(), approach::REGISTRY.len());
+        assert!(all.iter().all(|a| !python::is_python(a.info())));
+        let python = parse_approaches("python").unwrap();
+        assert_eq!(python.len(), 7);
+        assert!(python.iter().all(|a| a.info().id.starts_with("py-")));
+        let both = parse_approaches("all,python,threads").unwrap();
+        assert_eq!(both.len(), approach::REGISTRY.len());
         let two = parse_approaches("threads, rayon,threads").unwrap();
         assert_eq!(
             two.iter().map(|a| a.info().id).collect::<Vec<_>>(),

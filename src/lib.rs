@@ -25,6 +25,7 @@ pub mod lesson;
 pub mod limits;
 pub mod machine;
 pub mod notes;
+pub mod notes_python;
 pub mod outfile;
 pub mod output;
 pub mod primes;

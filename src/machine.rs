@@ -14,6 +14,38 @@ pub struct Machine {
     pub physical_cores: Option<usize>,
     /// The operating system and its version.
     pub os: String,
+    /// The Python interpreter the Python approaches ran on, when the run had any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python: Option<PythonFacts>,
+}
+
+/// The Python interpreter the Python approaches ran on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PythonFacts {
+    /// Its version, e.g. `3.11.2`.
+    pub version: String,
+    /// Its implementation, e.g. `CPython`.
+    pub implementation: String,
+    /// Its executable (`sys.executable`).
+    pub executable: String,
+    /// Whether its global interpreter lock is on (false on a free-threaded build; None where
+    /// the interpreter does not say).
+    pub gil: Option<bool>,
+}
+
+impl PythonFacts {
+    /// One line: `CPython 3.11.2 (/usr/bin/python3), GIL on`.
+    pub fn describe(&self) -> String {
+        let gil = match self.gil {
+            Some(true) => "GIL on",
+            Some(false) => "GIL off (free-threaded)",
+            None => "GIL unknown",
+        };
+        format!(
+            "{} {} ({}), {gil}",
+            self.implementation, self.version, self.executable
+        )
+    }
 }
 
 impl Machine {
@@ -31,6 +63,7 @@ impl Machine {
             logical_cores: logical_cores(),
             physical_cores: sysinfo::System::physical_core_count().ok(),
             os: sysinfo::System::long_os_version().unwrap_or_else(|_| std::env::consts::OS.into()),
+            python: None,
         }
     }
 
@@ -41,6 +74,7 @@ impl Machine {
             logical_cores: MOCK_CORES,
             physical_cores: Some(MOCK_CORES),
             os: "MockOS 1.0".into(),
+            python: None,
         }
     }
 }

@@ -122,6 +122,7 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
         }
     }
     notes.extend(crate::spread::notes(report));
+    notes.extend(crate::notes_python::notes(report, cfg));
     notes
 }
 

@@ -35,6 +35,9 @@ pub struct Report {
     /// of every approach is computed from it).
     #[serde(default)]
     pub work: WorkCost,
+    /// The same work as CPython did it, when Python approaches ran (their ideal comes from it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub python_work: Option<WorkCost>,
     /// Notable facts the figures show, one sentence each.
     pub notes: Vec<String>,
     /// What this run teaches, and how the same would go in Python: one or two sentences.
@@ -191,21 +194,36 @@ impl Report {
             .iter()
             .find(|g| g[0].approach == "sequential" && g.iter().all(|m| m.verified))
             .map(|g| g.iter().map(|m| m.wall_s).collect());
-        let work = WorkCost::measured(
-            cfg.tasks,
-            &cfg.work.plan(),
-            measurements
-                .iter()
-                .filter(|m| m.verified)
-                .map(|m| m.tasks.as_slice()),
-        );
+        // CPython computes far slower than Rust: each language's approaches are measured
+        // against the work as that language does it.
+        let is_python =
+            |id: &str| approach::find(id).is_some_and(|a| approach::python::is_python(a.info()));
+        let work_of = |python: bool| {
+            WorkCost::measured(
+                cfg.tasks,
+                &cfg.work.plan(),
+                measurements
+                    .iter()
+                    .filter(|m| m.verified && is_python(&m.approach) == python)
+                    .map(|m| m.tasks.as_slice()),
+            )
+        };
+        let work = work_of(false);
+        let python_work = measurements
+            .iter()
+            .any(|m| is_python(&m.approach))
+            .then(|| work_of(true));
         let baseline_wall = baseline.as_deref().map(stats::median);
         let mut results: Vec<ApproachResult> = groups
             .iter()
             .map(|runs| approach_result(runs, baseline.as_deref()))
             .collect();
         for r in &mut results {
-            r.set_ideal(cfg, &work, baseline_wall);
+            let own = match &python_work {
+                Some(py) if is_python(&r.approach) => py,
+                _ => &work,
+            };
+            r.set_ideal(cfg, own, baseline_wall);
         }
         results.sort_by(|a, b| {
             b.verified
@@ -227,6 +245,7 @@ impl Report {
             },
             results,
             work,
+            python_work,
             notes: Vec::new(),
             lesson: None,
         }
@@ -246,7 +265,11 @@ impl Report {
             c.pool_size,
             self.machine.cpu_model,
             self.machine.logical_cores,
-        )
+        ) + &self
+            .machine
+            .python
+            .as_ref()
+            .map_or(String::new(), |p| format!("; Python: {}", p.describe()))
     }
 
     /// True when any approach failed its check.

@@ -11,6 +11,7 @@ mod palette;
 mod process;
 pub mod process_pool;
 pub mod process_pool_chunked;
+pub mod python;
 mod rayon_pool;
 mod sequential;
 mod thread_pool;
@@ -35,6 +36,13 @@ pub static REGISTRY: &[&dyn Approach] = &[
     &process::Process,
     &process_pool::ProcessPool,
     &process_pool_chunked::ProcessPoolChunked,
+    &python::PY_SEQUENTIAL,
+    &python::PY_THREADS,
+    &python::PY_THREAD_POOL,
+    &python::PY_ASYNCIO,
+    &python::PY_PROCESS,
+    &python::PY_PROCESS_POOL,
+    &python::PY_POOL,
 ];
 
 /// Looks an approach up by the id the CLI uses.
@@ -131,6 +139,12 @@ pub trait Approach: Sync {
         Ok(())
     }
 
+    /// Gets ready for the next [`Approach::run`] on `ctx`, outside the timed region (the
+    /// Python approaches start their interpreter here). Most approaches need nothing.
+    fn prepare(&self, _ctx: &RunContext) -> Result<(), ApproachError> {
+        Ok(())
+    }
+
     /// Runs every task of `ctx` once, recording into `ctx.recorder`.
     fn run(&self, ctx: &RunContext) -> Result<Outcome, ApproachError>;
 }
@@ -224,9 +238,10 @@ mod tests {
         ];
         // Worker processes are parlab itself, which this test binary is not: tests/processes.rs
         // runs the same checks on them with the real executable.
+        // The Python approaches need an interpreter: tests/python.rs runs them.
         for a in REGISTRY
             .iter()
-            .filter(|a| a.info().family != Family::Process)
+            .filter(|a| a.info().family != Family::Process && !python::is_python(a.info()))
         {
             for (workload, number, expected) in cases {
                 let work = WorkSpec {

@@ -159,6 +159,8 @@ impl Executor for RealExecutor {
         // is not this approach's, so the mark is reset and the resident size before the run is
         // taken off. This run's recorder was allocated and touched before, so it is left out of
         // every approach alike. Where the mark cannot be reset, the lifetime peak is reported.
+        // Outside the timed region: e.g. a Python interpreter started and ready.
+        approach.prepare(&ctx)?;
         let startup = *STARTUP_RSS_KIB.get_or_init(measure::current_rss_kib);
         let resettable = measure::reset_peak_rss();
         let resident = measure::current_rss_kib();
@@ -166,7 +168,11 @@ impl Executor for RealExecutor {
         let start = Instant::now();
         let outcome = approach.run(&ctx)?;
         let wall = start.elapsed();
-        let used = measure::Usage::now().since(&before);
+        let mut used = measure::Usage::now().since(&before);
+        if let Some((user, sys)) = outcome.cpu_before_run {
+            used.user = used.user.saturating_sub(user);
+            used.sys = used.sys.saturating_sub(sys);
+        }
         let mark = measure::peak_rss_kib();
         let peak = if resettable {
             startup + mark.saturating_sub(resident)

@@ -165,6 +165,12 @@ fn settings(h: &mut String, report: &Report) -> std::fmt::Result {
             },
         ),
         ("OS", m.os.clone()),
+        (
+            "Python",
+            m.python
+                .as_ref()
+                .map_or("not used".to_string(), |p| p.describe()),
+        ),
         ("Workload", c.workload.id().to_string()),
         ("Tasks", c.tasks.to_string()),
         ("Pool size", c.pool_size.to_string()),

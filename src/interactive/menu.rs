@@ -60,7 +60,7 @@ pub(super) fn items(width: usize, ascii: bool) -> Vec<MenuItem> {
         .collect();
     rows.push((
         "All approaches".into(),
-        "every approach in turn, on the same work",
+        "every Rust approach in turn, on the same work",
         Choice::All,
     ));
     rows.push((

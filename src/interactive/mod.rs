@@ -86,7 +86,12 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
         };
         let approaches: Vec<&'static str> = match item.choice {
             Choice::Finish => break,
-            Choice::All => approach::REGISTRY.iter().map(|a| a.info().id).collect(),
+            // Every Rust approach, as `--approach all`: the Python ones are chosen one by one.
+            Choice::All => approach::REGISTRY
+                .iter()
+                .filter(|a| !approach::python::is_python(a.info()))
+                .map(|a| a.info().id)
+                .collect(),
             Choice::Approach(id) => vec![id],
         };
         let answers = match ask(&approaches) {

@@ -38,6 +38,10 @@ pub struct RunContext {
 pub struct Outcome {
     /// Child processes the approach started, with the figures they reported.
     pub children: Vec<ChildFigures>,
+    /// CPU time (user, system) that a child reaped during the run had already used before the
+    /// timed region began (a Python interpreter's start-up, see
+    /// [`crate::approach::Approach::prepare`]): the executor takes it off the run's CPU time.
+    pub cpu_before_run: Option<(std::time::Duration, std::time::Duration)>,
 }
 
 /// What one child process reported of itself.

@@ -148,6 +148,14 @@ impl Recorder {
         slot.start_ns.store(at_ns, Ordering::Relaxed);
     }
 
+    /// Sets when and where `task` started, without counting a start: for a start already
+    /// recorded (e.g. from a progress report) whose exact time and worker arrive later.
+    pub fn set_task_start(&self, task: u32, worker: u32, at_ns: u64) {
+        let slot = &self.tasks[task as usize];
+        slot.worker.store(worker, Ordering::Relaxed);
+        slot.start_ns.store(at_ns, Ordering::Relaxed);
+    }
+
     /// Records that `task` finished now with `answer`.
     #[inline]
     pub fn task_finished(&self, task: u32, answer: Answer) {

@@ -394,7 +394,10 @@ impl<'a> Crew<'a> {
     pub(super) fn finish(mut self) -> Outcome {
         let mut children = std::mem::take(&mut self.figures);
         children.sort_by_key(|c| c.worker);
-        Outcome { children }
+        Outcome {
+            children,
+            ..Outcome::default()
+        }
     }
 }
 
