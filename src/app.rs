@@ -96,6 +96,8 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let cancel = Cancel::on_signals()?;
+    cfg.install_custom_work()?;
+    let _ballast = crate::shell::test_ballast();
     let (executor, machine) = executor_and_machine(cfg.mock);
     let exports = ExportManager::new(cfg.exports.clone());
     exports.check_writable(&Report::build(&cfg, machine.clone(), &[]))?;
@@ -104,6 +106,8 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         LiveExports::new(&cfg, machine.clone(), &exports),
     );
     let outcome = bench::run_all(&cfg, executor, &cancel, &mut observer);
+    // Every task has reaped its own command; this catches any a panic left running.
+    crate::shell::kill_all();
     let (progress, mut live_exports) = observer;
     drop(progress); // its bars are gone before anything else is printed
     if let Some(e) = live_exports.error.take() {
@@ -129,6 +133,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
 pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let cfg = SweepConfig::from_args(args)?;
     let cancel = Cancel::on_signals()?;
+    cfg.run.install_custom_work()?;
     let (executor, machine) = executor_and_machine(cfg.run.mock);
     let sizes = cfg.pool_sizes.len();
     let mut on_size = |i: usize, size: usize| {
@@ -142,6 +147,7 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         &mut progress::PlainLines::default(),
         &mut on_size,
     );
+    crate::shell::kill_all();
     if let Some((path, format)) = &cfg.chart
         && !outcome.sweep.points.is_empty()
     {

@@ -30,6 +30,10 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
     if let Some(reason) = &cfg.baseline_skipped {
         notes.push(reason.clone());
     }
+    // (issue 13) approaches `all` left out because the workload refuses them.
+    if let Some(skipped) = &cfg.approaches_skipped {
+        notes.push(skipped.clone());
+    }
     let verified: Vec<_> = report.results.iter().filter(|r| r.verified).collect();
     if let Some(best) = verified.iter().find(|r| r.approach != "sequential")
         && let Some(s) = best.speedup
@@ -86,7 +90,7 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
             cfg.tasks
         ));
     }
-    if !computes && !cfg.work.workload.waits() {
+    if !computes && !cfg.work.workload.waits() && cfg.command.is_none() {
         if let Some(r) = verified.iter().max_by(|a, b| a.wall_s.total_cmp(&b.wall_s)) {
             notes.push(format!(
                 "noop tasks do nothing, so each time is the approach's own cost: {} per task for {}, the costliest",

@@ -53,6 +53,9 @@ pub struct ConfigSummary {
     /// Warm-up runs per approach as asked (`--warmup`); null when decided from the first run.
     #[serde(default)]
     pub warmup: Option<u32>,
+    /// The command each task ran (`--command`), `{task}` not replaced; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
 }
 
 /// One approach's figures.
@@ -169,6 +172,7 @@ impl Report {
                 io_wait_s: cfg.work.io_wait().as_secs_f64(),
                 runs: cfg.repetitions.runs,
                 warmup: cfg.repetitions.warmup,
+                command: cfg.command.as_ref().map(|c| c.command.clone()),
             },
             results,
             notes: Vec::new(),
@@ -183,6 +187,16 @@ impl Report {
     /// One line describing the work and the machine of this report.
     pub fn describe(&self) -> String {
         let c = &self.config;
+        if let Some(command) = &c.command {
+            return format!(
+                "`{command}` × {} task{}, pool size {}, on {} ({} logical cores)",
+                c.tasks,
+                if c.tasks == 1 { "" } else { "s" },
+                c.pool_size,
+                self.machine.cpu_model,
+                self.machine.logical_cores,
+            );
+        }
         format!(
             "{} × {} task{} (number {}, io wait {}), pool size {}, on {} ({} logical cores)",
             c.workload.id(),

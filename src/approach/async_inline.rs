@@ -31,7 +31,7 @@ impl Approach for AsyncInline {
 
     fn run(&self, ctx: &RunContext) -> Result<Outcome, ApproachError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
+            .enable_all()
             .build()
             .map_err(|e| super::runtime_error(INFO.id, e))?;
         spawn_all_and_wait(&runtime, ctx, CpuPlacement::Inline)

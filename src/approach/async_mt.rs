@@ -30,7 +30,7 @@ impl Approach for AsyncMt {
     fn run(&self, ctx: &RunContext) -> Result<Outcome, ApproachError> {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(ctx.pool_size)
-            .enable_time()
+            .enable_all()
             .build()
             .map_err(|e| super::runtime_error(INFO.id, e))?;
         super::async_inline::spawn_all_and_wait(&runtime, ctx, CpuPlacement::Inline)

@@ -29,7 +29,7 @@ impl Approach for Async {
 
     fn run(&self, ctx: &RunContext) -> Result<Outcome, ApproachError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_time()
+            .enable_all()
             .max_blocking_threads(ctx.pool_size)
             .build()
             .map_err(|e| super::runtime_error(INFO.id, e))?;

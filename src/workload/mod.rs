@@ -48,6 +48,7 @@ workloads! {
     io::Io => Io,
     mixed::Mixed => Mixed,
     noop::Noop => Noop,
+    command::Command => Command,
 }
 
 /// One workload: everything other code asks about a kind of work, so that no code outside
@@ -69,6 +70,11 @@ pub trait Workload: Sync {
     /// The answer every task of `work` must give, from the independent reference: a primality
     /// verdict for work that computes, else [`Answer::Done`]. A task is checked by comparing
     /// its answer with this one.
+    /// Why this workload cannot be run by approach `approach` (its id), if it cannot: a named
+    /// approach is then refused with this reason, and `all` skips it with a note.
+    fn refuses(&self, _approach: &str) -> Option<&'static str> {
+        None
+    }
     fn expected_answer(&self, work: &WorkSpec) -> Answer {
         if self.computes() {
             Answer::Prime(primes::is_prime_reference(work.number))
@@ -116,6 +122,11 @@ impl WorkloadKind {
     pub fn waits(self) -> bool {
         self.workload().waits()
     }
+
+    /// Why approach `approach` cannot run this workload, if it cannot.
+    pub fn refuses(self, approach: &str) -> Option<&'static str> {
+        self.workload().refuses(approach)
+    }
 }
 
 /// The work every task of a run does: a workload and its parameters.
@@ -151,7 +162,7 @@ impl WorkSpec {
             .iter()
             .map(|s| match s {
                 Step::Wait(ns) => Duration::from_nanos(*ns),
-                Step::Divide { .. } => Duration::ZERO,
+                Step::Divide { .. } | Step::Custom => Duration::ZERO,
             })
             .sum()
     }
@@ -178,6 +189,9 @@ pub enum Step {
         /// Last divisor tried.
         to: u64,
     },
+    /// Run the process's installed custom work ([`crate::custom`]): a shell command or a
+    /// library user's function. parlab cannot see inside it, so it counts as computation.
+    Custom,
 }
 
 impl Step {
@@ -185,7 +199,7 @@ impl Step {
     pub fn kind(&self) -> StepKind {
         match self {
             Step::Wait(_) => StepKind::Wait,
-            Step::Divide { .. } => StepKind::Cpu,
+            Step::Divide { .. } | Step::Custom => StepKind::Cpu,
         }
     }
 }
@@ -208,6 +222,8 @@ pub enum Answer {
     Prime(bool),
     /// The task had nothing to answer and finished.
     Done,
+    /// The task's custom work failed (a command's non-zero exit, a user's check said no).
+    Failed,
 }
 
 impl Answer {
@@ -217,6 +233,7 @@ impl Answer {
             Answer::Prime(false) => 1,
             Answer::Prime(true) => 2,
             Answer::Done => 3,
+            Answer::Failed => 4,
         }
     }
 
@@ -226,6 +243,7 @@ impl Answer {
             1 => Some(Answer::Prime(false)),
             2 => Some(Answer::Prime(true)),
             3 => Some(Answer::Done),
+            4 => Some(Answer::Failed),
             _ => None,
         }
     }
@@ -237,6 +255,7 @@ impl std::fmt::Display for Answer {
             Answer::Prime(true) => "prime",
             Answer::Prime(false) => "composite",
             Answer::Done => "done",
+            Answer::Failed => "failed",
         })
     }
 }
@@ -329,7 +348,12 @@ mod tests {
 
     #[test]
     fn answer_codes_round_trip() {
-        for a in [Answer::Prime(true), Answer::Prime(false), Answer::Done] {
+        for a in [
+            Answer::Prime(true),
+            Answer::Prime(false),
+            Answer::Done,
+            Answer::Failed,
+        ] {
             assert_eq!(Answer::from_code(a.code()), Some(a));
         }
         assert_eq!(Answer::from_code(0), None);
