@@ -651,6 +651,13 @@ fn parse_command(
     workload: WorkloadKind,
 ) -> Result<(WorkloadKind, Option<CommandSettings>), UsageError> {
     let command_kind = WorkloadKind::parse("command").expect("the command workload is registered");
+    if workload.id() == "function" {
+        return Err(UsageError::bad(
+            "--workload",
+            "the function workload runs a Rust function, through parlab as a library",
+            "see parlab::lab in the crate's docs, or run a command with --command CMD",
+        ));
+    }
     match &args.command {
         None if workload == command_kind => Err(UsageError::bad(
             "--workload",

@@ -90,7 +90,9 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
             cfg.tasks
         ));
     }
-    if !computes && !cfg.work.workload.waits() && cfg.command.is_none() {
+    // (issue 13) a command or a user's function is work parlab cannot see, not nothing.
+    let custom = cfg.work.plan().contains(&crate::workload::Step::Custom);
+    if !computes && !cfg.work.workload.waits() && !custom {
         if let Some(r) = verified.iter().max_by(|a, b| a.wall_s.total_cmp(&b.wall_s)) {
             notes.push(format!(
                 "noop tasks do nothing, so each time is the approach's own cost: {} per task for {}, the costliest",

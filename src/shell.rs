@@ -283,7 +283,7 @@ impl Started {
             ("exit", code) => format!("exited with status {code}"),
             (_, signal) => format!("was killed by signal {signal}"),
         };
-        let tail = self.stderr.map(|f| stderr_tail(f)).unwrap_or_default();
+        let tail = self.stderr.map(stderr_tail).unwrap_or_default();
         let tail = if tail.is_empty() {
             String::new()
         } else {

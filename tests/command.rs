@@ -21,7 +21,9 @@ fn json_of(out: &[u8]) -> serde_json::Value {
 
 #[test]
 fn true_is_verified_under_every_approach_that_runs_commands() {
-    let out = run_command("true", &["--format", "json"]).assert().success();
+    let out = run_command("true", &["--format", "json"])
+        .assert()
+        .success();
     let doc = json_of(&out.get_output().stdout);
     let mut ran: Vec<&str> = doc["results"]
         .as_array()
@@ -85,7 +87,9 @@ fn a_failing_task_is_named_with_its_status_and_stderr() {
                 "{approach} FAILED its check (task 2: `test 2 -ne 2"
             )))
             .stdout(predicate::str::contains("exited with status 3"))
-            .stdout(predicate::str::contains("its stderr ended: broke on 2 of 4"));
+            .stdout(predicate::str::contains(
+                "its stderr ended: broke on 2 of 4",
+            ));
     }
 }
 
@@ -146,8 +150,11 @@ fn processes_with(needle: &str) -> Vec<u32> {
             continue;
         };
         let text = String::from_utf8_lossy(&cmdline).replace('\0', " ");
-        let zombie = std::fs::read_to_string(entry.path().join("stat"))
-            .is_ok_and(|s| s.rsplit(')').next().is_some_and(|r| r.trim_start().starts_with('Z')));
+        let zombie = std::fs::read_to_string(entry.path().join("stat")).is_ok_and(|s| {
+            s.rsplit(')')
+                .next()
+                .is_some_and(|r| r.trim_start().starts_with('Z'))
+        });
         if text.contains(needle) && !zombie && pid != std::process::id() {
             pids.push(pid);
         }
@@ -158,7 +165,10 @@ fn processes_with(needle: &str) -> Vec<u32> {
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
     let start = Instant::now();
     while !done() {
-        assert!(start.elapsed() < Duration::from_secs(20), "timed out: {what}");
+        assert!(
+            start.elapsed() < Duration::from_secs(20),
+            "timed out: {what}"
+        );
         std::thread::sleep(Duration::from_millis(20));
     }
 }
@@ -170,7 +180,14 @@ fn ctrl_c_during_long_commands_leaves_no_process_behind() {
         let marker = format!("9.8{i}7{}", std::process::id() % 1000);
         let mut child = common::parlab_std()
             .args(["run", "--command", &format!("sleep {marker}")])
-            .args(["--tasks", "3", "--pool-size", "3", "--no-baseline", "--no-progress"])
+            .args([
+                "--tasks",
+                "3",
+                "--pool-size",
+                "3",
+                "--no-baseline",
+                "--no-progress",
+            ])
             .args(["--approach", approach])
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())

@@ -49,6 +49,7 @@ workloads! {
     mixed::Mixed => Mixed,
     noop::Noop => Noop,
     command::Command => Command,
+    function::Function => Function,
 }
 
 /// One workload: everything other code asks about a kind of work, so that no code outside
@@ -305,7 +306,7 @@ mod tests {
             .iter()
             .filter_map(|s| match *s {
                 Step::Divide { from, to } => Some((from, to)),
-                Step::Wait(_) => None,
+                Step::Wait(_) | Step::Custom => None,
             })
             .collect();
         assert_eq!(ranges.first().unwrap().0, 2);
