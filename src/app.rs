@@ -116,6 +116,8 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let cancel = Cancel::on_signals()?;
+    cfg.install_custom_work()?;
+    let _ballast = crate::shell::test_ballast();
     let (executor, mut machine) = executor_and_machine(cfg.mock);
     machine.python = cfg.python.clone();
     let exports = ExportManager::new(cfg.exports.clone());
@@ -132,6 +134,8 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         LiveExports::new(&cfg, machine.clone(), &exports),
     );
     let outcome = bench::run_all(&cfg, &serving.executor(executor), &cancel, &mut observer);
+    // Every task has reaped its own command; this catches any a panic left running.
+    crate::shell::kill_all();
     let server = serving.stop();
     let (progress, mut live_exports) = observer;
     drop(progress); // its bars are gone before anything else is printed
@@ -166,6 +170,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
 pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let mut cfg = SweepConfig::from_args(args)?;
     let cancel = Cancel::on_signals()?;
+    cfg.run.install_custom_work()?;
     let (executor, mut machine) = executor_and_machine(cfg.run.mock);
     machine.python = cfg.run.python.clone();
     let serving = match Serving::start(&mut cfg.run.work, cfg.run.mock) {
@@ -187,6 +192,7 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         &mut progress::PlainLines::new(cfg.run.verbose),
         &mut on_size,
     );
+    crate::shell::kill_all();
     if let Some(server) = serving.stop() {
         eprintln!("{}", server.line());
     }

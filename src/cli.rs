@@ -72,6 +72,16 @@ pub struct RunArgs {
         help = crate::workload::help_text())]
     pub workload: String,
 
+    /// Run CMD through `sh -c` as each task's work (the `command` workload): `{task}` becomes the
+    /// task's index, and PARLAB_TASK and PARLAB_TASKS are set. Exit status 0 is a verified task.
+    #[arg(long, value_name = "CMD", allow_hyphen_values = true)]
+    pub command: Option<String>,
+
+    /// Let the commands' stdout and stderr through to the terminal (default: discarded; the
+    /// last lines of a failed command's stderr are quoted in its message).
+    #[arg(long)]
+    pub show_output: bool,
+
     /// The number to test for primality (cpu and mixed work), 0 to 18446744073709551615.
     #[arg(
         short,

@@ -104,6 +104,10 @@ pub struct RunConfig {
     pub baseline: bool,
     /// Why the baseline was skipped, when it was skipped without being asked to.
     pub baseline_skipped: Option<String>,
+    /// Which approaches `all` left out because the workload refuses them, and why.
+    pub approaches_skipped: Option<String>,
+    /// The command each task runs (`--command`), for the `command` workload.
+    pub command: Option<CommandSettings>,
     /// What to print.
     pub format: Format,
     /// Use the deterministic mock executor.
@@ -194,6 +198,7 @@ impl RunConfig {
                 format!("use one of: {}", WorkloadKind::valid_ids()),
             )
         })?;
+        let (workload, command) = parse_command(args, workload)?;
         let number = parse_number(&args.number)?;
         let tasks = match &args.tasks {
             Some(t) => parse_count("--tasks", t, MAX_TASKS)? as u32,
@@ -208,7 +213,8 @@ impl RunConfig {
             None => None,
         };
         let io_wait = parse_duration("--io-wait", &args.io_wait)?;
-        let approaches = parse_approaches(&args.approach)?;
+        let mut approaches = parse_approaches(&args.approach)?;
+        let approaches_skipped = refuse_approaches(workload, &args.approach, &mut approaches)?;
         let python = check_python(args, &approaches)?;
         for a in &approaches {
             a.check(tasks, pool_size)?;
@@ -249,6 +255,8 @@ impl RunConfig {
             approaches,
             baseline,
             baseline_skipped,
+            approaches_skipped,
+            command,
             format,
             mock: args.mock,
             chart: args.chart.as_deref().map(parse_chart).transpose()?,
@@ -379,6 +387,8 @@ impl RunConfig {
             approaches,
             baseline: false,
             baseline_skipped: None,
+            approaches_skipped: None,
+            command: None,
             format: Format::Table,
             mock,
             chart: None,
@@ -655,6 +665,137 @@ fn check_python(
             "install Python 3.8 or later, name one with --python PATH, or leave out the py-* approaches",
         )),
     }
+}
+
+/// What `--command` asked for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandSettings {
+    /// The command, `{task}` not yet replaced.
+    pub command: String,
+    /// `--show-output`.
+    pub show_output: bool,
+}
+
+impl RunConfig {
+    /// Installs this run's custom work for every task to find (see [`crate::custom`]): the
+    /// `--command` runner, when there is one. Call before running.
+    pub fn install_custom_work(&self) -> Result<(), UsageError> {
+        let Some(c) = &self.command else {
+            return Ok(());
+        };
+        let helper = crate::worker::program().map_err(|e| {
+            UsageError::bad(
+                "--command",
+                format!("cannot find parlab's own executable to start commands with: {e}"),
+                "run parlab from a path that exists",
+            )
+        })?;
+        let runner = crate::shell::CommandRunner {
+            command: c.command.clone(),
+            tasks: self.tasks,
+            show_output: c.show_output,
+            helper,
+            own_group: true,
+        };
+        let env = runner.worker_env();
+        crate::custom::install(std::sync::Arc::new(runner), env);
+        Ok(())
+    }
+}
+
+/// `--command` and `--workload` together: a command means the `command` workload, and that
+/// workload needs a command that is not blank.
+fn parse_command(
+    args: &RunArgs,
+    workload: WorkloadKind,
+) -> Result<(WorkloadKind, Option<CommandSettings>), UsageError> {
+    let command_kind = WorkloadKind::parse("command").expect("the command workload is registered");
+    if workload.id() == "function" {
+        return Err(UsageError::bad(
+            "--workload",
+            "the function workload runs a Rust function, through parlab as a library",
+            "see parlab::lab in the crate's docs, or run a command with --command CMD",
+        ));
+    }
+    match &args.command {
+        None if workload == command_kind => Err(UsageError::bad(
+            "--workload",
+            "the command workload needs a command",
+            "give it with --command CMD, e.g. --command 'gzip -c data > /dev/null'",
+        )),
+        None if args.show_output => Err(UsageError::bad(
+            "--show-output",
+            "there is no command whose output to show",
+            "give one with --command CMD",
+        )),
+        None => Ok((workload, None)),
+        Some(c) if c.trim().is_empty() => Err(UsageError::bad(
+            "--command",
+            "the command is empty",
+            "give a shell command, e.g. --command 'sleep 0.1'",
+        )),
+        Some(c) if c.contains('\0') => Err(UsageError::bad(
+            "--command",
+            "the command holds a NUL byte",
+            "give a shell command without one",
+        )),
+        Some(_) if workload != command_kind && args.workload.trim() != "cpu" => {
+            Err(UsageError::bad(
+                "--command",
+                format!(
+                    "--command runs the command workload, not '{}'",
+                    args.workload
+                ),
+                "leave out --workload, or use --workload command",
+            ))
+        }
+        Some(c) => Ok((
+            command_kind,
+            Some(CommandSettings {
+                command: c.clone(),
+                show_output: args.show_output,
+            }),
+        )),
+    }
+}
+
+/// Drops the approaches `workload` cannot run: one named is refused (exit 2), one that came
+/// from `all` is left out, and the note returned says which and why.
+fn refuse_approaches(
+    workload: WorkloadKind,
+    asked: &str,
+    approaches: &mut Vec<&'static dyn Approach>,
+) -> Result<Option<String>, UsageError> {
+    let named: Vec<&str> = asked.split(',').map(str::trim).collect();
+    let mut skipped = Vec::new();
+    for a in approaches.iter() {
+        let id = a.info().id;
+        if let Some(reason) = workload.refuses(id) {
+            if named.contains(&id) {
+                return Err(UsageError::bad(
+                    "--approach",
+                    format!("{id} cannot run the {} workload: {reason}", workload.id()),
+                    "leave it out",
+                ));
+            }
+            skipped.push(id);
+        }
+    }
+    approaches.retain(|a| workload.refuses(a.info().id).is_none());
+    if approaches.is_empty() {
+        return Err(UsageError::bad(
+            "--approach",
+            format!("no approach given can run the {} workload", workload.id()),
+            "name one of sequential, threads, thread-pool, rayon, async, async-mt, process-pool",
+        ));
+    }
+    Ok((!skipped.is_empty()).then(|| {
+        format!(
+            "not run on the {} workload: {} (each refuses it; --approach with its name says why)",
+            workload.id(),
+            skipped.join(", ")
+        )
+    }))
 }
 
 /// Parses `--approach`: a comma list of ids, or `all`.

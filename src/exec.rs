@@ -25,6 +25,8 @@ struct Verdict {
     divisor_found: bool,
     /// Set when a network request failed: the task stops there and answers this.
     net_fault: Option<NetFault>,
+    /// A custom step failed.
+    failed: bool,
 }
 
 impl Verdict {
@@ -32,11 +34,46 @@ impl Verdict {
         if let Some(fault) = self.net_fault {
             return Answer::Failed(fault);
         }
+        if self.failed {
+            return Answer::CustomFailed;
+        }
         match work.expected_answer() {
-            Answer::Done | Answer::Failed(_) => Answer::Done,
+            Answer::Done | Answer::Failed(_) | Answer::CustomFailed => Answer::Done,
             Answer::Prime(_) => Answer::Prime(work.number >= 2 && !self.divisor_found),
         }
     }
+}
+
+/// Records a custom step's result: its time, the peak of what it started, why it failed.
+/// False when it failed.
+fn custom_done(
+    rec: &Recorder,
+    (task, step): (u32, usize),
+    (worker, start): (u32, u64),
+    result: crate::custom::TaskResult,
+) -> bool {
+    rec.step_ran(task, step, worker, start, rec.now_ns());
+    match result {
+        Ok(done) => {
+            rec.child_peak(done.child_peak_rss_kib);
+            true
+        }
+        Err(message) => {
+            rec.problem(message);
+            false
+        }
+    }
+}
+
+/// Runs the installed custom work for `task` on the calling thread.
+fn custom_blocking(rec: &Recorder, cancel: &Cancel, (task, step): (u32, usize)) -> bool {
+    let worker = rec.this_worker();
+    let start = rec.now_ns();
+    let result = match crate::custom::runner() {
+        Some(r) => r.run(rec.run_task(task), cancel),
+        None => Err(crate::custom::missing(rec.run_task(task))),
+    };
+    custom_done(rec, (task, step), (worker, start), result)
 }
 
 /// One stretch of trial division, recorded as step `step` of `task` on the calling thread;
@@ -111,7 +148,11 @@ pub fn run_blocking_reporting(
                     divide_step(rec, cancel, work, (task, i), (from, to), on_progress)?;
             }
             Step::Divide { .. } => {}
+            Step::Custom => verdict.failed |= !custom_blocking(rec, cancel, (task, i)),
         }
+    }
+    if cancel.is_cancelled() && verdict.failed {
+        return Err(Cancelled);
     }
     let answer = verdict.answer(work);
     rec.task_finished(task, answer);
@@ -185,12 +226,48 @@ pub async fn run_async(
                     };
                 }
                 Step::Divide { .. } => {}
+                Step::Custom => {
+                    let ok = custom_async(&rec, &cancel, (task, i), placement).await;
+                    verdict.failed |= !ok;
+                }
             }
+        }
+        if cancel.is_cancelled() && verdict.failed {
+            return Err(Cancelled);
         }
         let answer = verdict.answer(&work);
         rec.task_finished(task, answer);
         Ok(answer)
     }
+}
+
+/// Runs the installed custom work for `task` in an async approach: awaited when the runner can
+/// wait without a thread (a child process), else placed as computation is.
+async fn custom_async(
+    rec: &Arc<Recorder>,
+    cancel: &Cancel,
+    (task, step): (u32, usize),
+    placement: CpuPlacement,
+) -> bool {
+    let worker = rec.this_worker();
+    let start = rec.now_ns();
+    let run_task = rec.run_task(task);
+    let Some(runner) = crate::custom::runner() else {
+        let missing = Err(crate::custom::missing(run_task));
+        return custom_done(rec, (task, step), (worker, start), missing);
+    };
+    let result = match (runner.run_async(run_task, cancel), placement) {
+        (Some(future), _) => future.await,
+        (None, CpuPlacement::Inline) => runner.run(run_task, cancel),
+        (None, CpuPlacement::BlockingPool) => {
+            let (runner, cancel) = (Arc::clone(&runner), cancel.clone());
+            tokio::task::spawn_blocking(move || runner.run(run_task, &cancel))
+                .await
+                .unwrap_or_else(|_| Err(format!("task {run_task}: its work panicked")))
+        }
+    };
+    // The thread that resumes us is where the step ended.
+    custom_done(rec, (task, step), (rec.this_worker(), start), result)
 }
 
 #[cfg(test)]

@@ -83,6 +83,18 @@ impl WorkCost {
         cost
     }
 
+    /// The same work with at most `cpu_s` of it computation and the rest waits: for work whose
+    /// steps parlab cannot see into (a command), split by the CPU time it was measured to use.
+    pub fn with_compute_at_most(self, cpu_s: f64) -> Self {
+        let busy = self.busy_s();
+        let compute_s = self.compute_s.min(cpu_s.max(0.0));
+        Self {
+            compute_s,
+            wait_s: busy - compute_s,
+            ..self
+        }
+    }
+
     /// Every task's time, computation and waits, s.
     pub fn busy_s(&self) -> f64 {
         self.compute_s + self.wait_s

@@ -10,6 +10,10 @@ fn main() -> ExitCode {
     if let Some(parent) = parlab::worker::child::fast_args(&args) {
         return parlab::worker::child::main(parent);
     }
+    // The small process that starts each --command (see parlab::shell).
+    if let Some(command) = parlab::shell::helper_args(&args) {
+        return parlab::shell::helper_main(command);
+    }
     let cli = parlab::cli::Cli::parse_from(args);
     match parlab::app::run(cli) {
         Ok(code) => code,

@@ -46,6 +46,10 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
     if let Some(reason) = &cfg.baseline_skipped {
         notes.push(reason.clone());
     }
+    // Approaches `all` left out because the workload refuses them.
+    if let Some(skipped) = &cfg.approaches_skipped {
+        notes.push(skipped.clone());
+    }
     notes.extend(fastest(report, cfg));
     let short = too_short(report, cfg);
     // On tasks too short to learn from, overheads explain every figure: notes about how the
@@ -98,7 +102,9 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
             cfg.tasks
         ));
     }
-    if !computes && !cfg.work.workload.waits() {
+    // A command or a user's function is work parlab cannot see, not nothing.
+    let custom = cfg.work.plan().contains(&crate::workload::Step::Custom);
+    if !computes && !cfg.work.workload.waits() && !custom {
         let verified: Vec<_> = report.results.iter().filter(|r| r.verified).collect();
         if let Some(r) = verified.iter().max_by(|a, b| a.wall_s.total_cmp(&b.wall_s)) {
             notes.push(format!(

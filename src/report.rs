@@ -64,6 +64,9 @@ pub struct ConfigSummary {
     /// Warm-up runs per approach as asked (`--warmup`); null when decided from the first run.
     #[serde(default)]
     pub warmup: Option<u32>,
+    /// The command each task ran (`--command`), `{task}` not replaced; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub command: Option<String>,
 }
 
 impl ConfigSummary {
@@ -208,7 +211,23 @@ impl Report {
                     .map(|m| m.tasks.as_slice()),
             )
         };
-        let work = work_of(false);
+        let mut work = work_of(false);
+        // parlab cannot see inside a command or a user's function: its steps count as
+        // computation only as far as the baseline's CPU time says they computed.
+        if cfg.work.plan().contains(&crate::workload::Step::Custom)
+            && let Some(cpu_s) = groups
+                .iter()
+                .find(|g| g[0].approach == "sequential")
+                .map(|g| {
+                    stats::median(
+                        &g.iter()
+                            .map(|m| m.cpu_user_s + m.cpu_sys_s)
+                            .collect::<Vec<_>>(),
+                    )
+                })
+        {
+            work = work.with_compute_at_most(cpu_s);
+        }
         let python_work = measurements
             .iter()
             .any(|m| is_python(&m.approach))
@@ -242,6 +261,7 @@ impl Report {
                 io_wait_s: cfg.work.io_wait().as_secs_f64(),
                 runs: cfg.repetitions.runs,
                 warmup: cfg.repetitions.warmup,
+                command: cfg.command.as_ref().map(|c| c.command.clone()),
             },
             results,
             work,
@@ -259,6 +279,16 @@ impl Report {
     /// One line describing the work and the machine of this report.
     pub fn describe(&self) -> String {
         let c = &self.config;
+        if let Some(command) = &c.command {
+            return format!(
+                "`{command}` × {} task{}, pool size {}, on {} ({} logical cores)",
+                c.tasks,
+                if c.tasks == 1 { "" } else { "s" },
+                c.pool_size,
+                self.machine.cpu_model,
+                self.machine.logical_cores,
+            );
+        }
         format!(
             "{}, pool size {}, on {} ({} logical cores)",
             c.work_text(),

@@ -265,6 +265,7 @@ pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)
             io_wait_s: cfg.run.work.io_wait().as_secs_f64(),
             runs: cfg.run.repetitions.runs,
             warmup: cfg.run.repetitions.warmup,
+            command: cfg.run.command.as_ref().map(|c| c.command.clone()),
         },
         pool_sizes: cfg.pool_sizes.clone(),
         ideal: Vec::new(),

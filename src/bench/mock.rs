@@ -105,6 +105,7 @@ impl Executor for MockExecutor {
         };
         let step_s = |s: &Step| match s {
             Step::Wait(_) | Step::Request { .. } => wait_s,
+            Step::Custom => 0.0,
             Step::Divide { .. } => cpu_s / cpu_steps as f64,
         };
         let task_s = overhead + plan.iter().map(step_s).sum::<f64>();

@@ -186,11 +186,16 @@ impl Executor for RealExecutor {
             cpu_user_s: used.user.as_secs_f64(),
             cpu_sys_s: used.sys.as_secs_f64(),
             peak_rss_kib: peak,
-            child_peak_rss_kib: children.iter().map(|c| c.peak_rss_kib).max(),
+            child_peak_rss_kib: children
+                .iter()
+                .map(|c| c.peak_rss_kib)
+                .max()
+                .or(ctx.recorder.child_peak_kib()),
             voluntary_switches: used.voluntary,
             involuntary_switches: used.involuntary,
             verified: false,
-            problem: None,
+            // A custom task's own account of its failure (a command's status and stderr).
+            problem: ctx.recorder.first_problem(),
             tasks: rebase(ctx.recorder.events(), &ctx.recorder, start),
             children,
         })
@@ -213,10 +218,13 @@ fn rebase(mut events: Vec<TaskEvent>, rec: &Recorder, start: Instant) -> Vec<Tas
     events
 }
 
-/// Checks that every task ran exactly once and answered as the reference does.
+/// Checks that every task ran exactly once and answered as the reference does. A problem the
+/// executor already found (a custom task's own message) is kept: it says more.
 pub fn verify(m: &mut RunMeasurement, work: &WorkSpec, tasks: u32) {
     let expected = work.expected_answer();
-    let problem = if m.tasks.len() != tasks as usize {
+    let problem = if let Some(p) = m.problem.take() {
+        Some(p)
+    } else if m.tasks.len() != tasks as usize {
         Some(format!("{} of {tasks} tasks recorded", m.tasks.len()))
     } else {
         m.tasks.iter().find_map(|e| match (e.runs, e.answer) {

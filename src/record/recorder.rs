@@ -48,6 +48,13 @@ pub struct Recorder {
     plan: Vec<Step>,
     tasks: Box<[TaskSlot]>,
     steps: Box<[StepSlot]>,
+    /// The run's index of slot 0's task: a worker process records one task of a run in a
+    /// one-slot recorder, and custom work needs the task's true index.
+    first_task: u32,
+    /// The largest peak memory of a process a custom task started, KiB (0: none).
+    child_peak_kib: AtomicU64,
+    /// What went wrong in custom tasks that failed, first first (written only on failure).
+    problems: std::sync::Mutex<Vec<String>>,
 }
 
 thread_local! {
@@ -84,6 +91,9 @@ impl Recorder {
             plan: plan.to_vec(),
             tasks: tasks_slots,
             steps,
+            first_task: 0,
+            child_peak_kib: AtomicU64::new(0),
+            problems: std::sync::Mutex::new(Vec::new()),
         }
     }
 
@@ -176,6 +186,42 @@ impl Recorder {
         slot.worker.store(worker, Ordering::Relaxed);
         slot.start_ns.store(start_ns, Ordering::Relaxed);
         slot.end_ns.store(end_ns, Ordering::Relaxed);
+    }
+
+    /// The same recorder, with slot 0 holding task `first` of the run (for worker processes).
+    pub fn first_task_is(mut self, first: u32) -> Self {
+        self.first_task = first;
+        self
+    }
+
+    /// The run's index of the task in slot `slot`.
+    pub fn run_task(&self, slot: u32) -> u32 {
+        self.first_task + slot
+    }
+
+    /// Records the peak memory of a process a custom task started, KiB (the largest is kept).
+    pub fn child_peak(&self, kib: u64) {
+        self.child_peak_kib.fetch_max(kib, Ordering::Relaxed);
+    }
+
+    /// The largest peak memory of a process a custom task started, KiB, if any was recorded.
+    pub fn child_peak_kib(&self) -> Option<u64> {
+        Some(self.child_peak_kib.load(Ordering::Relaxed)).filter(|&k| k > 0)
+    }
+
+    /// Records why a custom task failed (its message names the task). Takes a lock: it is
+    /// called only when a task has failed, after its work.
+    pub fn problem(&self, message: String) {
+        self.problems
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(message);
+    }
+
+    /// The first recorded failure's message, if a custom task failed.
+    pub fn first_problem(&self) -> Option<String> {
+        let problems = self.problems.lock().unwrap_or_else(|e| e.into_inner());
+        problems.first().cloned()
     }
 
     /// When step `step` of `task` ran, ns since the origin, once it has ended.

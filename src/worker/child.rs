@@ -57,6 +57,11 @@ pub fn fast_args(args: &[std::ffi::OsString]) -> Option<Option<u32>> {
 /// Runs the worker until its stdin closes; `parent` is the pid that started it.
 pub fn main(parent: Option<u32>) -> ExitCode {
     die_with_parent(parent);
+    // Commands (--command) come in the environment; a library user's function is installed by
+    // its own binary before it calls this (see crate::lab).
+    if let Some(runner) = crate::shell::CommandRunner::from_worker_env() {
+        crate::custom::install(std::sync::Arc::new(runner), Vec::new());
+    }
     let fault = match Fault::from_env() {
         Ok(f) => f,
         Err(e) => {
@@ -194,7 +199,7 @@ fn run_tasks(
     for task in (first..).take(count as usize) {
         // A fresh single-task recorder per task: its slots say exactly which steps this task
         // ran, and memory stays the same however many tasks a range holds.
-        let rec = Recorder::new(1, &plan, origin);
+        let rec = Recorder::new(1, &plan, origin).first_task_is(task);
         out.send(&FromWorker::Started {
             task,
             at_ns: rec.now_ns(),
@@ -218,6 +223,24 @@ fn run_tasks(
         let Ok(answer) = result else {
             return Err(WorkerError::ParentGone(io::ErrorKind::BrokenPipe.into()));
         };
+        let problem = rec.first_problem().map(|mut p| {
+            if p.len() > PANIC_MESSAGE_BYTES {
+                let mut cut = PANIC_MESSAGE_BYTES;
+                while !p.is_char_boundary(cut) {
+                    cut -= 1;
+                }
+                p.truncate(cut);
+            }
+            p
+        });
+        let child_peak_rss_kib = rec.child_peak_kib().unwrap_or(0);
+        if problem.is_some() || child_peak_rss_kib > 0 {
+            out.send(&FromWorker::Custom {
+                task,
+                child_peak_rss_kib,
+                problem,
+            })?;
+        }
         let steps = (0..plan.len())
             .filter_map(|s| {
                 rec.step_span_ns(0, s).map(|(start_ns, end_ns)| StepSpan {

@@ -74,6 +74,8 @@ impl<'a> Crew<'a> {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
+            // The custom work (a --command) the worker installs, when there is one.
+            .envs(crate::custom::worker_env())
             // Its own process group: the terminal's Ctrl-C goes to parlab alone, which decides,
             // and one kill reaches anything the worker might start.
             .process_group(0);
@@ -331,6 +333,20 @@ impl<'a> Crew<'a> {
             }
             FromWorker::Finished { task, .. } => {
                 broke(format!("finished task {task}, not running"))
+            }
+            FromWorker::Custom {
+                task,
+                child_peak_rss_kib,
+                problem,
+            } if worker.running == Some(task) => {
+                rec.child_peak(child_peak_rss_kib);
+                if let Some(p) = problem {
+                    rec.problem(p);
+                }
+                Ok(())
+            }
+            FromWorker::Custom { task, .. } => {
+                broke(format!("custom figures for task {task}, not running"))
             }
             FromWorker::Figures(f) if worker.pending.is_empty() && worker.stdin.is_none() => {
                 worker.figures = Some(f);

@@ -83,6 +83,15 @@ pub enum FromWorker {
         /// The panic message and where it happened.
         message: String,
     },
+    /// What the running task's custom work reported (sent before its `Finished`).
+    Custom {
+        /// The task's index.
+        task: u32,
+        /// The peak memory of a process it started, KiB (0: none).
+        child_peak_rss_kib: u64,
+        /// Why it failed, if it did (cut to fit a frame).
+        problem: Option<String>,
+    },
 }
 
 /// When one step of a task ran.

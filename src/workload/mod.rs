@@ -49,6 +49,8 @@ workloads! {
     mixed::Mixed => Mixed,
     noop::Noop => Noop,
     net::Net => Net,
+    command::Command => Command,
+    function::Function => Function,
 }
 
 pub use net::{
@@ -71,6 +73,11 @@ pub trait Workload: Sync {
     /// What the work of one task is, for titles: `cpu: is 97 prime?`; `io_wait` is one wait,
     /// already formatted.
     fn title(&self, number: u64, io_wait: &str) -> String;
+    /// Why this workload cannot be run by approach `approach` (its id), if it cannot: a named
+    /// approach is then refused with this reason, and `all` skips it with a note.
+    fn refuses(&self, _approach: &str) -> Option<&'static str> {
+        None
+    }
     /// The answer every task of `work` must give, from the independent reference: a primality
     /// verdict for work that computes, else [`Answer::Done`]. A task is checked by comparing
     /// its answer with this one.
@@ -81,6 +88,15 @@ pub trait Workload: Sync {
             Answer::Done
         }
     }
+}
+
+/// Why a Python approach (`py-*`) cannot run work other than trial division and waits: its
+/// driver knows only those steps. Workloads with other steps refuse with this.
+pub fn python_refuses_other_work(approach: &str) -> Option<&'static str> {
+    approach.starts_with("py-").then_some(
+        "the Python driver runs only trial division and waits (cpu, io, mixed, noop); use the \
+         Rust approaches",
+    )
 }
 
 /// `--workload`'s help: every workload's id and summary.
@@ -120,6 +136,11 @@ impl WorkloadKind {
     /// True when its tasks wait.
     pub fn waits(self) -> bool {
         self.workload().waits()
+    }
+
+    /// Why approach `approach` cannot run this workload, if it cannot.
+    pub fn refuses(self, approach: &str) -> Option<&'static str> {
+        self.workload().refuses(approach)
     }
 }
 
@@ -185,7 +206,7 @@ impl WorkSpec {
             .iter()
             .map(|s| match s {
                 Step::Wait(ns) | Step::Request { wait_ns: ns, .. } => Duration::from_nanos(*ns),
-                Step::Divide { .. } => Duration::ZERO,
+                Step::Divide { .. } | Step::Custom => Duration::ZERO,
             })
             .sum()
     }
@@ -220,6 +241,9 @@ pub enum Step {
         /// How long the server waits before it answers, ns.
         wait_ns: u64,
     },
+    /// Run the process's installed custom work ([`crate::custom`]): a shell command or a
+    /// library user's function. parlab cannot see inside it, so it counts as computation.
+    Custom,
 }
 
 impl Step {
@@ -227,7 +251,7 @@ impl Step {
     pub fn kind(&self) -> StepKind {
         match self {
             Step::Wait(_) | Step::Request { .. } => StepKind::Wait,
-            Step::Divide { .. } => StepKind::Cpu,
+            Step::Divide { .. } | Step::Custom => StepKind::Cpu,
         }
     }
 }
@@ -252,6 +276,8 @@ pub enum Answer {
     Done,
     /// A network task failed: its connection or a reply went wrong.
     Failed(NetFault),
+    /// The task's custom work failed (a command's non-zero exit, a user's check said no).
+    CustomFailed,
 }
 
 /// How a network task failed.
@@ -295,6 +321,7 @@ impl Answer {
             Answer::Prime(true) => 2,
             Answer::Done => 3,
             Answer::Failed(f) => 4 + NetFault::ALL.iter().position(|&x| x == f).unwrap_or(0) as u8,
+            Answer::CustomFailed => 8,
         }
     }
 
@@ -305,6 +332,7 @@ impl Answer {
             2 => Some(Answer::Prime(true)),
             3 => Some(Answer::Done),
             n @ 4..=7 => Some(Answer::Failed(NetFault::ALL[n as usize - 4])),
+            8 => Some(Answer::CustomFailed),
             _ => None,
         }
     }
@@ -317,6 +345,7 @@ impl std::fmt::Display for Answer {
             Answer::Prime(false) => "composite",
             Answer::Done => "done",
             Answer::Failed(fault) => return write!(f, "failed ({})", fault.describe()),
+            Answer::CustomFailed => "failed",
         })
     }
 }
@@ -367,7 +396,7 @@ mod tests {
             .iter()
             .filter_map(|s| match *s {
                 Step::Divide { from, to } => Some((from, to)),
-                Step::Wait(_) | Step::Request { .. } => None,
+                Step::Wait(_) | Step::Request { .. } | Step::Custom => None,
             })
             .collect();
         assert_eq!(ranges.first().unwrap().0, 2);
@@ -411,9 +440,14 @@ mod tests {
     #[test]
     fn answer_codes_round_trip() {
         let failed = NetFault::ALL.map(Answer::Failed);
-        for a in [Answer::Prime(true), Answer::Prime(false), Answer::Done]
-            .into_iter()
-            .chain(failed)
+        for a in [
+            Answer::Prime(true),
+            Answer::Prime(false),
+            Answer::Done,
+            Answer::CustomFailed,
+        ]
+        .into_iter()
+        .chain(failed)
         {
             assert_eq!(Answer::from_code(a.code()), Some(a));
         }

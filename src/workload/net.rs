@@ -13,6 +13,9 @@ use super::{Step, WorkSpec, Workload};
 pub struct Net;
 
 impl Workload for Net {
+    fn refuses(&self, approach: &str) -> Option<&'static str> {
+        super::python_refuses_other_work(approach)
+    }
     fn id(&self) -> &'static str {
         "net"
     }

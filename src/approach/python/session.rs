@@ -177,9 +177,9 @@ impl Session {
             .map(|s| match *s {
                 Step::Wait(ns) => Ok(json!({ "wait_ns": ns })),
                 Step::Divide { from, to } => Ok(json!({ "divide": [from, to] })),
-                Step::Request { .. } => Err(ApproachError::Failed(format!(
-                    "approach {}: the Python driver makes no network requests; run net work \
-                     with the Rust approaches",
+                Step::Request { .. } | Step::Custom => Err(ApproachError::Failed(format!(
+                    "approach {}: the Python driver runs only trial division and waits; run \
+                     this work with the Rust approaches",
                     self.id
                 ))),
             })

@@ -1,0 +1,279 @@
+//! parlab as a library: your own function, run and measured under parlab's approaches.
+//!
+//! A [`Lab`] runs `f(task)` for every task under each approach asked for, checks every result,
+//! and hands back the same [`Report`] `parlab run` builds: print it with [`print_table`], or
+//! save it with the exporters in [`crate::export`] (JSON, CSV, Markdown, charts, HTML).
+//!
+//! The process approaches (`process`, `process-pool`, `process-pool-chunked`) run tasks in
+//! worker processes, which are your own program started again: put
+//! [`Lab::serve_worker_if_asked`] first in `main`, right after building the lab, so that a
+//! worker serves tasks instead of running your `main`. Without that call the process
+//! approaches are refused with a message naming it.
+//!
+//! ```
+//! use parlab::lab::Lab;
+//!
+//! fn main() -> anyhow::Result<()> {
+//!     let lab = Lab::new(|task| (0..=u64::from(task) * 1000).sum::<u64>())
+//!         .expect(|task| {
+//!             let n = u64::from(task) * 1000;
+//!             n * (n + 1) / 2
+//!         })
+//!         .tasks(8)
+//!         .approaches("sequential,threads,rayon,async")
+//!         .runs(2);
+//!     lab.serve_worker_if_asked();
+//!     let report = lab.run()?;
+//!     assert!(report.results.iter().all(|r| r.verified));
+//!     parlab::lab::print_table(&report);
+//!     Ok(())
+//! }
+//! ```
+
+use std::fmt::Debug;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+use clap::Parser;
+
+use crate::approach::Family;
+use crate::cancel::Cancel;
+use crate::custom::{TaskDone, TaskResult, TaskRunner};
+pub use crate::report::Report;
+
+/// The environment variable that tells a re-started program it is a worker of a lab.
+const ENV_LAB_WORKER: &str = "PARLAB_LAB_WORKER";
+
+/// Set once [`Lab::serve_worker_if_asked`] has run in this process.
+static SERVES_WORKERS: AtomicBool = AtomicBool::new(false);
+
+type TaskFn<T> = dyn Fn(u32) -> T + Send + Sync;
+type CheckFn<T> = dyn Fn(u32, &T) -> bool + Send + Sync;
+
+/// Your function, how to check it, and how to run it.
+pub struct Lab<T> {
+    f: Arc<TaskFn<T>>,
+    check: Option<Arc<CheckFn<T>>>,
+    tasks: u32,
+    approaches: String,
+    runs: Option<u32>,
+    warmup: Option<u32>,
+    pool_size: Option<usize>,
+}
+
+impl<T: Debug + 'static> Lab<T> {
+    /// A lab for `f`, which does task `task`'s work and returns its result. Defaults: 8 tasks,
+    /// every in-process approach, runs decided as `parlab run` decides them.
+    pub fn new(f: impl Fn(u32) -> T + Send + Sync + 'static) -> Self {
+        Self {
+            f: Arc::new(f),
+            check: None,
+            tasks: 8,
+            approaches: "sequential,threads,thread-pool,rayon,async,async-inline,async-mt".into(),
+            runs: None,
+            warmup: None,
+            pool_size: None,
+        }
+    }
+
+    /// Checks each result with `check(task, &result)`: false fails that run like a wrong
+    /// answer. Without a check (or [`Lab::expect`]), every result counts as right.
+    pub fn check(mut self, check: impl Fn(u32, &T) -> bool + Send + Sync + 'static) -> Self {
+        self.check = Some(Arc::new(check));
+        self
+    }
+
+    /// Checks each result against `expected(task)`.
+    pub fn expect(self, expected: impl Fn(u32) -> T + Send + Sync + 'static) -> Self
+    where
+        T: PartialEq,
+    {
+        self.check(move |task, value| *value == expected(task))
+    }
+
+    /// How many tasks (1 to 1,000,000).
+    pub fn tasks(mut self, tasks: u32) -> Self {
+        self.tasks = tasks;
+        self
+    }
+
+    /// The approaches, as `--approach` takes them: a comma list of ids, or `all`.
+    pub fn approaches(mut self, list: &str) -> Self {
+        self.approaches = list.to_string();
+        self
+    }
+
+    /// Measured runs per approach.
+    pub fn runs(mut self, runs: u32) -> Self {
+        self.runs = Some(runs);
+        self
+    }
+
+    /// Warm-up runs per approach.
+    pub fn warmup(mut self, warmup: u32) -> Self {
+        self.warmup = Some(warmup);
+        self
+    }
+
+    /// Workers of the pooled approaches (default: the logical cores).
+    pub fn pool_size(mut self, size: usize) -> Self {
+        self.pool_size = Some(size);
+        self
+    }
+
+    /// Put first in `main`: when this process was started as a worker of a lab (by a process
+    /// approach), serves its tasks and exits; otherwise returns at once and lets the process
+    /// approaches be used.
+    pub fn serve_worker_if_asked(&self) {
+        let args: Vec<_> = std::env::args_os().collect();
+        if std::env::var_os(ENV_LAB_WORKER).is_some()
+            && let Some(parent) = crate::worker::child::fast_args(&args)
+        {
+            crate::custom::install(self.runner(), Vec::new());
+            let code = crate::worker::child::main(parent);
+            std::process::exit(if code == std::process::ExitCode::SUCCESS {
+                0
+            } else {
+                2
+            });
+        }
+        SERVES_WORKERS.store(true, Ordering::Relaxed);
+    }
+
+    fn runner(&self) -> Arc<dyn TaskRunner> {
+        Arc::new(FnRunner {
+            f: Arc::clone(&self.f),
+            check: self.check.clone(),
+        })
+    }
+
+    /// Runs every approach and returns the report (with its notes). A result the check
+    /// refuses marks that approach's run as failed in the report; it is not an error here.
+    pub fn run(&self) -> anyhow::Result<Report> {
+        let mut argv: Vec<String> = ["parlab", "run", "--workload", "noop", "--no-progress"]
+            .map(String::from)
+            .into();
+        argv.extend(["--approach".into(), self.approaches.clone()]);
+        argv.extend(["--tasks".into(), self.tasks.to_string()]);
+        let optional = [
+            ("--runs", self.runs.map(|n| n.to_string())),
+            ("--warmup", self.warmup.map(|n| n.to_string())),
+            ("--pool-size", self.pool_size.map(|n| n.to_string())),
+        ];
+        for (flag, value) in optional {
+            if let Some(v) = value {
+                argv.extend([flag.to_string(), v]);
+            }
+        }
+        let cli = crate::cli::Cli::try_parse_from(&argv).context("parlab::lab settings")?;
+        let Some(crate::cli::Command::Run(args)) = cli.command else {
+            anyhow::bail!("parlab::lab: could not build its run");
+        };
+        let mut cfg = crate::config::RunConfig::from_args(&args)?;
+        // The settings were checked as noop work; the tasks run the function instead.
+        cfg.work.workload = crate::workload::WorkloadKind::parse("function")
+            .context("the function workload is registered")?;
+        let process: Vec<&str> = cfg
+            .approaches
+            .iter()
+            .map(|a| a.info())
+            .filter(|i| i.family == Family::Process)
+            .map(|i| i.id)
+            .collect();
+        if !process.is_empty() && !SERVES_WORKERS.load(Ordering::Relaxed) {
+            anyhow::bail!(
+                "{} run tasks in worker processes, which are this program started again: put \
+                 `lab.serve_worker_if_asked();` first in main (after building the Lab), or \
+                 leave them out",
+                process.join(", ")
+            );
+        }
+        crate::custom::install(self.runner(), vec![(ENV_LAB_WORKER.into(), "1".into())]);
+        let machine = crate::machine::Machine::detect();
+        let outcome = crate::bench::run_all(
+            &cfg,
+            &crate::bench::RealExecutor,
+            &Cancel::new(),
+            &mut crate::bench::Quiet,
+        );
+        if let Some(stop) = outcome.stop {
+            anyhow::bail!("the lab's run stopped early: {stop:?}");
+        }
+        let report = Report::build(&cfg, machine, &outcome.measurements);
+        Ok(crate::notes::annotate(report, &cfg))
+    }
+}
+
+/// The comparison table, notes and bar chart of `report`, printed on stdout as `parlab run`
+/// prints them.
+pub fn print_table(report: &Report) {
+    let width = crate::output::terminal_width();
+    let mut text = crate::output::table::render(report, width);
+    text.push('\n');
+    text.push_str(&crate::output::bars::render(
+        &crate::output::bars::from_report(report),
+        width.map_or(80, usize::from),
+        !crate::format::locale_is_utf8(),
+    ));
+    print!("{text}");
+}
+
+/// Runs the user's function and check as custom tasks.
+struct FnRunner<T> {
+    f: Arc<TaskFn<T>>,
+    check: Option<Arc<CheckFn<T>>>,
+}
+
+impl<T: Debug> TaskRunner for FnRunner<T> {
+    fn run(&self, task: u32, _cancel: &Cancel) -> TaskResult {
+        let value = (self.f)(task);
+        match &self.check {
+            Some(check) if !check(task, &value) => Err(format!(
+                "task {task} returned {value:?}, which the check refused"
+            )),
+            _ => Ok(TaskDone::default()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn answers_are_checked_and_process_approaches_need_the_worker_call() {
+        // Refused before anything runs: this test binary never called serve_worker_if_asked.
+        let e = Lab::new(|t| t)
+            .approaches("threads,process-pool")
+            .run()
+            .unwrap_err();
+        assert!(e.to_string().contains("serve_worker_if_asked"), "{e}");
+        assert!(e.to_string().contains("process-pool"), "{e}");
+
+        let report = Lab::new(|t| u64::from(t) * 2)
+            .expect(|t| u64::from(t) * 2)
+            .tasks(5)
+            .approaches("threads,rayon,async,async-mt")
+            .runs(1)
+            .warmup(0)
+            .run()
+            .unwrap();
+        assert_eq!(report.results.len(), 5, "four and the baseline");
+        assert!(report.results.iter().all(|r| r.verified), "{report:?}");
+
+        let report = Lab::new(|t| u64::from(t) * 2)
+            .check(|t, v| t != 3 || *v == 0)
+            .tasks(5)
+            .approaches("thread-pool")
+            .runs(1)
+            .warmup(0)
+            .run()
+            .unwrap();
+        for r in &report.results {
+            assert!(!r.verified, "{}", r.approach);
+            let problem = r.problem.as_deref().unwrap();
+            assert!(problem.contains("task 3 returned 6"), "{problem}");
+        }
+    }
+}
