@@ -31,6 +31,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clap_complete::generate(shell, &mut Cli::command(), "parlab", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            std::io::stdout().lock().write_all(&out)?;
+            Ok(ExitCode::SUCCESS)
+        }
         None => {
             if !std::io::stdin().is_terminal() {
                 return Err(UsageError::NotInteractive.into());
@@ -151,6 +158,21 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     if let Some(report) = &outcome.last_report {
         crate::export::visual::write_files(&cfg.run.visuals, report, Some(&outcome.sweep))?;
     }
+    let mut to_stdout = None;
+    for t in &cfg.run.exports {
+        let bytes =
+            crate::export::sweep_export::serialize(t.format, &outcome.sweep, &outcome.reports)?;
+        match &t.path {
+            Some(path) => crate::outfile::write(path, &bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: cannot write '{}': {e}",
+                    t.format.flag(),
+                    path.display()
+                )
+            })?,
+            None => to_stdout = Some(bytes),
+        }
+    }
     let bytes = match cfg.run.format {
         Format::Json => {
             let mut b = serde_json::to_vec_pretty(&outcome.sweep)?;
@@ -162,9 +184,17 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
             output::sweep::render(&outcome.sweep, output::terminal_width()).into_bytes()
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(&bytes)?;
-    stdout.flush()?;
+    if let Some(export) = to_stdout {
+        // Stdout is the export; the table goes to stderr.
+        std::io::stderr().lock().write_all(&bytes)?;
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(&export)?;
+        stdout.flush()?;
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(&bytes)?;
+        stdout.flush()?;
+    }
     Ok(exit_status(
         outcome.stop,
         outcome.any_unverified,

@@ -3,6 +3,7 @@
 //! Values that need checking (numbers, durations, approach lists) are taken as text here and
 //! checked in [`crate::config`], so that every mistake gets one clear line naming the flag.
 
+use clap::builder::{PossibleValue, StringValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Run the same work under every concurrency and parallelism approach, measure each honestly,
@@ -41,6 +42,8 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Print the man page (roff): `parlab man > parlab.1`.
+    Man,
     /// Run as a worker process of the process approaches (parlab starts these itself).
     #[command(hide = true)]
     Worker {
@@ -50,16 +53,39 @@ pub enum Command {
     },
 }
 
-/// The flags of `parlab run`.
+/// The flags of `parlab run`: the common ones and its own.
 #[derive(Debug, Args, Clone)]
 pub struct RunArgs {
+    /// Workers for the approaches that have a pool [default: the logical cores].
+    #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
+    pub pool_size: Option<String>,
+
+    /// Do not measure `sequential` when it was not asked for (no speedups then).
+    #[arg(long)]
+    pub no_baseline: bool,
+
+    /// Compare with a run saved by --export-json: the table gains its figures, the change
+    /// and a verdict (faster, slower, within noise).
+    #[arg(long, value_name = "FILE.json")]
+    pub compare: Option<String>,
+
+    /// The flags `run` shares with `sweep`.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// The flags `run` and `sweep` share.
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
     /// Approaches to run: a comma list of ids (see `parlab list`) or `all`.
-    #[arg(short, long, value_name = "LIST", default_value = "all")]
+    #[arg(short, long, value_name = "LIST", default_value = "all",
+        value_parser = Choices(approach_choices), hide_possible_values = true)]
     pub approach: String,
 
     /// The work each task does (the list comes from the workloads themselves).
     #[arg(short, long, value_name = "WORKLOAD", default_value = "cpu",
-        help = crate::workload::help_text())]
+        help = crate::workload::help_text(),
+        value_parser = Choices(workload_choices), hide_possible_values = true)]
     pub workload: String,
 
     /// The number to test for primality (cpu and mixed work), 0 to 18446744073709551615.
@@ -76,11 +102,6 @@ pub struct RunArgs {
     #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
     pub tasks: Option<String>,
 
-    /// Workers for the approaches that have a pool [default: the logical cores; `sweep` takes
-    /// --pool-sizes instead].
-    #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
-    pub pool_size: Option<String>,
-
     /// Tasks handed out at once by process-pool-chunked [default: tasks ÷ (4 × pool size),
     /// rounded up, as Python's Pool.starmap].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
@@ -94,10 +115,6 @@ pub struct RunArgs {
         allow_hyphen_values = true
     )]
     pub io_wait: String,
-
-    /// Do not measure `sequential` when it was not asked for (no speedups then).
-    #[arg(long)]
-    pub no_baseline: bool,
 
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
@@ -123,11 +140,6 @@ pub struct RunArgs {
     /// Write the results as a Markdown table to FILE (`-` for stdout), rewritten after every run.
     #[arg(long, value_name = "FILE")]
     pub export_markdown: Option<String>,
-
-    /// Compare with a run saved by --export-json: the table gains its figures, the change
-    /// and a verdict (faster, slower, within noise).
-    #[arg(long, value_name = "FILE.json")]
-    pub compare: Option<String>,
 
     /// Write every task's events as a Chrome trace (JSON) that Perfetto and chrome://tracing open.
     #[arg(long, value_name = "FILE")]
@@ -179,16 +191,16 @@ pub struct DemosArgs {
     pub mock: bool,
 }
 
-/// The flags of `parlab sweep`: those of `run`, but a list of pool sizes.
+/// The flags of `parlab sweep`: the common ones and a list of pool sizes.
 #[derive(Debug, Args, Clone)]
 pub struct SweepArgs {
     /// Pool sizes to try, a comma list [default: powers of two up to twice the logical cores].
     #[arg(long, value_name = "LIST")]
     pub pool_sizes: Option<String>,
 
-    /// The flags of `parlab run` (the approaches default to every pooled one).
+    /// The flags shared with `parlab run` (the approaches default to every pooled one).
     #[command(flatten)]
-    pub run: RunArgs,
+    pub common: CommonArgs,
 }
 
 /// `--format` values.
@@ -198,4 +210,45 @@ pub enum FormatArg {
     Table,
     /// A JSON document (see README for its keys).
     Json,
+}
+
+/// A text flag whose values completions offer, checked later by [`crate::config`] (so that a
+/// mistake gets its one clear line naming the flag, and comma lists stay text).
+#[derive(Clone)]
+struct Choices(fn() -> Vec<PossibleValue>);
+
+impl TypedValueParser for Choices {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new((self.0)().into_iter()))
+    }
+}
+
+/// `--approach` values: `all` and every approach id.
+fn approach_choices() -> Vec<PossibleValue> {
+    std::iter::once(PossibleValue::new("all").help("every approach"))
+        .chain(
+            crate::approach::REGISTRY
+                .iter()
+                .map(|a| PossibleValue::new(a.info().id).help(a.info().summary)),
+        )
+        .collect()
+}
+
+/// `--workload` values: every workload id.
+fn workload_choices() -> Vec<PossibleValue> {
+    crate::workload::WorkloadKind::ALL
+        .iter()
+        .map(|w| PossibleValue::new(w.id()).help(w.workload().summary()))
+        .collect()
 }

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use crate::approach::{self, Approach};
-use crate::cli::{DemosArgs, FormatArg, RunArgs};
+use crate::cli::{CommonArgs, DemosArgs, FormatArg, RunArgs};
 use crate::error::UsageError;
 use crate::outfile;
 use crate::workload::{WorkSpec, WorkloadKind};
@@ -177,20 +177,20 @@ pub const DEFAULT_NUMBER: u64 = 834_238_027_356_431;
 impl RunConfig {
     /// Checks `args` and builds the configuration.
     pub fn from_args(args: &RunArgs) -> Result<Self, UsageError> {
-        let logical_cores = if args.mock {
+        let logical_cores = if args.common.mock {
             crate::machine::MOCK_CORES
         } else {
             crate::machine::logical_cores()
         };
-        let workload = WorkloadKind::parse(args.workload.trim()).ok_or_else(|| {
+        let workload = WorkloadKind::parse(args.common.workload.trim()).ok_or_else(|| {
             UsageError::bad(
                 "--workload",
-                format!("unknown workload '{}'", args.workload),
+                format!("unknown workload '{}'", args.common.workload),
                 format!("use one of: {}", WorkloadKind::valid_ids()),
             )
         })?;
-        let number = parse_number(&args.number)?;
-        let tasks = match &args.tasks {
+        let number = parse_number(&args.common.number)?;
+        let tasks = match &args.common.tasks {
             Some(t) => parse_count("--tasks", t, MAX_TASKS)? as u32,
             None => default_tasks(logical_cores),
         };
@@ -198,12 +198,12 @@ impl RunConfig {
             Some(p) => parse_count("--pool-size", p, 4096)? as usize,
             None => logical_cores,
         };
-        let chunk_size = match &args.chunk_size {
+        let chunk_size = match &args.common.chunk_size {
             Some(c) => Some(parse_count("--chunk-size", c, u32::MAX as u64)? as u32),
             None => None,
         };
-        let io_wait = parse_duration("--io-wait", &args.io_wait)?;
-        let approaches = parse_approaches(&args.approach)?;
+        let io_wait = parse_duration("--io-wait", &args.common.io_wait)?;
+        let approaches = parse_approaches(&args.common.approach)?;
         for a in &approaches {
             a.check(tasks, pool_size)?;
         }
@@ -225,7 +225,7 @@ impl RunConfig {
                 crate::format::format_seconds(baseline_wait)
             ));
         }
-        let format = match args.format {
+        let format = match args.common.format {
             FormatArg::Table => Format::Table,
             FormatArg::Json => Format::Json,
         };
@@ -238,26 +238,28 @@ impl RunConfig {
             baseline,
             baseline_skipped,
             format,
-            mock: args.mock,
-            chart: args.chart.as_deref().map(parse_chart).transpose()?,
-            progress: !args.no_progress,
-            verbose: args.verbose,
-            ascii: args.ascii || !crate::format::locale_is_utf8(),
+            mock: args.common.mock,
+            chart: args.common.chart.as_deref().map(parse_chart).transpose()?,
+            progress: !args.common.no_progress,
+            verbose: args.common.verbose,
+            ascii: args.common.ascii || !crate::format::locale_is_utf8(),
             logical_cores,
-            visuals: parse_visual_outputs(args)?,
+            visuals: parse_visual_outputs(&args.common)?,
             repetitions: Repetitions {
                 runs: args
+                    .common
                     .runs
                     .as_deref()
                     .map(|r| parse_count("--runs", r, 100_000).map(|n| n as u32))
                     .transpose()?,
                 warmup: args
+                    .common
                     .warmup
                     .as_deref()
                     .map(|w| parse_at_most("--warmup", w, 10_000).map(|n| n as u32))
                     .transpose()?,
             },
-            exports: parse_exports(args, format)?,
+            exports: parse_exports(&args.common, format)?,
             compare: args
                 .compare
                 .as_deref()
@@ -307,7 +309,7 @@ impl RunConfig {
 
 /// Checks the output files of `--trace`, `--timeline` and `--html` before anything runs: a
 /// name, a directory that exists, and for `--timeline` an image extension.
-fn parse_visual_outputs(args: &RunArgs) -> Result<VisualOutputs, UsageError> {
+fn parse_visual_outputs(args: &CommonArgs) -> Result<VisualOutputs, UsageError> {
     Ok(VisualOutputs {
         trace: args
             .trace
@@ -414,7 +416,7 @@ impl DemosConfig {
 
 /// Parses `--export-*`: each a file or `-` for stdout, at most one to stdout, and none to stdout
 /// when the JSON document already goes there.
-fn parse_exports(args: &RunArgs, format: Format) -> Result<Vec<ExportTarget>, UsageError> {
+fn parse_exports(args: &CommonArgs, format: Format) -> Result<Vec<ExportTarget>, UsageError> {
     let mut out: Vec<ExportTarget> = Vec::new();
     for (format_, given) in [
         (ExportFormat::Json, &args.export_json),

@@ -13,6 +13,7 @@ pub mod cancel;
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod context;
 pub mod demos;
 pub mod error;
 pub mod exec;

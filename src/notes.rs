@@ -86,14 +86,15 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
             cfg.tasks
         ));
     }
-    if !computes && !cfg.work.workload.waits() {
-        if let Some(r) = verified.iter().max_by(|a, b| a.wall_s.total_cmp(&b.wall_s)) {
-            notes.push(format!(
-                "noop tasks do nothing, so each time is the approach's own cost: {} per task for {}, the costliest",
-                format_seconds(r.wall_s / cfg.tasks as f64),
-                r.approach
-            ));
-        }
+    if !computes
+        && !cfg.work.workload.waits()
+        && let Some(r) = verified.iter().max_by(|a, b| a.wall_s.total_cmp(&b.wall_s))
+    {
+        notes.push(format!(
+            "noop tasks do nothing, so each time is the approach's own cost: {} per task for {}, the costliest",
+            format_seconds(r.wall_s / cfg.tasks as f64),
+            r.approach
+        ));
     }
     if !computes && cfg.tasks >= 1000 {
         let threads = report.result("threads");

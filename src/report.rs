@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::approach::{self, ChildFigures, Family, Width};
 use crate::bench::RunMeasurement;
 use crate::config::RunConfig;
+use crate::context::Context;
 use crate::machine::Machine;
 use crate::record::recorder::TaskEvent;
 use crate::stats;
@@ -24,6 +25,9 @@ pub struct Report {
     pub format_version: u32,
     /// The parlab version that measured it.
     pub parlab_version: String,
+    /// When, by which command line, kernel and compiler (fixed under `--mock`).
+    #[serde(default)]
+    pub context: Context,
     /// The machine it ran on.
     pub machine: Machine,
     /// The settings.
@@ -160,6 +164,7 @@ impl Report {
         Self {
             format_version: FORMAT_VERSION,
             parlab_version: env!("CARGO_PKG_VERSION").to_string(),
+            context: Context::for_run(cfg.mock),
             machine,
             config: ConfigSummary {
                 workload: cfg.work.workload,

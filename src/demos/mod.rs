@@ -219,7 +219,7 @@ fn human_count(n: u64) -> String {
 
 /// A wait as the headings say it: `1 s`, `20 ms`.
 fn human_wait(ns: u64) -> String {
-    if ns % 1_000_000_000 == 0 {
+    if ns.is_multiple_of(1_000_000_000) {
         format!("{} s", ns / 1_000_000_000)
     } else {
         format!("{} ms", ns / 1_000_000)

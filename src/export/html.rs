@@ -108,10 +108,15 @@ pub fn render(report: &Report, sweep: Option<&Sweep>) -> anyhow::Result<String> 
         writeln!(h, "<li>{}</li>", escape(n))?;
     }
     writeln!(h, "</ul>\n</section>")?;
+    let c = &report.context;
     writeln!(
         h,
-        "<footer>Made by parlab {}.</footer>\n</body>\n</html>",
-        escape(&report.parlab_version)
+        "<footer>Made by parlab {} (built with {}) on {}, {}: <code>{}</code>.</footer>\n</body>\n</html>",
+        escape(&report.parlab_version),
+        escape(&c.rustc),
+        escape(&c.kernel),
+        escape(&c.date_time),
+        escape(&c.command_line),
     )?;
     Ok(h)
 }
