@@ -106,8 +106,13 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let (executor, machine) = executor_and_machine(cfg.mock);
     let exports = ExportManager::new(cfg.exports.clone());
     exports.check_writable(&Report::build(&cfg, machine.clone(), &[]))?;
+    cfg.output.apply_to_progress_bars();
     let mut observer = (
-        progress::observer_for(cfg.progress, cfg.verbose, cfg.pool_size, cfg.ascii),
+        if cfg.output.quiet {
+            Box::new(bench::Quiet)
+        } else {
+            progress::observer_for(cfg.progress, cfg.verbose, cfg.pool_size, cfg.ascii)
+        },
         LiveExports::new(&cfg, machine.clone(), &exports),
     );
     let outcome = bench::run_all(&cfg, executor, &cancel, &mut observer);
@@ -138,22 +143,22 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let cancel = Cancel::on_signals()?;
     let (executor, machine) = executor_and_machine(cfg.run.mock);
     let sizes = cfg.pool_sizes.len();
+    let quiet = cfg.run.output.quiet;
     let mut on_size = |i: usize, size: usize| {
-        eprintln!("— pool size {size} ({} of {sizes})", i + 1);
+        if !quiet {
+            eprintln!("— pool size {size} ({} of {sizes})", i + 1);
+        }
     };
-    let outcome = crate::sweep::run(
-        &cfg,
-        executor,
-        machine,
-        &cancel,
-        &mut progress::PlainLines::new(cfg.run.verbose),
-        &mut on_size,
-    );
+    let mut lines = progress::PlainLines::new(cfg.run.verbose);
+    let observer: &mut dyn bench::Observer = if quiet { &mut bench::Quiet } else { &mut lines };
+    let outcome = crate::sweep::run(&cfg, executor, machine, &cancel, observer, &mut on_size);
     if let Some((path, format)) = &cfg.chart
         && !outcome.sweep.points.is_empty()
     {
         crate::export::sweep_chart::write(&outcome.sweep, path, *format)?;
-        eprintln!("parlab: chart written to {}", path.display());
+        if !quiet {
+            eprintln!("parlab: chart written to {}", path.display());
+        }
     }
     if let Some(report) = &outcome.last_report {
         crate::export::visual::write_files(&cfg.run.visuals, report, Some(&outcome.sweep))?;
@@ -180,6 +185,11 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
             b
         }
         Format::Table if outcome.sweep.points.is_empty() => Vec::new(),
+        Format::Table if quiet => {
+            let mut sweep = outcome.sweep.clone();
+            sweep.notes.clear();
+            output::sweep::render(&sweep, output::terminal_width()).into_bytes()
+        }
         Format::Table => {
             output::sweep::render(&outcome.sweep, output::terminal_width()).into_bytes()
         }
@@ -212,18 +222,14 @@ fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
         &RealExecutor
     };
     if !cfg.mock
+        && !cfg.output.quiet
         && let Some(note) = crate::demos::busy_note(cfg.logical_cores)
     {
         eprintln!("{note}");
     }
+    let colour = cfg.output.colour.enabled(std::io::stdout().is_terminal());
     let mut stdout = std::io::stdout().lock();
-    let outcome = crate::demos::run(
-        &cfg,
-        executor,
-        &cancel,
-        &mut stdout,
-        crate::demos::colour_wanted(),
-    )?;
+    let outcome = crate::demos::run(&cfg, executor, &cancel, &mut stdout, colour)?;
     let any_failed = outcome.any_failed();
     Ok(exit_status(
         outcome.stop,
@@ -243,6 +249,19 @@ fn print_report(
     let bytes = match cfg.format {
         Format::Json => JsonExporter.serialize(report)?,
         Format::Table if report.results.is_empty() => Vec::new(),
+        Format::Table if cfg.output.quiet => {
+            // The table alone: no notes, no bar chart.
+            let mut bare = report.clone();
+            bare.notes.clear();
+            let mut text =
+                output::table::render_compared(&bare, baseline, output::terminal_width());
+            if cfg.visuals.timeline_term {
+                let width = output::terminal_width().unwrap_or(output::gantt::DEFAULT_WIDTH);
+                text.push('\n');
+                text.push_str(&output::gantt::render(report, width));
+            }
+            text.into_bytes()
+        }
         Format::Table => {
             let width = output::terminal_width();
             let mut text = output::table::render_compared(report, baseline, width);

@@ -174,6 +174,10 @@ pub struct CommonArgs {
     #[arg(long)]
     pub ascii: bool,
 
+    /// `--quiet` and `--color`.
+    #[command(flatten)]
+    pub output: OutputArgs,
+
     /// Replace measurement by a deterministic model (for tests and snapshots).
     #[arg(long, hide = true)]
     pub mock: bool,
@@ -185,6 +189,10 @@ pub struct DemosArgs {
     /// Scale the demos down for a quick look or a test: waits become 20 ms, CPU work a hundredth.
     #[arg(long)]
     pub quick: bool,
+
+    /// `--quiet` and `--color`.
+    #[command(flatten)]
+    pub output: OutputArgs,
 
     /// Replace measurement by a deterministic model (for tests and snapshots).
     #[arg(long, hide = true)]
@@ -201,6 +209,29 @@ pub struct SweepArgs {
     /// The flags shared with `parlab run` (the approaches default to every pooled one).
     #[command(flatten)]
     pub common: CommonArgs,
+}
+
+/// How much parlab says, and in colour or not.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Print the results and errors only: no progress, notes or other messages.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Colour: auto (when writing to a terminal and NO_COLOR is unset), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// When writing to a terminal and `NO_COLOR` is unset or empty.
+    Auto,
+    /// Always, even into a pipe or a file.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// `--format` values.

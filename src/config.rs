@@ -12,7 +12,9 @@ use crate::error::UsageError;
 use crate::outfile;
 use crate::workload::{WorkSpec, WorkloadKind};
 
+mod output;
 mod sweep;
+pub use output::{Colour, OutputChoice};
 pub use sweep::{SweepConfig, default_pool_sizes, parse_pool_sizes};
 
 /// What the user asked for; `None` means "decide from the first run".
@@ -117,6 +119,8 @@ pub struct RunConfig {
     pub logical_cores: usize,
     /// Warm-up and measured runs per approach, as asked.
     pub repetitions: Repetitions,
+    /// `--quiet` and `--color`.
+    pub output: OutputChoice,
     /// Where `--export-*` write.
     pub exports: Vec<ExportTarget>,
     /// A saved JSON run to compare with (`--compare`).
@@ -243,6 +247,7 @@ impl RunConfig {
             progress: !args.common.no_progress,
             verbose: args.common.verbose,
             ascii: args.common.ascii || !crate::format::locale_is_utf8(),
+            output: OutputChoice::from_args(&args.common.output),
             logical_cores,
             visuals: parse_visual_outputs(&args.common)?,
             repetitions: Repetitions {
@@ -382,6 +387,10 @@ impl RunConfig {
                 runs: Some(1),
                 warmup: Some(0),
             },
+            output: OutputChoice {
+                quiet: true,
+                colour: Colour::Never,
+            },
             exports: Vec::new(),
             compare: None,
         }
@@ -397,6 +406,8 @@ pub struct DemosConfig {
     pub mock: bool,
     /// Logical cores of the machine (the mock machine's under `mock`).
     pub logical_cores: usize,
+    /// `--quiet` and `--color`.
+    pub output: OutputChoice,
 }
 
 impl DemosConfig {
@@ -405,6 +416,7 @@ impl DemosConfig {
         Self {
             quick: args.quick,
             mock: args.mock,
+            output: OutputChoice::from_args(&args.output),
             logical_cores: if args.mock {
                 crate::machine::MOCK_CORES
             } else {

@@ -158,3 +158,54 @@ fn the_man_page_and_completions_render() {
     }
     assert!(bash.contains("mixed") && bash.contains("noop"));
 }
+
+/// Runs `parlab ARGS…` and returns (stdout, stderr); the exit status must be 0.
+fn both(args: &[&str]) -> (String, String) {
+    let out = common::parlab_std().args(args).output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{err}");
+    (String::from_utf8(out.stdout).unwrap(), err)
+}
+
+#[test]
+fn quiet_prints_the_table_and_nothing_else() {
+    let args = ["run", "--mock", "-a", "sequential,threads", "--runs", "3"];
+    let (out, err) = both(&args);
+    assert!(
+        !err.is_empty() && out.contains("• "),
+        "without -q: lines and notes"
+    );
+    let quiet: Vec<&str> = args.iter().copied().chain(["--quiet"]).collect();
+    let (out, err) = both(&quiet);
+    assert_eq!(err, "", "no progress on stderr");
+    assert!(out.contains("│ threads"), "{out}");
+    assert!(
+        !out.contains("• ") && !out.contains("█"),
+        "no notes or bars: {out}"
+    );
+    let (out, err) = both(&[
+        "sweep",
+        "--mock",
+        "--pool-sizes",
+        "1,2",
+        "-a",
+        "thread-pool",
+        "--runs",
+        "2",
+        "-q",
+    ]);
+    assert_eq!(err, "");
+    assert!(out.contains("thread-pool") && !out.contains("• "), "{out}");
+}
+
+#[test]
+fn color_always_and_never_override_the_terminal_check() {
+    let demos = ["demos", "--mock", "--quick"];
+    let with = |c: &str| {
+        let args: Vec<&str> = demos.iter().copied().chain(["--color", c]).collect();
+        both(&args).0
+    };
+    assert!(with("always").contains("\x1b[31m"));
+    assert!(!with("never").contains('\x1b'));
+    assert!(!with("auto").contains('\x1b'), "a pipe is not a terminal");
+}

@@ -427,11 +427,5 @@ fn busy_note_for(loadavg: &str, cores: usize) -> Option<String> {
     })
 }
 
-/// Whether to colour the demos' lines: stdout is a terminal and `NO_COLOR` is unset or empty.
-pub fn colour_wanted() -> bool {
-    use std::io::IsTerminal;
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
-}
-
 #[cfg(test)]
 mod tests;
