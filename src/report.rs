@@ -57,6 +57,52 @@ pub struct ConfigSummary {
     /// Warm-up runs per approach as asked (`--warmup`); null when decided from the first run.
     #[serde(default)]
     pub warmup: Option<u32>,
+    /// The warm-up and measured runs each approach actually had, in the order first run.
+    #[serde(default)]
+    pub repetitions_used: Vec<RepetitionsUsed>,
+}
+
+/// The runs one approach actually had.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepetitionsUsed {
+    /// The approach's id.
+    pub approach: String,
+    /// Warm-up runs (not measured).
+    pub warmup: u32,
+    /// Measured runs.
+    pub runs: u32,
+}
+
+impl ConfigSummary {
+    /// The runs used, in a few words: `1 warm-up + 3 runs each`, or per approach when they
+    /// differ.
+    pub fn repetitions_text(&self) -> String {
+        let plural = |n: u32, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        let each = |u: &RepetitionsUsed| {
+            format!(
+                "{} + {}",
+                plural(u.warmup, "warm-up"),
+                plural(u.runs, "run")
+            )
+        };
+        match self.repetitions_used.first() {
+            None => "no runs".into(),
+            Some(first)
+                if self
+                    .repetitions_used
+                    .iter()
+                    .all(|u| (u.warmup, u.runs) == (first.warmup, first.runs)) =>
+            {
+                format!("{} each", each(first))
+            }
+            Some(_) => self
+                .repetitions_used
+                .iter()
+                .map(|u| format!("{} {}", u.approach, each(u)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
+    }
 }
 
 /// One approach's figures.
@@ -174,6 +220,14 @@ impl Report {
                 io_wait_s: cfg.work.io_wait().as_secs_f64(),
                 runs: cfg.repetitions.runs,
                 warmup: cfg.repetitions.warmup,
+                repetitions_used: groups
+                    .iter()
+                    .map(|runs| RepetitionsUsed {
+                        approach: runs[0].approach.clone(),
+                        warmup: runs[0].warmups,
+                        runs: runs.len() as u32,
+                    })
+                    .collect(),
             },
             results,
             notes: Vec::new(),

@@ -230,6 +230,7 @@ pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)
             io_wait_s: cfg.run.work.io_wait().as_secs_f64(),
             runs: cfg.run.repetitions.runs,
             warmup: cfg.run.repetitions.warmup,
+            repetitions_used: Vec::new(),
         },
         pool_sizes: cfg.pool_sizes.clone(),
         ideal: cfg

@@ -209,3 +209,75 @@ fn color_always_and_never_override_the_terminal_check() {
     assert!(!with("never").contains('\x1b'));
     assert!(!with("auto").contains('\x1b'), "a pipe is not a terminal");
 }
+
+#[test]
+fn the_context_and_the_runs_actually_used_are_reported() {
+    let doc = |args: &[&str]| -> Value { serde_json::from_str(&stdout(args)).unwrap() };
+    // Decided from the first run: `config.warmup` stays null, the counts used are given.
+    let auto = doc(&[
+        "run",
+        "--mock",
+        "-a",
+        "sequential,threads",
+        "--format",
+        "json",
+    ]);
+    assert!(auto["config"]["warmup"].is_null());
+    let used = auto["config"]["repetitions_used"].as_array().unwrap();
+    assert_eq!(used.len(), 2);
+    for u in used {
+        assert_eq!(u["warmup"], 1, "{u}");
+        let r = auto["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["approach"] == u["approach"])
+            .unwrap();
+        assert_eq!(
+            u["runs"].as_u64().unwrap() as usize,
+            r["times"].as_array().unwrap().len()
+        );
+    }
+    let asked = doc(&[
+        "run", "--mock", "-a", "threads", "--runs", "2", "--warmup", "3", "--format", "json",
+    ]);
+    assert!(
+        asked["config"]["repetitions_used"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["warmup"] == 3 && u["runs"] == 2)
+    );
+    // A real (tiny) run: the real context.
+    let real = doc(&[
+        "run",
+        "-a",
+        "sequential",
+        "-w",
+        "noop",
+        "--tasks",
+        "1",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+    ]);
+    let c = &real["context"];
+    let date = c["date_time"].as_str().unwrap();
+    assert!(
+        date.len() == 20 && date.ends_with('Z') && date.as_bytes()[10] == b'T',
+        "{date}"
+    );
+    assert!(
+        c["command_line"]
+            .as_str()
+            .unwrap()
+            .starts_with("parlab run -a sequential -w noop"),
+        "{c}"
+    );
+    assert!(c["rustc"].as_str().unwrap().starts_with("rustc "), "{c}");
+    assert!(!c["kernel"].as_str().unwrap().is_empty(), "{c}");
+    assert_eq!(c["parlab_version"], env!("CARGO_PKG_VERSION"));
+}

@@ -149,6 +149,7 @@ impl Executor for MockExecutor {
             problem: None,
             tasks: events,
             children: Vec::new(),
+            warmups: 0,
         })
     }
 }

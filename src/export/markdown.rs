@@ -33,7 +33,7 @@ impl Exporter for MarkdownExporter {
         let (name, scale) = unit(fastest);
         let c = &report.context;
         let mut out = format!(
-            "{}\n\n_{}, parlab {} (built with {}) on {}: `{}`_\n\n| Approach | Median [{name}] | σ [{name}] | Min [{name}] | Max [{name}] | Runs | Speedup | Efficiency | CPU use | Peak memory [KiB] | Verified |\n\
+            "{}\n\n_{}, parlab {} (built with {}) on {}: `{}`; {}_\n\n| Approach | Median [{name}] | σ [{name}] | Min [{name}] | Max [{name}] | Runs | Speedup | Efficiency | CPU use | Peak memory [KiB] | Verified |\n\
              |:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|\n",
             cell(&report.describe()),
             c.date_time,
@@ -41,6 +41,7 @@ impl Exporter for MarkdownExporter {
             c.rustc,
             c.kernel,
             c.command_line.replace('`', "'"),
+            report.config.repetitions_text(),
         );
         let t = |s: f64| format!("{:.1}", s * scale);
         for r in &report.results {

@@ -67,13 +67,14 @@ fn markdown(reports: &[Report]) -> String {
     if let Some(first) = reports.first() {
         let c = &first.context;
         out.push_str(&format!(
-            "{}\n\n_{}, parlab {} (built with {}) on {}: `{}`_\n\n",
+            "{}\n\n_{}, parlab {} (built with {}) on {}: `{}`; {}_\n\n",
             first.describe().replace('|', "\\|"),
             c.date_time,
             c.parlab_version,
             c.rustc,
             c.kernel,
             c.command_line.replace('`', "'"),
+            first.config.repetitions_text(),
         ));
     }
     out.push_str(
