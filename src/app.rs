@@ -38,6 +38,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             clap_complete::generate(shell, &mut Cli::command(), "parlab", &mut std::io::stdout());
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            std::io::stdout().lock().write_all(&out)?;
+            Ok(ExitCode::SUCCESS)
+        }
         None => {
             if !std::io::stdin().is_terminal() {
                 return Err(UsageError::NotInteractive.into());
@@ -129,8 +136,13 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
             return Ok(ExitCode::from(1));
         }
     };
+    cfg.output.apply_to_progress_bars();
     let mut observer = (
-        progress::observer_for(cfg.progress, cfg.verbose, cfg.pool_size, cfg.ascii),
+        if cfg.output.quiet {
+            Box::new(bench::Quiet)
+        } else {
+            progress::observer_for(cfg.progress, cfg.verbose, cfg.pool_size, cfg.ascii)
+        },
         LiveExports::new(&cfg, machine.clone(), &exports),
     );
     let outcome = bench::run_all(&cfg, &serving.executor(executor), &cancel, &mut observer);
@@ -181,15 +193,20 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         }
     };
     let sizes = cfg.pool_sizes.len();
+    let quiet = cfg.run.output.quiet;
     let mut on_size = |i: usize, size: usize| {
-        eprintln!("— pool size {size} ({} of {sizes})", i + 1);
+        if !quiet {
+            eprintln!("— pool size {size} ({} of {sizes})", i + 1);
+        }
     };
+    let mut lines = progress::PlainLines::new(cfg.run.verbose);
+    let observer: &mut dyn bench::Observer = if quiet { &mut bench::Quiet } else { &mut lines };
     let outcome = crate::sweep::run(
         &cfg,
         &serving.executor(executor),
         machine,
         &cancel,
-        &mut progress::PlainLines::new(cfg.run.verbose),
+        observer,
         &mut on_size,
     );
     crate::shell::kill_all();
@@ -200,10 +217,27 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         && !outcome.sweep.points.is_empty()
     {
         crate::export::sweep_chart::write(&outcome.sweep, path, *format)?;
-        eprintln!("parlab: chart written to {}", path.display());
+        if !quiet {
+            eprintln!("parlab: chart written to {}", path.display());
+        }
     }
     if let Some(report) = &outcome.last_report {
         crate::export::visual::write_files(&cfg.run.visuals, report, Some(&outcome.sweep))?;
+    }
+    let mut to_stdout = None;
+    for t in &cfg.run.exports {
+        let bytes =
+            crate::export::sweep_export::serialize(t.format, &outcome.sweep, &outcome.reports)?;
+        match &t.path {
+            Some(path) => crate::outfile::write(path, &bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: cannot write '{}': {e}",
+                    t.format.flag(),
+                    path.display()
+                )
+            })?,
+            None => to_stdout = Some(bytes),
+        }
     }
     let bytes = match cfg.run.format {
         Format::Json => {
@@ -212,13 +246,26 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
             b
         }
         Format::Table if outcome.sweep.points.is_empty() => Vec::new(),
+        Format::Table if quiet => {
+            let mut sweep = outcome.sweep.clone();
+            sweep.notes.clear();
+            output::sweep::render(&sweep, output::terminal_width()).into_bytes()
+        }
         Format::Table => {
             output::sweep::render(&outcome.sweep, output::terminal_width()).into_bytes()
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(&bytes)?;
-    stdout.flush()?;
+    if let Some(export) = to_stdout {
+        // Stdout is the export; the table goes to stderr.
+        std::io::stderr().lock().write_all(&bytes)?;
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(&export)?;
+        stdout.flush()?;
+    } else {
+        let mut stdout = std::io::stdout().lock();
+        stdout.write_all(&bytes)?;
+        stdout.flush()?;
+    }
     Ok(exit_status(
         outcome.stop,
         outcome.any_unverified,
@@ -236,18 +283,14 @@ fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
         &RealExecutor
     };
     if !cfg.mock
+        && !cfg.output.quiet
         && let Some(note) = crate::demos::busy_note(cfg.logical_cores)
     {
         eprintln!("{note}");
     }
+    let colour = cfg.output.colour.enabled(std::io::stdout().is_terminal());
     let mut stdout = std::io::stdout().lock();
-    let outcome = crate::demos::run(
-        &cfg,
-        executor,
-        &cancel,
-        &mut stdout,
-        crate::demos::colour_wanted(),
-    )?;
+    let outcome = crate::demos::run(&cfg, executor, &cancel, &mut stdout, colour)?;
     let any_failed = outcome.any_failed();
     Ok(exit_status(
         outcome.stop,
@@ -267,6 +310,19 @@ fn print_report(
     let bytes = match cfg.format {
         Format::Json => JsonExporter.serialize(report)?,
         Format::Table if report.results.is_empty() => Vec::new(),
+        Format::Table if cfg.output.quiet => {
+            // The table alone: no notes, no bar chart.
+            let mut bare = report.clone();
+            bare.notes.clear();
+            let mut text =
+                output::table::render_compared(&bare, baseline, output::terminal_width());
+            if cfg.visuals.timeline_term {
+                let width = output::terminal_width().unwrap_or(output::gantt::DEFAULT_WIDTH);
+                text.push('\n');
+                text.push_str(&output::gantt::render(report, width));
+            }
+            text.into_bytes()
+        }
         Format::Table => {
             let width = output::terminal_width();
             let mut text = output::table::render_compared(report, baseline, width);

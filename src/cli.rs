@@ -3,6 +3,7 @@
 //! Values that need checking (numbers, durations, approach lists) are taken as text here and
 //! checked in [`crate::config`], so that every mistake gets one clear line naming the flag.
 
+use clap::builder::{PossibleValue, StringValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 /// Run the same work under every concurrency and parallelism approach, measure each honestly,
@@ -41,6 +42,8 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
+    /// Print the man page (roff): `parlab man > parlab.1`.
+    Man,
     /// Run as a worker process of the process approaches (parlab starts these itself).
     #[command(hide = true)]
     Worker {
@@ -60,16 +63,39 @@ pub enum Command {
     },
 }
 
-/// The flags of `parlab run`.
+/// The flags of `parlab run`: the common ones and its own.
 #[derive(Debug, Args, Clone)]
 pub struct RunArgs {
+    /// Workers for the approaches that have a pool [default: the logical cores].
+    #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
+    pub pool_size: Option<String>,
+
+    /// Do not measure `sequential` when it was not asked for (no speedups then).
+    #[arg(long)]
+    pub no_baseline: bool,
+
+    /// Compare with a run saved by --export-json: the table gains its figures, the change
+    /// and a verdict (faster, slower, within noise).
+    #[arg(long, value_name = "FILE.json")]
+    pub compare: Option<String>,
+
+    /// The flags `run` shares with `sweep`.
+    #[command(flatten)]
+    pub common: CommonArgs,
+}
+
+/// The flags `run` and `sweep` share.
+#[derive(Debug, Args, Clone)]
+pub struct CommonArgs {
     /// Approaches to run: a comma list of ids (see `parlab list`) or `all`.
-    #[arg(short, long, value_name = "LIST", default_value = "all")]
+    #[arg(short, long, value_name = "LIST", default_value = "all",
+        value_parser = Choices(approach_choices), hide_possible_values = true)]
     pub approach: String,
 
     /// The work each task does (the list comes from the workloads themselves).
     #[arg(short, long, value_name = "WORKLOAD", default_value = "cpu",
-        help = crate::workload::help_text())]
+        help = crate::workload::help_text(),
+        value_parser = Choices(workload_choices), hide_possible_values = true)]
     pub workload: String,
 
     /// Run CMD through `sh -c` as each task's work (the `command` workload): `{task}` becomes the
@@ -95,11 +121,6 @@ pub struct RunArgs {
     /// How many tasks, 1 to 1,000,000 [default: twice the logical cores, at least 4].
     #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
     pub tasks: Option<String>,
-
-    /// Workers for the approaches that have a pool [default: the logical cores; `sweep` takes
-    /// --pool-sizes instead].
-    #[arg(short, long, value_name = "N", allow_negative_numbers = true)]
-    pub pool_size: Option<String>,
 
     /// Tasks handed out at once by process-pool-chunked [default: tasks ÷ (4 × pool size),
     /// rounded up, as Python's Pool.starmap].
@@ -133,10 +154,6 @@ pub struct RunArgs {
     )]
     pub payload: String,
 
-    /// Do not measure `sequential` when it was not asked for (no speedups then).
-    #[arg(long)]
-    pub no_baseline: bool,
-
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
@@ -150,22 +167,20 @@ pub struct RunArgs {
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub warmup: Option<String>,
 
-    /// Write the results as JSON to FILE (`-` for stdout), rewritten after every run.
+    /// Write the results as JSON to FILE (`-` for stdout); `run` rewrites it after every
+    /// run, `sweep` writes it at the end.
     #[arg(long, value_name = "FILE")]
     pub export_json: Option<String>,
 
-    /// Write the results as CSV to FILE (`-` for stdout), rewritten after every run.
+    /// Write the results as CSV to FILE (`-` for stdout); `run` rewrites it after every
+    /// run, `sweep` writes it at the end.
     #[arg(long, value_name = "FILE")]
     pub export_csv: Option<String>,
 
-    /// Write the results as a Markdown table to FILE (`-` for stdout), rewritten after every run.
+    /// Write the results as a Markdown table to FILE (`-` for stdout); `run` rewrites it after every
+    /// run, `sweep` writes it at the end.
     #[arg(long, value_name = "FILE")]
     pub export_markdown: Option<String>,
-
-    /// Compare with a run saved by --export-json: the table gains its figures, the change
-    /// and a verdict (faster, slower, within noise).
-    #[arg(long, value_name = "FILE.json")]
-    pub compare: Option<String>,
 
     /// Write every task's events as a Chrome trace (JSON) that Perfetto and chrome://tracing open.
     #[arg(long, value_name = "FILE")]
@@ -204,6 +219,10 @@ pub struct RunArgs {
     #[arg(long, value_name = "PATH")]
     pub python: Option<std::path::PathBuf>,
 
+    /// `--quiet` and `--color`.
+    #[command(flatten)]
+    pub output: OutputArgs,
+
     /// Replace measurement by a deterministic model (for tests and snapshots).
     #[arg(long, hide = true)]
     pub mock: bool,
@@ -216,21 +235,48 @@ pub struct DemosArgs {
     #[arg(long)]
     pub quick: bool,
 
+    /// `--quiet` and `--color`.
+    #[command(flatten)]
+    pub output: OutputArgs,
+
     /// Replace measurement by a deterministic model (for tests and snapshots).
     #[arg(long, hide = true)]
     pub mock: bool,
 }
 
-/// The flags of `parlab sweep`: those of `run`, but a list of pool sizes.
+/// The flags of `parlab sweep`: the common ones and a list of pool sizes.
 #[derive(Debug, Args, Clone)]
 pub struct SweepArgs {
     /// Pool sizes to try, a comma list [default: powers of two up to twice the logical cores].
     #[arg(long, value_name = "LIST")]
     pub pool_sizes: Option<String>,
 
-    /// The flags of `parlab run` (the approaches default to every pooled one).
+    /// The flags shared with `parlab run` (the approaches default to every pooled one).
     #[command(flatten)]
-    pub run: RunArgs,
+    pub common: CommonArgs,
+}
+
+/// How much parlab says, and in colour or not.
+#[derive(Debug, Args, Clone)]
+pub struct OutputArgs {
+    /// Print the results and errors only: no progress, notes or other messages.
+    #[arg(short, long)]
+    pub quiet: bool,
+
+    /// Colour: auto (when writing to a terminal and NO_COLOR is unset), always or never.
+    #[arg(long, value_enum, value_name = "WHEN", default_value_t = ColorArg::Auto)]
+    pub color: ColorArg,
+}
+
+/// `--color` values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorArg {
+    /// When writing to a terminal and `NO_COLOR` is unset or empty.
+    Auto,
+    /// Always, even into a pipe or a file.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// `--format` values.
@@ -240,4 +286,45 @@ pub enum FormatArg {
     Table,
     /// A JSON document (see README for its keys).
     Json,
+}
+
+/// A text flag whose values completions offer, checked later by [`crate::config`] (so that a
+/// mistake gets its one clear line naming the flag, and comma lists stay text).
+#[derive(Clone)]
+struct Choices(fn() -> Vec<PossibleValue>);
+
+impl TypedValueParser for Choices {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        cmd: &clap::Command,
+        arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        StringValueParser::new().parse_ref(cmd, arg, value)
+    }
+
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = PossibleValue> + '_>> {
+        Some(Box::new((self.0)().into_iter()))
+    }
+}
+
+/// `--approach` values: `all` and every approach id.
+fn approach_choices() -> Vec<PossibleValue> {
+    std::iter::once(PossibleValue::new("all").help("every approach"))
+        .chain(
+            crate::approach::REGISTRY
+                .iter()
+                .map(|a| PossibleValue::new(a.info().id).help(a.info().summary)),
+        )
+        .collect()
+}
+
+/// `--workload` values: every workload id.
+fn workload_choices() -> Vec<PossibleValue> {
+    crate::workload::WorkloadKind::ALL
+        .iter()
+        .map(|w| PossibleValue::new(w.id()).help(w.workload().summary()))
+        .collect()
 }

@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::approach::python::{self, PythonFacts};
 use crate::approach::{self, Approach};
-use crate::cli::{DemosArgs, FormatArg, RunArgs};
+use crate::cli::{CommonArgs, DemosArgs, FormatArg, RunArgs};
 use crate::error::UsageError;
 use crate::outfile;
 use crate::workload::{WorkSpec, WorkloadKind};
@@ -16,6 +16,8 @@ use crate::workload::{WorkSpec, WorkloadKind};
 mod net;
 mod sweep;
 pub use net::parse_bytes;
+mod output;
+pub use output::{Colour, OutputChoice};
 pub use sweep::{SweepConfig, default_pool_sizes, parse_pool_sizes};
 
 /// What the user asked for; `None` means "decide from the first run".
@@ -124,6 +126,8 @@ pub struct RunConfig {
     pub logical_cores: usize,
     /// Warm-up and measured runs per approach, as asked.
     pub repetitions: Repetitions,
+    /// `--quiet` and `--color`.
+    pub output: OutputChoice,
     /// Where `--export-*` write.
     pub exports: Vec<ExportTarget>,
     /// A saved JSON run to compare with (`--compare`).
@@ -186,21 +190,21 @@ pub const DEFAULT_NUMBER: u64 = 834_238_027_356_431;
 impl RunConfig {
     /// Checks `args` and builds the configuration.
     pub fn from_args(args: &RunArgs) -> Result<Self, UsageError> {
-        let logical_cores = if args.mock {
+        let logical_cores = if args.common.mock {
             crate::machine::MOCK_CORES
         } else {
             crate::machine::logical_cores()
         };
-        let workload = WorkloadKind::parse(args.workload.trim()).ok_or_else(|| {
+        let workload = WorkloadKind::parse(args.common.workload.trim()).ok_or_else(|| {
             UsageError::bad(
                 "--workload",
-                format!("unknown workload '{}'", args.workload),
+                format!("unknown workload '{}'", args.common.workload),
                 format!("use one of: {}", WorkloadKind::valid_ids()),
             )
         })?;
         let (workload, command) = parse_command(args, workload)?;
-        let number = parse_number(&args.number)?;
-        let tasks = match &args.tasks {
+        let number = parse_number(&args.common.number)?;
+        let tasks = match &args.common.tasks {
             Some(t) => parse_count("--tasks", t, MAX_TASKS)? as u32,
             None => default_tasks(logical_cores),
         };
@@ -208,19 +212,20 @@ impl RunConfig {
             Some(p) => parse_count("--pool-size", p, 4096)? as usize,
             None => logical_cores,
         };
-        let chunk_size = match &args.chunk_size {
+        let chunk_size = match &args.common.chunk_size {
             Some(c) => Some(parse_count("--chunk-size", c, u32::MAX as u64)? as u32),
             None => None,
         };
-        let io_wait = parse_duration("--io-wait", &args.io_wait)?;
-        let mut approaches = parse_approaches(&args.approach)?;
-        let approaches_skipped = refuse_approaches(workload, &args.approach, &mut approaches)?;
+        let io_wait = parse_duration("--io-wait", &args.common.io_wait)?;
+        let mut approaches = parse_approaches(&args.common.approach)?;
+        let approaches_skipped =
+            refuse_approaches(workload, &args.common.approach, &mut approaches)?;
         let python = check_python(args, &approaches)?;
         for a in &approaches {
             a.check(tasks, pool_size)?;
         }
-        let net_spec = net::parse_net(&args.requests, &args.payload)?;
-        if workload == WorkloadKind::Net && !args.mock {
+        let net_spec = net::parse_net(&args.common.requests, &args.common.payload)?;
+        if workload == WorkloadKind::Net && !args.common.mock {
             let open_files = crate::limits::open_files().0;
             net::check_connections(&approaches, tasks, pool_size, open_files)?;
         }
@@ -243,7 +248,7 @@ impl RunConfig {
                 crate::format::format_seconds(baseline_wait)
             ));
         }
-        let format = match args.format {
+        let format = match args.common.format {
             FormatArg::Table => Format::Table,
             FormatArg::Json => Format::Json,
         };
@@ -258,27 +263,30 @@ impl RunConfig {
             approaches_skipped,
             command,
             format,
-            mock: args.mock,
-            chart: args.chart.as_deref().map(parse_chart).transpose()?,
-            progress: !args.no_progress,
-            verbose: args.verbose,
-            ascii: args.ascii || !crate::format::locale_is_utf8(),
+            mock: args.common.mock,
+            chart: args.common.chart.as_deref().map(parse_chart).transpose()?,
+            progress: !args.common.no_progress,
+            verbose: args.common.verbose,
+            ascii: args.common.ascii || !crate::format::locale_is_utf8(),
+            output: OutputChoice::from_args(&args.common.output),
             logical_cores,
-            visuals: parse_visual_outputs(args)?,
+            visuals: parse_visual_outputs(&args.common)?,
             python,
             repetitions: Repetitions {
                 runs: args
+                    .common
                     .runs
                     .as_deref()
                     .map(|r| parse_count("--runs", r, 100_000).map(|n| n as u32))
                     .transpose()?,
                 warmup: args
+                    .common
                     .warmup
                     .as_deref()
                     .map(|w| parse_at_most("--warmup", w, 10_000).map(|n| n as u32))
                     .transpose()?,
             },
-            exports: parse_exports(args, format)?,
+            exports: parse_exports(&args.common, format)?,
             compare: args
                 .compare
                 .as_deref()
@@ -328,7 +336,7 @@ impl RunConfig {
 
 /// Checks the output files of `--trace`, `--timeline` and `--html` before anything runs: a
 /// name, a directory that exists, and for `--timeline` an image extension.
-fn parse_visual_outputs(args: &RunArgs) -> Result<VisualOutputs, UsageError> {
+fn parse_visual_outputs(args: &CommonArgs) -> Result<VisualOutputs, UsageError> {
     Ok(VisualOutputs {
         trace: args
             .trace
@@ -404,6 +412,10 @@ impl RunConfig {
                 runs: Some(1),
                 warmup: Some(0),
             },
+            output: OutputChoice {
+                quiet: true,
+                colour: Colour::Never,
+            },
             exports: Vec::new(),
             compare: None,
         }
@@ -419,6 +431,8 @@ pub struct DemosConfig {
     pub mock: bool,
     /// Logical cores of the machine (the mock machine's under `mock`).
     pub logical_cores: usize,
+    /// `--quiet` and `--color`.
+    pub output: OutputChoice,
 }
 
 impl DemosConfig {
@@ -427,6 +441,7 @@ impl DemosConfig {
         Self {
             quick: args.quick,
             mock: args.mock,
+            output: OutputChoice::from_args(&args.output),
             logical_cores: if args.mock {
                 crate::machine::MOCK_CORES
             } else {
@@ -438,7 +453,7 @@ impl DemosConfig {
 
 /// Parses `--export-*`: each a file or `-` for stdout, at most one to stdout, and none to stdout
 /// when the JSON document already goes there.
-fn parse_exports(args: &RunArgs, format: Format) -> Result<Vec<ExportTarget>, UsageError> {
+fn parse_exports(args: &CommonArgs, format: Format) -> Result<Vec<ExportTarget>, UsageError> {
     let mut out: Vec<ExportTarget> = Vec::new();
     for (format_, given) in [
         (ExportFormat::Json, &args.export_json),
@@ -633,7 +648,7 @@ fn check_python(
     args: &RunArgs,
     approaches: &[&'static dyn Approach],
 ) -> Result<Option<PythonFacts>, UsageError> {
-    if let Some(p) = &args.python
+    if let Some(p) = &args.common.python
         && p.as_os_str().is_empty()
     {
         return Err(UsageError::bad(
@@ -642,10 +657,11 @@ fn check_python(
             "give the path of a Python 3.8+ interpreter, e.g. --python /usr/bin/python3",
         ));
     }
-    if args.mock || !approaches.iter().any(|a| python::is_python(a.info())) {
+    if args.common.mock || !approaches.iter().any(|a| python::is_python(a.info())) {
         return Ok(None);
     }
     let path = args
+        .common
         .python
         .clone()
         .unwrap_or_else(|| PathBuf::from("python3"));
@@ -654,7 +670,7 @@ fn check_python(
             python::set_interpreter(path);
             Ok(Some(facts))
         }
-        Err(problem) if args.python.is_some() => Err(UsageError::bad(
+        Err(problem) if args.common.python.is_some() => Err(UsageError::bad(
             "--python",
             problem,
             "give the path of a Python 3.8+ interpreter, e.g. --python /usr/bin/python3",
@@ -717,13 +733,13 @@ fn parse_command(
             "see parlab::lab in the crate's docs, or run a command with --command CMD",
         ));
     }
-    match &args.command {
+    match &args.common.command {
         None if workload == command_kind => Err(UsageError::bad(
             "--workload",
             "the command workload needs a command",
             "give it with --command CMD, e.g. --command 'gzip -c data > /dev/null'",
         )),
-        None if args.show_output => Err(UsageError::bad(
+        None if args.common.show_output => Err(UsageError::bad(
             "--show-output",
             "there is no command whose output to show",
             "give one with --command CMD",
@@ -739,12 +755,12 @@ fn parse_command(
             "the command holds a NUL byte",
             "give a shell command without one",
         )),
-        Some(_) if workload != command_kind && args.workload.trim() != "cpu" => {
+        Some(_) if workload != command_kind && args.common.workload.trim() != "cpu" => {
             Err(UsageError::bad(
                 "--command",
                 format!(
                     "--command runs the command workload, not '{}'",
-                    args.workload
+                    args.common.workload
                 ),
                 "leave out --workload, or use --workload command",
             ))
@@ -753,7 +769,7 @@ fn parse_command(
             command_kind,
             Some(CommandSettings {
                 command: c.clone(),
-                show_output: args.show_output,
+                show_output: args.common.show_output,
             }),
         )),
     }

@@ -38,6 +38,7 @@ pub mod cancel;
 pub mod cli;
 pub mod compare;
 pub mod config;
+pub mod context;
 pub mod custom;
 pub mod demos;
 pub mod error;

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::approach::{self, ChildFigures, Family};
 use crate::bench::RunMeasurement;
 use crate::config::RunConfig;
+use crate::context::Context;
 use crate::ideal::{self, Concurrency, WorkCost};
 use crate::machine::Machine;
 use crate::record::recorder::TaskEvent;
@@ -25,6 +26,9 @@ pub struct Report {
     pub format_version: u32,
     /// The parlab version that measured it.
     pub parlab_version: String,
+    /// When, by which command line, kernel and compiler (fixed under `--mock`).
+    #[serde(default)]
+    pub context: Context,
     /// The machine it ran on.
     pub machine: Machine,
     /// The settings.
@@ -67,6 +71,20 @@ pub struct ConfigSummary {
     /// The command each task ran (`--command`), `{task}` not replaced; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
+    /// The warm-up and measured runs each approach actually had, in the order first run.
+    #[serde(default)]
+    pub repetitions_used: Vec<RepetitionsUsed>,
+}
+
+/// The runs one approach actually had.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RepetitionsUsed {
+    /// The approach's id.
+    pub approach: String,
+    /// Warm-up runs (not measured).
+    pub warmup: u32,
+    /// Measured runs.
+    pub runs: u32,
 }
 
 impl ConfigSummary {
@@ -95,6 +113,36 @@ impl ConfigSummary {
             self.tasks,
             if self.tasks == 1 { "" } else { "s" },
         )
+    }
+
+    /// The runs used, in a few words: `1 warm-up + 3 runs each`, or per approach when they
+    /// differ.
+    pub fn repetitions_text(&self) -> String {
+        let plural = |n: u32, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        let each = |u: &RepetitionsUsed| {
+            format!(
+                "{} + {}",
+                plural(u.warmup, "warm-up"),
+                plural(u.runs, "run")
+            )
+        };
+        match self.repetitions_used.first() {
+            None => "no runs".into(),
+            Some(first)
+                if self
+                    .repetitions_used
+                    .iter()
+                    .all(|u| (u.warmup, u.runs) == (first.warmup, first.runs)) =>
+            {
+                format!("{} each", each(first))
+            }
+            Some(_) => self
+                .repetitions_used
+                .iter()
+                .map(|u| format!("{} {}", u.approach, each(u)))
+                .collect::<Vec<_>>()
+                .join(", "),
+        }
     }
 }
 
@@ -252,6 +300,7 @@ impl Report {
         Self {
             format_version: FORMAT_VERSION,
             parlab_version: env!("CARGO_PKG_VERSION").to_string(),
+            context: Context::for_run(cfg.mock),
             machine,
             config: ConfigSummary {
                 workload: cfg.work.workload,
@@ -262,6 +311,14 @@ impl Report {
                 runs: cfg.repetitions.runs,
                 warmup: cfg.repetitions.warmup,
                 command: cfg.command.as_ref().map(|c| c.command.clone()),
+                repetitions_used: groups
+                    .iter()
+                    .map(|runs| RepetitionsUsed {
+                        approach: runs[0].approach.clone(),
+                        warmup: runs[0].warmups,
+                        runs: runs.len() as u32,
+                    })
+                    .collect(),
             },
             results,
             work,

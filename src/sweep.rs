@@ -112,6 +112,8 @@ pub struct SweepOutcome {
     /// The full report of the largest pool size that was measured (for `--html`, `--trace`,
     /// `--timeline`).
     pub last_report: Option<Report>,
+    /// Every pool size's report, in the order measured (for `--export-*`).
+    pub reports: Vec<Report>,
 }
 
 /// Runs the sweep. `on_size` hears each pool size (index, size) before it runs.
@@ -149,7 +151,8 @@ pub fn run(
         sweep: summarise(cfg, machine, &reports),
         stop,
         any_unverified,
-        last_report: reports.pop().map(|(_, r)| r),
+        last_report: reports.last().map(|(_, r)| r.clone()),
+        reports: reports.into_iter().map(|(_, r)| r).collect(),
     }
 }
 
@@ -266,6 +269,7 @@ pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)
             runs: cfg.run.repetitions.runs,
             warmup: cfg.run.repetitions.warmup,
             command: cfg.run.command.as_ref().map(|c| c.command.clone()),
+            repetitions_used: Vec::new(),
         },
         pool_sizes: cfg.pool_sizes.clone(),
         ideal: Vec::new(),

@@ -54,6 +54,9 @@ pub struct RunMeasurement {
     /// The child processes, for process approaches.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<ChildFigures>,
+    /// Warm-up runs of this approach before this run (set by [`run_all`]).
+    #[serde(default)]
+    pub warmups: u32,
 }
 
 /// Runs one approach and measures it.
@@ -198,6 +201,7 @@ impl Executor for RealExecutor {
             problem: ctx.recorder.first_problem(),
             tasks: rebase(ctx.recorder.events(), &ctx.recorder, start),
             children,
+            warmups: 0,
         })
     }
 }
@@ -322,6 +326,7 @@ pub fn run_all(
         .map(|_| RunPlan::new(cfg.repetitions))
         .collect();
     let mut ordinals = vec![0u32; order.len()];
+    let mut warmups = vec![0u32; order.len()];
     let mut measurements: Vec<RunMeasurement> = Vec::new();
     let stopped = |measurements, stop| BenchOutcome {
         measurements,
@@ -371,11 +376,13 @@ pub fn run_all(
                 plans[i].stop();
             }
             if kept {
+                m.warmups = warmups[i];
                 observer.finished(&m);
                 let id = m.approach.clone();
                 measurements.push(m);
                 keep_representative_events(&mut measurements, &id);
             } else {
+                warmups[i] += 1;
                 observer.discarded(&m);
             }
             if plans[i].next().is_none() {

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use super::ImageFormat;
 use super::{RunConfig, default_tasks, parse_count};
 use crate::approach;
-use crate::cli::{RunArgs, SweepArgs};
+use crate::cli::{CommonArgs, RunArgs, SweepArgs};
 use crate::error::UsageError;
 
 /// The validated settings of `parlab sweep`.
@@ -23,28 +23,8 @@ pub struct SweepConfig {
 impl SweepConfig {
     /// Checks `args` and builds the configuration.
     pub fn from_args(args: &SweepArgs) -> Result<Self, UsageError> {
-        let r = &args.run;
-        if r.pool_size.is_some() {
-            return Err(UsageError::bad(
-                "--pool-size",
-                "sweep tries several pool sizes",
-                "use --pool-sizes LIST, e.g. --pool-sizes 1,2,4,8",
-            ));
-        }
-        for (flag, given) in [
-            ("--export-json", &r.export_json),
-            ("--export-csv", &r.export_csv),
-            ("--export-markdown", &r.export_markdown),
-            ("--compare", &r.compare),
-        ] {
-            if given.is_some() {
-                return Err(UsageError::bad(
-                    flag,
-                    "not available with sweep",
-                    "use it with `parlab run --pool-size N`, or --format json for the sweep's figures",
-                ));
-            }
-        }
+        // `--pool-size`, `--no-baseline` and `--compare` are `run`'s own: clap refuses them here.
+        let r = &args.common;
         let cores = if r.mock {
             crate::machine::MOCK_CORES
         } else {
@@ -59,12 +39,16 @@ impl SweepConfig {
             Some(t) => t.clone(),
             None => (default_tasks(cores) as usize).max(2 * largest).to_string(),
         };
-        // `RunConfig::from_args` checks every output file together (`--trace`, `--timeline`,
-        // `--html`, `--chart`) with `outfile::check_all`; a sweep has no exports or `--compare`.
+        // `RunConfig::from_args` checks every output file together (exports, `--trace`,
+        // `--timeline`, `--html`, `--chart`) with `outfile::check_all`.
         let mut run = RunConfig::from_args(&RunArgs {
-            tasks: Some(tasks),
             pool_size: Some(pool_sizes[0].to_string()),
-            ..r.clone()
+            no_baseline: false,
+            compare: None,
+            common: CommonArgs {
+                tasks: Some(tasks),
+                ..r.clone()
+            },
         })?;
         for &size in &pool_sizes {
             for a in &run.approaches {
@@ -96,13 +80,6 @@ impl SweepConfig {
                 "--approach",
                 "no pooled approach given",
                 format!("sweep runs pooled approaches: {}", pooled_ids()),
-            ));
-        }
-        if r.no_baseline {
-            return Err(UsageError::bad(
-                "--no-baseline",
-                "a sweep shows speedups over sequential",
-                "drop --no-baseline",
             ));
         }
         if let Some(reason) = &run.baseline_skipped {

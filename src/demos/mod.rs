@@ -221,7 +221,7 @@ fn human_count(n: u64) -> String {
 
 /// A wait as the headings say it: `1 s`, `20 ms`.
 fn human_wait(ns: u64) -> String {
-    if ns % 1_000_000_000 == 0 {
+    if ns.is_multiple_of(1_000_000_000) {
         format!("{} s", ns / 1_000_000_000)
     } else {
         format!("{} ms", ns / 1_000_000)
@@ -427,12 +427,6 @@ fn busy_note_for(loadavg: &str, cores: usize) -> Option<String> {
             if cores == 1 { "" } else { "s" }
         )
     })
-}
-
-/// Whether to colour the demos' lines: stdout is a terminal and `NO_COLOR` is unset or empty.
-pub fn colour_wanted() -> bool {
-    use std::io::IsTerminal;
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
 }
 
 #[cfg(test)]

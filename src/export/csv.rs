@@ -1,9 +1,12 @@
-//! `--export-csv`: one row per approach with its median, spread and speedup (hyperfine's CSV,
-//! for parlab's figures). Empty cells mean "none" (no baseline, no child process).
+//! `--export-csv`: one row per approach. hyperfine's columns come first, with its meanings
+//! (`command,mean,stddev,median,user,system,min,max`, see [`super::hyperfine`]), then parlab's,
+//! then the pool size as hyperfine names a parameter (`parameter_pool_size`). Empty cells mean
+//! "none" (no baseline, no child process, one run's stddev).
 
 use serde::Serialize;
 
 use super::Exporter;
+use super::hyperfine::{HyperfineKeys, Parameters};
 use crate::report::Report;
 
 /// One row per approach, fastest first.
@@ -12,6 +15,14 @@ pub struct CsvExporter;
 /// A CSV row; every column names its unit.
 #[derive(Serialize)]
 struct Row<'a> {
+    command: &'a str,
+    mean: f64,
+    stddev: Option<f64>,
+    median: f64,
+    user: f64,
+    system: f64,
+    min: f64,
+    max: f64,
     approach: &'a str,
     family: crate::approach::Family,
     runs: usize,
@@ -34,40 +45,68 @@ struct Row<'a> {
     child_peak_rss_kib: Option<u64>,
     outliers: usize,
     verified: bool,
+    parameter_pool_size: usize,
 }
+
+/// The columns, for a CSV with no rows (serde writes them with the first row).
+const HEADER: [&str; 31] = [
+    "command",
+    "mean",
+    "stddev",
+    "median",
+    "user",
+    "system",
+    "min",
+    "max",
+    "approach",
+    "family",
+    "runs",
+    "wall_s",
+    "wall_s_mean",
+    "wall_s_stddev",
+    "wall_s_min",
+    "wall_s_max",
+    "wall_cv",
+    "speedup",
+    "speedup_min",
+    "speedup_max",
+    "efficiency",
+    "ideal_speedup",
+    "ideal_wall_s",
+    "cpu_user_s",
+    "cpu_sys_s",
+    "cpu_use",
+    "peak_rss_kib",
+    "child_peak_rss_kib",
+    "outliers",
+    "verified",
+    "parameter_pool_size",
+];
 
 impl Exporter for CsvExporter {
     fn serialize(&self, report: &Report) -> anyhow::Result<Vec<u8>> {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        if report.results.is_empty() {
-            // serde writes the header with the first row; with no rows, write it by hand.
-            w.write_record([
-                "approach",
-                "family",
-                "runs",
-                "wall_s",
-                "wall_s_mean",
-                "wall_s_stddev",
-                "wall_s_min",
-                "wall_s_max",
-                "wall_cv",
-                "speedup",
-                "speedup_min",
-                "speedup_max",
-                "efficiency",
-                "ideal_speedup",
-                "ideal_wall_s",
-                "cpu_user_s",
-                "cpu_sys_s",
-                "cpu_use",
-                "peak_rss_kib",
-                "child_peak_rss_kib",
-                "outliers",
-                "verified",
-            ])?;
-        }
+        rows(std::slice::from_ref(report))
+    }
+}
+
+/// The rows of every result of `reports` (a run has one report, a sweep one per pool size).
+pub fn rows(reports: &[Report]) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::Writer::from_writer(Vec::new());
+    if reports.iter().all(|r| r.results.is_empty()) {
+        w.write_record(HEADER)?;
+    }
+    for report in reports {
         for r in &report.results {
+            let h = HyperfineKeys::of(r, &report.config, Parameters::PoolSizeOnly);
             w.serialize(Row {
+                command: &r.approach,
+                mean: h.mean,
+                stddev: h.stddev,
+                median: h.median,
+                user: h.user,
+                system: h.system,
+                min: h.min,
+                max: h.max,
                 approach: &r.approach,
                 family: r.family,
                 runs: r.runs.len(),
@@ -90,8 +129,9 @@ impl Exporter for CsvExporter {
                 child_peak_rss_kib: r.child_peak_rss_kib,
                 outliers: r.runs.iter().filter(|x| x.outlier).count(),
                 verified: r.verified,
+                parameter_pool_size: report.config.pool_size,
             })?;
         }
-        Ok(w.into_inner()?)
     }
+    Ok(w.into_inner()?)
 }

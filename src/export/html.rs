@@ -115,10 +115,16 @@ pub fn render(report: &Report, sweep: Option<&Sweep>) -> anyhow::Result<String> 
             escape(lesson)
         )?;
     }
+    let c = &report.context;
     writeln!(
         h,
-        "<footer>Made by parlab {}.</footer>\n</body>\n</html>",
-        escape(&report.parlab_version)
+        "<footer>Made by parlab {} (built with {}) on {}, {}: <code>{}</code>; {}.</footer>\n</body>\n</html>",
+        escape(&report.parlab_version),
+        escape(&c.rustc),
+        escape(&c.kernel),
+        escape(&c.date_time),
+        escape(&c.command_line),
+        escape(&report.config.repetitions_text()),
     )?;
     Ok(h)
 }

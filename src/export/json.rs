@@ -1,4 +1,5 @@
-//! The JSON document (`--format json`): the report as it is, keys documented in README.
+//! The JSON document (`--format json`, `--export-json`): the report, each result with
+//! hyperfine's keys beside parlab's ([`super::hyperfine`]); keys documented in README.
 
 use super::Exporter;
 use crate::report::Report;
@@ -8,7 +9,7 @@ pub struct JsonExporter;
 
 impl Exporter for JsonExporter {
     fn serialize(&self, report: &Report) -> anyhow::Result<Vec<u8>> {
-        let mut bytes = serde_json::to_vec_pretty(report)?;
+        let mut bytes = serde_json::to_vec_pretty(&super::hyperfine::RunDocument::of(report))?;
         bytes.push(b'\n');
         Ok(bytes)
     }

@@ -31,10 +31,17 @@ impl Exporter for MarkdownExporter {
             .map(|r| r.wall_s)
             .fold(f64::INFINITY, f64::min);
         let (name, scale) = unit(fastest);
+        let c = &report.context;
         let mut out = format!(
-            "{}\n\n| Approach | Median [{name}] | σ [{name}] | Min [{name}] | Max [{name}] | Runs | Speedup | Efficiency | CPU use | Peak memory [KiB] | Verified |\n\
+            "{}\n\n_{}, parlab {} (built with {}) on {}: `{}`; {}_\n\n| Approach | Median [{name}] | σ [{name}] | Min [{name}] | Max [{name}] | Runs | Speedup | Efficiency | CPU use | Peak memory [KiB] | Verified |\n\
              |:---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:---|\n",
-            cell(&report.describe())
+            cell(&report.describe()),
+            c.date_time,
+            c.parlab_version,
+            c.rustc,
+            c.kernel,
+            c.command_line.replace('`', "'"),
+            report.config.repetitions_text(),
         );
         let t = |s: f64| format!("{:.1}", s * scale);
         for r in &report.results {

@@ -6,11 +6,13 @@ pub mod csv;
 #[cfg(test)]
 pub mod fixture;
 pub mod html;
+pub mod hyperfine;
 pub mod image;
 pub mod json;
 pub mod manager;
 pub mod markdown;
 pub mod sweep_chart;
+pub mod sweep_export;
 pub mod timeline;
 pub mod trace;
 pub mod visual;

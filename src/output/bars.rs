@@ -106,7 +106,7 @@ fn draw(seconds: f64, longest: f64, cells: usize, ascii: bool) -> String {
     }
     let eighths = ((share * cells as f64 * 8.0).round() as usize).clamp(1, cells * 8);
     let mut s = "█".repeat(eighths / 8);
-    if eighths % 8 != 0 {
+    if !eighths.is_multiple_of(8) {
         s.push(EIGHTHS[eighths % 8]);
     }
     s

@@ -9,11 +9,10 @@ pub mod table;
 
 /// The width of the terminal stdout writes to, if it is one (else `$COLUMNS` if set).
 pub fn terminal_width() -> Option<u16> {
-    // SAFETY: TIOCGWINSZ writes a winsize into the struct we own; failure leaves it zeroed.
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    if unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0 && ws.ws_col > 0
+    if let Some((terminal_size::Width(w), _)) = terminal_size::terminal_size_of(std::io::stdout())
+        && w > 0
     {
-        return Some(ws.ws_col);
+        return Some(w);
     }
     std::env::var("COLUMNS")
         .ok()

@@ -66,7 +66,7 @@ fn the_json_file_matches_stdout_and_every_file_is_written() {
     assert!(
         std::fs::read_to_string(&csv)
             .unwrap()
-            .starts_with("approach,")
+            .starts_with("command,mean,stddev,median,user,system,min,max,approach,")
     );
     assert!(
         std::fs::read_to_string(&md)

@@ -291,11 +291,12 @@ impl Drop for LiveProgress {
 
 /// The rows and columns of the terminal stderr writes to (24 × 80 if it cannot say).
 fn terminal_size() -> (usize, usize) {
-    // SAFETY: TIOCGWINSZ writes a winsize into the struct we own; failure leaves it zeroed.
-    let mut ws: libc::winsize = unsafe { std::mem::zeroed() };
-    let ok = unsafe { libc::ioctl(libc::STDERR_FILENO, libc::TIOCGWINSZ, &mut ws) } == 0;
-    let or = |v: u16, default: usize| if ok && v > 0 { v as usize } else { default };
-    (or(ws.ws_row, 24), or(ws.ws_col, 80))
+    let size = terminal_size::terminal_size_of(std::io::stderr());
+    let or = |v: Option<u16>, default: usize| v.filter(|&v| v > 0).map_or(default, usize::from);
+    (
+        or(size.map(|(_, terminal_size::Height(h))| h), 24),
+        or(size.map(|(terminal_size::Width(w), _)| w), 80),
+    )
 }
 
 #[cfg(test)]
@@ -317,6 +318,7 @@ mod tests {
             problem: None,
             tasks: vec![],
             children: vec![],
+            warmups: 0,
         };
         let line = finished_line(&m, "run 1/3");
         assert!(

@@ -1,0 +1,283 @@
+//! parlab among other tools: its JSON read the way hyperfine's analysis scripts read theirs
+//! (keys and types), for `run` and `sweep`; subcommands that list only their own flags; the
+//! man page and the completions.
+
+mod common;
+
+use serde_json::Value;
+
+/// Runs `parlab ARGS…` and returns its stdout (the exit status must be 0).
+fn stdout(args: &[&str]) -> String {
+    let out = common::parlab_std().args(args).output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Reads one `results` entry as hyperfine's scripts do: `command`; `mean`, `median`, `min`,
+/// `max`, `user`, `system` numbers; `stddev` a number or null; `times` numbers (one per
+/// run); `exit_codes` integers; `parameters` string values that `float()` reads (numeric ones).
+fn check_hyperfine_entry(b: &Value) {
+    assert!(b["command"].is_string(), "{b}");
+    for key in ["mean", "median", "min", "max", "user", "system"] {
+        assert!(b[key].is_f64(), "{key}: {}", b[key]);
+    }
+    let times: Vec<f64> = b["times"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t.as_f64().unwrap())
+        .collect();
+    assert_eq!(times.len(), b["runs"].as_array().unwrap().len());
+    let codes = b["exit_codes"].as_array().unwrap();
+    assert_eq!(codes.len(), times.len());
+    assert!(codes.iter().all(|c| c.as_i64() == Some(0)), "{b}");
+    match times.len() {
+        1 => assert!(b["stddev"].is_null(), "one run has no stddev"),
+        _ => assert!(b["stddev"].as_f64().unwrap() > 0.0),
+    }
+    let (lo, hi) = (b["min"].as_f64().unwrap(), b["max"].as_f64().unwrap());
+    assert!(times.iter().all(|&t| lo <= t && t <= hi));
+    let p = b["parameters"].as_object().unwrap();
+    assert!(p.values().all(Value::is_string), "{p:?}");
+    p["pool_size"].as_str().unwrap().parse::<f64>().unwrap();
+}
+
+#[test]
+fn a_run_export_reads_like_hyperfines() {
+    for runs in ["3", "1"] {
+        let out = stdout(&[
+            "run",
+            "--mock",
+            "-a",
+            "sequential,threads",
+            "--runs",
+            runs,
+            "--export-json",
+            "-",
+        ]);
+        let doc: Value = serde_json::from_str(&out).unwrap();
+        let results = doc["results"].as_array().unwrap();
+        assert_eq!(results.len(), 2);
+        for b in results {
+            check_hyperfine_entry(b);
+            assert_eq!(b["command"], b["approach"], "parlab's keys stay");
+            let p = b["parameters"].as_object().unwrap();
+            assert_eq!(p["workload"], "cpu");
+            assert_eq!(p["tasks"], "4");
+            assert_eq!(p["number"], "834238027356431");
+        }
+        assert_eq!(doc["format_version"], 1);
+        assert!(doc["context"]["date_time"].is_string());
+    }
+}
+
+#[test]
+fn a_sweep_export_has_one_entry_per_approach_and_pool_size() {
+    let out = stdout(&[
+        "sweep",
+        "--mock",
+        "--pool-sizes",
+        "1,2",
+        "-a",
+        "thread-pool,rayon",
+        "--runs",
+        "2",
+        "--export-json",
+        "-",
+    ]);
+    let doc: Value = serde_json::from_str(&out).unwrap();
+    let mut seen: Vec<(String, String)> = Vec::new();
+    for b in doc["results"].as_array().unwrap() {
+        check_hyperfine_entry(b);
+        // The parametrized plot wants exactly one parameter.
+        let p = b["parameters"].as_object().unwrap();
+        assert_eq!(p.len(), 1, "{p:?}");
+        seen.push((
+            b["command"].as_str().unwrap().into(),
+            p["pool_size"].as_str().unwrap().into(),
+        ));
+    }
+    for a in ["thread-pool", "rayon", "sequential"] {
+        for size in ["1", "2"] {
+            let n = seen.iter().filter(|(c, s)| c == a && s == size).count();
+            assert_eq!(n, 1, "{a} at {size}: {seen:?}");
+        }
+    }
+    let csv = stdout(&[
+        "sweep",
+        "--mock",
+        "--pool-sizes",
+        "1,2",
+        "-a",
+        "thread-pool",
+        "--runs",
+        "2",
+        "--export-csv",
+        "-",
+    ]);
+    assert!(
+        csv.starts_with("command,mean,stddev,median,user,system,min,max,approach,"),
+        "{csv}"
+    );
+    assert_eq!(csv.lines().count(), 5, "{csv}");
+}
+
+#[test]
+fn each_subcommand_lists_only_its_own_flags() {
+    let sweep = stdout(&["sweep", "--help"]);
+    for refused in ["--pool-size ", "--compare", "--no-baseline"] {
+        assert!(
+            !sweep.contains(refused),
+            "sweep --help lists {refused}:\n{sweep}"
+        );
+    }
+    assert!(sweep.contains("--pool-sizes") && sweep.contains("--export-json"));
+    let run = stdout(&["run", "--help"]);
+    for own in ["--pool-size ", "--compare", "--no-baseline"] {
+        assert!(run.contains(own), "run --help lacks {own}");
+    }
+    let out = common::parlab_std()
+        .args(["sweep", "--mock", "--compare", "x.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn the_man_page_and_completions_render() {
+    let man = stdout(&["man"]);
+    assert!(man.lines().any(|l| l.starts_with(".TH parlab 1")), "{man}");
+    assert!(man.contains("sweep"));
+    let bash = stdout(&["completions", "bash"]);
+    for a in parlab::approach::REGISTRY {
+        assert!(bash.contains(a.info().id), "{}", a.info().id);
+    }
+    assert!(bash.contains("mixed") && bash.contains("noop"));
+}
+
+/// Runs `parlab ARGS…` and returns (stdout, stderr); the exit status must be 0.
+fn both(args: &[&str]) -> (String, String) {
+    let out = common::parlab_std().args(args).output().unwrap();
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(out.status.success(), "{err}");
+    (String::from_utf8(out.stdout).unwrap(), err)
+}
+
+#[test]
+fn quiet_prints_the_table_and_nothing_else() {
+    let args = ["run", "--mock", "-a", "sequential,threads", "--runs", "3"];
+    let (out, err) = both(&args);
+    assert!(
+        !err.is_empty() && out.contains("• "),
+        "without -q: lines and notes"
+    );
+    let quiet: Vec<&str> = args.iter().copied().chain(["--quiet"]).collect();
+    let (out, err) = both(&quiet);
+    assert_eq!(err, "", "no progress on stderr");
+    assert!(out.contains("│ threads"), "{out}");
+    assert!(
+        !out.contains("• ") && !out.contains("█"),
+        "no notes or bars: {out}"
+    );
+    let (out, err) = both(&[
+        "sweep",
+        "--mock",
+        "--pool-sizes",
+        "1,2",
+        "-a",
+        "thread-pool",
+        "--runs",
+        "2",
+        "-q",
+    ]);
+    assert_eq!(err, "");
+    assert!(out.contains("thread-pool") && !out.contains("• "), "{out}");
+}
+
+#[test]
+fn color_always_and_never_override_the_terminal_check() {
+    let demos = ["demos", "--mock", "--quick"];
+    let with = |c: &str| {
+        let args: Vec<&str> = demos.iter().copied().chain(["--color", c]).collect();
+        both(&args).0
+    };
+    assert!(with("always").contains("\x1b[31m"));
+    assert!(!with("never").contains('\x1b'));
+    assert!(!with("auto").contains('\x1b'), "a pipe is not a terminal");
+}
+
+#[test]
+fn the_context_and_the_runs_actually_used_are_reported() {
+    let doc = |args: &[&str]| -> Value { serde_json::from_str(&stdout(args)).unwrap() };
+    // Decided from the first run: `config.warmup` stays null, the counts used are given.
+    let auto = doc(&[
+        "run",
+        "--mock",
+        "-a",
+        "sequential,threads",
+        "--format",
+        "json",
+    ]);
+    assert!(auto["config"]["warmup"].is_null());
+    let used = auto["config"]["repetitions_used"].as_array().unwrap();
+    assert_eq!(used.len(), 2);
+    for u in used {
+        assert_eq!(u["warmup"], 1, "{u}");
+        let r = auto["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["approach"] == u["approach"])
+            .unwrap();
+        assert_eq!(
+            u["runs"].as_u64().unwrap() as usize,
+            r["times"].as_array().unwrap().len()
+        );
+    }
+    let asked = doc(&[
+        "run", "--mock", "-a", "threads", "--runs", "2", "--warmup", "3", "--format", "json",
+    ]);
+    assert!(
+        asked["config"]["repetitions_used"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|u| u["warmup"] == 3 && u["runs"] == 2)
+    );
+    // A real (tiny) run: the real context.
+    let real = doc(&[
+        "run",
+        "-a",
+        "sequential",
+        "-w",
+        "noop",
+        "--tasks",
+        "1",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+    ]);
+    let c = &real["context"];
+    let date = c["date_time"].as_str().unwrap();
+    assert!(
+        date.len() == 20 && date.ends_with('Z') && date.as_bytes()[10] == b'T',
+        "{date}"
+    );
+    assert!(
+        c["command_line"]
+            .as_str()
+            .unwrap()
+            .starts_with("parlab run -a sequential -w noop"),
+        "{c}"
+    );
+    assert!(c["rustc"].as_str().unwrap().starts_with("rustc "), "{c}");
+    assert!(!c["kernel"].as_str().unwrap().is_empty(), "{c}");
+    assert_eq!(c["parlab_version"], env!("CARGO_PKG_VERSION"));
+}
