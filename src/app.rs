@@ -1,7 +1,7 @@
 //! The glue between the command line and the library: each subcommand's flow, and the exit
 //! status it ends with.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -17,6 +17,7 @@ use crate::export::{Exporter, chart::ChartExporter, json::JsonExporter};
 use crate::machine::Machine;
 use crate::output::{self, progress};
 use crate::report::Report;
+use crate::say;
 
 /// Runs the parsed command line and returns the process's exit status.
 pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
@@ -28,7 +29,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::List) => list(),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "parlab", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "parlab", &mut script);
+            say::out_bytes(&script)?;
             Ok(ExitCode::SUCCESS)
         }
         None => {
@@ -55,7 +58,7 @@ fn list() -> anyhow::Result<ExitCode> {
             i.id, i.summary, i.python
         ));
     }
-    std::io::stdout().lock().write_all(out.as_bytes())?;
+    say::out_bytes(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -72,11 +75,11 @@ fn executor_and_machine(mock: bool) -> (&'static dyn Executor, Machine) {
 fn exit_status(stop: Option<Stop>, any_unverified: bool, what: &str) -> ExitCode {
     match stop {
         Some(Stop::Signal(signal)) => {
-            eprintln!("parlab: interrupted by signal {signal}; {what}");
+            say::err_line(format!("parlab: interrupted by signal {signal}; {what}"));
             ExitCode::from(cancel::exit_status_for(signal))
         }
         Some(Stop::Failed(message)) => {
-            eprintln!("error: {message}");
+            say::err_line(format!("error: {message}"));
             ExitCode::from(1)
         }
         None if any_unverified => ExitCode::from(1),
@@ -96,6 +99,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let cancel = Cancel::on_signals()?;
+    say::stop_run_on_failure(&cancel);
     let (executor, machine) = executor_and_machine(cfg.mock);
     let exports = ExportManager::new(cfg.exports.clone());
     exports.check_writable(&Report::build(&cfg, machine.clone(), &[]))?;
@@ -129,10 +133,11 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
 pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let cfg = SweepConfig::from_args(args)?;
     let cancel = Cancel::on_signals()?;
+    say::stop_run_on_failure(&cancel);
     let (executor, machine) = executor_and_machine(cfg.run.mock);
     let sizes = cfg.pool_sizes.len();
     let mut on_size = |i: usize, size: usize| {
-        eprintln!("— pool size {size} ({} of {sizes})", i + 1);
+        say::err_line(format!("— pool size {size} ({} of {sizes})", i + 1));
     };
     let outcome = crate::sweep::run(
         &cfg,
@@ -146,7 +151,7 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         && !outcome.sweep.points.is_empty()
     {
         crate::export::sweep_chart::write(&outcome.sweep, path, *format)?;
-        eprintln!("parlab: chart written to {}", path.display());
+        say::err_line(format!("parlab: chart written to {}", path.display()));
     }
     if let Some(report) = &outcome.last_report {
         crate::export::visual::write_files(&cfg.run.visuals, report, Some(&outcome.sweep))?;
@@ -162,9 +167,7 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
             output::sweep::render(&outcome.sweep, output::terminal_width()).into_bytes()
         }
     };
-    let mut stdout = std::io::stdout().lock();
-    stdout.write_all(&bytes)?;
-    stdout.flush()?;
+    say::out_bytes(&bytes)?;
     Ok(exit_status(
         outcome.stop,
         outcome.any_unverified,
@@ -176,6 +179,7 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
 fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
     let cfg = DemosConfig::from_args(args);
     let cancel = Cancel::on_signals()?;
+    say::stop_run_on_failure(&cancel);
     let executor: &dyn Executor = if cfg.mock {
         &MockExecutor
     } else {
@@ -184,14 +188,13 @@ fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
     if !cfg.mock
         && let Some(note) = crate::demos::busy_note(cfg.logical_cores)
     {
-        eprintln!("{note}");
+        say::err_line(note);
     }
-    let mut stdout = std::io::stdout().lock();
     let outcome = crate::demos::run(
         &cfg,
         executor,
         &cancel,
-        &mut stdout,
+        &mut say::Stdout,
         crate::demos::colour_wanted(),
     )?;
     let any_failed = outcome.any_failed();
@@ -231,23 +234,17 @@ fn print_report(
         }
     };
     if exports.uses_stdout() {
-        std::io::stderr().lock().write_all(&bytes)?;
+        say::err_bytes(&bytes)?;
     } else {
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(&bytes)?;
-        stdout.flush()?;
+        say::out_bytes(&bytes)?;
     }
     if cfg.format == Format::Json && cfg.visuals.timeline_term {
         // Stdout stays one JSON document: the text Gantt goes to stderr.
         let width = output::terminal_width().unwrap_or(output::gantt::DEFAULT_WIDTH);
-        std::io::stderr()
-            .lock()
-            .write_all(output::gantt::render(report, width).as_bytes())?;
+        say::err_bytes(output::gantt::render(report, width).as_bytes())?;
     }
     if let Some(export) = exports.stdout_bytes(report)? {
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(&export)?;
-        stdout.flush()?;
+        say::out_bytes(&export)?;
     }
     Ok(())
 }

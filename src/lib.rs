@@ -27,6 +27,7 @@ pub mod output;
 pub mod primes;
 pub mod record;
 pub mod report;
+pub mod say;
 pub mod spread;
 pub mod stats;
 pub mod sweep;

@@ -23,7 +23,7 @@ pub(super) fn print_run_summary(session: &Session, report: &Report) {
         .filter(|n| !spread.contains(n))
         .cloned()
         .collect();
-    print!("{}", run_summary(&session.table(), &notes, width));
+    let _ = crate::say::out_bytes(run_summary(&session.table(), &notes, width).as_bytes());
 }
 
 /// The table, then each note as a bullet wrapped to `width` columns.
