@@ -12,6 +12,7 @@ use crate::error::UsageError;
 use crate::outfile;
 use crate::workload::{WorkSpec, WorkloadKind};
 
+mod implied;
 mod sweep;
 pub use sweep::{SweepConfig, default_pool_sizes, parse_pool_sizes};
 
@@ -101,6 +102,8 @@ pub struct RunConfig {
     pub baseline: bool,
     /// Why the baseline was skipped, when it was skipped without being asked to.
     pub baseline_skipped: Option<String>,
+    /// One note per implied approach (`all`) the settings rule out, saying why it was skipped.
+    pub skipped: Vec<String>,
     /// What to print.
     pub format: Format,
     /// Use the deterministic mock executor.
@@ -203,10 +206,10 @@ impl RunConfig {
             None => None,
         };
         let io_wait = parse_duration("--io-wait", &args.io_wait)?;
-        let approaches = parse_approaches(&args.approach)?;
-        for a in &approaches {
-            a.check(tasks, pool_size)?;
-        }
+        let (approaches, skipped) =
+            implied::screen(&args.approach, parse_approaches(&args.approach)?, |a| {
+                a.check(tasks, pool_size)
+            })?;
         let work = WorkSpec {
             workload,
             number,
@@ -237,6 +240,7 @@ impl RunConfig {
             approaches,
             baseline,
             baseline_skipped,
+            skipped,
             format,
             mock: args.mock,
             chart: args.chart.as_deref().map(parse_chart).transpose()?,
@@ -366,6 +370,7 @@ impl RunConfig {
             approaches,
             baseline: false,
             baseline_skipped: None,
+            skipped: Vec::new(),
             format: Format::Table,
             mock,
             chart: None,

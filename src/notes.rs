@@ -30,6 +30,7 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
     if let Some(reason) = &cfg.baseline_skipped {
         notes.push(reason.clone());
     }
+    notes.extend(cfg.skipped.iter().cloned());
     let verified: Vec<_> = report.results.iter().filter(|r| r.verified).collect();
     if let Some(best) = verified.iter().find(|r| r.approach != "sequential")
         && let Some(s) = best.speedup

@@ -26,9 +26,9 @@ impl Ran {
     }
 }
 
-/// Runs `script` with `sh -c`, `$PARLAB` set to the binary, under [`TIMEOUT`].
+/// Runs `script` with `bash -c`, `$PARLAB` set to the binary, under [`TIMEOUT`].
 pub fn sh(script: &str) -> Ran {
-    let mut cmd = Command::new("sh");
+    let mut cmd = Command::new("bash");
     cmd.arg("-c").arg(script).env("PARLAB", PARLAB);
     run(cmd)
 }
