@@ -66,7 +66,7 @@ pub fn thread_limit() -> u64 {
     for l in [
         read("/proc/sys/kernel/threads-max"),
         read("/proc/sys/kernel/pid_max"),
-        read("/proc/sys/vm/max_map_count").map(|m| m / 2),
+        read("/proc/sys/vm/max_map_count").map(threads_within_maps),
         nproc_limit(),
     ]
     .into_iter()
@@ -76,6 +76,21 @@ pub fn thread_limit() -> u64 {
     }
     let running = std::fs::read_dir("/proc").map_or(0, |d| d.count() as u64);
     limit.saturating_sub(running).max(1)
+}
+
+/// Memory maps one more thread costs: its stack and the stack's guard page, and the signal
+/// stack Rust gives every thread with its own guard page (measured: about 4 per thread).
+pub const MAPS_PER_THREAD: u64 = 4;
+
+/// Maps kept free for everything else a run maps (allocator arenas, runtimes, files).
+const MAP_MARGIN: u64 = 1024;
+
+/// How many more threads fit under the kernel's `max_map_count`, given the maps this process
+/// already has. A thread whose signal stack cannot be mapped aborts the whole process, so
+/// this is counted before, never found out.
+pub fn threads_within_maps(max_map_count: u64) -> u64 {
+    let used = std::fs::read_to_string("/proc/self/maps").map_or(0, |m| m.lines().count() as u64);
+    max_map_count.saturating_sub(used + MAP_MARGIN) / MAPS_PER_THREAD
 }
 
 fn nproc_limit() -> Option<u64> {
