@@ -183,7 +183,9 @@ pub struct DemosArgs {
 #[derive(Debug, Args, Clone)]
 pub struct SweepArgs {
     /// Pool sizes to try, a comma list [default: powers of two up to twice the logical cores].
-    #[arg(long, value_name = "LIST")]
+    // Hyphen values are taken, so `--pool-sizes -1` is refused naming the flag, not as an
+    // unknown argument.
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
     pub pool_sizes: Option<String>,
 
     /// The flags of `parlab run` (the approaches default to every pooled one).

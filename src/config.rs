@@ -553,7 +553,7 @@ pub fn parse_count(flag: &'static str, text: &str, max: u64) -> Result<u64, Usag
 /// assert!(err.starts_with("--io-wait: '-1s' is negative"));
 /// ```
 pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, UsageError> {
-    let allowed = "give a duration such as 1s, 250ms, 1.5s or 800us (at most 1h)";
+    let allowed = "give a duration such as 1s, 250ms, 1.5s, 800us or 2m (at most 1h)";
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
@@ -572,6 +572,7 @@ pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, UsageE
         "us" | "µs" => 1e-6,
         "ns" => 1e-9,
         "m" | "min" => 60.0,
+        "h" | "hr" | "hour" => 3600.0,
         other => {
             return Err(UsageError::bad(
                 flag,
