@@ -79,7 +79,8 @@ fn exit_status(stop: Option<Stop>, any_unverified: bool, what: &str) -> ExitCode
             ExitCode::from(cancel::exit_status_for(signal))
         }
         Some(Stop::Failed(message)) => {
-            say::err_line(format!("error: {message}"));
+            // The message may quote a child's words: no control character reaches the terminal.
+            say::err_line(format!("error: {}", crate::format::plain(&message)));
             ExitCode::from(1)
         }
         None if any_unverified => ExitCode::from(1),

@@ -18,6 +18,7 @@ pub mod error;
 pub mod exec;
 pub mod export;
 pub mod format;
+pub mod infile;
 pub mod interactive;
 pub mod lanes;
 pub mod machine;

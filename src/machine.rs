@@ -23,7 +23,11 @@ impl Machine {
             sysinfo::RefreshKind::nothing().with_cpu(sysinfo::CpuRefreshKind::nothing()),
         )
         .ok()
-        .and_then(|s| s.cpus().first().map(|c| c.brand().trim().to_string()))
+        .and_then(|s| {
+            s.cpus()
+                .first()
+                .map(|c| crate::format::plain(c.brand().trim()))
+        })
         .filter(|b| !b.is_empty())
         .unwrap_or_else(|| "unknown".into());
         Self {

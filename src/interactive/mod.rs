@@ -109,7 +109,9 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
             Some(Stop::Signal(_)) => {
                 say::out_line("Run stopped. Earlier results are kept.");
             }
-            Some(Stop::Failed(message)) => say::err_line(format!("error: {message}")),
+            Some(Stop::Failed(message)) => {
+                say::err_line(format!("error: {}", crate::format::plain(message)));
+            }
             None => {}
         }
         cancel.reset();
