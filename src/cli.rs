@@ -95,6 +95,11 @@ pub struct RunArgs {
     )]
     pub io_wait: String,
 
+    /// Stop the run when one task of a process approach runs longer than this, e.g. 30s; its
+    /// worker's process group is killed [default: no limit].
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub task_timeout: Option<String>,
+
     /// Do not measure `sequential` when it was not asked for (no speedups then).
     #[arg(long)]
     pub no_baseline: bool,

@@ -124,6 +124,8 @@ pub struct RunConfig {
     pub exports: Vec<ExportTarget>,
     /// A saved JSON run to compare with (`--compare`).
     pub compare: Option<PathBuf>,
+    /// The longest a task of a process approach may run before the run stops (`--task-timeout`).
+    pub task_timeout: Option<Duration>,
     /// The timeline and HTML outputs asked for.
     pub visuals: VisualOutputs,
 }
@@ -262,6 +264,7 @@ impl RunConfig {
                     .transpose()?,
             },
             exports: parse_exports(args, format)?,
+            task_timeout: parse_task_timeout(args.task_timeout.as_deref())?,
             compare: args
                 .compare
                 .as_deref()
@@ -387,6 +390,7 @@ impl RunConfig {
             },
             exports: Vec::new(),
             compare: None,
+            task_timeout: None,
         }
     }
 }
@@ -600,6 +604,19 @@ pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, UsageE
         ));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// Parses `--task-timeout`: a duration above zero, or none.
+fn parse_task_timeout(text: Option<&str>) -> Result<Option<Duration>, UsageError> {
+    let Some(text) = text else { return Ok(None) };
+    match parse_duration("--task-timeout", text)? {
+        d if d.is_zero() => Err(UsageError::bad(
+            "--task-timeout",
+            "0 would stop every task",
+            "give a duration above zero such as 30s or 2m (at most 1h)",
+        )),
+        d => Ok(Some(d)),
+    }
 }
 
 /// Checks `--chart` (also the interactive mode's answer): an image file name in a directory

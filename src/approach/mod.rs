@@ -193,6 +193,7 @@ mod tests {
             chunk_size: None,
             recorder: rec.clone(),
             cancel: Cancel::new(),
+            task_timeout: None,
         };
         a.run(&ctx)
             .unwrap_or_else(|e| panic!("{}: {e}", a.info().id));
@@ -309,6 +310,7 @@ mod tests {
                 chunk_size: None,
                 recorder: rec,
                 cancel,
+                task_timeout: None,
             };
             assert!(
                 matches!(a.run(&ctx), Err(ApproachError::Cancelled)),

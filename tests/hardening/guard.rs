@@ -97,6 +97,12 @@ pub fn stat_field(pid: u32, n: usize) -> Option<u32> {
     stat[stat.rfind(')')? + 2..].split(' ').nth(n)?.parse().ok()
 }
 
+/// The state letter of `pid` (R, S, T, Z…), or None when it is gone.
+pub fn state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 2..].chars().next()
+}
+
 /// Live processes whose parent chain reaches `pid`, or parlab workers naming a pid among them.
 pub fn descendants(pid: u32) -> Vec<u32> {
     let mut family = vec![pid];
@@ -126,7 +132,7 @@ pub fn descendants(pid: u32) -> Vec<u32> {
             }
         }
     }
-    family.retain(|p| *p != pid && stat_field(*p, 0).is_some());
+    family.retain(|p| *p != pid && state(*p).is_some());
     family
 }
 
