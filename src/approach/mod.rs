@@ -12,6 +12,7 @@ mod process;
 pub mod process_pool;
 pub mod process_pool_chunked;
 mod rayon_pool;
+mod room;
 mod sequential;
 mod thread_pool;
 mod threaded_sequential;

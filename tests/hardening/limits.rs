@@ -122,3 +122,90 @@ fn without_the_flag_a_long_stall_mentions_it() {
         ran.stderr
     );
 }
+
+/// Runs parlab with `args` as user nobody with a process limit of `nproc`, or None (with the
+/// reason printed) when this environment cannot produce that limit.
+fn as_nobody_with_nproc(nproc: u32, args: &str) -> Option<Ran> {
+    // SAFETY: geteuid cannot fail.
+    if unsafe { libc::geteuid() } != 0 {
+        // Not root: the limit applies to the user running the tests as it is.
+        return Some(guard::sh(&format!(
+            "ulimit -u {nproc} && exec \"$PARLAB\" {args}"
+        )));
+    }
+    let probe = guard::sh("setpriv --reuid=65534 --regid=65534 --clear-groups true");
+    if probe.code() != 0 {
+        println!(
+            "skipped: setpriv cannot switch to nobody here: {}",
+            probe.stderr
+        );
+        return None;
+    }
+    let ran = guard::sh(&format!(
+        "ulimit -u {nproc} && exec setpriv --reuid=65534 --regid=65534 --clear-groups \
+         --inh-caps=-all \"$PARLAB\" {args}"
+    ));
+    if ran.stderr.starts_with("setpriv:") {
+        println!("skipped: nobody cannot run parlab here: {}", ran.stderr);
+        return None;
+    }
+    Some(ran)
+}
+
+#[test]
+fn async_mt_under_a_process_limit_is_refused_not_a_panic_and_a_hang() {
+    let run = "run -a async-mt -w io --io-wait 50ms -t 8 --runs 1 --warmup 0 --no-progress \
+               --no-baseline";
+    let Some(ran) = as_nobody_with_nproc(4, &format!("{run} -p 8")) else {
+        return;
+    };
+    assert_eq!(ran.code(), 2, "{}", ran.stderr);
+    assert!(
+        ran.stderr
+            .starts_with("error: --pool-size: approach async-mt needs 9 threads"),
+        "{}",
+        ran.stderr
+    );
+    assert!(!ran.stderr.contains("panicked"), "{}", ran.stderr);
+    // Room for its threads: it runs.
+    let ran = as_nobody_with_nproc(64, &format!("{run} -p 2")).expect("ran once already");
+    assert_eq!(ran.code(), 0, "{}", ran.stderr);
+}
+
+#[test]
+fn a_second_sigterm_ends_parlab_at_once_with_its_status() {
+    let mut cmd = Command::new(PARLAB);
+    cmd.args([
+        "run",
+        "-a",
+        "async-mt",
+        "-w",
+        "io",
+        "--io-wait",
+        "20s",
+        "-t",
+        "4",
+        "-p",
+        "2",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--no-progress",
+        "--no-baseline",
+    ])
+    .stdin(Stdio::null())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
+    let since = Instant::now();
+    let child = cmd.spawn().unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    for _ in 0..2 {
+        // SAFETY: kill takes plain integers; the child is not reaped yet.
+        unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let ran = guard::finish(child, since);
+    assert_eq!(ran.code(), 143, "{}", ran.stderr);
+    assert!(ran.took < Duration::from_secs(15), "took {:?}", ran.took);
+}
