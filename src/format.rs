@@ -108,9 +108,78 @@ pub fn format_speedup(speedup: Option<f64>, min: Option<f64>, max: Option<f64>) 
     }
 }
 
+/// `text` in lines of at most `width` characters (a longer word gets a line of its own), the
+/// first starting with `first`, the rest with `rest`.
+pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut line = String::from(first);
+    let mut empty = true;
+    for word in text.split_whitespace() {
+        let needed = line.chars().count() + usize::from(!empty) + word.chars().count();
+        if !empty && needed > width {
+            lines.push(std::mem::replace(&mut line, String::from(rest)));
+            empty = true;
+        }
+        if !empty {
+            line.push(' ');
+        }
+        line.push_str(word);
+        empty = false;
+    }
+    lines.push(line);
+    lines
+}
+
+/// Notes as bullets (`• `), each wrapped to `width` columns with a hanging indent when a
+/// width is given, one line each otherwise.
+pub fn bullets<'a>(notes: impl IntoIterator<Item = &'a String>, width: Option<usize>) -> String {
+    let mut out = String::new();
+    for note in notes {
+        match width {
+            Some(w) => {
+                for line in wrap(note, w, "• ", "  ") {
+                    out.push_str(&line);
+                    out.push('\n');
+                }
+            }
+            None => {
+                out.push_str("• ");
+                out.push_str(note);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// The first `shown` of `items` joined with commas, and "and N more" for the rest, so a note
+/// about many approaches stays a sentence.
+pub fn first_few(items: &[String], shown: usize) -> String {
+    if items.len() <= shown {
+        return items.join(", ");
+    }
+    format!(
+        "{} and {} more",
+        items[..shown].join(", "),
+        items.len() - shown
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn wrapping_and_short_lists() {
+        let lines = wrap("ab cd ef", 5, "", "");
+        assert_eq!(lines, ["ab cd", "ef"]);
+        assert_eq!(wrap("abcdefgh ij", 4, "", ""), ["abcdefgh", "ij"]);
+        let text = bullets(&["one two three four".to_string()], Some(10));
+        assert_eq!(text, "• one two\n  three\n  four\n");
+        let items: Vec<String> = (1..=7).map(|i| format!("a{i}")).collect();
+        assert_eq!(first_few(&items, 3), "a1, a2, a3 and 4 more");
+        assert_eq!(first_few(&items[..2], 3), "a1, a2");
+    }
 
     #[test]
     fn units() {

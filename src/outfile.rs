@@ -4,7 +4,7 @@
 //! Two halves. [`check_all`] runs during configuration, before anything is measured, so a path
 //! that cannot be written is a usage error (exit 2, naming the flag) instead of a surprise after a
 //! long run: the folder exists and takes new files, the path is not a folder or socket, no two
-//! outputs share a file, and no output overwrites the `--compare` baseline. [`write`] then
+//! outputs share a file, and no output overwrites the `--compare` baseline. [`write()`] then
 //! writes a regular file atomically (a temporary file in the same folder, then a rename), so an
 //! interruption leaves the old file or the complete new one, never half of one; a character
 //! device or FIFO (`/dev/null`, `/dev/stdout`, a named pipe) is written to directly, because
@@ -105,7 +105,7 @@ fn folder(path: &Path) -> &Path {
     }
 }
 
-/// Checks that `path` can be written by [`write`], without writing it: a file name, in a
+/// Checks that `path` can be written by [`write()`], without writing it: a file name, in a
 /// directory that exists and takes new files, and not a directory or socket. Nothing is left
 /// behind (the probe file that tests the directory is removed).
 pub fn check(flag: &'static str, path: &Path) -> Result<(), UsageError> {

@@ -6,9 +6,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::approach::{self, ChildFigures, Family, Width};
+use crate::approach::{self, ChildFigures, Family};
 use crate::bench::RunMeasurement;
 use crate::config::RunConfig;
+use crate::ideal::{self, Concurrency, WorkCost};
 use crate::machine::Machine;
 use crate::record::recorder::TaskEvent;
 use crate::stats;
@@ -30,8 +31,15 @@ pub struct Report {
     pub config: ConfigSummary,
     /// One entry per approach, fastest first; unverified ones last.
     pub results: Vec<ApproachResult>,
+    /// What the work itself cost, measured: computation and waits of every task (the ideal
+    /// of every approach is computed from it).
+    #[serde(default)]
+    pub work: WorkCost,
     /// Notable facts the figures show, one sentence each.
     pub notes: Vec<String>,
+    /// What this run teaches, and how the same would go in Python: one or two sentences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<String>,
 }
 
 /// The settings of a run, as reported.
@@ -53,6 +61,35 @@ pub struct ConfigSummary {
     /// Warm-up runs per approach as asked (`--warmup`); null when decided from the first run.
     #[serde(default)]
     pub warmup: Option<u32>,
+}
+
+impl ConfigSummary {
+    /// The work in a few words: `mixed × 6 tasks (number 97, io wait 200.0 ms)`, naming the
+    /// number only for work that computes and the wait only for work that waits.
+    pub fn work_text(&self) -> String {
+        let w = self.workload.workload();
+        let mut what = Vec::new();
+        if w.computes() {
+            what.push(format!("number {}", self.number));
+        }
+        if w.waits() {
+            what.push(format!(
+                "io wait {}",
+                crate::format::format_seconds(self.io_wait_s)
+            ));
+        }
+        let what = if what.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", what.join(", "))
+        };
+        format!(
+            "{} × {} task{}{what}",
+            self.workload.id(),
+            self.tasks,
+            if self.tasks == 1 { "" } else { "s" },
+        )
+    }
 }
 
 /// One approach's figures.
@@ -82,10 +119,16 @@ pub struct ApproachResult {
     pub speedup_min: Option<f64>,
     /// The largest such speedup; null without a baseline.
     pub speedup_max: Option<f64>,
-    /// Speedup over the ideal for this run (0..1); null without a baseline.
+    /// The work–span bound on this approach's wall time over its measured wall time (1.0 = as
+    /// fast as the work and the approach's concurrency allow; see [`crate::ideal`]); null for
+    /// work that costs nothing.
     pub efficiency: Option<f64>,
-    /// The speedup a perfect approach of this kind could reach here.
-    pub ideal_speedup: usize,
+    /// The least wall time this approach could take on this work, s (the work–span bound).
+    #[serde(default)]
+    pub ideal_wall_s: Option<f64>,
+    /// The speedup over sequential that bound means: the baseline's wall time over it; null
+    /// without a baseline or for work that costs nothing.
+    pub ideal_speedup: Option<f64>,
     /// User CPU time, s.
     pub cpu_user_s: f64,
     /// System CPU time, s.
@@ -148,10 +191,22 @@ impl Report {
             .iter()
             .find(|g| g[0].approach == "sequential" && g.iter().all(|m| m.verified))
             .map(|g| g.iter().map(|m| m.wall_s).collect());
+        let work = WorkCost::measured(
+            cfg.tasks,
+            &cfg.work.plan(),
+            measurements
+                .iter()
+                .filter(|m| m.verified)
+                .map(|m| m.tasks.as_slice()),
+        );
+        let baseline_wall = baseline.as_deref().map(stats::median);
         let mut results: Vec<ApproachResult> = groups
             .iter()
-            .map(|runs| approach_result(cfg, runs, baseline.as_deref()))
+            .map(|runs| approach_result(runs, baseline.as_deref()))
             .collect();
+        for r in &mut results {
+            r.set_ideal(cfg, &work, baseline_wall);
+        }
         results.sort_by(|a, b| {
             b.verified
                 .cmp(&a.verified)
@@ -171,7 +226,9 @@ impl Report {
                 warmup: cfg.repetitions.warmup,
             },
             results,
+            work,
             notes: Vec::new(),
+            lesson: None,
         }
     }
 
@@ -184,12 +241,8 @@ impl Report {
     pub fn describe(&self) -> String {
         let c = &self.config;
         format!(
-            "{} × {} task{} (number {}, io wait {}), pool size {}, on {} ({} logical cores)",
-            c.workload.id(),
-            c.tasks,
-            if c.tasks == 1 { "" } else { "s" },
-            c.number,
-            crate::format::format_seconds(c.io_wait_s),
+            "{}, pool size {}, on {} ({} logical cores)",
+            c.work_text(),
             c.pool_size,
             self.machine.cpu_model,
             self.machine.logical_cores,
@@ -202,16 +255,38 @@ impl Report {
     }
 }
 
-/// The best speedup over sequential an approach of these widths could reach on this run: the
-/// tasks it can run at once, capped by the cores for work that computes.
-pub fn ideal_speedup(cfg: &RunConfig, cpu: Width, wait: Width) -> usize {
-    let tasks = cfg.tasks as usize;
-    if cfg.work.workload.computes() {
-        cpu.resolve(cfg.pool_size, tasks)
-            .min(cfg.logical_cores)
-            .max(1)
-    } else {
-        wait.resolve(cfg.pool_size, tasks)
+impl ApproachResult {
+    /// This approach's own cost per task: how much longer than its ideal it took, per task, s
+    /// (None when it failed its check).
+    pub fn own_cost_per_task_s(&self, tasks: u32) -> Option<f64> {
+        let ideal = self.ideal_wall_s.unwrap_or(0.0);
+        self.verified
+            .then(|| (self.wall_s - ideal).max(0.0) / f64::from(tasks.max(1)))
+    }
+
+    /// True when this approach was faster than `baseline` beyond the noise of both: every pair
+    /// of runs agrees, and the median gain exceeds their combined spread (at least 2%).
+    pub fn beat_baseline(&self, baseline: Option<&ApproachResult>) -> bool {
+        let (Some(s), Some(base)) = (self.speedup, baseline) else {
+            return false;
+        };
+        let noise = (self.wall_cv + base.wall_cv).max(0.02);
+        self.verified && s > 1.0 + noise && self.speedup_min.unwrap_or(s) > 1.0
+    }
+
+    /// Sets the ideal and the efficiency from the work's cost and this approach's concurrency.
+    fn set_ideal(&mut self, cfg: &RunConfig, work: &WorkCost, baseline_wall_s: Option<f64>) {
+        let Some(info) = approach::find(&self.approach).map(|a| a.info()) else {
+            return;
+        };
+        let c = Concurrency::of(info, cfg.pool_size, cfg.tasks, cfg.logical_cores);
+        let bound = ideal::ideal_wall_s(work, c);
+        self.ideal_wall_s = (bound > 0.0).then_some(bound);
+        self.ideal_speedup = ideal::ideal_speedup(baseline_wall_s, bound);
+        self.efficiency = self
+            .verified
+            .then(|| ideal::efficiency(bound, self.wall_s))
+            .flatten();
     }
 }
 
@@ -228,11 +303,7 @@ fn group_by_approach(measurements: &[RunMeasurement]) -> Vec<Vec<&RunMeasurement
 }
 
 /// One approach's figures from its runs (at least one), against the baseline's run times.
-fn approach_result(
-    cfg: &RunConfig,
-    runs: &[&RunMeasurement],
-    baseline: Option<&[f64]>,
-) -> ApproachResult {
+fn approach_result(runs: &[&RunMeasurement], baseline: Option<&[f64]>) -> ApproachResult {
     let walls: Vec<f64> = runs.iter().map(|m| m.wall_s).collect();
     let summary = stats::Summary::of(&walls);
     let outliers = stats::outliers(&walls);
@@ -250,7 +321,6 @@ fn approach_result(
         .unwrap_or(runs[0]);
     let verified = runs.iter().all(|m| m.verified);
     let info = approach::find(&rep.approach).map(|a| a.info());
-    let ideal = info.map_or(1, |i| ideal_speedup(cfg, i.cpu_width, i.wait_width));
     let (speedup, speedup_min, speedup_max) = match baseline.filter(|_| verified) {
         Some(base) => {
             let ratios = stats::pairwise_ratios(base, &walls);
@@ -276,8 +346,9 @@ fn approach_result(
         speedup,
         speedup_min,
         speedup_max,
-        efficiency: stats::efficiency(speedup, ideal),
-        ideal_speedup: ideal,
+        efficiency: None,
+        ideal_wall_s: None,
+        ideal_speedup: None,
         cpu_user_s: rep.cpu_user_s,
         cpu_sys_s: rep.cpu_sys_s,
         cpu_use: stats::cpu_use(rep.cpu_user_s + rep.cpu_sys_s, rep.wall_s),

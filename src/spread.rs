@@ -4,13 +4,16 @@
 //! Kept apart from [`crate::notes`] (which explains what the figures mean) because these explain
 //! how sure the figures are.
 
-use crate::format::format_seconds;
+use crate::format::{first_few, format_seconds};
 use crate::report::Report;
 
 /// Above this coefficient of variation the machine looks noisy.
 pub const NOISY_CV: f64 = 0.05;
 /// A first run this much slower than the median of the rest is worth a note.
 pub const SLOW_FIRST_RUN: f64 = 1.2;
+
+/// How many approaches a note names before "and N more".
+const SHOWN: usize = 3;
 
 /// The notes on the spread of `report`'s runs.
 pub fn notes(report: &Report) -> Vec<String> {
@@ -23,10 +26,10 @@ pub fn notes(report: &Report) -> Vec<String> {
             "{} measured run{} of {}: too few to show a spread; add --runs 3 or more",
             fewest,
             if fewest == 1 { "" } else { "s" },
-            few.iter()
-                .map(|r| r.approach.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
+            first_few(
+                &few.iter().map(|r| r.approach.clone()).collect::<Vec<_>>(),
+                SHOWN
+            )
         ));
     }
 
@@ -40,7 +43,7 @@ pub fn notes(report: &Report) -> Vec<String> {
             "the machine looks noisy: run times varied by more than {:.0}% (coefficient of \
              variation: {}); close other programs or add --runs",
             NOISY_CV * 100.0,
-            noisy.join(", ")
+            first_few(&noisy, SHOWN)
         ));
     }
 
@@ -80,7 +83,7 @@ pub fn notes(report: &Report) -> Vec<String> {
         notes.push(format!(
             "outlier runs (modified Z-score above 3.5): {}; something else may have run then \
              (the medians are robust to them)",
-            outliers.join(", ")
+            first_few(&outliers, SHOWN)
         ));
     }
 
@@ -97,7 +100,7 @@ pub fn notes(report: &Report) -> Vec<String> {
         notes.push(format!(
             "the first measured run was much slower than the rest ({}): caches, page faults or \
              lazily started machinery; add (more) --warmup runs",
-            slow_first.join(", ")
+            first_few(&slow_first, SHOWN)
         ));
     }
     notes

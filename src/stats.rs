@@ -12,11 +12,6 @@ pub fn speedup(baseline_wall_s: Option<f64>, wall_s: f64) -> Option<f64> {
     }
 }
 
-/// Speedup as a share of the best an approach could do here (`ideal` tasks at once).
-pub fn efficiency(speedup: Option<f64>, ideal: usize) -> Option<f64> {
-    speedup.map(|s| s / ideal.max(1) as f64)
-}
-
 /// CPU time over wall time: 1.0 means one core busy for the whole run.
 pub fn cpu_use(cpu_s: f64, wall_s: f64) -> f64 {
     if wall_s > 0.0 { cpu_s / wall_s } else { 0.0 }
@@ -214,6 +209,18 @@ pub fn fit_amdahl(points: &[(f64, f64)]) -> Option<f64> {
     Some((lo + hi) / 2.0)
 }
 
+/// The coefficient of determination of `predict` on `points` (x, y): 1 − SSE/SST. None with
+/// fewer than two points or no spread in y.
+pub fn r_squared(points: &[(f64, f64)], predict: impl Fn(f64) -> f64) -> Option<f64> {
+    if points.len() < 2 {
+        return None;
+    }
+    let mean = points.iter().map(|p| p.1).sum::<f64>() / points.len() as f64;
+    let sst: f64 = points.iter().map(|p| (p.1 - mean).powi(2)).sum();
+    let sse: f64 = points.iter().map(|p| (p.1 - predict(p.0)).powi(2)).sum();
+    (sst > 0.0).then(|| 1.0 - sse / sst)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -224,8 +231,10 @@ mod tests {
         assert_eq!(speedup(Some(2.0), 1.0), Some(2.0));
         assert_eq!(speedup(None, 1.0), None);
         assert_eq!(speedup(Some(0.0), 1.0), None);
-        assert_eq!(efficiency(Some(1.5), 2), Some(0.75));
-        assert_eq!(efficiency(Some(1.5), 0), Some(1.5));
+        let line = [(1.0, 1.0), (2.0, 2.0), (3.0, 3.0)];
+        assert_eq!(r_squared(&line, |x| x), Some(1.0));
+        assert!(r_squared(&line, |_| 2.0).unwrap().abs() < 1e-12);
+        assert_eq!(r_squared(&line[..1], |x| x), None);
         assert_eq!(cpu_use(3.0, 2.0), 1.5);
         assert_eq!(cpu_use(3.0, 0.0), 0.0);
     }

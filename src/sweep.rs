@@ -8,9 +8,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::approach::Width;
 use crate::bench::{self, Executor, Observer, Stop};
 use crate::cancel::Cancel;
 use crate::config::{RunConfig, SweepConfig};
+use crate::ideal::{self, Concurrency, WorkCost};
 use crate::machine::Machine;
 use crate::report::{ConfigSummary, FORMAT_VERSION, Report};
 use crate::stats;
@@ -28,10 +30,13 @@ pub struct Sweep {
     pub config: ConfigSummary,
     /// The pool sizes tried, ascending.
     pub pool_sizes: Vec<usize>,
-    /// The best speedup any approach could reach at each pool size (same order as
-    /// `pool_sizes`): the workers that can run at once, capped by the cores for work that
-    /// computes.
+    /// The best speedup a pooled approach could reach at each pool size (same order as
+    /// `pool_sizes`): the work–span bound of [`crate::ideal`] for a pool of that size; empty
+    /// for work that costs nothing.
     pub ideal: Vec<f64>,
+    /// What the work itself cost, measured (the least of every size's measurement).
+    #[serde(default)]
+    pub work: WorkCost,
     /// Sequential's median wall time at each size that finished, s.
     pub sequential_wall_s: Vec<f64>,
     /// One point per pool size and pooled approach, in the order measured.
@@ -74,17 +79,26 @@ pub struct AmdahlFit {
     pub approach: String,
     /// The fitted parallel fraction p (0..1); null with no size beyond one worker.
     pub parallel_fraction: Option<f64>,
+    /// How well the fit explains the speedups (1 = exactly; below [`GOOD_FIT_R2`] the fit is
+    /// not drawn: something other than a serial fraction limits the work).
+    #[serde(default)]
+    pub r_squared: Option<f64>,
 }
 
-/// The effective workers at `pool_size`: the tasks that can run at once, capped by the cores
-/// for work that computes (what Amdahl's n is, and where the ideal line flattens).
-pub fn effective_workers(cfg: &RunConfig, pool_size: usize) -> usize {
-    let n = pool_size.min(cfg.tasks as usize).max(1);
-    if cfg.work.workload.computes() {
-        n.min(cfg.logical_cores).max(1)
-    } else {
-        n
-    }
+/// The least R² at which an Amdahl fit is drawn and quoted.
+pub const GOOD_FIT_R2: f64 = 0.9;
+
+/// The concurrency of a pool of `pool_size` workers on this run's work (fractional sizes
+/// lie on the line between whole ones).
+fn pool_concurrency(tasks: u32, cores: usize, pool_size: f64) -> Concurrency {
+    Concurrency::of_widths(Width::Pool, Width::Pool, pool_size, tasks, cores)
+}
+
+/// The effective workers at `pool_size`: the tasks that can compute at once for work that
+/// computes, else the tasks in flight (what Amdahl's n is).
+pub fn effective_workers(computes: bool, tasks: u32, cores: usize, pool_size: f64) -> f64 {
+    let c = pool_concurrency(tasks, cores, pool_size);
+    if computes { c.compute } else { c.in_flight }
 }
 
 /// A sweep and why it stopped early, if it did.
@@ -193,15 +207,39 @@ pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)
                 .filter(|p| &p.approach == a)
                 .filter_map(|p| {
                     let s = p.speedup?;
-                    Some((effective_workers(&cfg.run, p.pool_size) as f64, s))
+                    let n = effective_workers(
+                        cfg.run.work.workload.computes(),
+                        cfg.run.tasks,
+                        cfg.run.logical_cores,
+                        p.pool_size as f64,
+                    );
+                    Some((n, s))
                 })
                 .collect();
+            let p = stats::fit_amdahl(&pts);
             AmdahlFit {
                 approach: a.clone(),
-                parallel_fraction: stats::fit_amdahl(&pts),
+                parallel_fraction: p,
+                r_squared: p.and_then(|p| stats::r_squared(&pts, |n| stats::amdahl(p, n))),
             }
         })
-        .collect();
+        .collect::<Vec<_>>();
+    for f in fits
+        .iter()
+        .filter(|f| f.r_squared.is_some_and(|r| r < GOOD_FIT_R2))
+    {
+        notes.push(format!(
+            "{}: Amdahl's law does not fit these speedups (R² {:.2}), so no fit is drawn: \
+             per-task overhead, not a serial fraction, limits this work",
+            f.approach,
+            f.r_squared.unwrap_or(0.0)
+        ));
+    }
+    let work = reports
+        .iter()
+        .map(|(_, r)| r.work)
+        .min_by(|a, b| a.busy_s().total_cmp(&b.busy_s()))
+        .unwrap_or_default();
     let cores = cfg.run.logical_cores;
     let computes = cfg.run.work.workload.computes();
     if computes && cfg.pool_sizes.iter().any(|&n| n > cores) {
@@ -215,7 +253,7 @@ pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)
             cfg.run.tasks
         ));
     }
-    Sweep {
+    let mut sweep = Sweep {
         format_version: FORMAT_VERSION,
         parlab_version: env!("CARGO_PKG_VERSION").to_string(),
         machine,
@@ -229,16 +267,19 @@ pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)
             warmup: cfg.run.repetitions.warmup,
         },
         pool_sizes: cfg.pool_sizes.clone(),
-        ideal: cfg
-            .pool_sizes
-            .iter()
-            .map(|&n| effective_workers(&cfg.run, n) as f64)
-            .collect(),
+        ideal: Vec::new(),
+        work,
         sequential_wall_s,
         points,
         fits,
         notes,
-    }
+    };
+    sweep.ideal = sweep
+        .pool_sizes
+        .iter()
+        .map_while(|&n| sweep.ideal_at(n as f64))
+        .collect();
+    sweep
 }
 
 impl Sweep {
@@ -253,22 +294,33 @@ impl Sweep {
         out
     }
 
-    /// The fitted parallel fraction of `approach`.
+    /// The fitted parallel fraction of `approach`, when the fit explains its speedups (R² at
+    /// least [`GOOD_FIT_R2`]).
     pub fn fit(&self, approach: &str) -> Option<f64> {
         self.fits
             .iter()
             .find(|f| f.approach == approach)
+            .filter(|f| f.r_squared.is_none_or(|r| r >= GOOD_FIT_R2))
             .and_then(|f| f.parallel_fraction)
     }
 
-    /// The ideal speedup at `pool_size`, which may lie between the sizes tried: linear up to
-    /// the cores for work that computes, flat after.
-    pub fn ideal_at(&self, pool_size: f64) -> f64 {
-        let computes = self.config.workload.computes();
-        let mut n = pool_size.min(self.config.tasks as f64).max(1.0);
-        if computes {
-            n = n.min(self.machine.logical_cores as f64);
-        }
-        n
+    /// The effective workers at `pool_size` (Amdahl's n), which may lie between the sizes tried.
+    pub fn workers_at(&self, pool_size: f64) -> f64 {
+        effective_workers(
+            self.config.workload.computes(),
+            self.config.tasks,
+            self.machine.logical_cores,
+            pool_size,
+        )
+    }
+
+    /// The ideal speedup of a pool of `pool_size` workers, which may lie between the sizes
+    /// tried: sequential's wall time over the work–span bound ([`crate::ideal`]). None for work
+    /// that costs nothing or without a sequential run.
+    pub fn ideal_at(&self, pool_size: f64) -> Option<f64> {
+        let base = stats::median(&self.sequential_wall_s);
+        let c = pool_concurrency(self.config.tasks, self.machine.logical_cores, pool_size);
+        let bound = ideal::ideal_wall_s(&self.work, c);
+        ideal::ideal_speedup(base.is_finite().then_some(base), bound)
     }
 }

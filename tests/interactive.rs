@@ -138,7 +138,8 @@ fn a_pooled_run_shows_its_pool_size_in_the_table_the_notes_the_chart_and_the_jso
     expect(&mut s, "Which approach?");
     answer(&mut s, "ThreadPool");
     expect(&mut s, "Number to test for primality");
-    answer(&mut s, "97");
+    // Work long enough to learn from (about 0.1 s a task), so the notes speak of the pool.
+    answer(&mut s, "834238027356431");
     expect(&mut s, "How many tasks");
     answer(&mut s, "2");
     expect(&mut s, "Pool size?");
@@ -155,7 +156,10 @@ fn a_pooled_run_shows_its_pool_size_in_the_table_the_notes_the_chart_and_the_jso
 
     answer(&mut s, "Show the bar graph");
     let graph = expect(&mut s, "Save the bar graph");
-    assert!(graph.contains("thread-pool ×2 n=97 pool=200"), "{graph}");
+    assert!(
+        graph.contains("thread-pool ×2 n=834238027356431 pool=200"),
+        "{graph}"
+    );
     answer(&mut s, "y");
     expect(&mut s, "Save the chart to:");
     send(&mut s, ENTER);

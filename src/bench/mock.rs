@@ -15,8 +15,15 @@ use crate::machine::MOCK_CORES;
 use crate::record::recorder::{StepEvent, TaskEvent};
 use crate::workload::Step;
 
-/// One mock task's computation, s.
+/// One mock task's computation for the default number, s; other numbers take time in
+/// proportion to their divisions, so small numbers model tasks too short to learn from.
 const CPU_TASK_S: f64 = 0.1;
+
+/// One mock task's computation for `number`, s.
+fn cpu_task_s(number: u64) -> f64 {
+    let divisions = |n: u64| crate::primes::isqrt(n).max(1) as f64;
+    CPU_TASK_S * divisions(number) / divisions(crate::config::DEFAULT_NUMBER)
+}
 
 /// The mock executor.
 pub struct MockExecutor;
@@ -86,7 +93,7 @@ impl Executor for MockExecutor {
             .count()
             .max(1);
         let cpu_s = if ctx.work.workload.computes() {
-            CPU_TASK_S
+            cpu_task_s(ctx.work.number)
         } else {
             0.0
         };

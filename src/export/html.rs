@@ -108,6 +108,13 @@ pub fn render(report: &Report, sweep: Option<&Sweep>) -> anyhow::Result<String> 
         writeln!(h, "<li>{}</li>", escape(n))?;
     }
     writeln!(h, "</ul>\n</section>")?;
+    if let Some(lesson) = &report.lesson {
+        writeln!(
+            h,
+            "<section id=\"lesson\">\n<h2>What this run shows</h2>\n<p>{}</p>\n</section>",
+            escape(lesson)
+        )?;
+    }
     writeln!(
         h,
         "<footer>Made by parlab {}.</footer>\n</body>\n</html>",
@@ -131,9 +138,14 @@ pub fn sweep_section(sweep: &Sweep) -> anyhow::Result<String> {
     h.push_str(&String::from_utf8(svg)?);
     writeln!(h, "<ul class=\"fits\">")?;
     for fit in &sweep.fits {
-        let p = fit
-            .parallel_fraction
-            .map_or("not fitted".to_string(), |p| format!("p = {p:.3}"));
+        let p = match (fit.parallel_fraction, fit.r_squared) {
+            (Some(p), Some(r2)) if r2 < crate::sweep::GOOD_FIT_R2 => {
+                format!("p = {p:.3}, R² {r2:.2}: Amdahl's law does not fit, not drawn")
+            }
+            (Some(p), Some(r2)) => format!("p = {p:.3}, R² {r2:.2}"),
+            (Some(p), None) => format!("p = {p:.3}"),
+            (None, _) => "not fitted".to_string(),
+        };
         writeln!(h, "<li>{}: {}</li>", escape(&fit.approach), escape(&p))?;
     }
     writeln!(h, "</ul>\n</section>")?;
@@ -143,7 +155,7 @@ pub fn sweep_section(sweep: &Sweep) -> anyhow::Result<String> {
 fn settings(h: &mut String, report: &Report) -> std::fmt::Result {
     let m = &report.machine;
     let c = &report.config;
-    let rows = [
+    let mut rows = vec![
         ("CPU", m.cpu_model.clone()),
         (
             "Cores",
@@ -154,11 +166,16 @@ fn settings(h: &mut String, report: &Report) -> std::fmt::Result {
         ),
         ("OS", m.os.clone()),
         ("Workload", c.workload.id().to_string()),
-        ("Number", c.number.to_string()),
         ("Tasks", c.tasks.to_string()),
         ("Pool size", c.pool_size.to_string()),
-        ("One wait", format_seconds(c.io_wait_s)),
     ];
+    let w = c.workload.workload();
+    if w.computes() {
+        rows.push(("Number", c.number.to_string()));
+    }
+    if w.waits() {
+        rows.push(("One wait", format_seconds(c.io_wait_s)));
+    }
     writeln!(
         h,
         "<section id=\"settings\">\n<h2>Machine and settings</h2>\n<dl>"

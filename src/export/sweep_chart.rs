@@ -110,25 +110,17 @@ fn draw<DB: DrawingBackend>(sweep: &Sweep, root: &DrawingArea<DB, Shift>) -> Dra
     let dense: Vec<f64> = (0..=steps)
         .map(|i| lo + (hi - lo) * i as f64 / steps as f64)
         .collect();
-    // The ideal is straight between its bends (the cores, the tasks): draw just those corners.
-    let mut corners: Vec<f64> = [
-        lo,
-        hi,
-        sweep.machine.logical_cores as f64,
-        sweep.config.tasks as f64,
-    ]
-    .into_iter()
-    .filter(|x| (lo..=hi).contains(x))
-    .collect();
-    corners.sort_by(f64::total_cmp);
-    corners.dedup();
-    chart
-        .draw_series(LineSeries::new(
-            corners.iter().map(|&x| (x, sweep.ideal_at(x))),
-            BLACK.stroke_width(2),
-        ))?
-        .label("ideal (linear up to the cores, flat after)")
-        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(2)));
+    // The ideal: the work–span bound of a pool of each size (none for work that costs nothing).
+    let ideal: Vec<(f64, f64)> = dense
+        .iter()
+        .filter_map(|&x| Some((x, sweep.ideal_at(x)?)))
+        .collect();
+    if !ideal.is_empty() {
+        chart
+            .draw_series(LineSeries::new(ideal, BLACK.stroke_width(2)))?
+            .label("ideal (work–span bound of the pool)")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK.stroke_width(2)));
+    }
 
     for (i, approach) in sweep.approaches().into_iter().enumerate() {
         let colour = COLOURS[i % COLOURS.len()];
@@ -165,7 +157,7 @@ fn draw<DB: DrawingBackend>(sweep: &Sweep, root: &DrawingArea<DB, Shift>) -> Dra
                 .draw_series(DashedLineSeries::new(
                     dense
                         .iter()
-                        .map(|&x| (x, stats::amdahl(p, sweep.ideal_at(x)))),
+                        .map(|&x| (x, stats::amdahl(p, sweep.workers_at(x)))),
                     6,
                     4,
                     colour.stroke_width(1),

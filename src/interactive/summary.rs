@@ -23,48 +23,25 @@ pub(super) fn print_run_summary(session: &Session, report: &Report) {
         .filter(|n| !spread.contains(n))
         .cloned()
         .collect();
-    let _ = crate::say::out_bytes(run_summary(&session.table(), &notes, width).as_bytes());
+    let text = run_summary(&session.table(), &notes, report.lesson.as_deref(), width);
+    let _ = crate::say::out_bytes(text.as_bytes());
 }
 
-/// The table, then each note as a bullet wrapped to `width` columns.
-fn run_summary(table: &str, notes: &[String], width: usize) -> String {
+/// The table, then each note as a bullet wrapped to `width` columns, then the lesson.
+fn run_summary(table: &str, notes: &[String], lesson: Option<&str>, width: usize) -> String {
     let mut out = String::from(table);
     out.push('\n');
-    for note in notes {
-        for line in wrap(note, width, "• ", "  ") {
-            out.push_str(&line);
-            out.push('\n');
-        }
+    out.push_str(&crate::format::bullets(notes, Some(width)));
+    if let Some(lesson) = lesson {
+        out.push_str(&crate::output::table::lesson_text(lesson, Some(width)));
     }
-    // The run's lesson goes here, under the notes, wrapped the same way.
     out
-}
-
-/// `text` in lines of at most `width` characters (a longer word gets a line of its own), the
-/// first starting with `first`, the rest with `rest`.
-fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::from(first);
-    let mut empty = true;
-    for word in text.split_whitespace() {
-        let needed = line.chars().count() + usize::from(!empty) + word.chars().count();
-        if !empty && needed > width {
-            lines.push(std::mem::replace(&mut line, String::from(rest)));
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-        }
-        line.push_str(word);
-        empty = false;
-    }
-    lines.push(line);
-    lines
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::format::wrap;
 
     #[test]
     fn long_notes_wrap_at_the_width_with_a_hanging_indent() {
@@ -94,7 +71,10 @@ mod tests {
     #[test]
     fn notes_follow_the_table() {
         let notes = ["first note".to_string(), "second note".to_string()];
-        let text = run_summary("TABLE", &notes, 80);
-        assert_eq!(text, "TABLE\n• first note\n• second note\n");
+        let text = run_summary("TABLE", &notes, Some("a lesson"), 80);
+        assert_eq!(
+            text,
+            "TABLE\n• first note\n• second note\nLesson: a lesson\n"
+        );
     }
 }

@@ -11,11 +11,8 @@ use crate::sweep::Sweep;
 pub fn render(sweep: &Sweep, width: Option<u16>) -> String {
     let c = &sweep.config;
     let mut out = format!(
-        "sweep: {} × {} tasks (number {}, io wait {}), pool sizes {}, on {} ({} logical cores)\n",
-        c.workload.id(),
-        c.tasks,
-        c.number,
-        crate::format::format_seconds(c.io_wait_s),
+        "sweep: {}, pool sizes {}, on {} ({} logical cores)\n",
+        c.work_text(),
         sweep
             .pool_sizes
             .iter()
@@ -50,7 +47,12 @@ pub fn render(sweep: &Sweep, width: Option<u16>) -> String {
                 Cell::new(&p.approach),
                 right(format_spread(p.wall_s, p.wall_s_stddev, p.runs)),
                 right(speedup),
-                right(format!("{:.0}x", sweep.ideal[i])),
+                right(
+                    sweep
+                        .ideal
+                        .get(i)
+                        .map_or("-".into(), |x| format!("{x:.2}x")),
+                ),
                 right(
                     p.efficiency
                         .map_or("-".into(), |e| format!("{:.0}%", e * 100.0)),
@@ -64,9 +66,10 @@ pub fn render(sweep: &Sweep, width: Option<u16>) -> String {
     let fits: Vec<String> = sweep
         .fits
         .iter()
-        .map(|f| match f.parallel_fraction {
-            Some(p) => format!("{} p = {:.3}", f.approach, p),
-            None => format!("{} (no size beyond one worker)", f.approach),
+        .map(|f| match (f.parallel_fraction, f.r_squared) {
+            (Some(p), Some(r2)) => format!("{} p = {:.3} (R² {r2:.2})", f.approach, p),
+            (Some(p), None) => format!("{} p = {:.3}", f.approach, p),
+            (None, _) => format!("{} (no size beyond one worker)", f.approach),
         })
         .collect();
     if !fits.is_empty() {
@@ -107,7 +110,7 @@ pub fn chart(sweep: &Sweep, width: usize) -> String {
         "speedup over sequential by pool size (│ marks the ideal, {top:.1}x is the full bar)\n"
     );
     for (i, &size) in sweep.pool_sizes.iter().enumerate() {
-        let ideal = cells(sweep.ideal[i]).min(bar_w);
+        let ideal = sweep.ideal.get(i).map(|&x| cells(x).min(bar_w));
         for (j, p) in sweep
             .points
             .iter()
@@ -123,7 +126,7 @@ pub fn chart(sweep: &Sweep, width: usize) -> String {
             let mut bar: Vec<char> = (0..bar_w)
                 .map(|k| if k < filled { '█' } else { ' ' })
                 .collect();
-            if ideal > 0 && ideal <= bar_w {
+            if let Some(ideal) = ideal.filter(|&x| x > 0 && x <= bar_w) {
                 let k = ideal - 1;
                 bar[k] = if k < filled { '▌' } else { '│' };
             }

@@ -198,7 +198,7 @@ pub fn render_compared(report: &Report, baseline: Option<&Baseline>, width: Opti
     let (text, omitted) = fitted_table(report, baseline, width);
     let mut out = String::new();
     let fit = |line: String| match width {
-        Some(w) => wrap_words(&line, w as usize),
+        Some(w) => crate::format::wrap(&line, w as usize, "", "").join("\n"),
         None => line,
     };
     match baseline {
@@ -220,38 +220,27 @@ pub fn render_compared(report: &Report, baseline: Option<&Baseline>, width: Opti
         out.push_str(&fit(left_out_note(&omitted)));
         out.push('\n');
     }
-    for n in &report.notes {
-        out.push_str("• ");
-        out.push_str(n);
-        out.push('\n');
-    }
+    let width = width.map(usize::from);
+    out.push_str(&crate::format::bullets(&report.notes, width));
     if let Some(b) = baseline {
-        for n in compare_notes(report, &b.report) {
-            out.push_str("• ");
-            out.push_str(&n);
-            out.push('\n');
-        }
+        out.push_str(&crate::format::bullets(
+            &compare_notes(report, &b.report),
+            width,
+        ));
+    }
+    if let Some(lesson) = &report.lesson {
+        out.push_str(&lesson_text(lesson, width));
     }
     out
 }
 
-/// `line` broken at spaces into lines of at most `width` characters (a longer word stays whole).
-fn wrap_words(line: &str, width: usize) -> String {
-    let mut out = String::new();
-    let mut len = 0;
-    for word in line.split(' ') {
-        let n = word.chars().count();
-        if len > 0 && len + 1 + n > width {
-            out.push('\n');
-            len = 0;
-        } else if len > 0 {
-            out.push(' ');
-            len += 1;
-        }
-        out.push_str(word);
-        len += n;
+/// The run's lesson under the notes: what it shows, and how Python would differ.
+pub fn lesson_text(lesson: &str, width: Option<usize>) -> String {
+    let text = format!("Lesson: {lesson}");
+    match width {
+        Some(w) => crate::format::wrap(&text, w, "", "  ").join("\n") + "\n",
+        None => text + "\n",
     }
-    out
 }
 
 /// Differences between the two runs' settings that the table's figures depend on.
@@ -288,13 +277,6 @@ fn compare_notes(now: &Report, saved: &Report) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn words_wrap_whole() {
-        assert_eq!(wrap_words("ab cd ef", 5), "ab cd\nef");
-        assert_eq!(wrap_words("abcdefgh ij", 4), "abcdefgh\nij");
-        assert_eq!(wrap_words("short", 80), "short");
-    }
 
     #[test]
     fn the_left_out_note_names_the_columns() {

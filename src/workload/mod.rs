@@ -24,7 +24,7 @@ macro_rules! workloads {
         #[serde(rename_all = "lowercase")]
         pub enum WorkloadKind {
             $(
-                #[doc = concat!("See [`", stringify!($module), "::", stringify!($ty), "`].")]
+                #[doc = concat!("The `", stringify!($module), "` workload.")]
                 $variant,
             )+
         }
