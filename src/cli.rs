@@ -100,6 +100,16 @@ pub struct RunArgs {
     #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
     pub task_timeout: Option<String>,
 
+    /// Refuse an approach (skip it, with `all`) when one run could not take less than this,
+    /// judged from the plan's waits; `none` for no limit.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10m",
+        allow_hyphen_values = true
+    )]
+    pub max_time: String,
+
     /// Do not measure `sequential` when it was not asked for (no speedups then).
     #[arg(long)]
     pub no_baseline: bool,

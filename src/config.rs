@@ -13,6 +13,7 @@ use crate::outfile;
 use crate::workload::{WorkSpec, WorkloadKind};
 
 mod implied;
+pub mod max_time;
 mod sweep;
 pub use sweep::{SweepConfig, default_pool_sizes, parse_pool_sizes};
 
@@ -208,15 +209,18 @@ impl RunConfig {
             None => None,
         };
         let io_wait = parse_duration("--io-wait", &args.io_wait)?;
-        let (approaches, skipped) =
-            implied::screen(&args.approach, parse_approaches(&args.approach)?, |a| {
-                a.check(tasks, pool_size)
-            })?;
         let work = WorkSpec {
             workload,
             number,
             io_wait_ns: io_wait.as_nanos() as u64,
         };
+        // The mock executor makes its figures up: no run of it takes long.
+        let max_time = max_time::parse(&args.max_time)?.filter(|_| !args.mock);
+        let (approaches, skipped) =
+            implied::screen(&args.approach, parse_approaches(&args.approach)?, |a| {
+                a.check(tasks, pool_size)?;
+                max_time::check(a, &work, tasks, pool_size, logical_cores, max_time)
+            })?;
 
         let asked_sequential = approaches.iter().any(|a| a.info().id == "sequential");
         let baseline_wait = work.wait_per_task().as_secs_f64() * tasks as f64;
