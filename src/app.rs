@@ -1,7 +1,7 @@
 //! The glue between the command line and the library: each subcommand's flow, and the exit
 //! status it ends with.
 
-use std::io::{IsTerminal, Write};
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use anyhow::Context;
@@ -17,6 +17,7 @@ use crate::export::{Exporter, chart::ChartExporter, json::JsonExporter};
 use crate::machine::Machine;
 use crate::output::{self, progress};
 use crate::report::Report;
+use crate::say;
 use crate::serve::executor::Serving;
 
 /// Runs the parsed command line and returns the process's exit status.
@@ -35,14 +36,16 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::List) => list(),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
-            clap_complete::generate(shell, &mut Cli::command(), "parlab", &mut std::io::stdout());
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "parlab", &mut script);
+            say::out_bytes(&script)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Man) => {
             use clap::CommandFactory;
             let mut out = Vec::new();
             clap_mangen::Man::new(Cli::command()).render(&mut out)?;
-            std::io::stdout().lock().write_all(&out)?;
+            say::out_bytes(&out)?;
             Ok(ExitCode::SUCCESS)
         }
         None => {
@@ -82,7 +85,7 @@ fn list() -> anyhow::Result<ExitCode> {
         out.push_str(&format!("{:width$}  {}\n", w.id(), w.workload().summary()));
     }
     out.push_str(&crate::notes_python::list_section(width));
-    std::io::stdout().lock().write_all(out.as_bytes())?;
+    say::out_bytes(out.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -99,11 +102,12 @@ fn executor_and_machine(mock: bool) -> (&'static dyn Executor, Machine) {
 fn exit_status(stop: Option<Stop>, any_unverified: bool, what: &str) -> ExitCode {
     match stop {
         Some(Stop::Signal(signal)) => {
-            eprintln!("parlab: interrupted by signal {signal}; {what}");
+            say::err_line(format!("parlab: interrupted by signal {signal}; {what}"));
             ExitCode::from(cancel::exit_status_for(signal))
         }
         Some(Stop::Failed(message)) => {
-            eprintln!("error: {message}");
+            // The message may quote a child's words: no control character reaches the terminal.
+            say::err_line(format!("error: {}", crate::format::plain(&message)));
             ExitCode::from(1)
         }
         None if any_unverified => ExitCode::from(1),
@@ -123,6 +127,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         None => None,
     };
     let cancel = Cancel::on_signals()?;
+    say::stop_run_on_failure(&cancel);
     cfg.install_custom_work()?;
     let _ballast = crate::shell::test_ballast();
     let (executor, mut machine) = executor_and_machine(cfg.mock);
@@ -132,7 +137,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let serving = match Serving::start(&mut cfg.work, cfg.mock) {
         Ok(s) => s,
         Err(message) => {
-            eprintln!("error: {message}");
+            say::report_error(format!("error: {message}"));
             return Ok(ExitCode::from(1));
         }
     };
@@ -160,9 +165,9 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(server) = server {
         // Under the table, where the table went.
         if cfg.format == Format::Table && !exports.uses_stdout() {
-            println!("{}", server.line());
+            say::out_line(server.line());
         } else {
-            eprintln!("{}", server.line());
+            say::err_line(server.line());
         }
     }
     crate::export::visual::write_files(&cfg.visuals, &report, None)?;
@@ -182,13 +187,14 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
 pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let mut cfg = SweepConfig::from_args(args)?;
     let cancel = Cancel::on_signals()?;
+    say::stop_run_on_failure(&cancel);
     cfg.run.install_custom_work()?;
     let (executor, mut machine) = executor_and_machine(cfg.run.mock);
     machine.python = cfg.run.python.clone();
     let serving = match Serving::start(&mut cfg.run.work, cfg.run.mock) {
         Ok(s) => s,
         Err(message) => {
-            eprintln!("error: {message}");
+            say::report_error(format!("error: {message}"));
             return Ok(ExitCode::from(1));
         }
     };
@@ -196,7 +202,7 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let quiet = cfg.run.output.quiet;
     let mut on_size = |i: usize, size: usize| {
         if !quiet {
-            eprintln!("— pool size {size} ({} of {sizes})", i + 1);
+            say::err_line(format!("— pool size {size} ({} of {sizes})", i + 1));
         }
     };
     let mut lines = progress::PlainLines::new(cfg.run.verbose);
@@ -211,14 +217,14 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     );
     crate::shell::kill_all();
     if let Some(server) = serving.stop() {
-        eprintln!("{}", server.line());
+        say::err_line(server.line());
     }
     if let Some((path, format)) = &cfg.chart
         && !outcome.sweep.points.is_empty()
     {
         crate::export::sweep_chart::write(&outcome.sweep, path, *format)?;
         if !quiet {
-            eprintln!("parlab: chart written to {}", path.display());
+            say::err_line(format!("parlab: chart written to {}", path.display()));
         }
     }
     if let Some(report) = &outcome.last_report {
@@ -257,14 +263,10 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     };
     if let Some(export) = to_stdout {
         // Stdout is the export; the table goes to stderr.
-        std::io::stderr().lock().write_all(&bytes)?;
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(&export)?;
-        stdout.flush()?;
+        say::err_bytes(&bytes)?;
+        say::out_bytes(&export)?;
     } else {
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(&bytes)?;
-        stdout.flush()?;
+        say::out_bytes(&bytes)?;
     }
     Ok(exit_status(
         outcome.stop,
@@ -277,6 +279,7 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
 fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
     let cfg = DemosConfig::from_args(args);
     let cancel = Cancel::on_signals()?;
+    say::stop_run_on_failure(&cancel);
     let executor: &dyn Executor = if cfg.mock {
         &MockExecutor
     } else {
@@ -286,11 +289,10 @@ fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
         && !cfg.output.quiet
         && let Some(note) = crate::demos::busy_note(cfg.logical_cores)
     {
-        eprintln!("{note}");
+        say::err_line(note);
     }
     let colour = cfg.output.colour.enabled(std::io::stdout().is_terminal());
-    let mut stdout = std::io::stdout().lock();
-    let outcome = crate::demos::run(&cfg, executor, &cancel, &mut stdout, colour)?;
+    let outcome = crate::demos::run(&cfg, executor, &cancel, &mut say::Stdout, colour)?;
     let any_failed = outcome.any_failed();
     Ok(exit_status(
         outcome.stop,
@@ -346,23 +348,17 @@ fn print_report(
         }
     };
     if exports.uses_stdout() {
-        std::io::stderr().lock().write_all(&bytes)?;
+        say::err_bytes(&bytes)?;
     } else {
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(&bytes)?;
-        stdout.flush()?;
+        say::out_bytes(&bytes)?;
     }
     if cfg.format == Format::Json && cfg.visuals.timeline_term {
         // Stdout stays one JSON document: the text Gantt goes to stderr.
         let width = output::terminal_width().unwrap_or(output::gantt::DEFAULT_WIDTH);
-        std::io::stderr()
-            .lock()
-            .write_all(output::gantt::render(report, width).as_bytes())?;
+        say::err_bytes(output::gantt::render(report, width).as_bytes())?;
     }
     if let Some(export) = exports.stdout_bytes(report)? {
-        let mut stdout = std::io::stdout().lock();
-        stdout.write_all(&export)?;
-        stdout.flush()?;
+        say::out_bytes(&export)?;
     }
     Ok(())
 }

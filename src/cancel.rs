@@ -3,14 +3,19 @@
 //! One shared flag, set from a signal handler or by code, read by tasks at coarse points (between
 //! steps and every [`crate::primes::PROGRESS_STEP`] divisions) so a check costs nothing
 //! measurable. The flag holds why the run stopped: the signal number, or [`Cancel::FAILED`].
+//!
+//! A second SIGINT or SIGTERM ends parlab at once with 128 + its number, whatever state it is
+//! in (a stuck runtime, a thread that never checks the flag): the first asks, the second tells.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// A cloneable handle on one cancel flag.
 #[derive(Debug, Clone, Default)]
 pub struct Cancel {
     state: Arc<AtomicUsize>,
+    /// Set by the first signal: the next one exits at once.
+    armed: Arc<AtomicBool>,
 }
 
 impl Cancel {
@@ -26,6 +31,14 @@ impl Cancel {
     pub fn on_signals() -> std::io::Result<Self> {
         let cancel = Self::new();
         for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+            // The exit goes first: on the first signal it is not armed yet, and the next
+            // action arms it.
+            signal_hook::flag::register_conditional_shutdown(
+                signal,
+                i32::from(exit_status_for(signal)),
+                Arc::clone(&cancel.armed),
+            )?;
+            signal_hook::flag::register(signal, Arc::clone(&cancel.armed))?;
             signal_hook::flag::register_usize(signal, Arc::clone(&cancel.state), signal as usize)?;
         }
         Ok(cancel)
@@ -52,9 +65,11 @@ impl Cancel {
         }
     }
 
-    /// Clears the flag, e.g. so an interactive session can go on after a Ctrl-C during a run.
+    /// Clears the flag, e.g. so an interactive session can go on after a Ctrl-C during a run
+    /// (the next signal asks again instead of ending parlab at once).
     pub fn reset(&self) {
         self.state.store(0, Ordering::Relaxed);
+        self.armed.store(false, Ordering::SeqCst);
     }
 
     /// Sets the flag as a signal would (for tests and for forwarding).

@@ -154,6 +154,21 @@ pub struct CommonArgs {
     )]
     pub payload: String,
 
+    /// Stop the run when one task of a process approach runs longer than this, e.g. 30s; its
+    /// worker's process group is killed [default: no limit].
+    #[arg(long, value_name = "DURATION", allow_hyphen_values = true)]
+    pub task_timeout: Option<String>,
+
+    /// Refuse an approach (skip it, with `all`) when one run could not take less than this,
+    /// judged from the plan's waits; `none` for no limit.
+    #[arg(
+        long,
+        value_name = "DURATION",
+        default_value = "10m",
+        allow_hyphen_values = true
+    )]
+    pub max_time: String,
+
     /// What to print on stdout.
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
@@ -248,7 +263,9 @@ pub struct DemosArgs {
 #[derive(Debug, Args, Clone)]
 pub struct SweepArgs {
     /// Pool sizes to try, a comma list [default: powers of two up to twice the logical cores].
-    #[arg(long, value_name = "LIST")]
+    // Hyphen values are taken, so `--pool-sizes -1` is refused naming the flag, not as an
+    // unknown argument.
+    #[arg(long, value_name = "LIST", allow_hyphen_values = true)]
     pub pool_sizes: Option<String>,
 
     /// The flags shared with `parlab run` (the approaches default to every pooled one).

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::config::RunConfig;
 use crate::error::UsageError;
+use crate::infile::ReadError;
 use crate::report::{ApproachResult, FORMAT_VERSION, Report};
 
 /// What to do about a bad `--compare` file.
@@ -29,8 +30,12 @@ impl Baseline {
     /// Reads and checks the saved run at `path`.
     pub fn load(path: &Path) -> Result<Self, UsageError> {
         let shown = path.display();
-        let text = std::fs::read_to_string(path).map_err(|e| {
-            UsageError::bad("--compare", format!("cannot read '{shown}': {e}"), FIX)
+        let text = crate::infile::read_text(path, crate::infile::MAX_BYTES).map_err(|e| {
+            let problem = match e {
+                ReadError::Io(e) => format!("cannot read '{shown}': {e}"),
+                ReadError::Not(why) => format!("'{shown}' {why}"),
+            };
+            UsageError::bad("--compare", problem, FIX)
         })?;
         Ok(Self {
             path: path.to_path_buf(),
@@ -111,7 +116,22 @@ pub fn parse(text: &str) -> Result<Report, String> {
         }
         Some(_) => {}
     }
+    let mut value = value;
+    strip_controls(&mut value);
     serde_json::from_value(value).map_err(|e| format!("is not a complete parlab report: {e}"))
+}
+
+/// Removes control characters (terminal escapes among them) from every string of `value`: a
+/// saved file's text reaches the terminal, and must not drive it.
+fn strip_controls(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::String(s) if s.chars().any(char::is_control) => {
+            *s = crate::format::plain(s);
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(strip_controls),
+        serde_json::Value::Object(map) => map.values_mut().for_each(strip_controls),
+        _ => {}
+    }
 }
 
 /// How an approach's time changed from the saved run.

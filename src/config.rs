@@ -13,6 +13,8 @@ use crate::error::UsageError;
 use crate::outfile;
 use crate::workload::{WorkSpec, WorkloadKind};
 
+mod implied;
+pub mod max_time;
 mod net;
 mod sweep;
 pub use net::parse_bytes;
@@ -110,6 +112,8 @@ pub struct RunConfig {
     pub approaches_skipped: Option<String>,
     /// The command each task runs (`--command`), for the `command` workload.
     pub command: Option<CommandSettings>,
+    /// One note per implied approach (`all`) the settings rule out, saying why it was skipped.
+    pub skipped: Vec<String>,
     /// What to print.
     pub format: Format,
     /// Use the deterministic mock executor.
@@ -132,6 +136,8 @@ pub struct RunConfig {
     pub exports: Vec<ExportTarget>,
     /// A saved JSON run to compare with (`--compare`).
     pub compare: Option<PathBuf>,
+    /// The longest a task of a process approach may run before the run stops (`--task-timeout`).
+    pub task_timeout: Option<Duration>,
     /// The timeline and HTML outputs asked for.
     pub visuals: VisualOutputs,
     /// The interpreter the Python approaches run on, when the run has any (None under `mock`).
@@ -217,24 +223,26 @@ impl RunConfig {
             None => None,
         };
         let io_wait = parse_duration("--io-wait", &args.common.io_wait)?;
-        let mut approaches = parse_approaches(&args.common.approach)?;
-        let approaches_skipped =
-            refuse_approaches(workload, &args.common.approach, &mut approaches)?;
-        let python = check_python(args, &approaches)?;
-        for a in &approaches {
-            a.check(tasks, pool_size)?;
-        }
         let net_spec = net::parse_net(&args.common.requests, &args.common.payload)?;
-        if workload == WorkloadKind::Net && !args.common.mock {
-            let open_files = crate::limits::open_files().0;
-            net::check_connections(&approaches, tasks, pool_size, open_files)?;
-        }
         let work = WorkSpec {
             workload,
             number,
             io_wait_ns: io_wait.as_nanos() as u64,
             net: net_spec,
         };
+        // The mock executor makes its figures up: no run of it takes long.
+        let max_time = max_time::parse(&args.common.max_time)?.filter(|_| !args.common.mock);
+        let mut parsed = parse_approaches(&args.common.approach)?;
+        let approaches_skipped = refuse_approaches(workload, &args.common.approach, &mut parsed)?;
+        let (approaches, skipped) = implied::screen(&args.common.approach, parsed, |a| {
+            a.check(tasks, pool_size)?;
+            max_time::check(a, &work, tasks, pool_size, logical_cores, max_time)
+        })?;
+        let python = check_python(args, &approaches)?;
+        if workload == WorkloadKind::Net && !args.common.mock {
+            let open_files = crate::limits::open_files().0;
+            net::check_connections(&approaches, tasks, pool_size, open_files)?;
+        }
 
         let asked_sequential = approaches.iter().any(|a| a.info().id == "sequential");
         let baseline_wait = work.wait_per_task().as_secs_f64() * tasks as f64;
@@ -262,6 +270,7 @@ impl RunConfig {
             baseline_skipped,
             approaches_skipped,
             command,
+            skipped,
             format,
             mock: args.common.mock,
             chart: args.common.chart.as_deref().map(parse_chart).transpose()?,
@@ -287,6 +296,7 @@ impl RunConfig {
                     .transpose()?,
             },
             exports: parse_exports(&args.common, format)?,
+            task_timeout: parse_task_timeout(args.common.task_timeout.as_deref())?,
             compare: args
                 .compare
                 .as_deref()
@@ -397,6 +407,7 @@ impl RunConfig {
             baseline_skipped: None,
             approaches_skipped: None,
             command: None,
+            skipped: Vec::new(),
             format: Format::Table,
             mock,
             chart: None,
@@ -418,6 +429,7 @@ impl RunConfig {
             },
             exports: Vec::new(),
             compare: None,
+            task_timeout: None,
         }
     }
 }
@@ -587,7 +599,7 @@ pub fn parse_count(flag: &'static str, text: &str, max: u64) -> Result<u64, Usag
 /// assert!(err.starts_with("--io-wait: '-1s' is negative"));
 /// ```
 pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, UsageError> {
-    let allowed = "give a duration such as 1s, 250ms, 1.5s or 800us (at most 1h)";
+    let allowed = "give a duration such as 1s, 250ms, 1.5s, 800us or 2m (at most 1h)";
     let t = text.trim();
     let split = t
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
@@ -606,6 +618,7 @@ pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, UsageE
         "us" | "µs" => 1e-6,
         "ns" => 1e-9,
         "m" | "min" => 60.0,
+        "h" | "hr" | "hour" => 3600.0,
         other => {
             return Err(UsageError::bad(
                 flag,
@@ -633,6 +646,19 @@ pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, UsageE
         ));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// Parses `--task-timeout`: a duration above zero, or none.
+fn parse_task_timeout(text: Option<&str>) -> Result<Option<Duration>, UsageError> {
+    let Some(text) = text else { return Ok(None) };
+    match parse_duration("--task-timeout", text)? {
+        d if d.is_zero() => Err(UsageError::bad(
+            "--task-timeout",
+            "0 would stop every task",
+            "give a duration above zero such as 30s or 2m (at most 1h)",
+        )),
+        d => Ok(Some(d)),
+    }
 }
 
 /// Checks `--chart` (also the interactive mode's answer): an image file name in a directory

@@ -2,6 +2,12 @@
 //! the locale can show Unicode. A leaf that the terminal output, the exports, the notes and the
 //! configuration all use, so none of them needs another for its formats.
 
+/// `text` without its control characters (escape sequences lose their ESC and cannot drive
+/// the terminal): for every text that comes from a file, a command or a child.
+pub fn plain(text: &str) -> String {
+    text.chars().filter(|c| !c.is_control()).collect()
+}
+
 /// Seconds in the unit that reads best: `1.23 s`, `45.6 ms`, `789 µs`, `12 ns`, `2h 46m`.
 pub fn format_seconds(s: f64) -> String {
     if !s.is_finite() {

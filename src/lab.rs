@@ -216,7 +216,8 @@ pub fn print_table(report: &Report) {
         width.map_or(80, usize::from),
         !crate::format::locale_is_utf8(),
     ));
-    print!("{text}");
+    // A closed stdout (a pipe read no further) is not the caller's error: nothing panics.
+    let _ = crate::say::out_bytes(text.as_bytes());
 }
 
 /// Runs the user's function and check as custom tasks.

@@ -55,7 +55,11 @@ impl Machine {
             sysinfo::RefreshKind::nothing().with_cpu(sysinfo::CpuRefreshKind::nothing()),
         )
         .ok()
-        .and_then(|s| s.cpus().first().map(|c| c.brand().trim().to_string()))
+        .and_then(|s| {
+            s.cpus()
+                .first()
+                .map(|c| crate::format::plain(c.brand().trim()))
+        })
         .filter(|b| !b.is_empty())
         .unwrap_or_else(|| "unknown".into());
         Self {
@@ -88,28 +92,67 @@ pub fn logical_cores() -> usize {
 }
 
 /// About how many more threads this process can start: the smallest of the kernel's limits
-/// (threads-max, pid_max, half of max_map_count since each thread stack takes two mappings, and
-/// RLIMIT_NPROC), less what already runs. Generous where a limit cannot be read.
+/// (threads-max and pid_max less what already runs; the memory maps left, at
+/// [`MAPS_PER_THREAD`] each; RLIMIT_NPROC less this user's processes). Generous where a limit
+/// cannot be read.
 pub fn thread_limit() -> u64 {
     let read = |path: &str| {
         std::fs::read_to_string(path)
             .ok()
             .and_then(|s| s.trim().parse::<u64>().ok())
     };
+    let (running, mine) = processes();
     let mut limit = u64::MAX;
     for l in [
-        read("/proc/sys/kernel/threads-max"),
-        read("/proc/sys/kernel/pid_max"),
-        read("/proc/sys/vm/max_map_count").map(|m| m / 2),
-        nproc_limit(),
+        read("/proc/sys/kernel/threads-max").map(|m| m.saturating_sub(running)),
+        read("/proc/sys/kernel/pid_max").map(|m| m.saturating_sub(running)),
+        read("/proc/sys/vm/max_map_count").map(threads_within_maps),
+        nproc_limit().map(|m| m.saturating_sub(mine)),
     ]
     .into_iter()
     .flatten()
     {
         limit = limit.min(l);
     }
-    let running = std::fs::read_dir("/proc").map_or(0, |d| d.count() as u64);
-    limit.saturating_sub(running).max(1)
+    limit.max(1)
+}
+
+/// Processes on the machine, and those of this process's user (what RLIMIT_NPROC counts,
+/// threads aside).
+fn processes() -> (u64, u64) {
+    use std::os::unix::fs::MetadataExt;
+    // SAFETY: getuid cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let (mut all, mut mine) = (0, 0);
+    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+        if !entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with(|c: char| c.is_ascii_digit())
+        {
+            continue;
+        }
+        all += 1;
+        if entry.metadata().is_ok_and(|m| m.uid() == uid) {
+            mine += 1;
+        }
+    }
+    (all, mine)
+}
+
+/// Memory maps one more thread costs: its stack and the stack's guard page, and the signal
+/// stack Rust gives every thread with its own guard page (measured: about 4 per thread).
+pub const MAPS_PER_THREAD: u64 = 4;
+
+/// Maps kept free for everything else a run maps (allocator arenas, runtimes, files).
+const MAP_MARGIN: u64 = 1024;
+
+/// How many more threads fit under the kernel's `max_map_count`, given the maps this process
+/// already has. A thread whose signal stack cannot be mapped aborts the whole process, so
+/// this is counted before, never found out.
+pub fn threads_within_maps(max_map_count: u64) -> u64 {
+    let used = std::fs::read_to_string("/proc/self/maps").map_or(0, |m| m.lines().count() as u64);
+    max_map_count.saturating_sub(used + MAP_MARGIN) / MAPS_PER_THREAD
 }
 
 fn nproc_limit() -> Option<u64> {

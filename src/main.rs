@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use parlab::say::WriteStatus;
 
 fn main() -> ExitCode {
     // A worker process starts once per task under `process`: it skips clap (see `fast_args`).
@@ -15,21 +16,26 @@ fn main() -> ExitCode {
         return parlab::shell::helper_main(command);
     }
     let cli = parlab::cli::Cli::parse_from(args);
-    match parlab::app::run(cli) {
+    let result = parlab::app::run(cli);
+    // A failed write to stdout or stderr decides the status: a reader that stopped reading
+    // (e.g. `parlab list | head -1`) is not an error; any other failure is one message.
+    match parlab::say::status() {
+        WriteStatus::Closed => return ExitCode::SUCCESS,
+        WriteStatus::Failed(message) => {
+            parlab::say::report_error(format!("error: {message}"));
+            return ExitCode::from(1);
+        }
+        WriteStatus::Fine => {}
+    }
+    match result {
         Ok(code) => code,
+        Err(e) if parlab::say::is_broken_pipe(&e) => ExitCode::SUCCESS,
         Err(e) => {
-            // A closed stdout (e.g. `parlab list | head -1`) is not an error.
-            if e.chain().any(|c| {
-                c.downcast_ref::<std::io::Error>()
-                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-            }) {
-                return ExitCode::SUCCESS;
-            }
             if let Some(usage) = e.downcast_ref::<parlab::error::UsageError>() {
-                eprintln!("error: {usage}");
+                parlab::say::report_error(format!("error: {usage}"));
                 return ExitCode::from(2);
             }
-            eprintln!("error: {e:#}");
+            parlab::say::report_error(format!("error: {e:#}"));
             ExitCode::from(1)
         }
     }

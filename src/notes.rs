@@ -50,6 +50,7 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
     if let Some(skipped) = &cfg.approaches_skipped {
         notes.push(skipped.clone());
     }
+    notes.extend(cfg.skipped.iter().cloned());
     notes.extend(fastest(report, cfg));
     let short = too_short(report, cfg);
     // On tasks too short to learn from, overheads explain every figure: notes about how the

@@ -18,6 +18,7 @@ fn measure(id: &str, work: WorkSpec, tasks: u32) -> u64 {
         recorder: Arc::new(Recorder::new(tasks, &work.plan(), Instant::now())),
         cancel: Cancel::new(),
         chunk_size: None,
+        task_timeout: None,
     };
     RealExecutor
         .measure(approach::find(id).unwrap(), ctx)

@@ -40,6 +40,7 @@ fn context(work: WorkSpec, tasks: u32, pool: usize, chunk: Option<u32>) -> RunCo
         chunk_size: chunk,
         recorder: Arc::new(Recorder::new(tasks, &work.plan(), Instant::now())),
         cancel: Cancel::new(),
+        task_timeout: None,
     }
 }
 

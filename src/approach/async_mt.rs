@@ -2,6 +2,7 @@
 //! unit of work; computation runs on the worker that polls the task.
 
 use super::{Approach, ApproachError, ApproachInfo, Family, MenuEntry, Outcome, RunContext, Width};
+use crate::error::UsageError;
 use crate::exec::CpuPlacement;
 
 /// A multi-threaded runtime of `--pool-size` workers.
@@ -27,7 +28,14 @@ impl Approach for AsyncMt {
         &INFO
     }
 
+    fn check(&self, _tasks: u32, pool_size: usize) -> Result<(), UsageError> {
+        // Its workers, and the thread that drives the runtime.
+        super::room::check_pool(INFO.id, pool_size + 1)
+    }
+
     fn run(&self, ctx: &RunContext) -> Result<Outcome, ApproachError> {
+        // tokio panics, then hangs in its drop, when the system refuses a worker thread.
+        super::room::probe(INFO.id, ctx.pool_size)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(ctx.pool_size)
             .enable_all()

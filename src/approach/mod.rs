@@ -13,6 +13,7 @@ pub mod process_pool;
 pub mod process_pool_chunked;
 pub mod python;
 mod rayon_pool;
+mod room;
 mod sequential;
 mod thread_pool;
 mod threaded_sequential;
@@ -207,6 +208,7 @@ mod tests {
             chunk_size: None,
             recorder: rec.clone(),
             cancel: Cancel::new(),
+            task_timeout: None,
         };
         a.run(&ctx)
             .unwrap_or_else(|e| panic!("{}: {e}", a.info().id));
@@ -328,6 +330,7 @@ mod tests {
                 chunk_size: None,
                 recorder: rec,
                 cancel,
+                task_timeout: None,
             };
             assert!(
                 matches!(a.run(&ctx), Err(ApproachError::Cancelled)),

@@ -349,6 +349,7 @@ pub fn run_all(
                 chunk_size: cfg.chunk_size,
                 recorder,
                 cancel: cancel.clone(),
+                task_timeout: cfg.task_timeout,
             };
             let mut m = match executor.measure_run(*approach, ctx, ordinals[i]) {
                 Ok(m) => m,

@@ -25,6 +25,7 @@ use crate::export::chart;
 use crate::machine::{Machine, logical_cores};
 use crate::output::{self, bars, progress};
 use crate::report::Report;
+use crate::say;
 use crate::serve::executor::Serving;
 use menu::Choice;
 pub use session::{Session, SessionRun};
@@ -64,10 +65,11 @@ struct Answers {
 /// Runs the interactive session until the user finishes it.
 pub fn run_session() -> anyhow::Result<ExitCode> {
     let cancel = Cancel::on_signals()?;
+    say::stop_run_on_failure(&cancel);
     let ascii = !crate::format::locale_is_utf8();
     let mut session = Session::new(Machine::detect());
-    println!(
-        "parlab: the same work under every approach. Pick one; results add up until you ask for the bar graph."
+    say::out_line(
+        "parlab: the same work under every approach. Pick one; results add up until you ask for the bar graph.",
     );
     loop {
         let width = output::terminal_width().unwrap_or(80) as usize;
@@ -105,7 +107,7 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
             Ok(cfg) => cfg,
             Err(e) => {
                 // Answers are checked as they are given; this is a last line of defence.
-                eprintln!("error: {e}");
+                say::err_line(format!("error: {e}"));
                 continue;
             }
         };
@@ -113,7 +115,7 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
         let serving = match Serving::start(&mut cfg.work, false) {
             Ok(s) => s,
             Err(message) => {
-                eprintln!("error: {message}");
+                crate::say::report_error(format!("error: {message}"));
                 continue;
             }
         };
@@ -126,7 +128,7 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
         );
         drop(observer); // its bars are gone before anything else is printed
         if let Some(server) = serving.stop() {
-            println!("{}", server.line());
+            crate::say::out_line(server.line());
         }
         let report = crate::notes::annotate(
             Report::build(&cfg, session.machine.clone(), &outcome.measurements),
@@ -134,9 +136,11 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
         );
         match &outcome.stop {
             Some(Stop::Signal(_)) => {
-                println!("Run stopped. Earlier results are kept.");
+                say::out_line("Run stopped. Earlier results are kept.");
             }
-            Some(Stop::Failed(message)) => eprintln!("error: {message}"),
+            Some(Stop::Failed(message)) => {
+                say::err_line(format!("error: {}", crate::format::plain(message)));
+            }
             None => {}
         }
         cancel.reset();
@@ -152,15 +156,15 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
 /// Prints the session's bar graph and offers to save it with every run's figures.
 fn finish(session: &Session, ascii: bool) -> anyhow::Result<()> {
     if session.runs.is_empty() {
-        println!("No runs this session, so no bar graph. Bye.");
+        say::out_line("No runs this session, so no bar graph. Bye.");
         return Ok(());
     }
     let bars = session.bars();
     let width = output::terminal_width().unwrap_or(80) as usize;
-    println!(
+    say::out_line(format!(
         "\nEvery run of this session:\n{}",
         bars::render(&bars, width, ascii)
-    );
+    ));
     let save = Confirm::new("Save the bar graph (SVG or PNG) and every run (JSON)?")
         .with_default(false)
         .prompt();
@@ -191,7 +195,7 @@ fn finish(session: &Session, ascii: bool) -> anyhow::Result<()> {
         .map_err(|e| anyhow::anyhow!("could not write {}: {e}", path.display()))?;
     let json = path.with_extension("json");
     session.write_json(&json)?;
-    println!("Saved {} and {}.", path.display(), json.display());
+    say::out_line(format!("Saved {} and {}.", path.display(), json.display()));
     Ok(())
 }
 

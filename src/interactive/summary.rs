@@ -23,10 +23,8 @@ pub(super) fn print_run_summary(session: &Session, report: &Report) {
         .filter(|n| !spread.contains(n))
         .cloned()
         .collect();
-    print!(
-        "{}",
-        run_summary(&session.table(), &notes, report.lesson.as_deref(), width)
-    );
+    let text = run_summary(&session.table(), &notes, report.lesson.as_deref(), width);
+    let _ = crate::say::out_bytes(text.as_bytes());
 }
 
 /// The table, then each note as a bullet wrapped to `width` columns, then the lesson.

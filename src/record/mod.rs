@@ -31,6 +31,8 @@ pub struct RunContext {
     pub recorder: Arc<Recorder>,
     /// Set when the run must stop.
     pub cancel: Cancel,
+    /// The longest one task may run where a task can be abandoned (process approaches).
+    pub task_timeout: Option<std::time::Duration>,
 }
 
 /// Figures an approach measured itself, beyond what the bench measures around it.

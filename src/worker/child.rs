@@ -65,14 +65,14 @@ pub fn main(parent: Option<u32>) -> ExitCode {
     let fault = match Fault::from_env() {
         Ok(f) => f,
         Err(e) => {
-            eprintln!("parlab worker: {e}");
+            let _ = writeln!(io::stderr(), "parlab worker: {e}");
             return ExitCode::from(2);
         }
     };
     let out = match Out::stdout() {
         Ok(out) => out,
         Err(e) => {
-            eprintln!("parlab worker: cannot use stdout: {e}");
+            let _ = writeln!(io::stderr(), "parlab worker: cannot use stdout: {e}");
             return ExitCode::from(2);
         }
     };
@@ -80,7 +80,7 @@ pub fn main(parent: Option<u32>) -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(WorkerError::ParentGone(_)) => ExitCode::from(1),
         Err(e) => {
-            eprintln!("parlab worker: {e}");
+            let _ = writeln!(io::stderr(), "parlab worker: {e}");
             ExitCode::from(2)
         }
     }
@@ -129,7 +129,7 @@ impl Out {
             // One write of a small frame is atomic on a pipe, so it cannot land inside a frame
             // the worker was writing when it panicked.
             if encode(&msg, &mut frame).is_err() || (&hook_out).write_all(&frame).is_err() {
-                eprintln!("parlab worker {info}");
+                let _ = writeln!(io::stderr(), "parlab worker {info}");
             }
         }));
         Ok(Self {

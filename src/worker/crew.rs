@@ -13,10 +13,11 @@ use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::Ordering;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use super::parent::describe;
 use super::protocol::{FrameReader, FromWorker, PROTOCOL_VERSION, ToWorker, WorkerFigures, encode};
+use crate::format::format_seconds;
 use crate::record::{ApproachError, ChildFigures, Outcome, RunContext};
 
 /// One worker process and what the parent knows of it.
@@ -35,6 +36,8 @@ struct Worker {
     pending: Range<u32>,
     /// The task it reported starting and not yet finishing.
     running: Option<u32>,
+    /// Since when its current task (running, or handed and not yet started) has been under way.
+    task_since: Option<Instant>,
     figures: Option<WorkerFigures>,
     panic: Option<String>,
     reaped: bool,
@@ -57,7 +60,17 @@ pub(super) struct Crew<'a> {
     write_buf: Vec<u8>,
     pollfds: Vec<libc::pollfd>,
     ready: Vec<usize>,
+    /// How long each finished task took, s, as parlab saw it (for the stall hint).
+    task_times: Vec<f64>,
+    /// Whether the user was told of `--task-timeout` in this run.
+    hinted: bool,
 }
+
+/// A task is said to be stalled after this many times the median task so far.
+const STALL_FACTOR: f64 = 10.0;
+
+/// ... and never before this long, s: short tasks vary too much for the factor alone.
+const STALL_FLOOR_S: f64 = 2.0;
 
 impl<'a> Crew<'a> {
     pub(super) fn new(id: &'static str, ctx: &'a RunContext) -> Result<Self, ApproachError> {
@@ -92,6 +105,8 @@ impl<'a> Crew<'a> {
             write_buf: Vec::with_capacity(64),
             pollfds: Vec::new(),
             ready: Vec::new(),
+            task_times: Vec::new(),
+            hinted: false,
         })
     }
 
@@ -124,6 +139,7 @@ impl<'a> Crew<'a> {
             greeted: false,
             pending: 0..0,
             running: None,
+            task_since: None,
             figures: None,
             panic: None,
             reaped: false,
@@ -150,6 +166,7 @@ impl<'a> Crew<'a> {
             .map_err(|e| ApproachError::Failed(format!("approach {}: {e}", self.id)))?;
         let worker = &mut self.workers[w];
         worker.pending = tasks;
+        worker.task_since = Some(Instant::now());
         // The pipe is empty (the worker took its last frame before finishing its last range)
         // and the frame is tiny, so this write does not block. If it fails, the worker has
         // died: the end of its stdout will say how.
@@ -221,7 +238,56 @@ impl<'a> Crew<'a> {
         );
         let result = ready.iter().try_for_each(|&w| self.read_from(w, idle));
         self.ready = ready;
-        result
+        result?;
+        self.check_stalls()
+    }
+
+    /// Stops the run when a task has run longer than `--task-timeout` (the error names the
+    /// approach, the worker and the task; dropping the crew kills the worker's group). Without
+    /// the flag, says once that it exists when a task has run far longer than the median.
+    fn check_stalls(&mut self) -> Result<(), ApproachError> {
+        let now = Instant::now();
+        let median = (self.task_times.len() >= 3).then(|| crate::stats::median(&self.task_times));
+        for &w in &self.live {
+            let worker = &self.workers[w];
+            let Some(since) = worker.task_since else {
+                continue;
+            };
+            let task = worker.running.unwrap_or(worker.pending.start);
+            let took = now.saturating_duration_since(since);
+            match (self.ctx.task_timeout, median) {
+                (Some(limit), _) if took > limit => {
+                    return Err(self.fault(
+                        w,
+                        &format!(
+                            "ran task {task} for {} without finishing, longer than \
+                             --task-timeout {}: its process group was killed",
+                            format_seconds(took.as_secs_f64()),
+                            format_seconds(limit.as_secs_f64())
+                        ),
+                    ));
+                }
+                (None, Some(median))
+                    if !self.hinted
+                        && took.as_secs_f64() > (STALL_FACTOR * median).max(STALL_FLOOR_S) =>
+                {
+                    self.hinted = true;
+                    crate::say::err_line(format!(
+                        "parlab: approach {}: worker {} (pid {}) has run task {task} for {}, \
+                         over {STALL_FACTOR}x the median task so far ({}); if it is stuck, \
+                         --task-timeout DURATION stops such a run",
+                        self.id,
+                        worker.index,
+                        worker.pid,
+                        format_seconds(took.as_secs_f64()),
+                        format_seconds(median)
+                    ));
+                    return Ok(());
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// Reads what worker `w` sent and handles every whole frame; at the end of its stdout,
@@ -300,6 +366,7 @@ impl<'a> Crew<'a> {
                 } else {
                     rec.task_started_at(task, index, at_ns);
                     worker.running = Some(task);
+                    worker.task_since = Some(Instant::now());
                     Ok(())
                 }
             }
@@ -325,6 +392,10 @@ impl<'a> Crew<'a> {
                     rec.task_finished_at(task, answer, end_ns);
                     worker.running = None;
                     worker.pending.start += 1;
+                    if let Some(since) = worker.task_since {
+                        self.task_times.push(since.elapsed().as_secs_f64());
+                    }
+                    worker.task_since = (!worker.pending.is_empty()).then(Instant::now);
                     if worker.pending.is_empty() {
                         idle.push(w);
                     }

@@ -35,6 +35,8 @@ impl Fault {
     /// The fault `PARLAB_WORKER_FAIL` asks for, if it is set.
     pub fn from_env() -> Result<Option<Self>, String> {
         match std::env::var(ENV) {
+            // Set but empty (`PARLAB_WORKER_FAIL=`) means no fault, as unset does.
+            Ok(v) if v.trim().is_empty() => Ok(None),
             Ok(v) => Self::parse(&v).map(Some),
             Err(std::env::VarError::NotPresent) => Ok(None),
             Err(e) => Err(format!("{ENV}: {e}")),

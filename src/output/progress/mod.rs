@@ -154,20 +154,20 @@ impl Observer for PlainLines {
 
     fn discarded(&mut self, m: &RunMeasurement) {
         if self.verbose {
-            eprintln!("{}", warmup_line(m));
+            crate::say::err_line(warmup_line(m));
         }
     }
 
     fn finished(&mut self, m: &RunMeasurement) {
         let line = self.run_line(m);
         if self.verbose {
-            eprintln!("{line}");
+            crate::say::err_line(line);
         }
     }
 
     fn complete(&mut self, approach: &str, runs: &[RunMeasurement]) {
         if !self.verbose {
-            eprintln!("{}", complete_line(approach, runs));
+            crate::say::err_line(complete_line(approach, runs));
         }
     }
 }

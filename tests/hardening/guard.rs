@@ -1,0 +1,161 @@
+//! Runs one case under a timeout and checks that nothing it started is left.
+
+use std::io::Read;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::common::PARLAB;
+
+/// Longer than any case can take unless something hangs.
+pub const TIMEOUT: Duration = Duration::from_secs(60);
+
+/// A finished case.
+pub struct Ran {
+    pub status: ExitStatus,
+    pub stdout: String,
+    pub stderr: String,
+    pub took: Duration,
+}
+
+impl Ran {
+    /// The exit code, or a failed test naming the signal that ended it.
+    pub fn code(&self) -> i32 {
+        self.status
+            .code()
+            .unwrap_or_else(|| panic!("ended by a signal: {:?}\n{}", self.status, self.stderr))
+    }
+}
+
+/// Runs `script` with `bash -c`, `$PARLAB` set to the binary, under [`TIMEOUT`].
+pub fn sh(script: &str) -> Ran {
+    let mut cmd = Command::new("bash");
+    cmd.arg("-c").arg(script).env("PARLAB", PARLAB);
+    run(cmd)
+}
+
+/// Runs parlab with `args` under [`TIMEOUT`].
+pub fn parlab(args: &[&str]) -> Ran {
+    let mut cmd = Command::new(PARLAB);
+    cmd.args(args);
+    run(cmd)
+}
+
+/// Runs `cmd` (stdin closed, outputs captured, no fault injected) under [`TIMEOUT`], then
+/// checks that no process it started is left.
+pub fn run(mut cmd: Command) -> Ran {
+    cmd.env_remove("PARLAB_WORKER_FAIL")
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let since = Instant::now();
+    let child = cmd.spawn().expect("start the case");
+    finish(child, since)
+}
+
+/// Waits for `child`, killing its group and failing the test after [`TIMEOUT`].
+pub fn finish(mut child: Child, since: Instant) -> Ran {
+    let pid = child.id();
+    let mut out = child.stdout.take().unwrap();
+    let mut err = child.stderr.take().unwrap();
+    let err_reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        String::from_utf8_lossy(&s).into_owned()
+    });
+    let out_reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        String::from_utf8_lossy(&s).into_owned()
+    });
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if since.elapsed() > TIMEOUT {
+            let left = descendants(pid);
+            let _ = child.kill();
+            kill_all(&left);
+            let _ = child.wait();
+            panic!("case (pid {pid}) hung: killed after {TIMEOUT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let took = since.elapsed();
+    assert_nothing_left(pid);
+    Ran {
+        status,
+        stdout: out_reader.join().unwrap(),
+        stderr: err_reader.join().unwrap(),
+        took,
+    }
+}
+
+/// Field `n` after the command name of /proc/`pid`/stat (0: state, 1: parent, 2: group).
+pub fn stat_field(pid: u32, n: usize) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 2..].split(' ').nth(n)?.parse().ok()
+}
+
+/// The state letter of `pid` (R, S, T, Z…), or None when it is gone.
+pub fn state(pid: u32) -> Option<char> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 2..].chars().next()
+}
+
+/// Live processes whose parent chain reaches `pid`, or parlab workers naming a pid among them.
+pub fn descendants(pid: u32) -> Vec<u32> {
+    let mut family = vec![pid];
+    let mut found = true;
+    let all: Vec<(u32, Option<u32>, Vec<u8>)> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| e.file_name().to_string_lossy().parse::<u32>().ok())
+        .map(|p| {
+            let cmdline = std::fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
+            (p, stat_field(p, 1), cmdline)
+        })
+        .collect();
+    while found {
+        found = false;
+        for (p, parent, cmdline) in &all {
+            if family.contains(p) {
+                continue;
+            }
+            let worker_of = family.iter().any(|f| {
+                let tag = format!("worker\0--parent\0{f}\0");
+                cmdline.windows(tag.len()).any(|w| w == tag.as_bytes())
+            });
+            if parent.is_some_and(|q| family.contains(&q)) || worker_of {
+                family.push(*p);
+                found = true;
+            }
+        }
+    }
+    family.retain(|p| *p != pid && state(*p).is_some());
+    family
+}
+
+fn kill_all(pids: &[u32]) {
+    for p in pids {
+        // SAFETY: kill takes plain integers.
+        unsafe { libc::kill(*p as i32, libc::SIGKILL) };
+    }
+}
+
+/// Fails the test if anything `pid` started is still alive (zombies count: they were not reaped).
+pub fn assert_nothing_left(pid: u32) {
+    // A worker told to exit may take a moment to go.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    loop {
+        let left = descendants(pid);
+        if left.is_empty() {
+            return;
+        }
+        if Instant::now() > deadline {
+            kill_all(&left);
+            panic!("processes started by {pid} left alive: {left:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}

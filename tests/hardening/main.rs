@@ -1,0 +1,21 @@
+//! Hostile invocations that once panicked, hung or refused without cause (issue 15), end to
+//! end through the parlab binary. Each case runs under its own timeout and checks afterwards
+//! that no process it started is left alive.
+//!
+//! Modules:
+//! - `guard`: starting parlab (through a shell where a case needs pipes or limits), the timeout,
+//!   and the /proc check for leftovers;
+//! - `writes`: closed pipes and full devices on stdout and stderr, every subcommand;
+//! - `refusals`: implied approaches the settings rule out are skipped with a note;
+//! - `messages`: duration units, negative pool sizes, an empty fault variable;
+//! - `files`: escapes from a compare file, unbounded and blocking compare files;
+//! - `limits`: hung workers, process and thread limits.
+
+#[path = "../common/mod.rs"]
+mod common;
+mod files;
+mod guard;
+mod limits;
+mod messages;
+mod refusals;
+mod writes;
