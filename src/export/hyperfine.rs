@@ -116,8 +116,16 @@ pub struct RunDocument<'a> {
     pub config: &'a ConfigSummary,
     /// [`Report::results`], with hyperfine's keys.
     pub results: Vec<Entry<'a>>,
+    /// [`Report::work`].
+    pub work: &'a crate::ideal::WorkCost,
+    /// [`Report::python_work`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub python_work: Option<&'a crate::ideal::WorkCost>,
     /// [`Report::notes`].
     pub notes: &'a [String],
+    /// [`Report::lesson`].
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub lesson: Option<&'a str>,
 }
 
 impl<'a> RunDocument<'a> {
@@ -130,7 +138,10 @@ impl<'a> RunDocument<'a> {
             machine: &report.machine,
             config: &report.config,
             results: entries(report, Parameters::Run),
+            work: &report.work,
+            python_work: report.python_work.as_ref(),
             notes: &report.notes,
+            lesson: report.lesson.as_deref(),
         }
     }
 }

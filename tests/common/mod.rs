@@ -31,3 +31,12 @@ pub fn parlab() -> Command {
 
 /// Small, quick work: a prime whose trial division takes well under a millisecond.
 pub const SMALL_PRIME: &str = "1000000007";
+
+/// How many approaches `--approach all` runs: every Rust one (the Python ones are asked for by
+/// name).
+pub fn all_count() -> usize {
+    parlab::approach::REGISTRY
+        .iter()
+        .filter(|a| !parlab::approach::python::is_python(a.info()))
+        .count()
+}

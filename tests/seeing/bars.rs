@@ -52,7 +52,7 @@ fn the_chart_fits_narrow_terminals() {
         .output()
         .unwrap();
     let c = chart(&text(&out.stdout));
-    assert_eq!(c.lines().count(), parlab::approach::REGISTRY.len(), "{c}");
+    assert_eq!(c.lines().count(), crate::common::all_count(), "{c}");
     for line in c.lines() {
         assert!(line.chars().count() <= 60, "{line}");
     }

@@ -126,7 +126,7 @@ fn run_writes_the_chart_files() {
             let img = image::load_from_memory(&bytes).unwrap();
             assert_eq!(
                 (img.width(), img.height()),
-                size(parlab::approach::REGISTRY.len())
+                size(crate::common::all_count())
             );
         }
     }
