@@ -1,6 +1,6 @@
 //! Runs no one would wait for: before anything is measured, each approach's least possible wall
 //! time for one run is estimated from the plan, and an approach whose estimate exceeds
-//! `--max-time` is refused (named) or skipped (implied, see [`super::implied`]).
+//! `--max-time` is refused (named) or skipped (implied, see `config::implied`).
 //!
 //! The estimate is the work–span bound of [`crate::ideal`] on the plan's cost: its waits are
 //! known before running, its computation is not, so the computation counts as nothing and the
