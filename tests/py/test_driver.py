@@ -405,34 +405,39 @@ class FaultTests(unittest.TestCase):
     """Injected faults stop the run within seconds, name the task, and leave no process."""
 
     def failed_runs(self, approaches, fault):
-        """Runs every approach with `fault`, side by side; yields (approach, lines, status)."""
+        """Runs every approach with `fault`, side by side; returns [(approach, lines, status)].
+
+        A list, not a generator: a generator suspended inside ``subTest`` is closed when the
+        caller's assertion fails, subTest swallows the GeneratorExit and the generator yields
+        again ("generator ignored GeneratorExit"). Callers wrap each item in ``subTest``."""
         reqs = [request(a, tasks=4, workload="mixed", wait_ns=2_000_000) for a in approaches]
         began = time.monotonic()
         results = run_all(self, reqs, fault=fault)
         self.assertLess(time.monotonic() - began, 15, "hang guard")
-        for approach, (_, lines, status, _) in zip(approaches, results):
-            with self.subTest(approach=approach):
-                yield approach, lines, status
+        return [(approach, lines, status)
+                for approach, (_, lines, status, _) in zip(approaches, results)]
 
     def test_a_raising_task_is_an_error_naming_the_approach_and_task(self):
         for approach, lines, status in self.failed_runs(APPROACHES, "raise:1"):
-            self.assertEqual(status, 1, lines)
-            self.assertEqual(lines[-1]["task"], 1, lines)
-            self.assertIn(approach + ": task 1 raised RuntimeError", lines[-1]["error"])
-            self.assertFalse(any(line.get("done") for line in lines))
+            with self.subTest(approach=approach):
+                self.assertEqual(status, 1, lines)
+                self.assertEqual(lines[-1]["task"], 1, lines)
+                self.assertIn(approach + ": task 1 raised RuntimeError", lines[-1]["error"])
+                self.assertFalse(any(line.get("done") for line in lines))
 
     def test_a_dying_process_is_an_error_or_the_interpreter_exits(self):
         for approach, lines, status in self.failed_runs(APPROACHES, "exit:2"):
-            self.assertFalse(any(line.get("done") for line in lines))
-            if approach in PROCESSES:
-                # A pool worker (or the task's own process) died: reported, named.
-                self.assertEqual(status, 1, lines)
-                self.assertEqual(lines[-1]["task"], 2, lines)
-                self.assertIn(approach + ": task 2: its ", lines[-1]["error"])
-                self.assertIn("exited with status 3", lines[-1]["error"])
-            else:
-                # The task ran in the interpreter itself: it is gone, as parlab will see.
-                self.assertEqual(status, 3, lines)
+            with self.subTest(approach=approach):
+                self.assertFalse(any(line.get("done") for line in lines))
+                if approach in PROCESSES:
+                    # A pool worker (or the task's own process) died: reported, named.
+                    self.assertEqual(status, 1, lines)
+                    self.assertEqual(lines[-1]["task"], 2, lines)
+                    self.assertIn(approach + ": task 2: its ", lines[-1]["error"])
+                    self.assertIn("exited with status 3", lines[-1]["error"])
+                else:
+                    # The task ran in the interpreter itself: it is gone, as parlab will see.
+                    self.assertEqual(status, 3, lines)
 
     def test_eof_on_stdin_ends_a_hung_run_and_its_children(self):
         for approach in APPROACHES:
@@ -463,7 +468,7 @@ class FaultTests(unittest.TestCase):
 
     def test_a_bad_fault_setting_is_refused(self):
         for _, lines, status in self.failed_runs(["py-threads"], "explode:1"):
-            self.assertEqual(status, 1)
+            self.assertEqual(status, 1, lines)
             self.assertIn("PARLAB_PY_FAULT", lines[-1]["error"])
 
 

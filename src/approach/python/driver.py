@@ -62,6 +62,7 @@ POOLED = ("py-thread-pool", "py-process-pool", "py-pool")
 WAIT, DIVIDE = 0, 1
 TICK_S = 0.1  # the sampler's period: at most ~10 tick lines a second
 POLL_S = 0.1  # how often the main thread looks for dead worker processes
+DEATH_WAIT_S = 5.0  # how long a dead worker's exit status may take to be readable
 STARTED, ENDED = 1, 2  # a task's progress byte
 
 DRIVER_PID = os.getpid()
@@ -331,20 +332,51 @@ def how(code):
     return f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
 
 
-def worker_died(note=""):
-    """Reports the task whose worker process died (found through the shared pid slots)."""
-    dead = {pid: p.exitcode for pid, p in KNOWN.items() if p.exitcode not in (None, 0)}
-    marks = bytes(STATE)
-    running, i = [], marks.find(STARTED)
+def running_tasks():
+    """The tasks marked started and not ended, in task order."""
+    marks, found = bytes(STATE), []
+    i = marks.find(STARTED)
     while i != -1 and i < N:
-        running.append(i)
+        found.append(i)
         i = marks.find(STARTED, i + 1)
-    mine = [t for t in running if RUNNER[t] in dead]
-    culprits = [t for t in mine if dead[RUNNER[t]] != -signal.SIGTERM] or mine
-    if culprits:
+    return found
+
+
+def worker_died(note="", procs=lambda: ()):
+    """Reports the task whose worker process died (found through the shared pid slots).
+
+    A process task writes its pid to RUNNER[t] before it marks itself started, so a task still
+    started whose runner has exited died with it. The parent may hear of the death (a pool's
+    sentinel, BrokenProcessPool) before the exit status can be read: the process's pipes close
+    before it becomes a zombie, and a pool's own thread may be reaping it just then (our
+    waitpid then fails, and the status shows up once that thread has it). So this looks again
+    for up to DEATH_WAIT_S until a runner's status is known. ProcessPoolExecutor SIGTERMs the
+    other workers once one dies: a runner killed by SIGTERM is a bystander unless it is the
+    only one. `procs` gives the pool's current processes (to learn of any replacement)."""
+    deadline = time.monotonic() + DEATH_WAIT_S
+    while True:
+        remember(procs())
+        running = running_tasks()
+        codes = {}
+        for t in running:
+            p = KNOWN.get(RUNNER[t])
+            codes[t] = p.exitcode if p is not None else None
+        culprits = [t for t in running if codes[t] not in (None, -signal.SIGTERM)]
+        if culprits:
+            break
+        if all(code is not None for code in codes.values()) or time.monotonic() > deadline:
+            culprits = [t for t in running if codes[t] is not None]
+            break
+        time.sleep(0.01)
+    # Several bystanders and no other death: every runner was SIGTERMed (by someone else
+    # first, then by the pool), and nothing tells which died first; likewise when no started
+    # task's runner is known to have exited (a death outside any task). Only then is the task
+    # unknown (null); the message still names the approach and the dead processes.
+    if len(culprits) == 1 or any(codes[t] != -signal.SIGTERM for t in culprits):
         t = culprits[0]
         fail(f"{APPROACH}: task {t}: its worker process (pid {RUNNER[t]}) "
-             f"{how(dead[RUNNER[t]])}{note}", t)
+             f"{how(codes[t])}{note}", t)
+    dead = {pid: p.exitcode for pid, p in KNOWN.items() if p.exitcode not in (None, 0)}
     gone = ", ".join(f"pid {pid} {how(code)}" for pid, code in sorted(dead.items()))
     fail(f"{APPROACH}: a worker process died ({gone or 'unknown'}){note}; no task identified")
 
@@ -490,20 +522,22 @@ def run_process(_req):
 def run_process_pool(req):
     ex = cf.ProcessPoolExecutor(max_workers=req["pool_size"], mp_context=CTX)
     note = " (BrokenProcessPool)"
+
+    def workers():
+        return list((getattr(ex, "_processes", None) or {}).values())
+
     try:
         futures = [ex.submit(child_task, t) for t in range(N)]
     except BrokenProcessPool:
-        remember((getattr(ex, "_processes", None) or {}).values())
-        worker_died(note)
-    remember((getattr(ex, "_processes", None) or {}).values())
+        worker_died(note, workers)
+    remember(workers())
     for f in cf.as_completed(futures):
         try:
             take(f.result())
         except TaskFailed as e:
             raised(e.task, e.text)
         except BrokenProcessPool:
-            remember((getattr(ex, "_processes", None) or {}).values())
-            worker_died(note)
+            worker_died(note, workers)
     ex.shutdown(wait=True)  # reaps the workers, so parlab's RUSAGE_CHILDREN counts them
 
 
@@ -518,7 +552,7 @@ def run_pool(req):
         except multiprocessing.TimeoutError:
             remember(pool._pool)
             if any(p.exitcode not in (None, 0) for p in list(KNOWN.values())):
-                worker_died()
+                worker_died("", lambda: list(pool._pool))
         except TaskFailed as e:
             raised(e.task, e.text)
     for res in results:
