@@ -18,6 +18,9 @@ pub const SHORT_TASK_RATIO: f64 = 20.0;
 pub const SHORT_RUN_S: f64 = 0.010;
 /// The task length that `--number` suggestions aim at, s.
 pub const SUGGESTED_TASK_S: f64 = 0.1;
+/// A task at least this long, s, is long enough to learn from whatever the approaches' costs
+/// look like: on a busy machine those costs swell with the load, not with the approach.
+pub const LONG_ENOUGH_TASK_S: f64 = 0.05;
 
 /// `report` with its notes and its lesson: the step after [`Report::build`] that every caller
 /// takes before showing or saving a report.
@@ -200,7 +203,8 @@ fn too_short(report: &Report, cfg: &RunConfig) -> Option<String> {
         .filter(|&c| c > 0.0)
         .min_by(f64::total_cmp);
     let baseline_wall = report.result("sequential").map(|r| r.wall_s);
-    let short_task = cheapest.is_some_and(|c| per_task < SHORT_TASK_RATIO * c);
+    let short_task =
+        per_task < LONG_ENOUGH_TASK_S && cheapest.is_some_and(|c| per_task < SHORT_TASK_RATIO * c);
     let short_run = baseline_wall.is_some_and(|w| w < SHORT_RUN_S);
     if !short_task && !short_run {
         return None;
