@@ -277,7 +277,7 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
 
 /// `parlab demos`: each pair's lines as soon as it has run.
 fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
-    let cfg = DemosConfig::from_args(args);
+    let cfg = DemosConfig::from_args(args)?;
     let cancel = Cancel::on_signals()?;
     say::stop_run_on_failure(&cancel);
     let executor: &dyn Executor = if cfg.mock {
@@ -290,6 +290,11 @@ fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
         && let Some(note) = crate::demos::busy_note(cfg.logical_cores)
     {
         say::err_line(note);
+    }
+    if !cfg.output.quiet
+        && let Some(line) = cfg.python.skipped_line()
+    {
+        say::err_line(line);
     }
     let colour = cfg.output.colour.enabled(std::io::stdout().is_terminal());
     let outcome = crate::demos::run(&cfg, executor, &cancel, &mut say::Stdout, colour)?;

@@ -29,7 +29,8 @@ pub enum Command {
     ///
     /// Example: parlab run --workload io --tasks 10000 --io-wait 1s --approach threads,async
     Run(RunArgs),
-    /// The Python demos' slower-vs-faster pairs, run in Rust, and two pairs only Rust can show.
+    /// The Python demos' slower-vs-faster pairs, run in Rust (then in CPython), and two pairs only
+    /// Rust can show.
     Demos(DemosArgs),
     /// Run the pooled approaches at several pool sizes and show how each scales.
     ///
@@ -249,6 +250,14 @@ pub struct DemosArgs {
     /// Scale the demos down for a quick look or a test: waits become 20 ms, CPU work a hundredth.
     #[arg(long)]
     pub quick: bool,
+
+    /// Leave out the line under each pair showing the same pair run in CPython.
+    #[arg(long)]
+    pub no_python: bool,
+
+    /// The Python interpreter for the Python lines [default: python3 on PATH].
+    #[arg(long, value_name = "PATH", conflicts_with = "no_python")]
+    pub python: Option<std::path::PathBuf>,
 
     /// `--quiet` and `--color`.
     #[command(flatten)]

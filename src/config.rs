@@ -13,12 +13,14 @@ use crate::error::UsageError;
 use crate::outfile;
 use crate::workload::{WorkSpec, WorkloadKind};
 
+mod demos_python;
 mod implied;
 pub mod max_time;
 mod net;
 mod sweep;
 pub use net::parse_bytes;
 mod output;
+pub use demos_python::DemosPython;
 pub use output::{Colour, OutputChoice};
 pub use sweep::{SweepConfig, default_pool_sizes, parse_pool_sizes};
 
@@ -435,7 +437,7 @@ impl RunConfig {
 }
 
 /// The settings of `parlab demos`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DemosConfig {
     /// Waits and CPU work scaled down.
     pub quick: bool,
@@ -445,12 +447,15 @@ pub struct DemosConfig {
     pub logical_cores: usize,
     /// `--quiet` and `--color`.
     pub output: OutputChoice,
+    /// Whether each pair is followed by the same pair run in CPython.
+    pub python: DemosPython,
 }
 
 impl DemosConfig {
-    /// The settings `args` ask for (nothing in them can be wrong).
-    pub fn from_args(args: &DemosArgs) -> Self {
-        Self {
+    /// The settings `args` ask for; only an interpreter named with `--python` that cannot run
+    /// is refused.
+    pub fn from_args(args: &DemosArgs) -> Result<Self, UsageError> {
+        Ok(Self {
             quick: args.quick,
             mock: args.mock,
             output: OutputChoice::from_args(&args.output),
@@ -459,7 +464,8 @@ impl DemosConfig {
             } else {
                 crate::machine::logical_cores()
             },
-        }
+            python: demos_python::check(args)?,
+        })
     }
 }
 

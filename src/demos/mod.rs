@@ -1,5 +1,6 @@
 //! `parlab demos`: the Python demos' slower-vs-faster pairs, run in Rust and printed in their
-//! format, then the pairs only Rust can show.
+//! format, then the pairs only Rust can show; under each pair, one line with the same pair run
+//! in CPython ([`python`]).
 //!
 //! Each demo is data: a work spec, a task count, a pool size and two approach ids. It runs
 //! through the same engine as `parlab run` ([`bench::run_all`] with an [`Executor`]), so the
@@ -15,10 +16,11 @@ use std::io::Write;
 use crate::approach;
 use crate::bench::{self, Executor, Quiet, Stop};
 use crate::cancel::Cancel;
-use crate::config::{DemosConfig, RunConfig};
+use crate::config::{DemosConfig, DemosPython, RunConfig};
 use crate::primes;
 use crate::workload::{WorkSpec, WorkloadKind};
 
+pub mod python;
 pub mod shortfall;
 
 /// Runs of each approach of a pair, interleaved.
@@ -233,6 +235,8 @@ fn human_wait(ns: u64) -> String {
 pub struct DemosOutcome {
     /// Every demo that ran to its end.
     pub results: Vec<DemoResult>,
+    /// Every Python pair that ran to its end.
+    pub python_results: Vec<DemoResult>,
     /// Set when the demos stopped early.
     pub stop: Option<Stop>,
 }
@@ -242,11 +246,13 @@ impl DemosOutcome {
     pub fn any_failed(&self) -> bool {
         self.results
             .iter()
+            .chain(&self.python_results)
             .any(|r| r.slower.1.is_err() || r.faster.1.is_err())
     }
 }
 
-/// Runs every demo with `executor`, writing each one's lines to `out` as soon as it is done.
+/// Runs every demo with `executor`, writing each one's lines to `out` as soon as it is done,
+/// and then, when [`DemosConfig::python`] says so, its Python pair's line.
 pub fn run(
     cfg: &DemosConfig,
     executor: &dyn Executor,
@@ -254,22 +260,43 @@ pub fn run(
     out: &mut dyn Write,
     colour: bool,
 ) -> anyhow::Result<DemosOutcome> {
-    let mut results = Vec::new();
-    for demo in demos(cfg.logical_cores, cfg.quick) {
-        let (result, stop) = run_one(&demo, cfg, executor, cancel)?;
-        if let Some(r) = result {
-            out.write_all(render(&r, colour).as_bytes())?;
-            out.flush()?;
-            results.push(r);
+    let mut outcome = DemosOutcome {
+        results: Vec::new(),
+        python_results: Vec::new(),
+        stop: None,
+    };
+    let with_python = cfg.python == DemosPython::On;
+    let quick_twins = demos(cfg.logical_cores, true);
+    for (demo, twin) in demos(cfg.logical_cores, cfg.quick).iter().zip(&quick_twins) {
+        let (result, stop) = run_one(demo, cfg, executor, cancel)?;
+        outcome.stop = stop;
+        let Some(r) = result else {
+            if outcome.stop.is_some() {
+                break;
+            }
+            continue;
+        };
+        out.write_all(render_pair(&r, colour).as_bytes())?;
+        out.flush()?;
+        outcome.results.push(r);
+        if outcome.stop.is_none()
+            && with_python
+            && let Some(py) = python::pair(demo, twin)
+        {
+            let (result, stop) = run_one(&py.demo, cfg, executor, cancel)?;
+            if let Some(r) = result {
+                out.write_all(python::render_line(&r, py.smaller_work).as_bytes())?;
+                outcome.python_results.push(r);
+            }
+            outcome.stop = stop;
         }
-        if stop.is_some() {
-            return Ok(DemosOutcome { results, stop });
+        out.write_all(b"\n")?;
+        out.flush()?;
+        if outcome.stop.is_some() {
+            break;
         }
     }
-    Ok(DemosOutcome {
-        results,
-        stop: None,
-    })
+    Ok(outcome)
 }
 
 /// Runs one demo's pair through the bench, [`REPEATS`] times each, interleaved.
@@ -361,6 +388,13 @@ const RESET: &str = "\x1b[0m";
 /// One demo's lines in the Python demos' format (red slower, green faster, blue improvement
 /// when `colour`), and a blank line.
 pub fn render(r: &DemoResult, colour: bool) -> String {
+    let mut out = render_pair(r, colour);
+    out.push('\n');
+    out
+}
+
+/// One demo's lines in the Python demos' format, without the blank line that ends the demo.
+fn render_pair(r: &DemoResult, colour: bool) -> String {
     let paint = |code: &str, text: String| {
         if colour {
             format!("{code}{text}{RESET}")
@@ -396,7 +430,6 @@ pub fn render(r: &DemoResult, colour: bool) -> String {
         out.push_str(why);
         out.push('\n');
     }
-    out.push('\n');
     out
 }
 

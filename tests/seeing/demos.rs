@@ -15,6 +15,81 @@ fn the_demos_in_the_python_format() {
 }
 
 #[test]
+fn each_pair_is_followed_by_its_python_line_unless_no_python() {
+    let out = parlab().args(["demos", "--mock"]).output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let with = text(&out.stdout);
+    let python: Vec<&str> = with
+        .lines()
+        .filter(|l| l.starts_with("  in Python: "))
+        .collect();
+    // Six pairs have Python counterparts; async-inline has none.
+    assert_eq!(python.len(), 6, "{with}");
+    assert!(
+        with.contains("Faster approach: Finished 'async' in 1.0200s\nSpeed improvement 5.00x (4.83–5.10)\n  in Python: py-sequential "),
+        "the line comes right under its pair: {with}"
+    );
+    assert!(python[0].contains(" → py-asyncio "), "{}", python[0]);
+    // The GIL: threads do not divide faster in CPython.
+    assert!(
+        python[5].contains(" → py-threads ")
+            && python[5].ends_with(", 1.00x (on a hundredth of the work)"),
+        "{}",
+        python[5]
+    );
+
+    let out = parlab()
+        .args(["demos", "--mock", "--no-python"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let without = text(&out.stdout);
+    assert!(!without.contains("Python:"), "{without}");
+    assert!(!without.contains("py-"), "{without}");
+    // The Rust lines are the same either way.
+    let rust_only: String = with
+        .lines()
+        .filter(|l| !l.starts_with("  in Python: "))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    assert_eq!(rust_only, without);
+}
+
+#[test]
+fn without_python3_the_python_lines_are_skipped_with_one_line() {
+    let empty = tempfile::tempdir().unwrap();
+    let out = parlab()
+        .args(["demos", "--quick"])
+        .env("PATH", empty.path())
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        stderr.matches("the Python lines are skipped: ").count(),
+        1,
+        "{stderr}"
+    );
+    assert!(stderr.contains("python3"), "{stderr}");
+    let stdout = text(&out.stdout);
+    assert!(!stdout.contains("in Python:"), "{stdout}");
+    assert_eq!(stdout.matches("Speed improvement ").count(), 7, "{stdout}");
+}
+
+#[test]
+fn a_named_interpreter_that_cannot_run_is_refused_before_any_pair() {
+    let out = parlab()
+        .args(["demos", "--quick", "--python", "/nonexistent/python3"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("--python"), "{stderr}");
+    assert!(stderr.contains("/nonexistent/python3"), "{stderr}");
+    assert!(out.stdout.is_empty(), "nothing ran: {out:?}");
+}
+
+#[test]
 fn quick_demos_scale_the_waits_down() {
     let out = parlab()
         .args(["demos", "--mock", "--quick"])
@@ -43,6 +118,15 @@ fn real_quick_demos_measure_and_check_every_pair() {
         "{stdout}"
     );
     assert_eq!(stdout.matches("Speed improvement ").count(), 7, "{stdout}");
+    // Where python3 runs, six pairs are run again in CPython, each checked.
+    if std::process::Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+    {
+        assert_eq!(stdout.matches("  in Python: py-").count(), 6, "{stdout}");
+        assert!(!stdout.contains("FAILED"), "{stdout}");
+    }
     // A pair below half of its ideal says why, in one line; none says it twice.
     assert!(
         stdout.matches("Below half of the ideal").count() <= 7,
