@@ -36,6 +36,7 @@ pub mod approach;
 pub mod bench;
 pub mod cancel;
 pub mod cli;
+pub mod cluster;
 pub mod compare;
 pub mod config;
 pub mod context;
