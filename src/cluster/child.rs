@@ -53,11 +53,23 @@ pub fn main(args: Args) -> ExitCode {
     let fail = |what: String| {
         let _ = writeln!(
             std::io::stderr(),
-            "parlab cluster-worker {}: {what}",
-            args.index
+            "parlab cluster process {}: {what}",
+            args.index + 1
         );
         ExitCode::from(2)
     };
+    let index = args.index;
+    // The first panic ends the process with one line: timely's other threads would each panic
+    // in turn (a poisoned queue, a closed socket), burying the cause.
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.to_string().replace('\n', " ");
+        let _ = writeln!(
+            std::io::stderr(),
+            "parlab cluster process {}: {message}",
+            index + 1
+        );
+        std::process::exit(101);
+    }));
     let spec: Spec = match serde_json::from_str(&args.spec) {
         Ok(s) => s,
         Err(e) => return fail(format!("--spec: {e}")),

@@ -91,6 +91,7 @@ pub fn run(id: &str, ctx: &RunContext, layout: Layout) -> Result<Outcome, Approa
             })?;
         }
     }
+    quiet_timely_panics();
     let (tx, rx) = mpsc::channel();
     let rec = ctx.recorder.clone();
     let cancel = ctx.cancel.clone();
@@ -98,28 +99,32 @@ pub fn run(id: &str, ctx: &RunContext, layout: Layout) -> Result<Outcome, Approa
     // parlab's workers run on a thread of their own: timely joins its workers when they are
     // done, and a run must be able to stop without waiting for that.
     std::thread::Builder::new()
-        .name("cluster".into())
+        .name("timely:parlab".into())
         .spawn(move || {
-            let result = mesh::connect(&listener, &addresses, me)
-                .and_then(|sockets| mesh::builders(sockets, me, layout.threads))
-                .map_err(|e| format!("cannot join the cluster: {e}"))
-                .and_then(|(builders, others)| {
-                    timely::execute::execute_from(
-                        builders,
-                        others,
-                        timely::WorkerConfig::default(),
-                        move |worker| {
-                            flow::run(worker, &spec, &cancel, None, &|d| flow::record(&rec, &d))
-                        },
-                    )
-                })
-                .and_then(|guards| {
-                    guards
-                        .join()
-                        .into_iter()
-                        .find_map(Result::err)
-                        .map_or(Ok(()), Err)
-                });
+            // Timely's guards panic as they drop when a peer died: that is an error too.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                mesh::connect(&listener, &addresses, me)
+                    .and_then(|sockets| mesh::builders(sockets, me, layout.threads))
+                    .map_err(|e| format!("cannot join the cluster: {e}"))
+                    .and_then(|(builders, others)| {
+                        timely::execute::execute_from(
+                            builders,
+                            others,
+                            timely::WorkerConfig::default(),
+                            move |worker| {
+                                flow::run(worker, &spec, &cancel, None, &|d| flow::record(&rec, &d))
+                            },
+                        )
+                    })
+                    .and_then(|guards| {
+                        guards
+                            .join()
+                            .into_iter()
+                            .find_map(Result::err)
+                            .map_or(Ok(()), Err)
+                    })
+            }))
+            .unwrap_or_else(|_| Err("timely's network threads failed".into()));
             let _ = tx.send(result);
         })
         .map_err(|e| failed(format!("cannot start a thread: {e}")))?;
@@ -145,6 +150,23 @@ pub fn run(id: &str, ctx: &RunContext, layout: Layout) -> Result<Outcome, Approa
         procs.check(ctx, layout).map_err(failed)?;
     }
     procs.finish(ctx, layout).map_err(failed)
+}
+
+/// Silences the panics of timely's threads in parlab (`timely:work-N`, `timely:send-N`, ...):
+/// a worker's comes back from timely's join as the run's error, and the network threads' follow
+/// a peer's death, which the run reports itself, naming the process. Every other thread's
+/// panic goes to the hook that was there before.
+fn quiet_timely_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let name = std::thread::current().name().unwrap_or("").to_owned();
+            if !name.starts_with("timely:") {
+                previous(info);
+            }
+        }));
+    });
 }
 
 /// The cluster processes parlab started (cluster process `i + 1` is `children[i]`).
@@ -228,7 +250,7 @@ impl Procs {
                         .collect();
                     let held = match held.len() {
                         0 => String::new(),
-                        _ => format!(", holding unfinished task(s) {}", held.join(", ")),
+                        _ => format!(", before task(s) {} came back", held.join(", ")),
                     };
                     return Err(format!(
                         "cluster process {process} (pid {}) {}{held}",
