@@ -45,7 +45,7 @@ impl Approach for Cluster {
 /// `pool_size` workers as processes of `threads` workers each.
 fn layout(pool_size: usize, threads: usize) -> Result<Layout, UsageError> {
     let threads = threads.max(1);
-    if pool_size % threads != 0 {
+    if !pool_size.is_multiple_of(threads) {
         return Err(UsageError::bad(
             "--pool-size",
             format!(

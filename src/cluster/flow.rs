@@ -42,7 +42,7 @@ pub(super) fn run(
     worker.dataflow::<u64, _, _>(|scope| {
         let activator = Rc::new(RefCell::new(None::<timely::scheduling::Activator>));
         let slot = activator.clone();
-        let scope_for_activator = scope.clone();
+        let scope_for_activator = scope;
         scope
             .input_from(&mut input)
             .unary(
