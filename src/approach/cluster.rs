@@ -22,7 +22,7 @@ static INFO: ApproachInfo = ApproachInfo {
     menu: MenuEntry {
         name: "Cluster (timely)",
         order: 12,
-        plain: "several processes joined by a dataflow engine over the network, as across machines",
+        plain: "several processes sharing tasks over TCP",
     },
 };
 
