@@ -34,8 +34,6 @@ fn overhead_s(id: &str, family: Family) -> f64 {
         ("sequential", _) => 0.0,
         ("threads" | "threaded-sequential", _) => 20e-6,
         (_, Family::Process) if id == "process" => 1e-3,
-        // A dataflow round trip over TCP per task, beyond a pipe's.
-        ("cluster", _) => 80e-6,
         (_, Family::Process) => 50e-6,
         (_, Family::Async) => 1e-6,
         _ => 2e-6,
