@@ -55,6 +55,7 @@ pub mod lesson;
 pub mod limits;
 pub mod machine;
 pub mod notes;
+pub mod notes_cluster;
 pub mod notes_python;
 pub mod outfile;
 pub mod output;

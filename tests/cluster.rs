@@ -212,3 +212,38 @@ fn two_runs_at_once_do_not_collide() {
         assert_eq!(r["verified"], true);
     }
 }
+
+#[test]
+fn a_note_puts_clusters_cost_per_task_beside_process_pools() {
+    let out = parlab()
+        .args([
+            "run",
+            "-a",
+            "process-pool,cluster",
+            "-w",
+            "noop",
+            "--tasks",
+            "40",
+            "--pool-size",
+            "2",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = doc["notes"].to_string();
+    assert!(
+        notes.contains("cluster's own cost is") && notes.contains("against process-pool's"),
+        "{notes}"
+    );
+}
