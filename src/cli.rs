@@ -127,8 +127,8 @@ pub struct CommonArgs {
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub chunk_size: Option<String>,
 
-    /// Worker threads in each process of approach cluster; --pool-size is the total worker
-    /// count, so the processes are --pool-size ÷ this [default: 1].
+    /// Worker threads in each process of approach cluster; the pool size is the total worker
+    /// count, so the processes are the pool size ÷ this [default: 1].
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub cluster_workers: Option<String>,
 
