@@ -128,6 +128,11 @@ pub struct CommonArgs {
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub chunk_size: Option<String>,
 
+    /// Worker threads in each process of approach cluster; the pool size is the total worker
+    /// count, so the processes are the pool size ÷ this [default: 1].
+    #[arg(long, value_name = "N", allow_negative_numbers = true)]
+    pub cluster_workers: Option<String>,
+
     /// One wait of io and mixed work, e.g. 1s, 250ms, 1.5s, 800us.
     #[arg(
         long,

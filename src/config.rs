@@ -224,6 +224,11 @@ impl RunConfig {
             Some(c) => Some(parse_count("--chunk-size", c, u32::MAX as u64)? as u32),
             None => None,
         };
+        if let Some(w) = &args.common.cluster_workers {
+            crate::cluster::set_threads_per_process(
+                parse_count("--cluster-workers", w, 64)? as usize
+            );
+        }
         let io_wait = parse_duration("--io-wait", &args.common.io_wait)?;
         let net_spec = net::parse_net(&args.common.requests, &args.common.payload)?;
         let work = WorkSpec {

@@ -138,6 +138,18 @@ impl<T: Debug + 'static> Lab<T> {
                 2
             });
         }
+        // A cluster process of approach cluster runs the same function.
+        if std::env::var_os(ENV_LAB_WORKER).is_some()
+            && let Some(cluster) = crate::cluster::child::fast_args(&args)
+        {
+            crate::custom::install(self.runner(), Vec::new());
+            let code = crate::cluster::child::main(cluster);
+            std::process::exit(if code == std::process::ExitCode::SUCCESS {
+                0
+            } else {
+                2
+            });
+        }
         SERVES_WORKERS.store(true, Ordering::Relaxed);
     }
 

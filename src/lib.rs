@@ -46,6 +46,8 @@ pub mod cancel;
 #[doc(hidden)]
 pub mod cli;
 #[doc(hidden)]
+pub mod cluster;
+#[doc(hidden)]
 pub mod compare;
 #[doc(hidden)]
 pub mod config;
@@ -77,6 +79,8 @@ pub mod limits;
 pub mod machine;
 #[doc(hidden)]
 pub mod notes;
+#[doc(hidden)]
+pub mod notes_cluster;
 #[doc(hidden)]
 pub mod notes_python;
 #[doc(hidden)]

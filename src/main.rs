@@ -11,6 +11,10 @@ fn main() -> ExitCode {
     if let Some(parent) = parlab::worker::child::fast_args(&args) {
         return parlab::worker::child::main(parent);
     }
+    // A cluster process of approach cluster (see parlab::cluster).
+    if let Some(cluster) = parlab::cluster::child::fast_args(&args) {
+        return parlab::cluster::child::main(cluster);
+    }
     // The small process that starts each --command (see parlab::shell).
     if let Some(command) = parlab::shell::helper_args(&args) {
         return parlab::shell::helper_main(command);

@@ -133,6 +133,7 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
     }
     notes.extend(crate::spread::notes(report));
     notes.extend(crate::notes_python::notes(report, cfg));
+    notes.extend(crate::notes_cluster::notes(report, cfg));
     notes
 }
 

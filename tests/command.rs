@@ -40,6 +40,7 @@ fn true_is_verified_under_every_approach_that_runs_commands() {
         [
             "async",
             "async-mt",
+            "cluster",
             "process-pool",
             "rayon",
             "sequential",

@@ -89,9 +89,9 @@ fn every_approach_gets_verified_replies() {
     for r in results {
         assert_eq!(r["verified"], true, "{r}");
     }
-    // The server's line: 11 approaches × 3 tasks × 4 requests.
+    // The server's line: 12 approaches × 3 tasks × 4 requests.
     assert!(
-        stderr.contains("local server (not counted in any approach): 132 requests"),
+        stderr.contains("local server (not counted in any approach): 144 requests"),
         "{stderr}"
     );
     assert!(settle(&mark).is_empty());

@@ -7,6 +7,7 @@
 mod async_inline;
 mod async_mt;
 mod async_pool;
+mod cluster;
 mod palette;
 mod process;
 pub mod process_pool;
@@ -37,6 +38,7 @@ pub static REGISTRY: &[&dyn Approach] = &[
     &process::Process,
     &process_pool::ProcessPool,
     &process_pool_chunked::ProcessPoolChunked,
+    &cluster::Cluster,
     &python::PY_SEQUENTIAL,
     &python::PY_THREADS,
     &python::PY_THREAD_POOL,

@@ -88,7 +88,7 @@ pub fn main(parent: Option<u32>) -> ExitCode {
 
 /// Asks the kernel to kill this worker when its parent dies, so a parent killed outright
 /// (SIGKILL, a crash) leaves no worker behind; exits now if the parent is already gone.
-fn die_with_parent(parent: Option<u32>) {
+pub(crate) fn die_with_parent(parent: Option<u32>) {
     #[cfg(target_os = "linux")]
     {
         // SAFETY: prctl(PR_SET_PDEATHSIG) takes plain integers and changes only this process.

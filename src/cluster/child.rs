@@ -1,0 +1,146 @@
+//! The hidden `parlab cluster-worker --parent PID --index K --spec JSON` process: one timely
+//! process of a cluster run, started by parlab (see [`super::parent`]).
+//!
+//! It talks to parlab in lines: `port N` on its stdout once it listens, the addresses of every
+//! process on its stdin in return (see [`super::mesh`]), and `peak KIB`, its own peak memory
+//! (VmHWM), on its stdout at the end. Its stdout itself points at /dev/null meanwhile, so that
+//! nothing else printed can get in between. Panics and errors go to stderr, which parlab's
+//! terminal shows.
+
+use std::fs::File;
+use std::io::Write;
+use std::os::fd::{AsFd, AsRawFd};
+use std::process::ExitCode;
+
+use super::{Spec, flow, mesh};
+use crate::cancel::Cancel;
+use crate::worker::fault::Fault;
+
+/// The subcommand's name.
+pub const COMMAND: &str = "cluster-worker";
+
+/// What the command line asks for.
+#[derive(Debug, PartialEq)]
+pub struct Args {
+    /// The pid of the parlab that started it.
+    pub parent: u32,
+    /// Its timely process index.
+    pub index: usize,
+    /// The run, as JSON.
+    pub spec: String,
+}
+
+/// Reads `parlab cluster-worker --parent PID --index K --spec JSON` (exactly that), without
+/// clap; None for any other command line.
+pub fn fast_args(args: &[std::ffi::OsString]) -> Option<Args> {
+    match args {
+        [_, cmd, f1, parent, f2, index, f3, spec]
+            if cmd == COMMAND && f1 == "--parent" && f2 == "--index" && f3 == "--spec" =>
+        {
+            Some(Args {
+                parent: parent.to_str()?.parse().ok()?,
+                index: index.to_str()?.parse().ok()?,
+                spec: spec.to_str()?.to_owned(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// Runs this process's workers until the dataflow is done.
+pub fn main(args: Args) -> ExitCode {
+    crate::worker::child::die_with_parent(Some(args.parent));
+    let fail = |what: String| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "parlab cluster process {}: {what}",
+            args.index + 1
+        );
+        ExitCode::from(2)
+    };
+    let index = args.index;
+    // The first panic ends the process with one line: timely's other threads would each panic
+    // in turn (a poisoned queue, a closed socket), burying the cause.
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.to_string().replace('\n', " ");
+        let _ = writeln!(
+            std::io::stderr(),
+            "parlab cluster process {}: {message}",
+            index + 1
+        );
+        std::process::exit(101);
+    }));
+    let spec: Spec = match serde_json::from_str(&args.spec) {
+        Ok(s) => s,
+        Err(e) => return fail(format!("--spec: {e}")),
+    };
+    if let Some(runner) = crate::shell::CommandRunner::from_worker_env() {
+        crate::custom::install(std::sync::Arc::new(runner), Vec::new());
+    }
+    let fault = match Fault::from_env() {
+        Ok(f) => f,
+        Err(e) => return fail(e),
+    };
+    let report = match quiet_stdout() {
+        Ok(f) => f,
+        Err(e) => return fail(format!("cannot set up stdout: {e}")),
+    };
+    let joined = join(&report, args.index, spec.layout.threads);
+    let (builders, others) = match joined {
+        Ok(b) => b,
+        Err(e) => return fail(format!("cannot join the cluster: {e}")),
+    };
+    let cancel = Cancel::new();
+    let guards = match timely::execute::execute_from(
+        builders,
+        others,
+        timely::WorkerConfig::default(),
+        move |worker| flow::run(worker, &spec, &cancel, fault, &|_| {}),
+    ) {
+        Ok(g) => g,
+        Err(e) => return fail(format!("cannot start the workers: {e}")),
+    };
+    for r in guards.join() {
+        if let Err(e) = r {
+            return fail(format!("a worker failed: {e}"));
+        }
+    }
+    let peak = crate::record::measure::status_field("VmHWM:").unwrap_or(0);
+    let _ = writeln!(&report, "peak {peak}");
+    ExitCode::SUCCESS
+}
+
+/// Listens on a free port, tells parlab which (`port N`), reads every process's address from
+/// stdin (one line, space-separated, timely's order), and connects to them all.
+fn join(report: &File, index: usize, threads: usize) -> std::io::Result<Builders> {
+    let listener = mesh::listen()?;
+    writeln!(&*report, "port {}", listener.local_addr()?.port())?;
+    let mut line = String::new();
+    std::io::stdin().read_line(&mut line)?;
+    let addresses: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
+    if index >= addresses.len() {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "parlab sent no address list",
+        ));
+    }
+    let sockets = mesh::connect(&listener, &addresses, index)?;
+    mesh::builders(sockets, index, threads)
+}
+
+/// Timely's allocators and the guard of its network threads.
+type Builders = (
+    Vec<timely::communication::allocator::AllocatorBuilder>,
+    Box<dyn std::any::Any + Send>,
+);
+
+/// Keeps the stdout pipe for the final report and points stdout itself at /dev/null.
+fn quiet_stdout() -> std::io::Result<File> {
+    let keep = File::from(std::io::stdout().as_fd().try_clone_to_owned()?);
+    let null = File::options().write(true).open("/dev/null")?;
+    // SAFETY: dup2 onto fd 1 with a descriptor we own; both stay valid.
+    if unsafe { libc::dup2(null.as_raw_fd(), 1) } < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    Ok(keep)
+}

@@ -1,0 +1,134 @@
+//! The `cluster` approach's machinery: the same tasks spread over the workers of several
+//! processes by timely-dataflow (crate `timely`), connected over TCP.
+//!
+//! [`flow`] is the dataflow every worker builds (tasks in at parlab's first worker, exchanged on
+//! the task index, run with [`crate::exec`], their records exchanged back to that worker),
+//! [`child`] the hidden `parlab cluster-worker` process, and [`parent`] parlab's side: free
+//! ports, starting the other processes, watching them, and killing and reaping every one on
+//! every path out of a run.
+//!
+//! # Numbering
+//!
+//! parlab itself is *cluster process 0* and its workers are workers `0..W`; the processes it
+//! starts are cluster processes `1..N`. In timely's numbering parlab is the *last* process, so
+//! that it only connects to the others (see [`mesh`]) and never waits to be connected to.
+//! [`Layout`] converts between the two numberings.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+pub mod child;
+mod flow;
+mod mesh;
+pub mod parent;
+
+use serde::{Deserialize, Serialize};
+
+use crate::workload::{Answer, WorkSpec};
+
+/// Worker threads in each cluster process (`--cluster-workers`), for the whole program.
+static THREADS: AtomicUsize = AtomicUsize::new(1);
+
+/// Sets the worker threads in each cluster process (`--cluster-workers`; at least 1).
+pub fn set_threads_per_process(threads: usize) {
+    THREADS.store(threads.max(1), Ordering::Relaxed);
+}
+
+/// The worker threads in each cluster process.
+pub fn threads_per_process() -> usize {
+    THREADS.load(Ordering::Relaxed)
+}
+
+/// Everything a cluster process needs to take part in one run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Spec {
+    /// What every task does.
+    pub work: WorkSpec,
+    /// How many tasks the run has.
+    pub tasks: u32,
+    /// The processes and workers.
+    pub layout: Layout,
+    /// The run's origin on `CLOCK_MONOTONIC`, ns: every process records on parlab's clock.
+    pub origin_mono_ns: u64,
+}
+
+/// How many processes, and worker threads in each.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layout {
+    /// Cluster processes, parlab included.
+    pub processes: usize,
+    /// Worker threads in every process.
+    pub threads: usize,
+}
+
+impl Layout {
+    /// Every worker of every process.
+    pub fn workers(self) -> usize {
+        self.processes * self.threads
+    }
+
+    /// Timely's index of the worker that feeds the tasks in and records the results: parlab's
+    /// first worker.
+    pub fn feeder(self) -> usize {
+        (self.processes - 1) * self.threads
+    }
+
+    /// The cluster process (parlab is 0) of timely's process `timely_process`.
+    pub fn process_of_timely(self, timely_process: usize) -> usize {
+        (timely_process + 1) % self.processes
+    }
+
+    /// The worker number parlab records for timely's worker `w` (parlab's own are `0..W`).
+    pub fn worker_of_timely(self, w: usize) -> u32 {
+        let process = self.process_of_timely(w / self.threads);
+        (process * self.threads + w % self.threads) as u32
+    }
+
+    /// The cluster process that runs `task` (the exchange sends it to worker `task % workers`).
+    pub fn process_of_task(self, task: u32) -> usize {
+        self.process_of_timely(task as usize % self.workers() / self.threads)
+    }
+}
+
+/// What a worker sends back for one task it ran, on parlab's clock.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct Done {
+    /// The task.
+    pub task: u32,
+    /// The worker, as parlab numbers them.
+    pub worker: u32,
+    /// When it started, ns since the run's origin.
+    pub start_ns: u64,
+    /// When it ended.
+    pub end_ns: u64,
+    /// Its answer; None if it was cancelled.
+    pub answer: Option<Answer>,
+    /// Every step that ran: (step, start_ns, end_ns).
+    pub steps: Vec<(u32, u64, u64)>,
+    /// The first problem its custom work reported.
+    pub problem: Option<String>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parlab_is_process_0_and_owns_workers_0_to_w() {
+        let l = Layout {
+            processes: 3,
+            threads: 2,
+        };
+        assert_eq!(l.workers(), 6);
+        // Timely's process 2 (the last) is parlab.
+        assert_eq!(l.feeder(), 4);
+        assert_eq!(l.worker_of_timely(4), 0);
+        assert_eq!(l.worker_of_timely(5), 1);
+        assert_eq!(l.worker_of_timely(0), 2);
+        assert_eq!(l.worker_of_timely(3), 5);
+        assert_eq!(l.process_of_timely(2), 0);
+        assert_eq!(l.process_of_timely(0), 1);
+        // Task 4 goes to timely worker 4: parlab's.
+        assert_eq!(l.process_of_task(4), 0);
+        assert_eq!(l.process_of_task(7), 1);
+    }
+}

@@ -1,0 +1,308 @@
+//! parlab's side of a cluster run: the other cluster processes (parlab re-executed as
+//! `parlab cluster-worker`, each in its own process group), their ports gathered and the
+//! address list sent back (see [`super::mesh`]), parlab's own timely workers on a thread of
+//! their own, and a watch every 50 ms over the cancel flag and every process. Whatever way
+//! [`run`] returns, [`Procs`]' `Drop` kills (by process group) and reaps every process still
+//! alive.
+
+use std::io::{BufRead, BufReader, Write};
+use std::os::unix::process::CommandExt;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::time::{Duration, Instant};
+
+use super::{Layout, Spec, child, flow, mesh};
+use crate::record::{ApproachError, ChildFigures, Outcome, RunContext};
+use crate::worker::parent::describe;
+
+/// How often the run looks at the cancel flag and the processes.
+const POLL: Duration = Duration::from_millis(50);
+
+/// The longest a process may take to say its port, or to end after the last task.
+const START_LIMIT: Duration = Duration::from_secs(10);
+
+/// Runs every task of `ctx` over `layout`'s processes and workers, for approach `id`.
+pub fn run(id: &str, ctx: &RunContext, layout: Layout) -> Result<Outcome, ApproachError> {
+    if ctx.cancel.is_cancelled() {
+        return Err(ApproachError::Cancelled);
+    }
+    let failed = |what: String| ApproachError::Failed(format!("approach {id}: {what}"));
+    let program = crate::worker::program()
+        .map_err(|e| failed(format!("cannot find parlab's own executable: {e}")))?;
+    let spec = Spec {
+        work: ctx.work,
+        tasks: ctx.tasks,
+        layout,
+        origin_mono_ns: crate::worker::mono_now_ns().saturating_sub(ctx.recorder.now_ns()),
+    };
+    let (lines_tx, lines) = mpsc::channel();
+    let mut procs = Procs {
+        children: Vec::new(),
+        reaped: Vec::new(),
+        lines,
+        peaks: Vec::new(),
+    };
+    let mut addresses = Vec::with_capacity(layout.processes);
+    let json = serde_json::to_string(&spec).map_err(|e| failed(e.to_string()))?;
+    for index in 0..layout.processes - 1 {
+        procs
+            .spawn(&program, &json, index, lines_tx.clone())
+            .map_err(failed)?;
+    }
+    drop(lines_tx);
+    let mut ports = vec![None; layout.processes - 1];
+    let since = Instant::now();
+    while ports.iter().any(Option::is_none) {
+        if ctx.cancel.is_cancelled() {
+            return Err(ApproachError::Cancelled);
+        }
+        procs.check(ctx, layout).map_err(failed)?;
+        if since.elapsed() > START_LIMIT {
+            let late = ports.iter().position(Option::is_none).unwrap_or(0) + 1;
+            return Err(failed(format!(
+                "cluster process {late} did not start listening within {} s",
+                START_LIMIT.as_secs()
+            )));
+        }
+        while let Ok((i, line)) = procs.lines.try_recv() {
+            if let Some(p) = line
+                .strip_prefix("port ")
+                .and_then(|p| p.trim().parse::<u16>().ok())
+            {
+                ports[i] = Some(p);
+            } else {
+                procs.note(i, &line);
+            }
+        }
+        std::thread::sleep(Duration::from_millis(1));
+    }
+    let listener = mesh::listen().map_err(|e| failed(format!("cannot listen: {e}")))?;
+    let own = listener.local_addr().map_err(|e| failed(e.to_string()))?;
+    addresses.extend(ports.iter().flatten().map(|p| format!("127.0.0.1:{p}")));
+    addresses.push(own.to_string());
+    let list = addresses.join(" ") + "\n";
+    for (i, c) in procs.children.iter_mut().enumerate() {
+        if let Some(mut stdin) = c.stdin.take() {
+            stdin.write_all(list.as_bytes()).map_err(|e| {
+                failed(format!(
+                    "cannot send the addresses to cluster process {}: {e}",
+                    i + 1
+                ))
+            })?;
+        }
+    }
+    quiet_timely_panics();
+    let (tx, rx) = mpsc::channel();
+    let rec = ctx.recorder.clone();
+    let cancel = ctx.cancel.clone();
+    let me = layout.processes - 1;
+    // parlab's workers run on a thread of their own: timely joins its workers when they are
+    // done, and a run must be able to stop without waiting for that.
+    std::thread::Builder::new()
+        .name("timely:parlab".into())
+        .spawn(move || {
+            // Timely's guards panic as they drop when a peer died: that is an error too.
+            let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                mesh::connect(&listener, &addresses, me)
+                    .and_then(|sockets| mesh::builders(sockets, me, layout.threads))
+                    .map_err(|e| format!("cannot join the cluster: {e}"))
+                    .and_then(|(builders, others)| {
+                        timely::execute::execute_from(
+                            builders,
+                            others,
+                            timely::WorkerConfig::default(),
+                            move |worker| {
+                                flow::run(worker, &spec, &cancel, None, &|d| flow::record(&rec, &d))
+                            },
+                        )
+                    })
+                    .and_then(|guards| {
+                        guards
+                            .join()
+                            .into_iter()
+                            .find_map(Result::err)
+                            .map_or(Ok(()), Err)
+                    })
+            }))
+            .unwrap_or_else(|_| Err("timely's network threads failed".into()));
+            let _ = tx.send(result);
+        })
+        .map_err(|e| failed(format!("cannot start a thread: {e}")))?;
+    loop {
+        match rx.recv_timeout(POLL) {
+            Ok(Ok(())) => break,
+            Ok(Err(e)) => {
+                // A process that died is the better explanation: give it a moment to show.
+                std::thread::sleep(POLL * 4);
+                procs.check(ctx, layout).map_err(failed)?;
+                return Err(failed(format!("cluster process 0 (parlab): {e}")));
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(failed(
+                    "parlab's cluster workers stopped without a word".into(),
+                ));
+            }
+        }
+        if ctx.cancel.is_cancelled() {
+            return Err(ApproachError::Cancelled);
+        }
+        procs.check(ctx, layout).map_err(failed)?;
+    }
+    procs.finish(ctx, layout).map_err(failed)
+}
+
+/// Silences the panics of timely's threads in parlab (`timely:work-N`, `timely:send-N`, ...):
+/// a worker's comes back from timely's join as the run's error, and the network threads' follow
+/// a peer's death, which the run reports itself, naming the process. Every other thread's
+/// panic goes to the hook that was there before.
+fn quiet_timely_panics() {
+    static ONCE: std::sync::Once = std::sync::Once::new();
+    ONCE.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            let name = std::thread::current().name().unwrap_or("").to_owned();
+            if !name.starts_with("timely:") {
+                previous(info);
+            }
+        }));
+    });
+}
+
+/// The cluster processes parlab started (cluster process `i + 1` is `children[i]`).
+struct Procs {
+    children: Vec<Child>,
+    /// Whether each has been reaped.
+    reaped: Vec<bool>,
+    /// Every line a process wrote on its stdout, with its index.
+    lines: Receiver<(usize, String)>,
+    /// The peak memory each reported, KiB.
+    peaks: Vec<u64>,
+}
+
+impl Procs {
+    /// Starts cluster process `index + 1` (timely's `index`), with a thread passing on its
+    /// lines.
+    fn spawn(
+        &mut self,
+        program: &std::path::Path,
+        json: &str,
+        index: usize,
+        lines: mpsc::Sender<(usize, String)>,
+    ) -> Result<(), String> {
+        let mut child = Command::new(program)
+            .arg(child::COMMAND)
+            .arg("--parent")
+            .arg(std::process::id().to_string())
+            .arg("--index")
+            .arg(index.to_string())
+            .arg("--spec")
+            .arg(json)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .envs(crate::custom::worker_env())
+            // Its own process group: the terminal's Ctrl-C goes to parlab alone, which decides.
+            .process_group(0)
+            .spawn()
+            .map_err(|e| format!("cannot start cluster process {}: {e}", index + 1))?;
+        let out = child.stdout.take();
+        self.children.push(child);
+        self.reaped.push(false);
+        self.peaks.push(0);
+        if let Some(out) = out {
+            std::thread::spawn(move || {
+                for line in BufReader::new(out).lines().map_while(Result::ok) {
+                    if lines.send((index, line)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        Ok(())
+    }
+
+    /// Keeps what a line other than `port` says.
+    fn note(&mut self, index: usize, line: &str) {
+        if let Some(kib) = line
+            .strip_prefix("peak ")
+            .and_then(|k| k.trim().parse().ok())
+        {
+            self.peaks[index] = kib;
+        }
+    }
+
+    /// An error naming the first process that ended badly, with the tasks it held.
+    fn check(&mut self, ctx: &RunContext, layout: Layout) -> Result<(), String> {
+        for (i, child) in self.children.iter_mut().enumerate() {
+            if self.reaped[i] {
+                continue;
+            }
+            if let Ok(Some(status)) = child.try_wait() {
+                self.reaped[i] = true;
+                if !status.success() {
+                    let process = i + 1;
+                    let held: Vec<String> = (0..ctx.tasks)
+                        .filter(|&t| {
+                            layout.process_of_task(t) == process && !ctx.recorder.task_state(t).1
+                        })
+                        .map(|t| t.to_string())
+                        .collect();
+                    let held = match held.len() {
+                        0 => String::new(),
+                        _ => format!(", before task(s) {} came back", held.join(", ")),
+                    };
+                    return Err(format!(
+                        "cluster process {process} (pid {}) {}{held}",
+                        child.id(),
+                        describe(status)
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Waits for every process to end (they do once the dataflow is done) and gathers their
+    /// figures.
+    fn finish(mut self, ctx: &RunContext, layout: Layout) -> Result<Outcome, String> {
+        let since = Instant::now();
+        while self.reaped.iter().any(|r| !r) {
+            self.check(ctx, layout)?;
+            if since.elapsed() > START_LIMIT {
+                return Err("a cluster process did not end after the last task".into());
+            }
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        // Every process has ended, so its reader thread has passed on its last line.
+        while let Ok((i, line)) = self.lines.recv_timeout(Duration::from_millis(200)) {
+            self.note(i, &line);
+        }
+        let children = self
+            .children
+            .iter()
+            .enumerate()
+            .map(|(i, c)| ChildFigures {
+                worker: ((i + 1) * layout.threads) as u32,
+                pid: c.id(),
+                peak_rss_kib: self.peaks[i],
+            })
+            .collect();
+        Ok(Outcome {
+            children,
+            cpu_before_run: None,
+        })
+    }
+}
+
+impl Drop for Procs {
+    fn drop(&mut self) {
+        for (child, reaped) in self.children.iter_mut().zip(&self.reaped) {
+            if !reaped {
+                // SAFETY: killpg on a process we started in its own group and have not reaped.
+                unsafe { libc::killpg(child.id() as libc::pid_t, libc::SIGKILL) };
+                let _ = child.wait();
+            }
+        }
+    }
+}

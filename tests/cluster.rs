@@ -1,0 +1,249 @@
+//! The `cluster` approach on localhost: verified answers and an event per task over several
+//! processes, a process killed mid-run, and two runs at once.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use common::{SMALL_PRIME, parlab, parlab_std};
+use serde_json::Value;
+
+/// Runs `args` with approach cluster as JSON and returns cluster's result.
+fn cluster_result(args: &[&str]) -> Value {
+    let out = parlab()
+        .args([
+            "run", "-a", "cluster", "--runs", "1", "--warmup", "0", "--format", "json",
+        ])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["approach"] == "cluster")
+        .cloned()
+        .expect("a cluster result")
+}
+
+/// Checks a verified run of `tasks` tasks, each once, and returns the workers they ran on.
+fn check_tasks(result: &Value, tasks: usize) -> BTreeSet<u64> {
+    assert_eq!(result["verified"], true, "{result}");
+    let events = result["tasks"].as_array().unwrap();
+    assert_eq!(events.len(), tasks);
+    let mut seen = BTreeSet::new();
+    for e in events {
+        assert_eq!(e["runs"], 1, "{e}");
+        assert!(!e["answer"].is_null(), "{e}");
+        assert!(e["end_s"].as_f64() >= e["start_s"].as_f64(), "{e}");
+        seen.insert(e["task"].as_u64().unwrap());
+    }
+    assert_eq!(seen.len(), tasks, "every task once");
+    events
+        .iter()
+        .map(|e| e["worker"].as_u64().unwrap())
+        .collect()
+}
+
+#[test]
+fn every_workload_over_two_processes_is_verified_with_an_event_per_task() {
+    for workload in ["cpu", "io", "mixed", "noop"] {
+        let r = cluster_result(&[
+            "-w",
+            workload,
+            "--tasks",
+            "6",
+            "--pool-size",
+            "2",
+            "--number",
+            SMALL_PRIME,
+            "--io-wait",
+            "5ms",
+        ]);
+        let workers = check_tasks(&r, 6);
+        // Exchanged on the task index: both processes ran tasks.
+        assert_eq!(workers, BTreeSet::from([0, 1]), "{workload}");
+        assert_eq!(
+            r["children"].as_array().unwrap().len(),
+            1,
+            "{workload}: {r}"
+        );
+    }
+}
+
+#[test]
+fn three_processes_of_two_workers_use_all_six() {
+    let r = cluster_result(&[
+        "--tasks",
+        "12",
+        "--pool-size",
+        "6",
+        "--cluster-workers",
+        "2",
+        "--number",
+        SMALL_PRIME,
+    ]);
+    assert_eq!(check_tasks(&r, 12), (0..6).collect());
+    assert_eq!(r["children"].as_array().unwrap().len(), 2, "{r}");
+}
+
+#[test]
+fn a_pool_that_does_not_split_into_processes_is_refused() {
+    parlab()
+        .args([
+            "run",
+            "-a",
+            "cluster",
+            "--pool-size",
+            "3",
+            "--cluster-workers",
+            "2",
+        ])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--pool-size"));
+    parlab()
+        .args(["run", "-a", "cluster", "--cluster-workers", "0"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--cluster-workers"));
+}
+
+/// Processes still alive whose command line names `parent` as their parent.
+fn cluster_processes_of(parent: u32) -> Vec<String> {
+    let needle = format!("--parent\0{parent}\0");
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).into_owned())
+        .filter(|c| c.contains("cluster-worker") && c.contains(&needle))
+        .collect()
+}
+
+#[test]
+fn a_process_killed_mid_run_ends_the_run_with_exit_1_and_nothing_left() {
+    // Task 2 goes to worker 0 of timely, the first process parlab started.
+    let child = parlab_std()
+        .args([
+            "run",
+            "-a",
+            "cluster",
+            "--tasks",
+            "8",
+            "--pool-size",
+            "2",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "--number",
+            SMALL_PRIME,
+        ])
+        .env("PARLAB_WORKER_FAIL", "task=2,mode=kill")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("cluster process 1") && stderr.contains("SIGKILL"),
+        "{stderr}"
+    );
+    let held = stderr.split("task(s) ").nth(1).unwrap_or("");
+    assert!(
+        held.split([',', ' ']).any(|t| t == "2"),
+        "names the task: {stderr}"
+    );
+    assert!(!stderr.contains("panicked at"), "no panic noise: {stderr}");
+    assert_eq!(cluster_processes_of(pid), Vec::<String>::new());
+}
+
+#[test]
+fn two_runs_at_once_do_not_collide() {
+    let start = || {
+        parlab_std()
+            .args([
+                "run",
+                "-a",
+                "cluster",
+                "--tasks",
+                "8",
+                "--pool-size",
+                "4",
+                "--runs",
+                "2",
+                "--warmup",
+                "0",
+                "-w",
+                "noop",
+                "--format",
+                "json",
+            ])
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (a, b) = (start(), start());
+    for run in [a, b] {
+        let out = run.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let r = doc["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["approach"] == "cluster")
+            .unwrap();
+        assert_eq!(r["verified"], true);
+    }
+}
+
+#[test]
+fn a_note_puts_clusters_cost_per_task_beside_process_pools() {
+    let out = parlab()
+        .args([
+            "run",
+            "-a",
+            "process-pool,cluster",
+            "-w",
+            "noop",
+            "--tasks",
+            "40",
+            "--pool-size",
+            "2",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let notes = doc["notes"].to_string();
+    assert!(
+        notes.contains("cluster's own cost is") && notes.contains("against process-pool's"),
+        "{notes}"
+    );
+}
