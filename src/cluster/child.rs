@@ -2,7 +2,7 @@
 //! process of a cluster run, started by parlab (see [`super::parent`]).
 //!
 //! It talks to parlab in lines: `port N` on its stdout once it listens, the addresses of every
-//! process on its stdin in return (see [`super::mesh`]), and `peak KIB`, its own peak memory
+//! process on its stdin in return (see `super::mesh`), and `peak KIB`, its own peak memory
 //! (VmHWM), on its stdout at the end. Its stdout itself points at /dev/null meanwhile, so that
 //! nothing else printed can get in between. Panics and errors go to stderr, which parlab's
 //! terminal shows.

@@ -1,7 +1,7 @@
 //! The `cluster` approach's machinery: the same tasks spread over the workers of several
 //! processes by timely-dataflow (crate `timely`), connected over TCP.
 //!
-//! [`flow`] is the dataflow every worker builds (tasks in at parlab's first worker, exchanged on
+//! `flow` is the dataflow every worker builds (tasks in at parlab's first worker, exchanged on
 //! the task index, run with [`crate::exec`], their records exchanged back to that worker),
 //! [`child`] the hidden `parlab cluster-worker` process, and [`parent`] parlab's side: free
 //! ports, starting the other processes, watching them, and killing and reaping every one on
@@ -11,7 +11,7 @@
 //!
 //! parlab itself is *cluster process 0* and its workers are workers `0..W`; the processes it
 //! starts are cluster processes `1..N`. In timely's numbering parlab is the *last* process, so
-//! that it only connects to the others (see [`mesh`]) and never waits to be connected to.
+//! that it only connects to the others (see `mesh`) and never waits to be connected to.
 //! [`Layout`] converts between the two numberings.
 
 use std::sync::atomic::{AtomicUsize, Ordering};

@@ -1,8 +1,8 @@
 //! parlab's side of a cluster run: the other cluster processes (parlab re-executed as
 //! `parlab cluster-worker`, each in its own process group), their ports gathered and the
-//! address list sent back (see [`super::mesh`]), parlab's own timely workers on a thread of
+//! address list sent back (see `super::mesh`), parlab's own timely workers on a thread of
 //! their own, and a watch every 50 ms over the cancel flag and every process. Whatever way
-//! [`run`] returns, [`Procs`]' `Drop` kills (by process group) and reaps every process still
+//! [`run`] returns, `Procs`' `Drop` kills (by process group) and reaps every process still
 //! alive.
 
 use std::io::{BufRead, BufReader, Write};
