@@ -133,6 +133,16 @@ pub struct CommonArgs {
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub cluster_workers: Option<String>,
 
+    /// Approach cluster across machines: a file of one `host:port` a line, in process order;
+    /// the first is this machine's process 0 (parlab), which prints the command to start on
+    /// every other host and waits for them to join.
+    #[arg(long, value_name = "FILE")]
+    pub hosts: Option<std::path::PathBuf>,
+
+    /// How long approach cluster waits for the `--hosts` to join, e.g. 30s, 2m [default: 60s].
+    #[arg(long, value_name = "DURATION")]
+    pub join_timeout: Option<String>,
+
     /// One wait of io and mixed work, e.g. 1s, 250ms, 1.5s, 800us.
     #[arg(
         long,

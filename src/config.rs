@@ -229,6 +229,7 @@ impl RunConfig {
                 parse_count("--cluster-workers", w, 64)? as usize
             );
         }
+        crate::cluster::hosts::set(parse_hosts(&args.common)?);
         let io_wait = parse_duration("--io-wait", &args.common.io_wait)?;
         let net_spec = net::parse_net(&args.common.requests, &args.common.payload)?;
         let work = WorkSpec {
@@ -657,6 +658,32 @@ pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, UsageE
         ));
     }
     Ok(Duration::from_secs_f64(secs))
+}
+
+/// Parses `--hosts FILE` (read with [`crate::infile`]) and `--join-timeout`.
+fn parse_hosts(args: &CommonArgs) -> Result<Option<crate::cluster::hosts::Hosts>, UsageError> {
+    let join_timeout = match &args.join_timeout {
+        Some(t) => parse_duration("--join-timeout", t)?,
+        None => Duration::from_secs(60),
+    };
+    let Some(path) = &args.hosts else {
+        return Ok(None);
+    };
+    let fix = "give a file of one host:port a line, in process order, \
+               the first being this machine's process 0";
+    let text = crate::infile::read_text(path, 1024 * 1024).map_err(|e| {
+        let why = match e {
+            crate::infile::ReadError::Io(e) => e.to_string(),
+            crate::infile::ReadError::Not(why) => why,
+        };
+        UsageError::bad("--hosts", format!("{}: {why}", path.display()), fix)
+    })?;
+    let lines = crate::cluster::hosts::parse(&text)
+        .map_err(|why| UsageError::bad("--hosts", format!("{}: {why}", path.display()), fix))?;
+    Ok(Some(crate::cluster::hosts::Hosts {
+        lines,
+        join_timeout,
+    }))
 }
 
 /// Parses `--task-timeout`: a duration above zero, or none.

@@ -15,6 +15,10 @@ fn main() -> ExitCode {
     if let Some(cluster) = parlab::cluster::child::fast_args(&args) {
         return parlab::cluster::child::main(cluster);
     }
+    // A cluster process on another host, joining parlab (see parlab::cluster::join).
+    if let Some(join) = parlab::cluster::join::fast_args(&args) {
+        return parlab::cluster::join::main(join);
+    }
     // The small process that starts each --command (see parlab::shell).
     if let Some(command) = parlab::shell::helper_args(&args) {
         return parlab::shell::helper_main(command);

@@ -32,10 +32,18 @@ impl Approach for Cluster {
     }
 
     fn check(&self, _tasks: u32, pool_size: usize) -> Result<(), UsageError> {
+        if crate::cluster::hosts::get().is_some() {
+            // --hosts decides the processes; --pool-size plays no part.
+            return Ok(());
+        }
         layout(pool_size, crate::cluster::threads_per_process()).map(|_| ())
     }
 
     fn run(&self, ctx: &RunContext) -> Result<Outcome, ApproachError> {
+        if let Some(hosts) = crate::cluster::hosts::get() {
+            let threads = crate::cluster::threads_per_process();
+            return crate::cluster::remote::run(INFO.id, ctx, &hosts, threads);
+        }
         let layout = layout(ctx.pool_size, crate::cluster::threads_per_process())
             .map_err(|e| ApproachError::Failed(e.to_string()))?;
         parent::run(INFO.id, ctx, layout)

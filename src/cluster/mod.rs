@@ -18,8 +18,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 pub mod child;
 mod flow;
+pub mod hosts;
 mod mesh;
 pub mod parent;
+pub mod remote;
+pub mod join;
 
 use serde::{Deserialize, Serialize};
 

@@ -91,7 +91,41 @@ pub fn run(id: &str, ctx: &RunContext, layout: Layout) -> Result<Outcome, Approa
             })?;
         }
     }
+    let rx = start_own(ctx, spec, listener, addresses).map_err(failed)?;
+    loop {
+        match rx.recv_timeout(POLL) {
+            Ok(Ok(())) => break,
+            Ok(Err(e)) => {
+                // A process that died is the better explanation: give it a moment to show.
+                std::thread::sleep(POLL * 4);
+                procs.check(ctx, layout).map_err(failed)?;
+                return Err(failed(format!("cluster process 0 (parlab): {e}")));
+            }
+            Err(RecvTimeoutError::Timeout) => {}
+            Err(RecvTimeoutError::Disconnected) => {
+                return Err(failed(
+                    "parlab's cluster workers stopped without a word".into(),
+                ));
+            }
+        }
+        if ctx.cancel.is_cancelled() {
+            return Err(ApproachError::Cancelled);
+        }
+        procs.check(ctx, layout).map_err(failed)?;
+    }
+    procs.finish(ctx, layout).map_err(failed)
+}
+
+/// Starts parlab's own timely workers (timely's last process, connecting to every address
+/// before its own) on a thread of their own; their result comes on the receiver.
+pub(super) fn start_own(
+    ctx: &RunContext,
+    spec: Spec,
+    listener: std::net::TcpListener,
+    addresses: Vec<String>,
+) -> Result<Receiver<Result<(), String>>, String> {
     quiet_timely_panics();
+    let layout = spec.layout;
     let (tx, rx) = mpsc::channel();
     let rec = ctx.recorder.clone();
     let cancel = ctx.cancel.clone();
@@ -127,29 +161,8 @@ pub fn run(id: &str, ctx: &RunContext, layout: Layout) -> Result<Outcome, Approa
             .unwrap_or_else(|_| Err("timely's network threads failed".into()));
             let _ = tx.send(result);
         })
-        .map_err(|e| failed(format!("cannot start a thread: {e}")))?;
-    loop {
-        match rx.recv_timeout(POLL) {
-            Ok(Ok(())) => break,
-            Ok(Err(e)) => {
-                // A process that died is the better explanation: give it a moment to show.
-                std::thread::sleep(POLL * 4);
-                procs.check(ctx, layout).map_err(failed)?;
-                return Err(failed(format!("cluster process 0 (parlab): {e}")));
-            }
-            Err(RecvTimeoutError::Timeout) => {}
-            Err(RecvTimeoutError::Disconnected) => {
-                return Err(failed(
-                    "parlab's cluster workers stopped without a word".into(),
-                ));
-            }
-        }
-        if ctx.cancel.is_cancelled() {
-            return Err(ApproachError::Cancelled);
-        }
-        procs.check(ctx, layout).map_err(failed)?;
-    }
-    procs.finish(ctx, layout).map_err(failed)
+        .map_err(|e| format!("cannot start a thread: {e}"))?;
+    Ok(rx)
 }
 
 /// Silences the panics of timely's threads in parlab (`timely:work-N`, `timely:send-N`, ...):
