@@ -247,3 +247,122 @@ fn a_note_puts_clusters_cost_per_task_beside_process_pools() {
         "{notes}"
     );
 }
+
+/// A port that was free a moment ago on 127.0.0.1.
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// A hosts file of `lines` in a fresh folder (kept alive by the returned guard).
+fn hosts_file(lines: &[String]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("hosts.txt");
+    std::fs::write(&path, lines.join("\n") + "\n").unwrap();
+    (dir, path)
+}
+
+#[test]
+fn a_host_that_never_joins_ends_with_the_time_limit_message_naming_it() {
+    let (p0, p1) = (free_port(), free_port());
+    let missing = format!("127.0.0.1:{p1}");
+    let (_dir, path) = hosts_file(&[format!("127.0.0.1:{p0}"), missing.clone()]);
+    let out = parlab_std()
+        .args(["run", "-a", "cluster", "--tasks", "2", "--runs", "1"])
+        .args(["--warmup", "0", "--join-timeout", "2s", "--hosts"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("did not join within the time limit")
+            && stderr.contains("--join-timeout")
+            && stderr.contains(&format!("{missing} (process 1)")),
+        "{stderr}"
+    );
+    // The command to start there was printed.
+    assert!(
+        stderr.contains(&format!(
+            "cluster-worker --join 127.0.0.1:{p0} --index 1 --listen {missing}"
+        )),
+        "{stderr}"
+    );
+    // parlab has exited and let go of its own address: it can be listened on again.
+    assert!(std::net::TcpListener::bind(("127.0.0.1", p0)).is_ok());
+}
+
+#[test]
+fn a_bad_hosts_file_is_refused_naming_the_flag_and_line() {
+    let (_dir, path) = hosts_file(&["127.0.0.1:7000".into(), "no-port-here".into()]);
+    let out = parlab_std()
+        .args(["run", "-a", "cluster", "--hosts"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.contains("--hosts") && stderr.contains("line 2"),
+        "{stderr}"
+    );
+    let (_dir, one) = hosts_file(&["127.0.0.1:7000".into()]);
+    parlab()
+        .args(["run", "-a", "cluster", "--hosts"])
+        .arg(&one)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--hosts"))
+        .stderr(predicates::str::contains("at least 2"));
+}
+
+#[test]
+fn two_hosts_on_localhost_run_with_the_printed_command_and_verify() {
+    use std::io::BufRead;
+    let (p0, p1) = (free_port(), free_port());
+    let (_dir, path) = hosts_file(&[format!("127.0.0.1:{p0}"), format!("127.0.0.1:{p1}")]);
+    let mut run = parlab_std()
+        .args([
+            "run", "-a", "cluster", "--tasks", "6", "--runs", "1", "--warmup", "0",
+        ])
+        .args([
+            "--number",
+            SMALL_PRIME,
+            "--format",
+            "json",
+            "--join-timeout",
+            "30s",
+        ])
+        .arg("--hosts")
+        .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = std::io::BufReader::new(run.stderr.take().unwrap()).lines();
+    let command = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|l| l.split_once("  parlab ").map(|(_, rest)| rest.to_owned()))
+        .expect("parlab prints the command for process 1");
+    // Keep reading stderr so that parlab never blocks on it.
+    let rest = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
+    let worker = std::process::Command::new(common::PARLAB)
+        .args(command.split_whitespace())
+        .status()
+        .unwrap();
+    let out = run.wait_with_output().unwrap();
+    let rest = rest.join().unwrap().join("\n");
+    assert!(out.status.success(), "{rest}");
+    assert!(worker.success(), "{rest}");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let result = doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["approach"] == "cluster")
+        .cloned()
+        .expect("a cluster result");
+    // Both processes' workers ran tasks: worker 0 is parlab's, worker 1 the joined process's.
+    assert_eq!(check_tasks(&result, 6), BTreeSet::from([0, 1]));
+}

@@ -60,7 +60,12 @@ pub fn main(args: Args) -> ExitCode {
     };
     let control = match connect(&args.join) {
         Ok(s) => s,
-        Err(e) => return fail(format!("cannot reach parlab at {} (--join): {e}", args.join)),
+        Err(e) => {
+            return fail(format!(
+                "cannot reach parlab at {} (--join): {e}",
+                args.join
+            ));
+        }
     };
     let mut reader = match control.try_clone() {
         Ok(s) => BufReader::new(s),

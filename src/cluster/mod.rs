@@ -19,10 +19,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 pub mod child;
 mod flow;
 pub mod hosts;
+pub mod join;
 mod mesh;
 pub mod parent;
 pub mod remote;
-pub mod join;
 
 use serde::{Deserialize, Serialize};
 

@@ -83,10 +83,10 @@ pub fn run(
         }
         match listener.accept() {
             Ok((stream, _)) => {
-                if let Some((i, s)) = hello(stream, n) {
-                    if joined[i].is_none() {
-                        joined[i] = Some(s);
-                    }
+                if let Some((i, s)) = hello(stream, n)
+                    && joined[i].is_none()
+                {
+                    joined[i] = Some(s);
                 }
             }
             Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::sleep(POLL / 5),
@@ -143,10 +143,12 @@ pub fn run(
         if ctx.cancel.is_cancelled() {
             return Err(ApproachError::Cancelled);
         }
-        if let Some(t) = ended_at {
-            if t.elapsed() > END_LIMIT {
-                return Err(failed("a cluster process did not end after the last task".into()));
-            }
+        if let Some(t) = ended_at
+            && t.elapsed() > END_LIMIT
+        {
+            return Err(failed(
+                "a cluster process did not end after the last task".into(),
+            ));
         }
         if !done {
             match rx.recv_timeout(POLL) {
@@ -157,7 +159,9 @@ pub fn run(
                 Ok(Err(e)) => return Err(failed(format!("cluster process 0 (parlab): {e}"))),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
-                    return Err(failed("parlab's cluster workers stopped without a word".into()));
+                    return Err(failed(
+                        "parlab's cluster workers stopped without a word".into(),
+                    ));
                 }
             }
         } else {
