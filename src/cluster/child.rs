@@ -86,24 +86,8 @@ pub fn main(args: Args) -> ExitCode {
         Err(e) => return fail(format!("cannot set up stdout: {e}")),
     };
     let joined = join(&report, args.index, spec.layout.threads);
-    let (builders, others) = match joined {
-        Ok(b) => b,
-        Err(e) => return fail(format!("cannot join the cluster: {e}")),
-    };
-    let cancel = Cancel::new();
-    let guards = match timely::execute::execute_from(
-        builders,
-        others,
-        timely::WorkerConfig::default(),
-        move |worker| flow::run(worker, &spec, &cancel, fault, &|_| {}),
-    ) {
-        Ok(g) => g,
-        Err(e) => return fail(format!("cannot start the workers: {e}")),
-    };
-    for r in guards.join() {
-        if let Err(e) = r {
-            return fail(format!("a worker failed: {e}"));
-        }
+    if let Err(message) = run_workers(joined, spec, fault) {
+        return fail(message);
     }
     let peak = crate::record::measure::status_field("VmHWM:").unwrap_or(0);
     let _ = writeln!(&report, "peak {peak}");
@@ -128,8 +112,31 @@ fn join(report: &File, index: usize, threads: usize) -> std::io::Result<Builders
     mesh::builders(sockets, index, threads)
 }
 
+/// Runs this process's timely workers on `spec` once `joined` connected them to the cluster,
+/// until every worker is done; the error says which step failed. Local cluster processes and
+/// processes joined from another host (`--hosts`) both end here.
+pub(super) fn run_workers(
+    joined: std::io::Result<Builders>,
+    spec: Spec,
+    fault: Option<Fault>,
+) -> Result<(), String> {
+    let (builders, others) = joined.map_err(|e| format!("cannot join the cluster: {e}"))?;
+    let cancel = Cancel::new();
+    let guards = timely::execute::execute_from(
+        builders,
+        others,
+        timely::WorkerConfig::default(),
+        move |worker| flow::run(worker, &spec, &cancel, fault, &|_| {}),
+    )
+    .map_err(|e| format!("cannot start the workers: {e}"))?;
+    for r in guards.join() {
+        r.map_err(|e| format!("a worker failed: {e}"))?;
+    }
+    Ok(())
+}
+
 /// Timely's allocators and the guard of its network threads.
-type Builders = (
+pub(super) type Builders = (
     Vec<timely::communication::allocator::AllocatorBuilder>,
     Box<dyn std::any::Any + Send>,
 );

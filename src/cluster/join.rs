@@ -14,8 +14,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use super::{Spec, child, flow, mesh};
-use crate::cancel::Cancel;
+use super::{Spec, child, mesh};
 
 /// How long it keeps trying to reach parlab.
 const CONNECT_LIMIT: Duration = Duration::from_secs(60);
@@ -107,24 +106,8 @@ pub fn main(args: Args) -> ExitCode {
     });
     let joined = mesh::connect(&listener, &addresses, me)
         .and_then(|sockets| mesh::builders(sockets, me, spec.layout.threads));
-    let (builders, others) = match joined {
-        Ok(b) => b,
-        Err(e) => return fail(format!("cannot join the cluster: {e}")),
-    };
-    let cancel = Cancel::new();
-    let guards = match timely::execute::execute_from(
-        builders,
-        others,
-        timely::WorkerConfig::default(),
-        move |worker| flow::run(worker, &spec, &cancel, None, &|_| {}),
-    ) {
-        Ok(g) => g,
-        Err(e) => return fail(format!("cannot start the workers: {e}")),
-    };
-    for r in guards.join() {
-        if let Err(e) = r {
-            return fail(format!("a worker failed: {e}"));
-        }
+    if let Err(message) = child::run_workers(joined, spec, None) {
+        return fail(message);
     }
     finished.store(true, Ordering::SeqCst);
     let peak = crate::record::measure::status_field("VmHWM:").unwrap_or(0);
