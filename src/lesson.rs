@@ -37,7 +37,9 @@ pub fn lesson(report: &Report, cfg: &RunConfig) -> Option<String> {
             format_seconds(work.per_task_s())
         ));
     }
-    if cfg.work.workload.computes() && work.compute_share() > 0.5 {
+    // Measured, not declared: a command or a user's function computes as far as its CPU time
+    // says it did.
+    if work.compute_share() > 0.5 {
         return compute_lesson(
             report,
             cfg,
@@ -62,6 +64,8 @@ fn compute_lesson(
     {
         let beside = processes
             .and_then(|p| Some((p, p.speedup?)))
+            // Quoted only where they gained here: on work this short they may not have.
+            .filter(|(_, ps)| *ps >= 1.0)
             .map(|(p, ps)| format!(" ({} {ps:.2}x)", p.approach))
             .unwrap_or_default();
         return Some(format!(

@@ -228,8 +228,10 @@ fn too_short(report: &Report, cfg: &RunConfig) -> Option<String> {
             work.compute_s / f64::from(cfg.tasks.max(1)),
         )
         .map(|n| format!("try --number {n} (about 100 ms per task here)"))
-    } else {
+    } else if cfg.work.workload.waits() {
         Some("try a longer --io-wait (100ms, say)".to_string())
+    } else {
+        Some("give each task more work".to_string())
     };
     Some(format!(
         "tasks too short to learn from: {why}; overheads decide this result{}",
