@@ -5,7 +5,6 @@
 //!
 //! Workers are made to fail with the hidden `PARLAB_WORKER_FAIL=task=N,mode=kill|panic|exit`.
 
-use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -41,37 +40,14 @@ fn start(program: &str, args: &[&str], env: &[(&str, &str)]) -> Child {
 }
 
 /// Waits for `child` (started at `since`), killing it and failing the test after [`TIMEOUT`].
-fn finish(mut child: Child, since: Instant) -> Ran {
-    let pid = child.id();
-    let mut pipes = (child.stdout.take().unwrap(), child.stderr.take().unwrap());
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        pipes.1.read_to_string(&mut s).unwrap();
-        s
-    });
-    let out_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        pipes.0.read_to_string(&mut s).unwrap();
-        s
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if since.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("parlab (pid {pid}) hung: killed after {TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let took = since.elapsed();
+fn finish(child: Child, since: Instant) -> Ran {
+    let f = common::wait_capturing(child, since, TIMEOUT, |_| {});
     Ran {
-        status,
-        stdout: out_reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
-        pid,
-        took,
+        status: f.status,
+        stdout: f.stdout,
+        stderr: f.stderr,
+        pid: f.pid,
+        took: f.took,
     }
 }
 

@@ -9,7 +9,6 @@
 
 mod common;
 
-use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -50,35 +49,13 @@ fn start(args: &[&str], env: &[(&str, &str)], tag: &str) -> Child {
     cmd.spawn().unwrap()
 }
 
-fn finish(mut child: Child) -> Ran {
-    let since = Instant::now();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let err_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        err.read_to_string(&mut s).unwrap();
-        s
-    });
-    let out_reader = std::thread::spawn(move || {
-        let mut s = String::new();
-        out.read_to_string(&mut s).unwrap();
-        s
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if since.elapsed() > TIMEOUT {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("parlab hung: killed after {TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
+/// Waits for `child`, killing it and failing the test after [`TIMEOUT`].
+fn finish(child: Child) -> Ran {
+    let f = common::wait_capturing(child, Instant::now(), TIMEOUT, |_| {});
     Ran {
-        status,
-        stdout: out_reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
+        status: f.status,
+        stdout: f.stdout,
+        stderr: f.stderr,
     }
 }
 

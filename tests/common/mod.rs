@@ -40,3 +40,59 @@ pub fn all_count() -> usize {
         .filter(|a| !parlab::approach::python::is_python(a.info()))
         .count()
 }
+
+/// How a child that [`wait_capturing`] waited for ended, and what it printed.
+pub struct Finished {
+    /// Its exit status.
+    pub status: std::process::ExitStatus,
+    /// Everything it wrote to stdout (invalid UTF-8 replaced).
+    pub stdout: String,
+    /// Everything it wrote to stderr (invalid UTF-8 replaced).
+    pub stderr: String,
+    /// Its process id.
+    pub pid: u32,
+    /// From `since` to its end.
+    pub took: std::time::Duration,
+}
+
+/// Waits for `child` (started at `since`, stdout and stderr piped), reading both pipes as it
+/// runs so it never blocks on a full pipe. After `timeout` it calls `on_hang` with the pid (to
+/// kill what the child started), kills the child and fails the test.
+pub fn wait_capturing(
+    mut child: std::process::Child,
+    since: std::time::Instant,
+    timeout: std::time::Duration,
+    on_hang: impl FnOnce(u32),
+) -> Finished {
+    use std::io::Read;
+    let pid = child.id();
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            let _ = pipe.read_to_end(&mut bytes);
+            String::from_utf8_lossy(&bytes).into_owned()
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().expect("stdout piped")));
+    let err = drain(Box::new(child.stderr.take().expect("stderr piped")));
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if since.elapsed() > timeout {
+            on_hang(pid);
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("pid {pid} hung: killed after {timeout:?}");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    let took = since.elapsed();
+    Finished {
+        status,
+        stdout: out.join().unwrap(),
+        stderr: err.join().unwrap(),
+        pid,
+        took,
+    }
+}

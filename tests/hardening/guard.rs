@@ -1,6 +1,5 @@
 //! Runs one case under a timeout and checks that nothing it started is left.
 
-use std::io::Read;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
@@ -53,41 +52,15 @@ pub fn run(mut cmd: Command) -> Ran {
     finish(child, since)
 }
 
-/// Waits for `child`, killing its group and failing the test after [`TIMEOUT`].
-pub fn finish(mut child: Child, since: Instant) -> Ran {
-    let pid = child.id();
-    let mut out = child.stdout.take().unwrap();
-    let mut err = child.stderr.take().unwrap();
-    let err_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = err.read_to_end(&mut s);
-        String::from_utf8_lossy(&s).into_owned()
-    });
-    let out_reader = std::thread::spawn(move || {
-        let mut s = Vec::new();
-        let _ = out.read_to_end(&mut s);
-        String::from_utf8_lossy(&s).into_owned()
-    });
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if since.elapsed() > TIMEOUT {
-            let left = descendants(pid);
-            let _ = child.kill();
-            kill_all(&left);
-            let _ = child.wait();
-            panic!("case (pid {pid}) hung: killed after {TIMEOUT:?}");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let took = since.elapsed();
-    assert_nothing_left(pid);
+/// Waits for `child`, killing what it started and failing the test after [`TIMEOUT`].
+pub fn finish(child: Child, since: Instant) -> Ran {
+    let f = crate::common::wait_capturing(child, since, TIMEOUT, |pid| kill_all(&descendants(pid)));
+    assert_nothing_left(f.pid);
     Ran {
-        status,
-        stdout: out_reader.join().unwrap(),
-        stderr: err_reader.join().unwrap(),
-        took,
+        status: f.status,
+        stdout: f.stdout,
+        stderr: f.stderr,
+        took: f.took,
     }
 }
 
