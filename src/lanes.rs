@@ -66,6 +66,9 @@ pub struct Segment {
 pub struct Lane {
     /// The worker number (thread or process, from 0).
     pub worker: u32,
+    /// The process it belongs to, where the approach numbers its processes (a cluster's
+    /// workers are threads of several processes; parlab is process 0).
+    pub process: Option<u32>,
     /// How many tasks started on this worker.
     pub tasks: usize,
     /// Its segments, task spans first, each kind in order of start.
@@ -114,7 +117,15 @@ pub fn panels(report: &Report) -> Vec<Panel> {
                 }
             }
             let mut lanes: Vec<Lane> = lanes.into_values().collect();
+            let numbered = r.children.iter().any(|c| c.process.is_some());
             for l in &mut lanes {
+                l.process = numbered.then(|| {
+                    r.children
+                        .iter()
+                        .find(|c| c.holds(l.worker))
+                        .and_then(|c| c.process)
+                        .unwrap_or(0)
+                });
                 l.segments
                     .sort_by(|a, b| a.kind.cmp(&b.kind).then(a.start_s.total_cmp(&b.start_s)));
             }
@@ -132,6 +143,7 @@ pub fn panels(report: &Report) -> Vec<Panel> {
 fn lane(lanes: &mut BTreeMap<u32, Lane>, worker: u32) -> &mut Lane {
     lanes.entry(worker).or_insert_with(|| Lane {
         worker,
+        process: None,
         tasks: 0,
         segments: Vec::new(),
     })
@@ -175,6 +187,14 @@ pub fn axis_end_s(panels: &[Panel]) -> f64 {
 }
 
 impl Lane {
+    /// Its name in pictures: `w3`, or `p1 w3` for a worker of cluster process 1.
+    pub fn label(&self) -> String {
+        match self.process {
+            Some(p) => format!("p{p} w{}", self.worker),
+            None => format!("w{}", self.worker),
+        }
+    }
+
     /// The union of this lane's segments of `kind`, with gaps shorter than `min_gap_s` closed:
     /// what a picture whose smallest visible unit is `min_gap_s` can show of them. Sorted.
     pub fn merged(&self, kind: SegmentKind, min_gap_s: f64) -> Vec<(f64, f64)> {
@@ -274,6 +294,7 @@ mod tests {
         p.lanes = (0..100)
             .map(|worker| Lane {
                 worker,
+                process: None,
                 tasks: 1,
                 segments: Vec::new(),
             })
@@ -293,6 +314,7 @@ mod tests {
     fn merging_closes_small_gaps_only() {
         let lane = Lane {
             worker: 0,
+            process: None,
             tasks: 3,
             segments: [(0.0, 1.0), (1.05, 2.0), (3.0, 4.0)]
                 .iter()

@@ -108,11 +108,17 @@ impl CommandRunner {
 
     /// The runner a worker process builds from its environment, if it was given a command.
     pub fn from_worker_env() -> Option<Self> {
-        let command = std::env::var(ENV_COMMAND).ok()?;
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The runner that the variables of [`crate::custom::worker_env`] describe, looked up with
+    /// `var` (e.g. in the list a cluster run sends to a process on another host).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Option<Self> {
+        let command = var(ENV_COMMAND)?;
         Some(Self {
             command,
-            tasks: std::env::var(ENV_TASKS).ok()?.parse().ok()?,
-            show_output: std::env::var(ENV_SHOW_OUTPUT).is_ok_and(|v| v == "1"),
+            tasks: var(ENV_TASKS)?.parse().ok()?,
+            show_output: var(ENV_SHOW_OUTPUT).is_some_and(|v| v == "1"),
             helper: std::env::current_exe().ok()?,
             own_group: false,
         })

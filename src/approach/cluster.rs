@@ -39,6 +39,15 @@ impl Approach for Cluster {
         layout(pool_size, crate::cluster::threads_per_process()).map(|_| ())
     }
 
+    fn prepare(&self, ctx: &RunContext) -> Result<(), ApproachError> {
+        match crate::cluster::hosts::get() {
+            // Across machines: the wait for the hosts to join, and the clock offsets, stay out
+            // of the timed region.
+            Some(hosts) => crate::cluster::remote::prepare(INFO.id, ctx, &hosts),
+            None => Ok(()),
+        }
+    }
+
     fn run(&self, ctx: &RunContext) -> Result<Outcome, ApproachError> {
         if let Some(hosts) = crate::cluster::hosts::get() {
             let threads = crate::cluster::threads_per_process();

@@ -176,6 +176,10 @@ impl Executor for RealExecutor {
             used.user = used.user.saturating_sub(user);
             used.sys = used.sys.saturating_sub(sys);
         }
+        if let Some((user, sys)) = outcome.cpu_elsewhere {
+            used.user += user;
+            used.sys += sys;
+        }
         let mark = measure::peak_rss_kib();
         let peak = if resettable {
             startup + mark.saturating_sub(resident)

@@ -2,16 +2,19 @@
 //! process of a cluster run, started by parlab (see [`super::parent`]).
 //!
 //! It talks to parlab in lines: `port N` on its stdout once it listens, the addresses of every
-//! process on its stdin in return (see `super::mesh`), and `peak KIB`, its own peak memory
-//! (VmHWM), on its stdout at the end. Its stdout itself points at /dev/null meanwhile, so that
-//! nothing else printed can get in between. Panics and errors go to stderr, which parlab's
+//! process on its stdin in return (see `super::mesh`), then a `start` line as each task starts
+//! and an `end` line with its own peak memory (VmHWM) and CPU time at the end (see
+//! `super::watch`). Its stdout itself points at /dev/null meanwhile, so that nothing else
+//! printed can get in between. Panics and errors go to stderr, which parlab's
 //! terminal shows.
 
 use std::fs::File;
 use std::io::Write;
 use std::os::fd::{AsFd, AsRawFd};
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use super::watch::{self, EndFigures};
 use super::{Spec, flow, mesh};
 use crate::cancel::Cancel;
 use crate::worker::fault::Fault;
@@ -86,12 +89,26 @@ pub fn main(args: Args) -> ExitCode {
         Err(e) => return fail(format!("cannot set up stdout: {e}")),
     };
     let joined = join(&report, args.index, spec.layout.threads);
-    if let Err(message) = run_workers(joined, spec, fault) {
+    let report = Arc::new(report);
+    let says = report.clone();
+    let on_start: flow::OnStart = Arc::new(move |task, worker, ns| {
+        let _ = (&*says).write_all(watch::start_line(task, worker, ns).as_bytes());
+    });
+    if let Err(message) = run_workers(joined, spec, fault, on_start) {
         return fail(message);
     }
-    let peak = crate::record::measure::status_field("VmHWM:").unwrap_or(0);
-    let _ = writeln!(&report, "peak {peak}");
+    let _ = (&*report).write_all(watch::end_line(own_figures()).as_bytes());
     ExitCode::SUCCESS
+}
+
+/// This process's peak memory and the CPU time it used so far.
+pub(super) fn own_figures() -> EndFigures {
+    let used = crate::record::measure::Usage::own();
+    EndFigures {
+        peak_kib: crate::record::measure::peak_rss_kib(),
+        user_ns: used.user.as_nanos() as u64,
+        sys_ns: used.sys.as_nanos() as u64,
+    }
 }
 
 /// Listens on a free port, tells parlab which (`port N`), reads every process's address from
@@ -119,6 +136,7 @@ pub(super) fn run_workers(
     joined: std::io::Result<Builders>,
     spec: Spec,
     fault: Option<Fault>,
+    on_start: flow::OnStart,
 ) -> Result<(), String> {
     let (builders, others) = joined.map_err(|e| format!("cannot join the cluster: {e}"))?;
     let cancel = Cancel::new();
@@ -126,7 +144,7 @@ pub(super) fn run_workers(
         builders,
         others,
         timely::WorkerConfig::default(),
-        move |worker| flow::run(worker, &spec, &cancel, fault, &|_| {}),
+        move |worker| flow::run(worker, &spec, &cancel, fault, on_start.clone(), &|_| {}),
     )
     .map_err(|e| format!("cannot start the workers: {e}"))?;
     for r in guards.join() {

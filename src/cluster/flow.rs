@@ -1,10 +1,13 @@
 //! The dataflow every cluster worker builds: tasks enter at the feeder (parlab's first worker),
 //! are exchanged on the task index over every worker, run one per operator call with
 //! [`crate::exec::run_blocking`], and their [`Done`] records are exchanged back to the feeder.
+//! As each task starts, the worker says so at once through its process's [`OnStart`] (a line
+//! to parlab, or parlab's recorder itself), outside the task's own timed span.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use timely::container::CapacityContainerBuilder;
@@ -19,6 +22,9 @@ use crate::exec;
 use crate::record::recorder::Recorder;
 use crate::worker::fault::Fault;
 
+/// What a worker calls as a task starts: (task, worker, ns since the run's origin).
+pub(super) type OnStart = Arc<dyn Fn(u32, u32, u64) + Send + Sync>;
+
 /// Builds the dataflow on `worker` and, on the feeder, sends every task in and hands each
 /// record to `on_done` until all are back (or `cancel` is raised: then it returns early).
 pub(super) fn run(
@@ -26,13 +32,14 @@ pub(super) fn run(
     spec: &Spec,
     cancel: &Cancel,
     fault: Option<Fault>,
+    on_start: OnStart,
     on_done: &dyn Fn(Done),
 ) {
     let layout = spec.layout;
     let me = worker.index();
     let feeder = layout.feeder();
     let recorded = layout.worker_of_timely(me);
-    let origin = instant_at(spec.origin_mono_ns);
+    let origin = instant_at(spec.origin_ns);
     let work = spec.work;
     let task_cancel = cancel.clone();
     let mut input: InputHandle<u64, CapacityContainerBuilder<Vec<u32>>> = InputHandle::new();
@@ -63,10 +70,16 @@ pub(super) fn run(
                         // One task per call, so its record leaves at once (progress, and a
                         // death mid-run costs only the tasks not yet reported).
                         if let Some((cap, task)) = queue.pop_front() {
-                            if let Some(f) = fault.filter(|f| f.task == task) {
-                                f.trigger();
-                            }
-                            let done = run_task(&work, task, recorded, origin, &task_cancel);
+                            let hook = fault.filter(|f| f.task == task);
+                            let done = run_task(
+                                &work,
+                                task,
+                                recorded,
+                                origin,
+                                &task_cancel,
+                                &on_start,
+                                hook,
+                            );
                             output.session(&cap).give(done);
                         }
                         if !queue.is_empty()
@@ -109,9 +122,16 @@ fn run_task(
     worker: u32,
     origin: Instant,
     cancel: &Cancel,
+    on_start: &OnStart,
+    fault: Option<Fault>,
 ) -> Done {
     let plan = work.plan();
     let rec = Recorder::new(1, &plan, origin).first_task_is(task);
+    on_start(task, worker, rec.now_ns());
+    // The test hook's fault strikes once the task is known to have started.
+    if let Some(f) = fault {
+        f.trigger();
+    }
     let start_ns = rec.now_ns();
     let answer = exec::run_blocking(&rec, cancel, work, 0).ok();
     let end_ns = rec.now_ns();
@@ -129,17 +149,25 @@ fn run_task(
     }
 }
 
-/// The `Instant` that is `origin_mono_ns` on `CLOCK_MONOTONIC`.
-fn instant_at(origin_mono_ns: u64) -> Instant {
-    let since = crate::worker::mono_now_ns().saturating_sub(origin_mono_ns);
+/// The `Instant` that is `origin_ns` on this process's clock ([`super::clock_ns`]).
+fn instant_at(origin_ns: i64) -> Instant {
+    let since = super::clock_ns().saturating_sub(origin_ns).max(0) as u64;
     let now = Instant::now();
     now.checked_sub(Duration::from_nanos(since)).unwrap_or(now)
 }
 
-/// Records `d` into the run's recorder.
+/// Records `d` into the run's recorder: its start was counted as it was heard (its exact time
+/// and worker are set here), or is counted now if it never was.
 pub(super) fn record(rec: &Recorder, d: &Done) {
-    rec.task_started_at(d.task, d.worker, d.start_ns);
-    for &(step, start, end) in &d.steps {
+    if d.task >= rec.task_count() {
+        return;
+    }
+    if rec.task_state(d.task).0 {
+        rec.set_task_start(d.task, d.worker, d.start_ns);
+    } else {
+        rec.task_started_at(d.task, d.worker, d.start_ns);
+    }
+    for &(step, start, end) in d.steps.iter().filter(|s| (s.0 as usize) < rec.plan().len()) {
         rec.step_ran(d.task, step as usize, d.worker, start, end);
     }
     if let Some(answer) = d.answer {

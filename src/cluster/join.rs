@@ -4,17 +4,25 @@
 //!
 //! It listens on its own `--listen` address (its line of the hosts file) for the timely mesh,
 //! connects to parlab (process 0) at `--join` (retrying for a while, so it may be started
-//! first), says `join I`, and reads the run and every process's address back. It ends itself,
-//! exit 1, when parlab's connection closes before the run is over, so no process is left.
+//! first) and says `join I PID`. It then serves parlab's session, one line at a time on that
+//! connection: `ping` is answered at once with `pong T`, its clock (so parlab can measure the
+//! offset, see `super::clock`); `run JSON` runs one run's workers, with a `start` line as each
+//! task starts and an `end` line with its own figures for that run (see `super::watch`). It
+//! serves every run of parlab's session (repetitions, several approaches' runs) and ends when
+//! parlab closes the connection: exit 0 between runs, exit 1 in the middle of one, so no
+//! process is left on any host.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use super::{Spec, child, mesh};
+use super::watch::{self, EndFigures};
+use super::{Spec, child, flow, mesh};
+use crate::record::measure::{Usage, peak_rss_kib, reset_peak_rss};
 
 /// How long it keeps trying to reach parlab.
 const CONNECT_LIMIT: Duration = Duration::from_secs(60);
@@ -28,6 +36,17 @@ pub struct Args {
     pub index: usize,
     /// Its own `host:port` (its line of the hosts file).
     pub listen: String,
+}
+
+/// One run, as parlab sends it to a joined process (`run JSON`, one line).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub struct RemoteRun {
+    /// The run, its origin on this process's clock.
+    pub spec: Spec,
+    /// Every process's address, timely's order.
+    pub addresses: Vec<String>,
+    /// The variables of parlab's custom work (`--command`), set in local workers' environment.
+    pub env: Vec<(String, String)>,
 }
 
 /// Reads `parlab cluster-worker --join A --index I --listen B` (exactly that).
@@ -46,13 +65,16 @@ pub fn fast_args(args: &[std::ffi::OsString]) -> Option<Args> {
     }
 }
 
-/// Joins the cluster and runs this process's workers until the dataflow is done.
+/// Joins the cluster and serves parlab's runs until parlab closes the connection.
 pub fn main(args: Args) -> ExitCode {
     let index = args.index;
     let fail = |what: String| {
         let _ = writeln!(std::io::stderr(), "parlab cluster process {index}: {what}");
         ExitCode::from(1)
     };
+    if let Err(e) = super::skew_from_env() {
+        return fail(e);
+    }
     let listener = match TcpListener::bind(&args.listen) {
         Ok(l) => l,
         Err(e) => return fail(format!("cannot listen on {} (--listen): {e}", args.listen)),
@@ -66,54 +88,120 @@ pub fn main(args: Args) -> ExitCode {
             ));
         }
     };
-    let mut reader = match control.try_clone() {
-        Ok(s) => BufReader::new(s),
+    let _ = control.set_nodelay(true);
+    let reader = match control.try_clone() {
+        Ok(s) => s,
         Err(e) => return fail(e.to_string()),
     };
-    let mut spec_line = String::new();
-    let mut address_line = String::new();
-    let greeted = writeln!(&control, "join {index}")
-        .and_then(|_| reader.read_line(&mut spec_line))
-        .and_then(|_| reader.read_line(&mut address_line));
-    if let Err(e) = greeted {
-        return fail(format!("parlab did not send the run: {e}"));
+    if let Err(e) = writeln!(&control, "join {index} {}", std::process::id()) {
+        return fail(format!("cannot greet parlab: {e}"));
     }
-    let spec: Spec = match serde_json::from_str(&spec_line) {
-        Ok(s) => s,
-        Err(e) => return fail(format!("parlab sent no run ({e}): was it stopped?")),
-    };
-    let addresses: Vec<String> = address_line.split_whitespace().map(str::to_owned).collect();
-    let me = index - 1;
-    if addresses.len() != spec.layout.processes || me >= addresses.len() - 1 {
-        return fail(format!(
-            "--index {index} is not a process of this run ({} processes)",
-            spec.layout.processes
-        ));
+    let running = Arc::new(AtomicBool::new(false));
+    let runs = listen_to_parlab(reader, index, running.clone());
+    let control = Arc::new(control);
+    for line in runs {
+        let Some(json) = line.strip_prefix("run ") else {
+            continue;
+        };
+        let run: RemoteRun = match serde_json::from_str(json) {
+            Ok(r) => r,
+            Err(e) => return fail(format!("parlab sent a run this build cannot read ({e})")),
+        };
+        let me = index - 1;
+        if run.addresses.len() != run.spec.layout.processes || me + 1 >= run.addresses.len() {
+            return fail(format!(
+                "--index {index} is not a process of this run ({} processes)",
+                run.spec.layout.processes
+            ));
+        }
+        running.store(true, Ordering::SeqCst);
+        let figures = match serve(&listener, &control, me, run) {
+            Ok(f) => f,
+            Err(message) => return fail(message),
+        };
+        if let Err(e) = (&*control).write_all(watch::end_line(figures).as_bytes()) {
+            return fail(format!("cannot report to parlab: {e}"));
+        }
+        running.store(false, Ordering::SeqCst);
     }
-    // parlab gone before the end: this process ends too.
-    let finished = Arc::new(AtomicBool::new(false));
-    let watch = finished.clone();
+    ExitCode::SUCCESS
+}
+
+/// Reads parlab's lines on a thread of its own: answers each `ping` at once, passes every
+/// other line on, and ends this process when parlab closes the connection (exit 1 in the
+/// middle of a run, 0 between runs).
+fn listen_to_parlab(
+    reader: TcpStream,
+    index: usize,
+    running: Arc<AtomicBool>,
+) -> mpsc::IntoIter<String> {
+    let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let mut rest = Vec::new();
-        let _ = std::io::Read::read_to_end(&mut reader, &mut rest);
-        if !watch.load(Ordering::SeqCst) {
+        let answer = reader.try_clone();
+        for line in BufReader::new(reader).lines().map_while(Result::ok) {
+            if line == "ping" {
+                if let Ok(mut a) = answer.as_ref() {
+                    let _ = a.write_all(format!("pong {}\n", super::clock_ns()).as_bytes());
+                }
+            } else if tx.send(line).is_err() {
+                return;
+            }
+        }
+        if running.load(Ordering::SeqCst) {
             let _ = writeln!(
                 std::io::stderr(),
-                "parlab cluster process {index}: parlab closed the connection; stopping"
+                "parlab cluster process {index}: parlab closed the connection in the middle of \
+                 a run; stopping"
             );
             std::process::exit(1);
         }
+        let _ = writeln!(
+            std::io::stderr(),
+            "parlab cluster process {index}: parlab ended the session"
+        );
+        std::process::exit(0);
     });
-    let joined = mesh::connect(&listener, &addresses, me)
-        .and_then(|sockets| mesh::builders(sockets, me, spec.layout.threads));
-    if let Err(message) = child::run_workers(joined, spec, None) {
-        return fail(message);
+    rx.into_iter()
+}
+
+/// Runs this process's workers for one run and returns its figures for that run.
+fn serve(
+    listener: &TcpListener,
+    control: &Arc<TcpStream>,
+    me: usize,
+    run: RemoteRun,
+) -> Result<EndFigures, String> {
+    let RemoteRun {
+        spec,
+        addresses,
+        env,
+    } = run;
+    let pairs = env;
+    if let Some(runner) = crate::shell::CommandRunner::from_vars(|name| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+    }) {
+        crate::custom::install(Arc::new(runner), Vec::new());
     }
-    finished.store(true, Ordering::SeqCst);
-    let peak = crate::record::measure::status_field("VmHWM:").unwrap_or(0);
-    let _ = writeln!(&control, "peak {peak}");
-    let _ = control.shutdown(std::net::Shutdown::Write);
-    ExitCode::SUCCESS
+    let fault =
+        crate::worker::fault::Fault::from_env().map_err(|e| format!("{e} (a test hook)"))?;
+    reset_peak_rss();
+    let before = Usage::own();
+    let says = control.clone();
+    let on_start: flow::OnStart = Arc::new(move |task, worker, ns| {
+        let _ = (&*says).write_all(watch::start_line(task, worker, ns).as_bytes());
+    });
+    let joined = mesh::connect(listener, &addresses, me)
+        .and_then(|sockets| mesh::builders(sockets, me, spec.layout.threads));
+    child::run_workers(joined, spec, fault, on_start)?;
+    let used = Usage::own().since(&before);
+    Ok(EndFigures {
+        peak_kib: peak_rss_kib(),
+        user_ns: used.user.as_nanos() as u64,
+        sys_ns: used.sys.as_nanos() as u64,
+    })
 }
 
 /// Connects to parlab, retrying every 200 ms for up to a minute.

@@ -14,15 +14,17 @@
 //! that it only connects to the others (see `mesh`) and never waits to be connected to.
 //! [`Layout`] converts between the two numberings.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 
 pub mod child;
+mod clock;
 mod flow;
 pub mod hosts;
 pub mod join;
 mod mesh;
 pub mod parent;
 pub mod remote;
+mod watch;
 
 use serde::{Deserialize, Serialize};
 
@@ -50,8 +52,38 @@ pub struct Spec {
     pub tasks: u32,
     /// The processes and workers.
     pub layout: Layout,
-    /// The run's origin on `CLOCK_MONOTONIC`, ns: every process records on parlab's clock.
-    pub origin_mono_ns: u64,
+    /// The run's origin on this process's clock (`CLOCK_MONOTONIC`, ns; see [`clock_ns`]):
+    /// every process records on parlab's clock. For a process on another host it is parlab's
+    /// origin plus that host's measured clock offset (see `clock`).
+    pub origin_ns: i64,
+}
+
+/// A test hook's shift of this process's clock, ns (see [`clock_ns`]).
+static SKEW_NS: AtomicI64 = AtomicI64::new(0);
+
+/// The environment variable that shifts a joined process's clock by that many ns: a test
+/// hook standing in for another machine's clock, which never agrees with parlab's.
+pub const SKEW_ENV: &str = "PARLAB_CLUSTER_CLOCK_SKEW_NS";
+
+/// Reads [`SKEW_ENV`], if set, into this process's clock.
+pub(crate) fn skew_from_env() -> Result<(), String> {
+    match std::env::var(SKEW_ENV) {
+        Ok(v) => {
+            let ns: i64 = v
+                .trim()
+                .parse()
+                .map_err(|_| format!("{SKEW_ENV}={v}: not a whole number of ns (a test hook)"))?;
+            SKEW_NS.store(ns, Ordering::Relaxed);
+            Ok(())
+        }
+        Err(_) => Ok(()),
+    }
+}
+
+/// This process's clock for cluster runs: `CLOCK_MONOTONIC`, ns, shifted by [`SKEW_ENV`] in
+/// a joined process.
+pub fn clock_ns() -> i64 {
+    crate::worker::mono_now_ns() as i64 + SKEW_NS.load(Ordering::Relaxed)
 }
 
 /// How many processes, and worker threads in each.

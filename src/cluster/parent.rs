@@ -1,7 +1,8 @@
 //! parlab's side of a cluster run: the other cluster processes (parlab re-executed as
 //! `parlab cluster-worker`, each in its own process group), their ports gathered and the
 //! address list sent back (see `super::mesh`), parlab's own timely workers on a thread of
-//! their own, and a watch every 50 ms over the cancel flag and every process. Whatever way
+//! their own, and a watch every 50 ms over the cancel flag, `--task-timeout` and every process,
+//! whose `start` and `end` lines it records (see `super::watch`). Whatever way
 //! [`run`] returns, `Procs`' `Drop` kills (by process group) and reaps every process still
 //! alive.
 
@@ -11,7 +12,9 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use super::watch::{self, EndFigures, Heard, StopOnDrop};
 use super::{Layout, Spec, child, flow, mesh};
+use crate::cancel::Cancel;
 use crate::record::{ApproachError, ChildFigures, Outcome, RunContext};
 use crate::worker::parent::describe;
 
@@ -33,14 +36,14 @@ pub fn run(id: &str, ctx: &RunContext, layout: Layout) -> Result<Outcome, Approa
         work: ctx.work,
         tasks: ctx.tasks,
         layout,
-        origin_mono_ns: crate::worker::mono_now_ns().saturating_sub(ctx.recorder.now_ns()),
+        origin_ns: super::clock_ns() - ctx.recorder.now_ns() as i64,
     };
     let (lines_tx, lines) = mpsc::channel();
     let mut procs = Procs {
         children: Vec::new(),
         reaped: Vec::new(),
         lines,
-        peaks: Vec::new(),
+        ends: Vec::new(),
     };
     let mut addresses = Vec::with_capacity(layout.processes);
     let json = serde_json::to_string(&spec).map_err(|e| failed(e.to_string()))?;
@@ -70,8 +73,6 @@ pub fn run(id: &str, ctx: &RunContext, layout: Layout) -> Result<Outcome, Approa
                 .and_then(|p| p.trim().parse::<u16>().ok())
             {
                 ports[i] = Some(p);
-            } else {
-                procs.note(i, &line);
             }
         }
         std::thread::sleep(Duration::from_millis(1));
@@ -91,13 +92,16 @@ pub fn run(id: &str, ctx: &RunContext, layout: Layout) -> Result<Outcome, Approa
             })?;
         }
     }
-    let rx = start_own(ctx, spec, listener, addresses).map_err(failed)?;
+    let stop = StopOnDrop(Cancel::new());
+    let rx = start_own(ctx, spec, listener, addresses, stop.0.clone()).map_err(failed)?;
     loop {
+        procs.pump(ctx, layout);
         match rx.recv_timeout(POLL) {
             Ok(Ok(())) => break,
             Ok(Err(e)) => {
                 // A process that died is the better explanation: give it a moment to show.
                 std::thread::sleep(POLL * 4);
+                procs.pump(ctx, layout);
                 procs.check(ctx, layout).map_err(failed)?;
                 return Err(failed(format!("cluster process 0 (parlab): {e}")));
             }
@@ -112,23 +116,27 @@ pub fn run(id: &str, ctx: &RunContext, layout: Layout) -> Result<Outcome, Approa
             return Err(ApproachError::Cancelled);
         }
         procs.check(ctx, layout).map_err(failed)?;
+        watch::overdue(ctx, layout).map_err(failed)?;
     }
     procs.finish(ctx, layout).map_err(failed)
 }
 
 /// Starts parlab's own timely workers (timely's last process, connecting to every address
-/// before its own) on a thread of their own; their result comes on the receiver.
+/// before its own) on a thread of their own; their result comes on the receiver. Their tasks
+/// stop when `stop` is raised (the run raises it on every way out).
 pub(super) fn start_own(
     ctx: &RunContext,
     spec: Spec,
     listener: std::net::TcpListener,
     addresses: Vec<String>,
+    stop: Cancel,
 ) -> Result<Receiver<Result<(), String>>, String> {
     quiet_timely_panics();
     let layout = spec.layout;
     let (tx, rx) = mpsc::channel();
     let rec = ctx.recorder.clone();
-    let cancel = ctx.cancel.clone();
+    let on_start: flow::OnStart = std::sync::Arc::new(watch::record_start(rec.clone()));
+    let cancel = stop;
     let me = layout.processes - 1;
     // parlab's workers run on a thread of their own: timely joins its workers when they are
     // done, and a run must be able to stop without waiting for that.
@@ -146,7 +154,9 @@ pub(super) fn start_own(
                             others,
                             timely::WorkerConfig::default(),
                             move |worker| {
-                                flow::run(worker, &spec, &cancel, None, &|d| flow::record(&rec, &d))
+                                flow::run(worker, &spec, &cancel, None, on_start.clone(), &|d| {
+                                    flow::record(&rec, &d)
+                                })
                             },
                         )
                     })
@@ -189,8 +199,8 @@ struct Procs {
     reaped: Vec<bool>,
     /// Every line a process wrote on its stdout, with its index.
     lines: Receiver<(usize, String)>,
-    /// The peak memory each reported, KiB.
-    peaks: Vec<u64>,
+    /// What each said of itself at its end.
+    ends: Vec<Option<EndFigures>>,
 }
 
 impl Procs {
@@ -222,7 +232,7 @@ impl Procs {
         let out = child.stdout.take();
         self.children.push(child);
         self.reaped.push(false);
-        self.peaks.push(0);
+        self.ends.push(None);
         if let Some(out) = out {
             std::thread::spawn(move || {
                 for line in BufReader::new(out).lines().map_while(Result::ok) {
@@ -235,13 +245,21 @@ impl Procs {
         Ok(())
     }
 
-    /// Keeps what a line other than `port` says.
-    fn note(&mut self, index: usize, line: &str) {
-        if let Some(kib) = line
-            .strip_prefix("peak ")
-            .and_then(|k| k.trim().parse().ok())
-        {
-            self.peaks[index] = kib;
+    /// Records every line the processes wrote since the last call.
+    fn pump(&mut self, ctx: &RunContext, layout: Layout) {
+        while let Ok((i, line)) = self.lines.try_recv() {
+            self.note(ctx, layout, i, &line);
+        }
+    }
+
+    /// Records what one line of process `index + 1` says.
+    fn note(&mut self, ctx: &RunContext, layout: Layout, index: usize, line: &str) {
+        match watch::parse(line) {
+            Heard::Start { task, worker, ns } => {
+                watch::started(&ctx.recorder, layout, task, worker, ns)
+            }
+            Heard::End(f) => self.ends[index] = Some(f),
+            Heard::Other => {}
         }
     }
 
@@ -255,20 +273,20 @@ impl Procs {
                 self.reaped[i] = true;
                 if !status.success() {
                     let process = i + 1;
-                    let held: Vec<String> = (0..ctx.tasks)
-                        .filter(|&t| {
-                            layout.process_of_task(t) == process && !ctx.recorder.task_state(t).1
-                        })
-                        .map(|t| t.to_string())
-                        .collect();
-                    let held = match held.len() {
-                        0 => String::new(),
-                        _ => format!(", before task(s) {} came back", held.join(", ")),
-                    };
+                    // Its last lines say which tasks it had started.
+                    let until = Instant::now() + Duration::from_millis(200);
+                    while let Ok((_, line)) = self.lines.recv_timeout(Duration::from_millis(20))
+                        && Instant::now() < until
+                    {
+                        if let Heard::Start { task, worker, ns } = watch::parse(&line) {
+                            watch::started(&ctx.recorder, layout, task, worker, ns);
+                        }
+                    }
                     return Err(format!(
-                        "cluster process {process} (pid {}) {}{held}",
+                        "cluster process {process} (pid {}) {}{}",
                         child.id(),
-                        describe(status)
+                        describe(status),
+                        watch::held(ctx, layout, process)
                     ));
                 }
             }
@@ -289,21 +307,25 @@ impl Procs {
         }
         // Every process has ended, so its reader thread has passed on its last line.
         while let Ok((i, line)) = self.lines.recv_timeout(Duration::from_millis(200)) {
-            self.note(i, &line);
+            self.note(ctx, layout, i, &line);
         }
         let children = self
             .children
             .iter()
             .enumerate()
-            .map(|(i, c)| ChildFigures {
-                worker: ((i + 1) * layout.threads) as u32,
-                pid: c.id(),
-                peak_rss_kib: self.peaks[i],
+            .map(|(i, c)| {
+                let end = self.ends[i].unwrap_or_default();
+                ChildFigures {
+                    workers: layout.threads as u32,
+                    process: Some(i as u32 + 1),
+                    cpu_s: self.ends[i].map(EndFigures::cpu_s),
+                    ..ChildFigures::new(((i + 1) * layout.threads) as u32, c.id(), end.peak_kib)
+                }
             })
             .collect();
         Ok(Outcome {
             children,
-            cpu_before_run: None,
+            ..Outcome::default()
         })
     }
 }

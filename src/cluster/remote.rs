@@ -1,45 +1,87 @@
 //! parlab's side of a cluster run across machines (`--hosts FILE`): parlab is process 0 and
 //! listens on its own line's address; it prints, for every other line, the command to start
-//! there, and waits (`--join-timeout`) for each to connect and say `join I`. It then sends each
-//! the run (`Spec` as JSON, one line) and the address of every process (one line, timely's
-//! order), and keeps the connection: a process's last line is `peak KIB`, and a connection that
-//! closes before it means the process died. A process also ends itself when parlab's
-//! connection closes, so nothing is left running on any host once parlab stops.
+//! there, and waits (`--join-timeout`) for each to connect and say `join I PID`.
+//!
+//! The joined processes make a session that lasts as long as parlab: every run of approach
+//! `cluster` (warm-ups, repetitions, a sweep's sizes) uses them again, so the wait for them is
+//! paid once, and outside every timed region: [`prepare`] joins (the first time) and measures
+//! each host's clock offset (see `super::clock`), and [`run`] sends each process the run
+//! (`run JSON`: the spec with its origin on that host's clock, every address, and the
+//! environment of `--command` work) and hears its `start` and `end` lines (see
+//! `super::watch`). A connection that closes before a process's `end` means it died. A joined
+//! process ends itself when parlab's connection closes, so nothing is left running on any host
+//! once parlab stops.
 
 use std::io::{BufRead, BufReader, ErrorKind, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::mpsc::{self, RecvTimeoutError};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::clock::{self, Exchange, Offset};
 use super::hosts::Hosts;
+use super::join::RemoteRun;
+use super::watch::{self, EndFigures, Heard, StopOnDrop};
 use super::{Layout, Spec, child, parent};
+use crate::cancel::Cancel;
 use crate::record::{ApproachError, ChildFigures, Outcome, RunContext};
 
 /// How often the run looks at the cancel flag, the joins and the connections.
 const POLL: Duration = Duration::from_millis(50);
 
-/// The longest a process may take to end after the last task.
+/// The longest a process may take to end after the last task, or to answer a `ping`.
 const END_LIMIT: Duration = Duration::from_secs(10);
 
-/// Runs every task of `ctx` over the processes of `hosts`, `threads` workers each.
-pub fn run(
-    id: &str,
+/// The processes joined from other hosts, kept from one run to the next.
+static SESSION: Mutex<Option<Session>> = Mutex::new(None);
+
+/// Every joined process, and what parlab hears from them.
+struct Session {
+    /// The hosts file's lines it was joined for.
+    hosts: Vec<String>,
+    /// parlab's own listener (on `hosts[0]`).
+    listener: TcpListener,
+    /// The connection to process `i` at `i` (None at 0, parlab).
+    streams: Vec<Option<TcpStream>>,
+    /// The pid each process said it has.
+    pids: Vec<u32>,
+    /// Every line from process `i`, with parlab's clock as it came; None once it closed.
+    lines: Receiver<(usize, Option<String>, i64)>,
+    /// Each host's clock offset, measured before the coming run.
+    offsets: Vec<Option<Offset>>,
+}
+
+fn session() -> MutexGuard<'static, Option<Session>> {
+    SESSION.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Gets the session ready for the next run, outside its timed region: joins the hosts the first
+/// time (printing each one's command, waiting up to `--join-timeout`), then measures every
+/// host's clock offset.
+pub fn prepare(id: &str, ctx: &RunContext, hosts: &Hosts) -> Result<(), ApproachError> {
+    let failed = |what: String| ApproachError::Failed(format!("approach {id}: {what}"));
+    let mut slot = session();
+    if slot.as_ref().is_none_or(|s| s.hosts != hosts.lines) {
+        *slot = None;
+        *slot = Some(join(ctx, hosts, &failed)?);
+    }
+    let Some(s) = slot.as_mut() else {
+        return Err(failed("the joined processes were lost".into()));
+    };
+    let measured = measure_offsets(s, ctx);
+    if measured.is_err() {
+        *slot = None;
+    }
+    measured.map_err(failed)
+}
+
+/// Waits for every host of `hosts` to join, printing the command for each.
+fn join(
     ctx: &RunContext,
     hosts: &Hosts,
-    threads: usize,
-) -> Result<Outcome, ApproachError> {
-    let failed = |what: String| ApproachError::Failed(format!("approach {id}: {what}"));
+    failed: &dyn Fn(String) -> ApproachError,
+) -> Result<Session, ApproachError> {
     let n = hosts.lines.len();
-    let layout = Layout {
-        processes: n,
-        threads,
-    };
-    let spec = Spec {
-        work: ctx.work,
-        tasks: ctx.tasks,
-        layout,
-        origin_mono_ns: crate::worker::mono_now_ns().saturating_sub(ctx.recorder.now_ns()),
-    };
     let own = &hosts.lines[0];
     let listener = TcpListener::bind(own).map_err(|e| {
         failed(format!(
@@ -49,17 +91,16 @@ pub fn run(
     listener
         .set_nonblocking(true)
         .map_err(|e| failed(e.to_string()))?;
-    let mut say = String::new();
-    say.push_str(&format!(
+    let mut say = format!(
         "parlab cluster: waiting up to {} for {} process(es) to join {own}; start on each host:\n",
         crate::format::format_seconds(hosts.join_timeout.as_secs_f64()),
         n - 1
-    ));
+    );
     for (i, line) in hosts.lines.iter().enumerate().skip(1) {
         say.push_str(&format!("  {line}:  {}\n", command(own, i, line)));
     }
-    let _ = std::io::stderr().write_all(say.as_bytes());
-    let mut joined: Vec<Option<TcpStream>> = (0..n).map(|_| None).collect();
+    let _ = crate::say::err_bytes(say.as_bytes());
+    let mut joined: Vec<Option<(TcpStream, u32)>> = (0..n).map(|_| None).collect();
     let since = Instant::now();
     while joined.iter().skip(1).any(Option::is_none) {
         if ctx.cancel.is_cancelled() {
@@ -83,70 +124,183 @@ pub fn run(
         }
         match listener.accept() {
             Ok((stream, _)) => {
-                if let Some((i, s)) = hello(stream, n)
+                if let Some((i, pid, s)) = hello(stream, n)
                     && joined[i].is_none()
                 {
-                    joined[i] = Some(s);
+                    joined[i] = Some((s, pid));
                 }
             }
             Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::sleep(POLL / 5),
             Err(e) => return Err(failed(format!("cannot accept a joining process: {e}"))),
         }
     }
-    // Timely's order: the others, then parlab last (it only connects, never accepts).
-    let mut addresses: Vec<String> = hosts.lines[1..].to_vec();
-    addresses.push(own.clone());
-    let json = serde_json::to_string(&spec).map_err(|e| failed(e.to_string()))?;
-    let message = format!("{json}\n{}\n", addresses.join(" "));
-    let (lines_tx, lines) = mpsc::channel::<(usize, Option<String>)>();
-    for (i, stream) in joined.iter_mut().enumerate().skip(1) {
-        let Some(stream) = stream else { continue };
-        stream
-            .write_all(message.as_bytes())
-            .map_err(|e| failed(format!("cannot send the run to {}: {e}", hosts.lines[i])))?;
+    let (tx, lines) = mpsc::channel();
+    let mut streams = vec![None];
+    let mut pids = vec![std::process::id()];
+    for (i, (stream, pid)) in joined.into_iter().enumerate().skip(1).flat_map(|(i, j)| j.map(|j| (i, j))) {
         let reader = stream.try_clone().map_err(|e| failed(e.to_string()))?;
-        let tx = lines_tx.clone();
+        let tx = tx.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(reader).lines().map_while(Result::ok) {
-                let _ = tx.send((i, Some(line)));
+                if tx.send((i, Some(line), super::clock_ns())).is_err() {
+                    return;
+                }
             }
-            let _ = tx.send((i, None));
+            let _ = tx.send((i, None, super::clock_ns()));
         });
+        streams.push(Some(stream));
+        pids.push(pid);
     }
-    drop(lines_tx);
-    let rx = parent::start_own(ctx, spec, listener, addresses).map_err(failed)?;
-    let mut peaks = vec![None; n];
-    let mut gone = vec![false; n];
-    gone[0] = true;
+    Ok(Session {
+        hosts: hosts.lines.clone(),
+        listener,
+        streams,
+        pids,
+        lines,
+        offsets: vec![None; n],
+    })
+}
+
+/// Measures every joined host's clock against parlab's (see `super::clock`).
+fn measure_offsets(s: &mut Session, ctx: &RunContext) -> Result<(), String> {
+    // Lines left from an earlier run that failed are of no use now.
+    while s.lines.try_recv().is_ok() {}
+    for i in 1..s.streams.len() {
+        let mut exchanges = Vec::with_capacity(clock::EXCHANGES);
+        for _ in 0..clock::EXCHANGES {
+            if ctx.cancel.is_cancelled() {
+                return Err("interrupted".into());
+            }
+            let sent = super::clock_ns();
+            let stream = s.streams[i].as_mut().ok_or("a joined process was lost")?;
+            stream
+                .write_all(b"ping\n")
+                .map_err(|e| format!("cannot reach {} (process {i}): {e}", s.hosts[i]))?;
+            let since = Instant::now();
+            loop {
+                match s.lines.recv_timeout(END_LIMIT.saturating_sub(since.elapsed())) {
+                    Ok((j, Some(line), back)) if j == i => {
+                        if let Some(theirs) = line
+                            .strip_prefix("pong ")
+                            .and_then(|t| t.trim().parse().ok())
+                        {
+                            exchanges.push(Exchange { sent, theirs, back });
+                            break;
+                        }
+                    }
+                    Ok((j, None, _)) => {
+                        return Err(format!(
+                            "cluster process {j} ({}) disconnected between runs",
+                            s.hosts[j]
+                        ));
+                    }
+                    Ok(_) => {}
+                    Err(_) => {
+                        return Err(format!(
+                            "cluster process {i} ({}) did not answer within {} s",
+                            s.hosts[i],
+                            END_LIMIT.as_secs()
+                        ));
+                    }
+                }
+            }
+        }
+        s.offsets[i] = clock::estimate(&exchanges);
+    }
+    Ok(())
+}
+
+/// Runs every task of `ctx` over the session's processes, `threads` workers each.
+pub fn run(
+    id: &str,
+    ctx: &RunContext,
+    hosts: &Hosts,
+    threads: usize,
+) -> Result<Outcome, ApproachError> {
+    let failed = |what: String| ApproachError::Failed(format!("approach {id}: {what}"));
+    // The session is taken for the run and given back only if it ends well: a failed run
+    // closes every connection, which ends every joined process.
+    let taken = session().take().filter(|s| s.hosts == hosts.lines);
+    let Some(mut s) = taken else {
+        return Err(failed("the hosts have not joined (a run came without its preparation)".into()));
+    };
+    let outcome = run_on(&mut s, ctx, threads).map_err(|e| match e {
+        Some(e) => failed(e),
+        None => ApproachError::Cancelled,
+    })?;
+    *session() = Some(s);
+    Ok(outcome)
+}
+
+/// The run itself; None as the error when it was cancelled.
+fn run_on(s: &mut Session, ctx: &RunContext, threads: usize) -> Result<Outcome, Option<String>> {
+    let n = s.streams.len();
+    let layout = Layout {
+        processes: n,
+        threads,
+    };
+    let origin_ns = super::clock_ns() - ctx.recorder.now_ns() as i64;
+    let spec = Spec {
+        work: ctx.work,
+        tasks: ctx.tasks,
+        layout,
+        origin_ns,
+    };
+    // Timely's order: the others, then parlab last (it only connects, never accepts).
+    let mut addresses: Vec<String> = s.hosts[1..].to_vec();
+    addresses.push(s.hosts[0].clone());
+    for i in 1..n {
+        let offset = s.offsets[i].map_or(0, |o| o.ns);
+        let run = RemoteRun {
+            spec: Spec {
+                origin_ns: origin_ns + offset,
+                ..spec.clone()
+            },
+            addresses: addresses.clone(),
+            env: crate::custom::worker_env(),
+        };
+        let json = serde_json::to_string(&run).map_err(|e| Some(e.to_string()))?;
+        let stream = s.streams[i]
+            .as_mut()
+            .ok_or_else(|| Some("a joined process was lost".to_owned()))?;
+        stream
+            .write_all(format!("run {json}\n").as_bytes())
+            .map_err(|e| Some(format!("cannot send the run to {}: {e}", s.hosts[i])))?;
+    }
+    let listener = s.listener.try_clone().map_err(|e| Some(e.to_string()))?;
+    let stop = StopOnDrop(Cancel::new());
+    let rx = parent::start_own(ctx, spec, listener, addresses, stop.0.clone()).map_err(Some)?;
+    let mut ends: Vec<Option<EndFigures>> = vec![None; n];
     let mut done = false;
     let mut ended_at: Option<Instant> = None;
     loop {
-        while let Ok((i, line)) = lines.try_recv() {
-            match line {
-                Some(l) => {
-                    if let Some(k) = l.strip_prefix("peak ").and_then(|k| k.trim().parse().ok()) {
-                        peaks[i] = Some(k);
-                    }
+        while let Ok((i, line, _)) = s.lines.try_recv() {
+            match line.as_deref().map(watch::parse) {
+                Some(Heard::Start { task, worker, ns }) => {
+                    watch::started(&ctx.recorder, layout, task, worker, ns)
                 }
-                None if peaks[i].is_none() => {
-                    return Err(failed(format!(
-                        "cluster process {i} ({}) disconnected before the run ended",
-                        hosts.lines[i]
+                Some(Heard::End(f)) => ends[i] = Some(f),
+                Some(Heard::Other) => {}
+                None => {
+                    return Err(Some(format!(
+                        "cluster process {i} ({}) disconnected before the run ended{}",
+                        s.hosts[i],
+                        watch::held(ctx, layout, i)
                     )));
                 }
-                None => gone[i] = true,
             }
         }
-        if done && gone.iter().all(|g| *g) {
+        if done && ends.iter().skip(1).all(Option::is_some) {
             break;
         }
         if ctx.cancel.is_cancelled() {
-            return Err(ApproachError::Cancelled);
+            return Err(None);
         }
+        watch::overdue(ctx, layout).map_err(Some)?;
         if let Some(t) = ended_at
             && t.elapsed() > END_LIMIT
         {
-            return Err(failed(
+            return Err(Some(
                 "a cluster process did not end after the last task".into(),
             ));
         }
@@ -156,10 +310,10 @@ pub fn run(
                     done = true;
                     ended_at = Some(Instant::now());
                 }
-                Ok(Err(e)) => return Err(failed(format!("cluster process 0 (parlab): {e}"))),
+                Ok(Err(e)) => return Err(Some(format!("cluster process 0 (parlab): {e}"))),
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
-                    return Err(failed(
+                    return Err(Some(
                         "parlab's cluster workers stopped without a word".into(),
                     ));
                 }
@@ -168,17 +322,26 @@ pub fn run(
             std::thread::sleep(Duration::from_millis(2));
         }
     }
-    // Remote processes are not parlab's children: their pid is not known here (0).
+    let mut elsewhere = (Duration::ZERO, Duration::ZERO);
     let children = (1..n)
-        .map(|i| ChildFigures {
-            worker: (i * threads) as u32,
-            pid: 0,
-            peak_rss_kib: peaks[i].unwrap_or(0),
+        .map(|i| {
+            let end = ends[i].unwrap_or_default();
+            elsewhere.0 += Duration::from_nanos(end.user_ns);
+            elsewhere.1 += Duration::from_nanos(end.sys_ns);
+            ChildFigures {
+                workers: threads as u32,
+                process: Some(i as u32),
+                host: Some(s.hosts[i].clone()),
+                cpu_s: Some(end.cpu_s()),
+                clock_offset_ns: s.offsets[i].map(|o| (o.ns, o.error_ns)),
+                ..ChildFigures::new((i * threads) as u32, s.pids[i], end.peak_kib)
+            }
         })
         .collect();
     Ok(Outcome {
         children,
-        cpu_before_run: None,
+        cpu_elsewhere: Some(elsewhere),
+        ..Outcome::default()
     })
 }
 
@@ -191,14 +354,17 @@ pub fn command(own: &str, index: usize, line: &str) -> String {
     )
 }
 
-/// Reads a joining process's `join I` line (within 5 s): its index and its connection.
-fn hello(stream: TcpStream, n: usize) -> Option<(usize, TcpStream)> {
+/// Reads a joining process's `join I PID` line (within 5 s): its index, pid and connection.
+fn hello(stream: TcpStream, n: usize) -> Option<(usize, u32, TcpStream)> {
     stream.set_nonblocking(false).ok()?;
+    stream.set_nodelay(true).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
     let mut line = String::new();
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     reader.read_line(&mut line).ok()?;
-    let i: usize = line.strip_prefix("join ")?.trim().parse().ok()?;
+    let mut words = line.strip_prefix("join ")?.split_whitespace();
+    let i: usize = words.next()?.parse().ok()?;
+    let pid: u32 = words.next().and_then(|p| p.parse().ok()).unwrap_or(0);
     stream.set_read_timeout(None).ok()?;
-    (1..n).contains(&i).then_some((i, stream))
+    (1..n).contains(&i).then_some((i, pid, stream))
 }

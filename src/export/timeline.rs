@@ -225,7 +225,7 @@ fn draw<DB: DrawingBackend>(
             let y0 = body_top + i as i32 * LANE_H as i32;
             let y1 = y0 + LANE_H as i32 - 2;
             root.draw(&Text::new(
-                format!("w{}", lane.worker),
+                lane.label(),
                 (LEFT - 6, y0 + LANE_H as i32 / 2),
                 text(11.0).pos(Pos::new(HPos::Right, VPos::Center)),
             ))?;

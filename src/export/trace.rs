@@ -152,14 +152,35 @@ impl Trace {
         // (worker, pid, tid) of every track.
         let mut tracks: Vec<(u32, u64, u64)> = Vec::with_capacity(workers.len());
         if r.family == Family::Process {
+            // A track per process: a child's workers (several for a cluster process) share it.
+            let numbered = r.children.iter().any(|c| c.process.is_some());
+            let mut groups: Vec<(Option<u32>, u64)> = Vec::new();
             for &w in &workers {
-                let pid_text = r
-                    .children
-                    .iter()
-                    .find(|c| c.worker == w)
-                    .map_or(String::new(), |c| format!(" (pid {})", c.pid));
-                let sort = self.next_id + 1;
-                let pid = self.process(&format!("{}: child {w}{pid_text}", r.approach), sort);
+                let child = r.children.iter().find(|c| c.holds(w));
+                let key = child.map(|c| c.worker);
+                let pid = match groups.iter().find(|g| g.0 == key && (numbered || key.is_some())) {
+                    Some(&(_, pid)) => pid,
+                    None => {
+                        let name = match child {
+                            Some(c) if numbered => format!(
+                                "{}: process {}{}",
+                                r.approach,
+                                c.process.unwrap_or(0),
+                                match (&c.host, c.pid) {
+                                    (Some(h), pid) => format!(" ({h}, pid {pid})"),
+                                    (None, pid) => format!(" (pid {pid})"),
+                                }
+                            ),
+                            Some(c) => format!("{}: child {w} (pid {})", r.approach, c.pid),
+                            None if numbered => format!("{}: process 0 (parlab)", r.approach),
+                            None => format!("{}: child {w}", r.approach),
+                        };
+                        let sort = self.next_id + 1;
+                        let pid = self.process(&name, sort);
+                        groups.push((key, pid));
+                        pid
+                    }
+                };
                 let tid = self.thread(pid, &format!("worker {w}"), w);
                 tracks.push((w, pid, tid));
             }
@@ -293,11 +314,7 @@ mod tests {
         let r = &mut report.results[0];
         r.approach = "process-pool".into();
         r.family = Family::Process;
-        r.children = vec![ChildFigures {
-            worker: 1,
-            pid: 4242,
-            peak_rss_kib: 1,
-        }];
+        r.children = vec![ChildFigures::new(1, 4242, 1)];
         let ev = events(&report);
         let procs = names(&ev, "process_name");
         assert_eq!(
@@ -311,6 +328,40 @@ mod tests {
             .map(|e| e["pid"].as_u64().unwrap())
             .collect();
         assert_eq!(pids.len(), 2, "tasks sit in their child's process");
+    }
+
+    #[test]
+    fn a_clusters_workers_are_grouped_by_process() {
+        let mut report = crate::export::fixture::report_for(&[
+            "--tasks",
+            "4",
+            "--approach",
+            "threads",
+            "--no-baseline",
+        ]);
+        let r = &mut report.results[0];
+        r.approach = "cluster".into();
+        r.family = Family::Process;
+        for (w, t) in r.tasks.iter_mut().enumerate() {
+            t.worker = w as u32;
+            for s in &mut t.steps {
+                s.worker = w as u32;
+            }
+        }
+        r.children = vec![ChildFigures {
+            workers: 2,
+            process: Some(1),
+            ..ChildFigures::new(2, 77, 1)
+        }];
+        let ev = events(&report);
+        assert_eq!(
+            names(&ev, "process_name"),
+            ["cluster: process 0 (parlab)", "cluster: process 1 (pid 77)"]
+        );
+        assert_eq!(names(&ev, "thread_name").len(), 4, "a track per worker");
+        let panel = &crate::lanes::panels(&report)[0];
+        let labels: Vec<String> = panel.lanes.iter().map(|l| l.label()).collect();
+        assert_eq!(labels, ["p0 w0", "p0 w1", "p1 w2", "p1 w3"]);
     }
 
     #[test]

@@ -31,7 +31,7 @@ pub fn render(report: &Report, width: u16) -> String {
     let end = lanes::axis_end_s(&panels);
     let label_w = panels
         .iter()
-        .flat_map(|p| p.lanes.iter().map(|l| format!("w{}", l.worker).len()))
+        .flat_map(|p| p.lanes.iter().map(|l| l.label().len()))
         .max()
         .unwrap_or(2);
     // "  " + label + " │" + cells + "│"
@@ -66,7 +66,7 @@ pub fn render(report: &Report, width: u16) -> String {
             let cells: String = row(lane, end, cols).into_iter().map(glyph).collect();
             out.push_str(&format!(
                 "  {:>label_w$} │{cells}│\n",
-                format!("w{}", lane.worker)
+                lane.label()
             ));
         }
         if p.lanes.len() > MAX_ROWS {
@@ -122,6 +122,7 @@ mod tests {
         };
         let lane = Lane {
             worker: 0,
+            process: None,
             tasks: 1,
             segments: vec![
                 seg(SegmentKind::Task, 0.0, 1.0),

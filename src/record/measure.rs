@@ -33,6 +33,11 @@ impl Usage {
         }
     }
 
+    /// This process's own usage (its threads, not its children), now.
+    pub fn own() -> Self {
+        rusage(libc::RUSAGE_SELF)
+    }
+
     /// What was used between `earlier` and `self`.
     pub fn since(&self, earlier: &Usage) -> Usage {
         Usage {

@@ -44,6 +44,10 @@ pub struct Outcome {
     /// timed region began (a Python interpreter's start-up, see
     /// [`crate::approach::Approach::prepare`]): the executor takes it off the run's CPU time.
     pub cpu_before_run: Option<(std::time::Duration, std::time::Duration)>,
+    /// CPU time (user, system) used for the run by processes that are not parlab's children
+    /// (a cluster's processes on other hosts), as they reported it: the executor adds it to
+    /// the run's CPU time, which getrusage cannot see.
+    pub cpu_elsewhere: Option<(std::time::Duration, std::time::Duration)>,
 }
 
 /// What one child process reported of itself.
@@ -55,6 +59,45 @@ pub struct ChildFigures {
     pub pid: u32,
     /// Its own peak resident memory, KiB (VmHWM, read by the child).
     pub peak_rss_kib: u64,
+    /// How many workers it holds, from `worker` on (a cluster process runs several threads).
+    #[serde(default = "one")]
+    pub workers: u32,
+    /// Its number among the approach's processes, where the approach numbers them (cluster:
+    /// parlab is process 0, so its children are 1 and up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<u32>,
+    /// The `host:port` it ran on, for a process on another machine (`--hosts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The CPU time it used for the run, user and system, s, as it measured itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_s: Option<(f64, f64)>,
+    /// For a process on another machine: its clock minus parlab's, ns, measured at the start
+    /// of the run, and the most that measure can be off (half the round trip it came from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_offset_ns: Option<(i64, u64)>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl ChildFigures {
+    /// A child holding the one worker `worker`, of which nothing else is known yet.
+    pub fn new(worker: u32, pid: u32, peak_rss_kib: u64) -> Self {
+        Self {
+            worker,
+            pid,
+            peak_rss_kib,
+            workers: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Whether worker `w` is one of this child's.
+    pub fn holds(&self, w: u32) -> bool {
+        (self.worker..self.worker + self.workers.max(1)).contains(&w)
+    }
 }
 
 /// Why an approach did not finish its tasks.

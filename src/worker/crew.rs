@@ -445,11 +445,11 @@ impl<'a> Crew<'a> {
             && worker.figures.is_some()
             && cut_short.is_none()
         {
-            self.figures.push(ChildFigures {
-                worker: worker.index,
-                pid: worker.pid,
-                peak_rss_kib: worker.figures.unwrap_or_default().peak_rss_kib,
-            });
+            self.figures.push(ChildFigures::new(
+                worker.index,
+                worker.pid,
+                worker.figures.unwrap_or_default().peak_rss_kib,
+            ));
             return Ok(());
         }
         let what = match (worker.running, worker.pending.is_empty()) {

@@ -287,20 +287,17 @@ impl Session {
         let mut children: Vec<ChildFigures> = line
             .children
             .iter()
-            .map(|c| ChildFigures {
-                worker: c.worker,
-                pid: c.pid,
-                peak_rss_kib: c.peak_rss_kib.unwrap_or(0),
-            })
+            .map(|c| ChildFigures::new(c.worker, c.pid, c.peak_rss_kib.unwrap_or(0)))
             .collect();
-        children.push(ChildFigures {
-            worker: INTERPRETER_WORKER,
-            pid: self.pid,
-            peak_rss_kib: line.peak_rss_kib.unwrap_or(0),
-        });
+        children.push(ChildFigures::new(
+            INTERPRETER_WORKER,
+            self.pid,
+            line.peak_rss_kib.unwrap_or(0),
+        ));
         Ok(Outcome {
             children,
             cpu_before_run: self.startup_cpu,
+            cpu_elsewhere: None,
         })
     }
 
