@@ -85,9 +85,14 @@ fn compute_lesson(
     }
     let p = processes?;
     let s = p.speedup?;
+    let price = if p.approach == "cluster" {
+        "a dataflow over TCP"
+    } else {
+        "a pipe per task"
+    };
     Some(format!(
         "Processes ran CPU work in parallel: {} {s:.2}x on {cores} cores, paying a start-up and \
-         a pipe per task. In Rust threads do the same without that cost; in CPython processes \
+         {price}. In Rust threads do the same without that cost; in CPython processes \
          are the way around the GIL.",
         p.approach
     ))

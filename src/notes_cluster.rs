@@ -61,11 +61,11 @@ fn processes(report: &Report) -> Vec<String> {
         .iter()
         .filter_map(|c| {
             let (ns, error) = c.clock_offset_ns?;
-            let sign = if ns < 0 { "-" } else { "+" };
+            // In seconds to the microsecond: two boots can be days apart.
             Some(format!(
-                "{} {sign}{} ± {}",
+                "{} {:+.6} s ± {}",
                 c.host.as_deref().unwrap_or("?"),
-                format_seconds(ns.unsigned_abs() as f64 / 1e9),
+                ns as f64 / 1e9,
                 format_seconds(error as f64 / 1e9)
             ))
         })

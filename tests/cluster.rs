@@ -69,11 +69,13 @@ fn every_workload_over_two_processes_is_verified_with_an_event_per_task() {
         let workers = check_tasks(&r, 6);
         // Exchanged on the task index: both processes ran tasks.
         assert_eq!(workers, BTreeSet::from([0, 1]), "{workload}");
-        assert_eq!(
-            r["children"].as_array().unwrap().len(),
-            1,
-            "{workload}: {r}"
-        );
+        let children = r["children"].as_array().unwrap();
+        assert_eq!(children.len(), 1, "{workload}: {r}");
+        // The process measured itself: its number, its peak and its CPU time.
+        let c = &children[0];
+        assert_eq!(c["process"], 1, "{c}");
+        assert!(c["peak_rss_kib"].as_u64().unwrap() > 0, "{c}");
+        assert!(c["cpu_s"][0].as_f64().unwrap() >= 0.0, "{c}");
     }
 }
 
@@ -90,7 +92,38 @@ fn three_processes_of_two_workers_use_all_six() {
         SMALL_PRIME,
     ]);
     assert_eq!(check_tasks(&r, 12), (0..6).collect());
-    assert_eq!(r["children"].as_array().unwrap().len(), 2, "{r}");
+    let children = r["children"].as_array().unwrap();
+    assert_eq!(children.len(), 2, "{r}");
+    // Processes 1 and 2 hold workers 2-3 and 4-5.
+    for (c, (process, first)) in children.iter().zip([(1, 2), (2, 4)]) {
+        assert_eq!(
+            (&c["process"], &c["worker"], &c["workers"]),
+            (&process.into(), &first.into(), &2.into()),
+            "{c}"
+        );
+    }
+}
+
+#[test]
+fn a_task_over_the_task_timeout_stops_the_run_naming_it() {
+    let child = parlab_std()
+        .args(["run", "-a", "cluster", "--no-baseline", "-w", "io"])
+        .args(["--io-wait", "30s", "--tasks", "4", "--pool-size", "2"])
+        .args(["--task-timeout", "1s", "--runs", "1", "--warmup", "0"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("without finishing, longer than --task-timeout 1.000 s")
+            && stderr.contains("ran on worker"),
+        "{stderr}"
+    );
+    assert_eq!(cluster_processes_of(pid), Vec::<String>::new());
 }
 
 #[test]
@@ -315,23 +348,26 @@ fn a_bad_hosts_file_is_refused_naming_the_flag_and_line() {
         .stderr(predicates::str::contains("at least 2"));
 }
 
-#[test]
-fn two_hosts_on_localhost_run_with_the_printed_command_and_verify() {
+/// What a run over one joined host left.
+struct Joined {
+    /// parlab's exit and output.
+    out: std::process::Output,
+    /// parlab's stderr after the command it printed.
+    rest: String,
+    /// The joined process's exit and output.
+    worker: std::process::Output,
+}
+
+/// Runs approach cluster with `args` over a hosts file of two lines on localhost, starting
+/// the command parlab prints for process 1 with `env`.
+fn join_one_host(args: &[&str], env: &[(&str, &str)]) -> Joined {
     use std::io::BufRead;
     let (p0, p1) = (free_port(), free_port());
     let (_dir, path) = hosts_file(&[format!("127.0.0.1:{p0}"), format!("127.0.0.1:{p1}")]);
     let mut run = parlab_std()
-        .args([
-            "run", "-a", "cluster", "--tasks", "6", "--runs", "1", "--warmup", "0",
-        ])
-        .args([
-            "--number",
-            SMALL_PRIME,
-            "--format",
-            "json",
-            "--join-timeout",
-            "30s",
-        ])
+        .args(["run", "-a", "cluster", "--format", "json"])
+        .args(["--join-timeout", "30s"])
+        .args(args)
         .arg("--hosts")
         .arg(&path)
         .stdout(std::process::Stdio::piped())
@@ -348,20 +384,130 @@ fn two_hosts_on_localhost_run_with_the_printed_command_and_verify() {
     let rest = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
     let worker = std::process::Command::new(common::PARLAB)
         .args(command.split_whitespace())
-        .status()
+        .envs(env.iter().copied())
+        .output()
         .unwrap();
     let out = run.wait_with_output().unwrap();
     let rest = rest.join().unwrap().join("\n");
-    assert!(out.status.success(), "{rest}");
-    assert!(worker.success(), "{rest}");
-    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let result = doc["results"]
+    Joined { out, rest, worker }
+}
+
+/// [`join_one_host`], both processes ending well: parlab's JSON document, its stderr, and how
+/// many times it printed the command.
+fn with_one_joined_host(args: &[&str], env: &[(&str, &str)]) -> (Value, String, usize) {
+    let Joined { out, rest, worker } = join_one_host(args, env);
+    let worker_err = String::from_utf8_lossy(&worker.stderr);
+    assert!(out.status.success(), "{rest}\n{worker_err}");
+    // Between runs parlab's exit ends the joined process well.
+    assert!(worker.status.success(), "{rest}\n{worker_err}");
+    assert!(
+        worker_err.contains("parlab ended the session"),
+        "{worker_err}"
+    );
+    let printed = rest.matches("cluster-worker --join").count() + 1;
+    (serde_json::from_slice(&out.stdout).unwrap(), rest, printed)
+}
+
+/// Approach cluster's result in `doc`.
+fn cluster_of(doc: &Value) -> Value {
+    doc["results"]
         .as_array()
         .unwrap()
         .iter()
         .find(|r| r["approach"] == "cluster")
         .cloned()
-        .expect("a cluster result");
+        .expect("a cluster result")
+}
+
+#[test]
+fn a_joined_host_serves_every_run_on_parlabs_clock() {
+    // The joined process's clock runs 5 s ahead (a test hook standing in for another
+    // machine): unshifted, its task times would lie 5 s after the run ended.
+    let skew: i64 = 5_000_000_000;
+    let (doc, _, printed) = with_one_joined_host(
+        &["-w", "mixed", "--io-wait", "20ms", "--tasks", "6"],
+        &[("PARLAB_CLUSTER_CLOCK_SKEW_NS", &skew.to_string())],
+    );
+    // The default repetitions (a warm-up and several runs) all ran on the one join.
+    assert_eq!(printed, 1);
+    let result = cluster_of(&doc);
+    assert!(result["runs"].as_array().unwrap().len() >= 2, "{result}");
     // Both processes' workers ran tasks: worker 0 is parlab's, worker 1 the joined process's.
     assert_eq!(check_tasks(&result, 6), BTreeSet::from([0, 1]));
+    let wall = result["wall_s"].as_f64().unwrap();
+    for e in result["tasks"].as_array().unwrap() {
+        let (start, end) = (e["start_s"].as_f64().unwrap(), e["end_s"].as_f64().unwrap());
+        assert!(
+            start >= -0.05 && end <= wall + 0.05,
+            "inside the run: {e} (wall {wall})"
+        );
+    }
+    let child = &result["children"][0];
+    let (offset, error) = (
+        child["clock_offset_ns"][0].as_i64().unwrap(),
+        child["clock_offset_ns"][1].as_u64().unwrap(),
+    );
+    assert!(
+        (offset - skew).abs() < 100_000_000,
+        "measured {offset} ns ± {error}"
+    );
+    assert!(
+        child["cpu_s"][0].as_f64().unwrap() > 0.0,
+        "its CPU time came back: {child}"
+    );
+    assert_eq!(
+        child["host"].as_str().map(|h| h.starts_with("127.0.0.1:")),
+        Some(true)
+    );
+    let notes = doc["notes"].to_string();
+    assert!(
+        notes.contains("ping–pong") && notes.contains("shortest round trip"),
+        "{notes}"
+    );
+}
+
+#[test]
+fn a_joined_host_runs_commands_it_was_sent() {
+    // --command's work goes with the run: without it the joined process could not run it.
+    let (doc, _, _) = with_one_joined_host(
+        &[
+            "--command",
+            "test {task} -ge 0",
+            "--tasks",
+            "4",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+        ],
+        &[],
+    );
+    assert_eq!(check_tasks(&cluster_of(&doc), 4), BTreeSet::from([0, 1]));
+}
+
+#[test]
+fn a_joined_host_that_dies_mid_run_is_named_with_the_task_it_held() {
+    // Task 2 goes to the joined process, which kills itself as it starts it (test hook).
+    let j = join_one_host(
+        &[
+            "--tasks",
+            "4",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "--number",
+            SMALL_PRIME,
+        ],
+        &[("PARLAB_WORKER_FAIL", "task=2,mode=kill")],
+    );
+    assert_eq!(j.out.status.code(), Some(1), "{}", j.rest);
+    assert!(
+        j.rest.contains("cluster process 1 (127.0.0.1:")
+            && j.rest
+                .contains("disconnected before the run ended, while running task 2"),
+        "{}",
+        j.rest
+    );
+    assert!(!j.worker.status.success());
 }

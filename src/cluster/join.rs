@@ -119,10 +119,11 @@ pub fn main(args: Args) -> ExitCode {
             Ok(f) => f,
             Err(message) => return fail(message),
         };
+        // Not running from here on: parlab may end its session as soon as it has the line.
+        running.store(false, Ordering::SeqCst);
         if let Err(e) = (&*control).write_all(watch::end_line(figures).as_bytes()) {
             return fail(format!("cannot report to parlab: {e}"));
         }
-        running.store(false, Ordering::SeqCst);
     }
     ExitCode::SUCCESS
 }

@@ -137,7 +137,12 @@ fn join(
     let (tx, lines) = mpsc::channel();
     let mut streams = vec![None];
     let mut pids = vec![std::process::id()];
-    for (i, (stream, pid)) in joined.into_iter().enumerate().skip(1).flat_map(|(i, j)| j.map(|j| (i, j))) {
+    for (i, (stream, pid)) in joined
+        .into_iter()
+        .enumerate()
+        .skip(1)
+        .flat_map(|(i, j)| j.map(|j| (i, j)))
+    {
         let reader = stream.try_clone().map_err(|e| failed(e.to_string()))?;
         let tx = tx.clone();
         std::thread::spawn(move || {
@@ -178,7 +183,10 @@ fn measure_offsets(s: &mut Session, ctx: &RunContext) -> Result<(), String> {
                 .map_err(|e| format!("cannot reach {} (process {i}): {e}", s.hosts[i]))?;
             let since = Instant::now();
             loop {
-                match s.lines.recv_timeout(END_LIMIT.saturating_sub(since.elapsed())) {
+                match s
+                    .lines
+                    .recv_timeout(END_LIMIT.saturating_sub(since.elapsed()))
+                {
                     Ok((j, Some(line), back)) if j == i => {
                         if let Some(theirs) = line
                             .strip_prefix("pong ")
@@ -222,7 +230,9 @@ pub fn run(
     // closes every connection, which ends every joined process.
     let taken = session().take().filter(|s| s.hosts == hosts.lines);
     let Some(mut s) = taken else {
-        return Err(failed("the hosts have not joined (a run came without its preparation)".into()));
+        return Err(failed(
+            "the hosts have not joined (a run came without its preparation)".into(),
+        ));
     };
     let outcome = run_on(&mut s, ctx, threads).map_err(|e| match e {
         Some(e) => failed(e),
@@ -274,22 +284,7 @@ fn run_on(s: &mut Session, ctx: &RunContext, threads: usize) -> Result<Outcome, 
     let mut done = false;
     let mut ended_at: Option<Instant> = None;
     loop {
-        while let Ok((i, line, _)) = s.lines.try_recv() {
-            match line.as_deref().map(watch::parse) {
-                Some(Heard::Start { task, worker, ns }) => {
-                    watch::started(&ctx.recorder, layout, task, worker, ns)
-                }
-                Some(Heard::End(f)) => ends[i] = Some(f),
-                Some(Heard::Other) => {}
-                None => {
-                    return Err(Some(format!(
-                        "cluster process {i} ({}) disconnected before the run ended{}",
-                        s.hosts[i],
-                        watch::held(ctx, layout, i)
-                    )));
-                }
-            }
-        }
+        pump(s, ctx, layout, &mut ends).map_err(Some)?;
         if done && ends.iter().skip(1).all(Option::is_some) {
             break;
         }
@@ -310,7 +305,12 @@ fn run_on(s: &mut Session, ctx: &RunContext, threads: usize) -> Result<Outcome, 
                     done = true;
                     ended_at = Some(Instant::now());
                 }
-                Ok(Err(e)) => return Err(Some(format!("cluster process 0 (parlab): {e}"))),
+                Ok(Err(e)) => {
+                    // A host that went away is the better explanation: give it a moment to show.
+                    std::thread::sleep(POLL * 4);
+                    pump(s, ctx, layout, &mut ends).map_err(Some)?;
+                    return Err(Some(format!("cluster process 0 (parlab): {e}")));
+                }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
                     return Err(Some(
@@ -343,6 +343,34 @@ fn run_on(s: &mut Session, ctx: &RunContext, threads: usize) -> Result<Outcome, 
         cpu_elsewhere: Some(elsewhere),
         ..Outcome::default()
     })
+}
+
+/// Records every line the joined processes sent since the last call; an error when one of them
+/// disconnected before its `end`.
+fn pump(
+    s: &Session,
+    ctx: &RunContext,
+    layout: Layout,
+    ends: &mut [Option<EndFigures>],
+) -> Result<(), String> {
+    while let Ok((i, line, _)) = s.lines.try_recv() {
+        match line.as_deref().map(watch::parse) {
+            Some(Heard::Start { task, worker, ns }) => {
+                watch::started(&ctx.recorder, layout, task, worker, ns)
+            }
+            Some(Heard::End(f)) => ends[i] = Some(f),
+            Some(Heard::Other) => {}
+            None if ends[i].is_some() => {}
+            None => {
+                return Err(format!(
+                    "cluster process {i} ({}) disconnected before the run ended{}",
+                    s.hosts[i],
+                    watch::held(ctx, layout, i)
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// The command that starts cluster process `index` on `line`'s host.

@@ -67,10 +67,12 @@ pub fn parse(line: &str) -> Heard {
     let mut number = || words.next().and_then(|w| w.parse::<u64>().ok());
     match first {
         Some("start") => match (number(), number(), number()) {
-            (Some(task), Some(worker), Some(ns)) => match (u32::try_from(task), u32::try_from(worker)) {
-                (Ok(task), Ok(worker)) => Heard::Start { task, worker, ns },
-                _ => Heard::Other,
-            },
+            (Some(task), Some(worker), Some(ns)) => {
+                match (u32::try_from(task), u32::try_from(worker)) {
+                    (Ok(task), Ok(worker)) => Heard::Start { task, worker, ns },
+                    _ => Heard::Other,
+                }
+            }
             _ => Heard::Other,
         },
         Some("end") => match (number(), number(), number()) {
@@ -93,26 +95,41 @@ pub fn started(rec: &Recorder, layout: Layout, task: u32, worker: u32, ns: u64) 
     }
 }
 
-/// What cluster process `process` held when it stopped, for its error: the tasks it was
-/// running, or else those of its share not yet back.
+/// What cluster process `process` held when it stopped, for its error: the task each of its
+/// workers had started last without its result coming back, or else the tasks of its share not
+/// yet back.
 pub fn held(ctx: &RunContext, layout: Layout, process: usize) -> String {
-    let mine = |t: &u32| layout.process_of_task(*t) == process;
-    let running: Vec<String> = (0..ctx.tasks)
-        .filter(mine)
-        .filter(|&t| ctx.recorder.task_state(t) == (true, false))
-        .map(|t| t.to_string())
+    let rec = &ctx.recorder;
+    let mine: Vec<u32> = (0..ctx.tasks)
+        .filter(|&t| layout.process_of_task(t) == process && !rec.task_state(t).1)
         .collect();
-    if !running.is_empty() {
-        return format!(", while running task {}", first_few(&running, 5));
+    // The last start on each worker: (worker, start, task).
+    let mut last: Vec<(u32, u64, u32)> = Vec::new();
+    for &t in mine.iter().filter(|&&t| rec.task_state(t).0) {
+        let now = rec.task_now(t);
+        let start = now.start_ns.unwrap_or(0);
+        match last.iter_mut().find(|l| l.0 == now.worker) {
+            Some(l) if l.1 < start => *l = (now.worker, start, t),
+            Some(_) => {}
+            None => last.push((now.worker, start, t)),
+        }
     }
-    let waiting: Vec<String> = (0..ctx.tasks)
-        .filter(mine)
-        .filter(|&t| !ctx.recorder.task_state(t).1)
-        .map(|t| t.to_string())
-        .collect();
-    match waiting.len() {
-        0 => String::new(),
-        _ => format!(", before task(s) {} came back", first_few(&waiting, 5)),
+    let names = |tasks: &[u32]| {
+        let v: Vec<String> = tasks.iter().map(u32::to_string).collect();
+        first_few(&v, 5)
+    };
+    let mut running: Vec<u32> = last.iter().map(|l| l.2).collect();
+    running.sort_unstable();
+    let others: Vec<u32> = mine.into_iter().filter(|t| !running.contains(t)).collect();
+    match (running.is_empty(), others.is_empty()) {
+        (true, true) => String::new(),
+        (true, false) => format!(", before task(s) {} came back", names(&others)),
+        (false, true) => format!(", while running task {}", names(&running)),
+        (false, false) => format!(
+            ", while running task {} (task(s) {} not back yet)",
+            names(&running),
+            names(&others)
+        ),
     }
 }
 
@@ -184,7 +201,15 @@ mod tests {
         };
         assert_eq!(parse(&end_line(f)), Heard::End(f));
         assert_eq!(f.cpu_s().0, 0.002);
-        for bad in ["", "start", "start 1 2", "start x 1 2", "end 1 2", "port 5", "start 1 99999999999 3"] {
+        for bad in [
+            "",
+            "start",
+            "start 1 2",
+            "start x 1 2",
+            "end 1 2",
+            "port 5",
+            "start 1 99999999999 3",
+        ] {
             assert_eq!(parse(bad), Heard::Other, "{bad}");
         }
     }

@@ -158,7 +158,10 @@ impl Trace {
             for &w in &workers {
                 let child = r.children.iter().find(|c| c.holds(w));
                 let key = child.map(|c| c.worker);
-                let pid = match groups.iter().find(|g| g.0 == key && (numbered || key.is_some())) {
+                let pid = match groups
+                    .iter()
+                    .find(|g| g.0 == key && (numbered || key.is_some()))
+                {
                     Some(&(_, pid)) => pid,
                     None => {
                         let name = match child {

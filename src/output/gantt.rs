@@ -64,10 +64,7 @@ pub fn render(report: &Report, width: u16) -> String {
         ));
         for lane in p.sample_lanes(MAX_ROWS) {
             let cells: String = row(lane, end, cols).into_iter().map(glyph).collect();
-            out.push_str(&format!(
-                "  {:>label_w$} │{cells}│\n",
-                lane.label()
-            ));
+            out.push_str(&format!("  {:>label_w$} │{cells}│\n", lane.label()));
         }
         if p.lanes.len() > MAX_ROWS {
             out.push_str(&format!(
