@@ -211,6 +211,11 @@ pub struct ApproachResult {
     /// The child processes (process approaches): worker number, pid, peak memory.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<ChildFigures>,
+    /// Tasks that could compute at once and be in flight at once, where the approach knew
+    /// better than its pool size and this machine's cores (a cluster across machines): the
+    /// ideal uses them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<(f64, f64)>,
     /// Every measured run, in the order run.
     pub runs: Vec<RunFigures>,
 }
@@ -389,7 +394,14 @@ impl ApproachResult {
         let Some(info) = approach::find(&self.approach).map(|a| a.info()) else {
             return;
         };
-        let c = Concurrency::of(info, cfg.pool_size, cfg.tasks, cfg.logical_cores);
+        let mut c = Concurrency::of(info, cfg.pool_size, cfg.tasks, cfg.logical_cores);
+        if let Some((compute, in_flight)) = self.concurrency {
+            let tasks = f64::from(cfg.tasks.max(1));
+            c = Concurrency {
+                compute: compute.min(tasks).max(1.0),
+                in_flight: in_flight.min(tasks).max(1.0),
+            };
+        }
         let bound = ideal::ideal_wall_s(work, c);
         self.ideal_wall_s = (bound > 0.0).then_some(bound);
         self.ideal_speedup = ideal::ideal_speedup(baseline_wall_s, bound);
@@ -470,6 +482,7 @@ fn approach_result(runs: &[&RunMeasurement], baseline: Option<&[f64]>) -> Approa
         problem: runs.iter().find_map(|m| m.problem.clone()),
         tasks: rep.tasks.clone(),
         children: rep.children.clone(),
+        concurrency: rep.concurrency,
         runs: runs
             .iter()
             .enumerate()

@@ -459,6 +459,14 @@ fn a_joined_host_serves_every_run_on_parlabs_clock() {
         child["host"].as_str().map(|h| h.starts_with("127.0.0.1:")),
         Some(true)
     );
+    // Both processes said they run on this machine (one boot id): its cores are counted once.
+    let cores = doc["machine"]["logical_cores"].as_f64().unwrap();
+    assert_eq!(
+        result["concurrency"][0].as_f64(),
+        Some(cores.min(2.0)),
+        "{result}"
+    );
+    assert_eq!(result["concurrency"][1].as_f64(), Some(2.0), "{result}");
     let notes = doc["notes"].to_string();
     assert!(
         notes.contains("ping–pong") && notes.contains("shortest round trip"),

@@ -157,6 +157,7 @@ impl Executor for MockExecutor {
             problem: None,
             tasks: events,
             children: Vec::new(),
+            concurrency: None,
             warmups: 0,
         })
     }

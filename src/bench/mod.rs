@@ -54,6 +54,10 @@ pub struct RunMeasurement {
     /// The child processes, for process approaches.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<ChildFigures>,
+    /// Tasks that could compute at once and be in flight at once, where the approach said
+    /// (see [`crate::record::Outcome::concurrency`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub concurrency: Option<(f64, f64)>,
     /// Warm-up runs of this approach before this run (set by [`run_all`]).
     #[serde(default)]
     pub warmups: u32,
@@ -187,6 +191,7 @@ impl Executor for RealExecutor {
             mark
         };
         let children = outcome.children;
+        let concurrency = outcome.concurrency;
         Ok(RunMeasurement {
             approach: approach.info().id.to_string(),
             wall_s: wall.as_secs_f64(),
@@ -205,6 +210,7 @@ impl Executor for RealExecutor {
             problem: ctx.recorder.first_problem(),
             tasks: rebase(ctx.recorder.events(), &ctx.recorder, start),
             children,
+            concurrency,
             warmups: 0,
         })
     }

@@ -4,7 +4,8 @@
 //!
 //! It listens on its own `--listen` address (its line of the hosts file) for the timely mesh,
 //! connects to parlab (process 0) at `--join` (retrying for a while, so it may be started
-//! first) and says `join I PID`. It then serves parlab's session, one line at a time on that
+//! first) and says `join I PID CORES MACHINE` (its host's logical
+//! cores and boot id: the ideal counts the cores of every machine once). It then serves parlab's session, one line at a time on that
 //! connection: `ping` is answered at once with `pong T`, its clock (so parlab can measure the
 //! offset, see `super::clock`); `run JSON` runs one run's workers, with a `start` line as each
 //! task starts and an `end` line with its own figures for that run (see `super::watch`). It
@@ -93,7 +94,10 @@ pub fn main(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e.to_string()),
     };
-    if let Err(e) = writeln!(&control, "join {index} {}", std::process::id()) {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let machine = super::machine_id().unwrap_or_else(|| "-".into());
+    let greeting = format!("join {index} {} {cores} {machine}", std::process::id());
+    if let Err(e) = writeln!(&control, "{greeting}") {
         return fail(format!("cannot greet parlab: {e}"));
     }
     let running = Arc::new(AtomicBool::new(false));

@@ -65,6 +65,15 @@ static SKEW_NS: AtomicI64 = AtomicI64::new(0);
 /// hook standing in for another machine's clock, which never agrees with parlab's.
 pub const SKEW_ENV: &str = "PARLAB_CLUSTER_CLOCK_SKEW_NS";
 
+/// Which machine this is, as the kernel names this boot of it (`boot_id`), or None: processes
+/// on one machine share its cores.
+pub(crate) fn machine_id() -> Option<String> {
+    std::fs::read_to_string("/proc/sys/kernel/random/boot_id")
+        .ok()
+        .map(|id| id.trim().to_owned())
+        .filter(|id| !id.is_empty() && !id.contains(char::is_whitespace))
+}
+
 /// Reads [`SKEW_ENV`], if set, into this process's clock.
 pub(crate) fn skew_from_env() -> Result<(), String> {
     match std::env::var(SKEW_ENV) {

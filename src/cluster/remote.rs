@@ -45,6 +45,10 @@ struct Session {
     streams: Vec<Option<TcpStream>>,
     /// The pid each process said it has.
     pids: Vec<u32>,
+    /// The logical cores each said its host has.
+    cores: Vec<Option<u32>>,
+    /// The machine each said it runs on (its boot id), if it could tell.
+    machines: Vec<Option<String>>,
     /// Every line from process `i`, with parlab's clock as it came; None once it closed.
     lines: Receiver<(usize, Option<String>, i64)>,
     /// Each host's clock offset, measured before the coming run.
@@ -100,7 +104,7 @@ fn join(
         say.push_str(&format!("  {line}:  {}\n", command(own, i, line)));
     }
     let _ = crate::say::err_bytes(say.as_bytes());
-    let mut joined: Vec<Option<(TcpStream, u32)>> = (0..n).map(|_| None).collect();
+    let mut joined: Vec<Option<Hello>> = (0..n).map(|_| None).collect();
     let since = Instant::now();
     while joined.iter().skip(1).any(Option::is_none) {
         if ctx.cancel.is_cancelled() {
@@ -124,10 +128,10 @@ fn join(
         }
         match listener.accept() {
             Ok((stream, _)) => {
-                if let Some((i, pid, s)) = hello(stream, n)
+                if let Some((i, h)) = hello(stream, n)
                     && joined[i].is_none()
                 {
-                    joined[i] = Some((s, pid));
+                    joined[i] = Some(h);
                 }
             }
             Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::sleep(POLL / 5),
@@ -137,13 +141,15 @@ fn join(
     let (tx, lines) = mpsc::channel();
     let mut streams = vec![None];
     let mut pids = vec![std::process::id()];
-    for (i, (stream, pid)) in joined
+    let mut cores = vec![None];
+    let mut machines = vec![super::machine_id()];
+    for (i, h) in joined
         .into_iter()
         .enumerate()
         .skip(1)
         .flat_map(|(i, j)| j.map(|j| (i, j)))
     {
-        let reader = stream.try_clone().map_err(|e| failed(e.to_string()))?;
+        let reader = h.stream.try_clone().map_err(|e| failed(e.to_string()))?;
         let tx = tx.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(reader).lines().map_while(Result::ok) {
@@ -153,14 +159,18 @@ fn join(
             }
             let _ = tx.send((i, None, super::clock_ns()));
         });
-        streams.push(Some(stream));
-        pids.push(pid);
+        streams.push(Some(h.stream));
+        pids.push(h.pid);
+        cores.push(h.cores);
+        machines.push(h.machine);
     }
     Ok(Session {
         hosts: hosts.lines.clone(),
         listener,
         streams,
         pids,
+        cores,
+        machines,
         lines,
         offsets: vec![None; n],
     })
@@ -334,6 +344,7 @@ fn run_on(s: &mut Session, ctx: &RunContext, threads: usize) -> Result<Outcome, 
                 host: Some(s.hosts[i].clone()),
                 cpu_s: Some(end.cpu_s()),
                 clock_offset_ns: s.offsets[i].map(|o| (o.ns, o.error_ns)),
+                cores: s.cores[i],
                 ..ChildFigures::new((i * threads) as u32, s.pids[i], end.peak_kib)
             }
         })
@@ -341,8 +352,34 @@ fn run_on(s: &mut Session, ctx: &RunContext, threads: usize) -> Result<Outcome, 
     Ok(Outcome {
         children,
         cpu_elsewhere: Some(elsewhere),
+        concurrency: Some(concurrency(s, threads)),
         ..Outcome::default()
     })
+}
+
+/// How many tasks the session's workers can compute at once (on every machine, its workers up
+/// to its cores; processes that said the same boot id, or else name the same host, share one
+/// machine) and have in flight at once (every worker).
+fn concurrency(s: &Session, threads: usize) -> (f64, f64) {
+    let own_cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    // (machine, workers there, its cores)
+    let mut machines: Vec<(String, usize, usize)> = Vec::new();
+    for i in 0..s.streams.len() {
+        let host = s.hosts[i].rsplit_once(':').map_or(&*s.hosts[i], |(h, _)| h);
+        let id = s.machines[i]
+            .clone()
+            .unwrap_or_else(|| format!("host {host}"));
+        let cores = match i {
+            0 => own_cores,
+            _ => s.cores[i].map_or(threads, |c| c as usize),
+        };
+        match machines.iter_mut().find(|m| m.0 == id) {
+            Some(m) => m.1 += threads,
+            None => machines.push((id, threads, cores)),
+        }
+    }
+    let compute: usize = machines.iter().map(|m| m.1.min(m.2)).sum();
+    (compute as f64, (s.streams.len() * threads) as f64)
 }
 
 /// Records every line the joined processes sent since the last call; an error when one of them
@@ -382,8 +419,17 @@ pub fn command(own: &str, index: usize, line: &str) -> String {
     )
 }
 
-/// Reads a joining process's `join I PID` line (within 5 s): its index, pid and connection.
-fn hello(stream: TcpStream, n: usize) -> Option<(usize, u32, TcpStream)> {
+/// What a joining process said of itself.
+struct Hello {
+    stream: TcpStream,
+    pid: u32,
+    cores: Option<u32>,
+    machine: Option<String>,
+}
+
+/// Reads a joining process's `join I PID CORES MACHINE` line (within 5 s): its index and the
+/// rest.
+fn hello(stream: TcpStream, n: usize) -> Option<(usize, Hello)> {
     stream.set_nonblocking(false).ok()?;
     stream.set_nodelay(true).ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
@@ -393,6 +439,18 @@ fn hello(stream: TcpStream, n: usize) -> Option<(usize, u32, TcpStream)> {
     let mut words = line.strip_prefix("join ")?.split_whitespace();
     let i: usize = words.next()?.parse().ok()?;
     let pid: u32 = words.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let cores: Option<u32> = words.next().and_then(|c| c.parse().ok()).filter(|&c| c > 0);
+    let machine = words.next().filter(|m| *m != "-").map(str::to_owned);
     stream.set_read_timeout(None).ok()?;
-    (1..n).contains(&i).then_some((i, pid, stream))
+    (1..n).contains(&i).then(|| {
+        (
+            i,
+            Hello {
+                stream,
+                pid,
+                cores,
+                machine,
+            },
+        )
+    })
 }

@@ -48,6 +48,10 @@ pub struct Outcome {
     /// (a cluster's processes on other hosts), as they reported it: the executor adds it to
     /// the run's CPU time, which getrusage cannot see.
     pub cpu_elsewhere: Option<(std::time::Duration, std::time::Duration)>,
+    /// How many tasks could compute at once and be in flight at once, where the approach knows
+    /// better than its pool size and this machine's cores (a cluster across machines, whose
+    /// processes have cores of their own).
+    pub concurrency: Option<(f64, f64)>,
 }
 
 /// What one child process reported of itself.
@@ -72,6 +76,9 @@ pub struct ChildFigures {
     /// The CPU time it used for the run, user and system, s, as it measured itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cpu_s: Option<(f64, f64)>,
+    /// For a process on another machine: the logical cores it said its host has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cores: Option<u32>,
     /// For a process on another machine: its clock minus parlab's, ns, measured at the start
     /// of the run, and the most that measure can be off (half the round trip it came from).
     #[serde(default, skip_serializing_if = "Option::is_none")]

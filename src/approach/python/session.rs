@@ -297,7 +297,7 @@ impl Session {
         Ok(Outcome {
             children,
             cpu_before_run: self.startup_cpu,
-            cpu_elsewhere: None,
+            ..Outcome::default()
         })
     }
 

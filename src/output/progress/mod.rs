@@ -318,6 +318,7 @@ mod tests {
             problem: None,
             tasks: vec![],
             children: vec![],
+            concurrency: None,
             warmups: 0,
         };
         let line = finished_line(&m, "run 1/3");
