@@ -61,18 +61,7 @@ pub fn main(args: Args) -> ExitCode {
         );
         ExitCode::from(2)
     };
-    let index = args.index;
-    // The first panic ends the process with one line: timely's other threads would each panic
-    // in turn (a poisoned queue, a closed socket), burying the cause.
-    std::panic::set_hook(Box::new(move |info| {
-        let message = info.to_string().replace('\n', " ");
-        let _ = writeln!(
-            std::io::stderr(),
-            "parlab cluster process {}: {message}",
-            index + 1
-        );
-        std::process::exit(101);
-    }));
+    one_line_panics(args.index + 1);
     let spec: Spec = match serde_json::from_str(&args.spec) {
         Ok(s) => s,
         Err(e) => return fail(format!("--spec: {e}")),
@@ -109,6 +98,20 @@ pub(super) fn own_figures() -> EndFigures {
         user_ns: used.user.as_nanos() as u64,
         sys_ns: used.sys.as_nanos() as u64,
     }
+}
+
+/// Makes the first panic end this process (cluster process `process`) with one line: timely's
+/// other threads would each panic in turn (a poisoned queue, a closed socket), burying the
+/// cause.
+pub(super) fn one_line_panics(process: usize) {
+    std::panic::set_hook(Box::new(move |info| {
+        let message = info.to_string().replace('\n', " ");
+        let _ = writeln!(
+            std::io::stderr(),
+            "parlab cluster process {process}: {message}"
+        );
+        std::process::exit(101);
+    }));
 }
 
 /// Listens on a free port, tells parlab which (`port N`), reads every process's address from

@@ -73,6 +73,7 @@ pub fn main(args: Args) -> ExitCode {
         let _ = writeln!(std::io::stderr(), "parlab cluster process {index}: {what}");
         ExitCode::from(1)
     };
+    child::one_line_panics(index);
     if let Err(e) = super::skew_from_env() {
         return fail(e);
     }
