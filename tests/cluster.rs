@@ -104,26 +104,33 @@ fn three_processes_of_two_workers_use_all_six() {
     }
 }
 
-#[test]
-fn a_task_over_the_task_timeout_stops_the_run_naming_it() {
-    let child = parlab_std()
-        .args(["run", "-a", "cluster", "--no-baseline", "-w", "io"])
-        .args(["--io-wait", "30s", "--tasks", "4", "--pool-size", "2"])
-        .args(["--task-timeout", "1s", "--runs", "1", "--warmup", "0"])
+/// Runs `run`, which must fail with exit 1 and leave no cluster process behind; its stderr.
+fn fails_leaving_nothing(mut run: std::process::Command) -> String {
+    let child = run
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
     let pid = child.id();
     let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
     assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert_eq!(cluster_processes_of(pid), Vec::<String>::new());
+    stderr
+}
+
+#[test]
+fn a_task_over_the_task_timeout_stops_the_run_naming_it() {
+    let mut run = parlab_std();
+    run.args(["run", "-a", "cluster", "--no-baseline", "-w", "io"])
+        .args(["--io-wait", "30s", "--tasks", "4", "--pool-size", "2"])
+        .args(["--task-timeout", "1s", "--runs", "1", "--warmup", "0"]);
+    let stderr = fails_leaving_nothing(run);
     assert!(
         stderr.contains("without finishing, longer than --task-timeout 1.000 s")
             && stderr.contains("ran on worker"),
         "{stderr}"
     );
-    assert_eq!(cluster_processes_of(pid), Vec::<String>::new());
 }
 
 #[test]
@@ -163,31 +170,11 @@ fn cluster_processes_of(parent: u32) -> Vec<String> {
 #[test]
 fn a_process_killed_mid_run_ends_the_run_with_exit_1_and_nothing_left() {
     // Task 2 goes to worker 0 of timely, the first process parlab started.
-    let child = parlab_std()
-        .args([
-            "run",
-            "-a",
-            "cluster",
-            "--tasks",
-            "8",
-            "--pool-size",
-            "2",
-            "--runs",
-            "1",
-            "--warmup",
-            "0",
-            "--number",
-            SMALL_PRIME,
-        ])
-        .env("PARLAB_WORKER_FAIL", "task=2,mode=kill")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let pid = child.id();
-    let out = child.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let mut run = parlab_std();
+    run.args(["run", "-a", "cluster", "--tasks", "8", "--pool-size", "2"])
+        .args(["--runs", "1", "--warmup", "0", "--number", SMALL_PRIME])
+        .env("PARLAB_WORKER_FAIL", "task=2,mode=kill");
+    let stderr = fails_leaving_nothing(run);
     assert!(
         stderr.contains("cluster process 1") && stderr.contains("SIGKILL"),
         "{stderr}"
@@ -197,7 +184,6 @@ fn a_process_killed_mid_run_ends_the_run_with_exit_1_and_nothing_left() {
         "names the task it held: {stderr}"
     );
     assert!(!stderr.contains("panicked at"), "no panic noise: {stderr}");
-    assert_eq!(cluster_processes_of(pid), Vec::<String>::new());
 }
 
 #[test]
