@@ -683,6 +683,7 @@ fn parse_hosts(args: &CommonArgs) -> Result<Option<crate::cluster::hosts::Hosts>
     Ok(Some(crate::cluster::hosts::Hosts {
         lines,
         join_timeout,
+        sized_by_pool: false,
     }))
 }
 

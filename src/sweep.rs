@@ -68,6 +68,10 @@ pub struct SweepPoint {
     pub speedup_max: Option<f64>,
     /// Speedup over the ideal at this size (0..1).
     pub efficiency: Option<f64>,
+    /// This approach's own ideal speedup at this size, where it differs from the sweep's
+    /// (a cluster across machines has the cores of every host).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ideal: Option<f64>,
     /// Every task ran once and answered right, in every run.
     pub verified: bool,
 }
@@ -181,6 +185,7 @@ pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)
                 speedup_min: r.speedup_min,
                 speedup_max: r.speedup_max,
                 efficiency: r.efficiency,
+                ideal: r.concurrency.and(r.ideal_speedup),
                 verified: r.verified,
             });
         }
@@ -248,6 +253,19 @@ pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)
     if computes && cfg.pool_sizes.iter().any(|&n| n > cores) {
         notes.push(format!(
             "pool sizes above the {cores} logical cores cannot compute faster: the ideal line is flat there"
+        ));
+    }
+    let mut own: Vec<&str> = points
+        .iter()
+        .filter(|p| p.ideal.is_some())
+        .map(|p| p.approach.as_str())
+        .collect();
+    own.dedup();
+    if !own.is_empty() {
+        notes.push(format!(
+            "{}: its ideal (the ideal column and its │ mark) counts the cores of every host it \
+             ran on; the ideal line counts this machine's",
+            own.join(", ")
         ));
     }
     if let Some(&n) = cfg.pool_sizes.iter().find(|&&n| n > cfg.run.tasks as usize) {

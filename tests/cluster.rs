@@ -344,16 +344,15 @@ struct Joined {
     worker: std::process::Output,
 }
 
-/// Runs approach cluster with `args` over a hosts file of two lines on localhost, starting
-/// the command parlab prints for process 1 with `env`.
-fn join_one_host(args: &[&str], env: &[(&str, &str)]) -> Joined {
+/// Runs `parlab` with `words` (a run or sweep of approach cluster) over a hosts file of two
+/// lines on localhost, starting the command parlab prints for process 1 with `env`.
+fn join_one_host(words: &[&str], env: &[(&str, &str)]) -> Joined {
     use std::io::BufRead;
     let (p0, p1) = (free_port(), free_port());
     let (_dir, path) = hosts_file(&[format!("127.0.0.1:{p0}"), format!("127.0.0.1:{p1}")]);
     let mut run = parlab_std()
-        .args(["run", "-a", "cluster", "--format", "json"])
+        .args(words)
         .args(["--join-timeout", "30s"])
-        .args(args)
         .arg("--hosts")
         .arg(&path)
         .stdout(std::process::Stdio::piped())
@@ -381,7 +380,8 @@ fn join_one_host(args: &[&str], env: &[(&str, &str)]) -> Joined {
 /// [`join_one_host`], both processes ending well: parlab's JSON document, its stderr, and how
 /// many times it printed the command.
 fn with_one_joined_host(args: &[&str], env: &[(&str, &str)]) -> (Value, String, usize) {
-    let Joined { out, rest, worker } = join_one_host(args, env);
+    let words = [&["run", "-a", "cluster", "--format", "json"], args].concat();
+    let Joined { out, rest, worker } = join_one_host(&words, env);
     let worker_err = String::from_utf8_lossy(&worker.stderr);
     assert!(out.status.success(), "{rest}\n{worker_err}");
     // Between runs parlab's exit ends the joined process well.
@@ -484,6 +484,9 @@ fn a_joined_host_that_dies_mid_run_is_named_with_the_task_it_held() {
     // Task 2 goes to the joined process, which kills itself as it starts it (test hook).
     let j = join_one_host(
         &[
+            "run",
+            "-a",
+            "cluster",
             "--tasks",
             "4",
             "--runs",
@@ -504,4 +507,92 @@ fn a_joined_host_that_dies_mid_run_is_named_with_the_task_it_held() {
         j.rest
     );
     assert!(!j.worker.status.success());
+}
+
+#[test]
+fn a_sweep_across_hosts_sizes_every_process_threads() {
+    // Pool sizes 2 and 4 over two processes: 1 then 2 worker threads in each.
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace.json");
+    let trace_arg = trace.to_str().unwrap();
+    let words = [
+        "sweep",
+        "-a",
+        "cluster",
+        "--pool-sizes",
+        "2,4",
+        "--tasks",
+        "8",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--number",
+        SMALL_PRIME,
+        "--format",
+        "json",
+        "--trace",
+        trace_arg,
+    ];
+    let j = join_one_host(&words, &[]);
+    assert!(j.out.status.success(), "{}", j.rest);
+    assert_eq!(
+        j.rest.matches("cluster-worker --join").count(),
+        0,
+        "joined once"
+    );
+    let doc: Value = serde_json::from_slice(&j.out.stdout).unwrap();
+    let points = doc["points"].as_array().unwrap();
+    assert_eq!(points.len(), 2, "{doc}");
+    for p in points {
+        assert_eq!(p["verified"], true, "{p}");
+        // Its own ideal, from the cores of the hosts it ran on.
+        assert!(p["ideal"].as_f64().unwrap() > 0.0, "{p}");
+    }
+    // The last size's trace: workers 0-1 in parlab, 2-3 in the joined process.
+    let trace: Value = serde_json::from_str(&std::fs::read_to_string(&trace).unwrap()).unwrap();
+    let events = trace["traceEvents"]
+        .as_array()
+        .unwrap_or_else(|| trace.as_array().unwrap());
+    let names: Vec<&str> = events
+        .iter()
+        .filter(|e| e["name"] == "process_name" || e["name"] == "thread_name")
+        .filter_map(|e| e["args"]["name"].as_str())
+        .collect();
+    let joined = names
+        .iter()
+        .position(|n| n.starts_with("cluster: process 1 (127.0.0.1:"))
+        .expect("a track for the joined process");
+    assert_eq!(
+        names[joined + 1..joined + 3],
+        ["worker 2", "worker 3"],
+        "{names:?}"
+    );
+    assert!(names.contains(&"cluster: process 0 (parlab)"), "{names:?}");
+}
+
+#[test]
+fn a_sweep_across_hosts_refuses_sizes_that_do_not_split() {
+    let (p0, p1) = (free_port(), free_port());
+    let (_dir, path) = hosts_file(&[format!("127.0.0.1:{p0}"), format!("127.0.0.1:{p1}")]);
+    parlab()
+        .args(["sweep", "-a", "cluster", "--pool-sizes", "2,3", "--hosts"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--pool-sizes"))
+        .stderr(predicates::str::contains("multiples of 2"));
+    parlab()
+        .args([
+            "sweep",
+            "-a",
+            "cluster",
+            "--cluster-workers",
+            "2",
+            "--hosts",
+        ])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains("--cluster-workers"));
 }

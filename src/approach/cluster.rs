@@ -32,9 +32,19 @@ impl Approach for Cluster {
     }
 
     fn check(&self, _tasks: u32, pool_size: usize) -> Result<(), UsageError> {
-        if crate::cluster::hosts::get().is_some() {
-            // --hosts decides the processes; --pool-size plays no part.
-            return Ok(());
+        if let Some(hosts) = crate::cluster::hosts::get() {
+            // --hosts decides the processes; only a sweep sizes their threads by the pool.
+            return hosts.threads(pool_size).map(|_| ()).map_err(|why| {
+                UsageError::bad(
+                    "--pool-sizes",
+                    why,
+                    format!(
+                        "with --hosts a sweep's pool sizes are the total worker count: give \
+                         multiples of {}",
+                        hosts.lines.len()
+                    ),
+                )
+            });
         }
         layout(pool_size, crate::cluster::threads_per_process()).map(|_| ())
     }
@@ -50,7 +60,9 @@ impl Approach for Cluster {
 
     fn run(&self, ctx: &RunContext) -> Result<Outcome, ApproachError> {
         if let Some(hosts) = crate::cluster::hosts::get() {
-            let threads = crate::cluster::threads_per_process();
+            let threads = hosts
+                .threads(ctx.pool_size)
+                .map_err(ApproachError::Failed)?;
             return crate::cluster::remote::run(INFO.id, ctx, &hosts, threads);
         }
         let layout = layout(ctx.pool_size, crate::cluster::threads_per_process())

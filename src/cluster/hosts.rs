@@ -17,6 +17,26 @@ pub struct Hosts {
     pub lines: Vec<String>,
     /// How long parlab waits for the others to join.
     pub join_timeout: Duration,
+    /// Whether the pool size sets the worker threads (`pool size ÷ processes` in each), as in
+    /// a sweep over the total worker count; otherwise `--cluster-workers` does.
+    pub sized_by_pool: bool,
+}
+
+impl Hosts {
+    /// The worker threads in each process for a run at `pool_size`, or why there is none: with
+    /// [`Hosts::sized_by_pool`], the pool size must split evenly over the processes.
+    pub fn threads(&self, pool_size: usize) -> Result<usize, String> {
+        let n = self.lines.len();
+        if !self.sized_by_pool {
+            return Ok(super::threads_per_process());
+        }
+        if pool_size < n || !pool_size.is_multiple_of(n) {
+            return Err(format!(
+                "{pool_size} workers do not split evenly over the {n} processes of --hosts"
+            ));
+        }
+        Ok(pool_size / n)
+    }
 }
 
 /// Sets (or clears) the hosts every cluster run uses.

@@ -30,9 +30,15 @@ impl SweepConfig {
         } else {
             crate::machine::logical_cores()
         };
+        // Across machines (`--hosts`) the pool sizes are total worker counts over the hosts'
+        // processes: by default a multiple of their number.
+        let processes = super::parse_hosts(r)?.map_or(1, |h| h.lines.len());
         let pool_sizes = match &args.pool_sizes {
             Some(list) => parse_pool_sizes(list)?,
-            None => default_pool_sizes(cores),
+            None => default_pool_sizes(cores)
+                .into_iter()
+                .map(|s| s * processes)
+                .collect(),
         };
         let largest = *pool_sizes.last().expect("at least one pool size");
         let tasks = match &r.tasks {
@@ -50,6 +56,19 @@ impl SweepConfig {
                 ..r.clone()
             },
         })?;
+        // Across machines the sweep sizes every process's threads: pool size ÷ processes.
+        if let Some(mut hosts) = crate::cluster::hosts::get() {
+            if r.cluster_workers.is_some() {
+                return Err(UsageError::bad(
+                    "--cluster-workers",
+                    "a sweep with --hosts sizes each process's threads itself (pool size ÷ \
+                     processes)",
+                    "leave --cluster-workers out; give --pool-sizes as total worker counts",
+                ));
+            }
+            hosts.sized_by_pool = true;
+            crate::cluster::hosts::set(Some(hosts));
+        }
         for &size in &pool_sizes {
             for a in &run.approaches {
                 a.check(run.tasks, size)?;

@@ -48,9 +48,8 @@ pub fn render(sweep: &Sweep, width: Option<u16>) -> String {
                 right(format_spread(p.wall_s, p.wall_s_stddev, p.runs)),
                 right(speedup),
                 right(
-                    sweep
-                        .ideal
-                        .get(i)
+                    p.ideal
+                        .or(sweep.ideal.get(i).copied())
                         .map_or("-".into(), |x| format!("{x:.2}x")),
                 ),
                 right(
@@ -102,7 +101,8 @@ pub fn chart(sweep: &Sweep, width: usize) -> String {
     let top = sweep
         .points
         .iter()
-        .filter_map(|p| p.speedup)
+        .flat_map(|p| [p.speedup, p.ideal])
+        .flatten()
         .chain(sweep.ideal.iter().copied())
         .fold(1.0, f64::max);
     let cells = |s: f64| ((s / top) * bar_w as f64).round() as usize;
@@ -110,7 +110,7 @@ pub fn chart(sweep: &Sweep, width: usize) -> String {
         "speedup over sequential by pool size (│ marks the ideal, {top:.1}x is the full bar)\n"
     );
     for (i, &size) in sweep.pool_sizes.iter().enumerate() {
-        let ideal = sweep.ideal.get(i).map(|&x| cells(x).min(bar_w));
+        let size_ideal = sweep.ideal.get(i).copied();
         for (j, p) in sweep
             .points
             .iter()
@@ -123,6 +123,7 @@ pub fn chart(sweep: &Sweep, width: usize) -> String {
                 String::new()
             };
             let filled = p.speedup.map_or(0, cells).min(bar_w);
+            let ideal = p.ideal.or(size_ideal).map(|x| cells(x).min(bar_w));
             let mut bar: Vec<char> = (0..bar_w)
                 .map(|k| if k < filled { '█' } else { ' ' })
                 .collect();
