@@ -187,6 +187,25 @@ fn a_process_killed_mid_run_ends_the_run_with_exit_1_and_nothing_left() {
 }
 
 #[test]
+fn a_panic_in_a_cluster_worker_comes_back_as_one_line() {
+    let mut run = parlab_std();
+    run.args(["run", "-a", "cluster", "--tasks", "8", "--pool-size", "2"])
+        .args(["--runs", "1", "--warmup", "0", "--number", SMALL_PRIME])
+        .env("PARLAB_WORKER_FAIL", "task=2,mode=panic");
+    let stderr = fails_leaving_nothing(run);
+    let panics: Vec<&str> = stderr.lines().filter(|l| l.contains("panicked")).collect();
+    assert_eq!(panics.len(), 1, "one line for the panic: {stderr}");
+    assert!(
+        panics[0].starts_with("parlab cluster process 1: "),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("error: approach cluster: cluster process 1"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn two_runs_at_once_do_not_collide() {
     let start = || {
         parlab_std()
