@@ -304,12 +304,33 @@ fn a_host_that_never_joins_ends_with_the_time_limit_message_naming_it() {
     let (p0, p1) = (free_port(), free_port());
     let missing = format!("127.0.0.1:{p1}");
     let (_dir, path) = hosts_file(&[format!("127.0.0.1:{p0}"), missing.clone()]);
-    let out = parlab_std()
+    let run = parlab_std()
         .args(["run", "-a", "cluster", "--tasks", "2", "--runs", "1"])
         .args(["--warmup", "0", "--join-timeout", "2s", "--hosts"])
         .arg(&path)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // A process that is none of the file's is refused, and ends.
+    let stranger = std::process::Command::new(common::PARLAB)
+        .args([
+            "cluster-worker",
+            "--join",
+            &format!("127.0.0.1:{p0}"),
+            "--index",
+            "7",
+        ])
+        .args(["--listen", &format!("127.0.0.1:{}", free_port())])
         .output()
         .unwrap();
+    let refused = String::from_utf8_lossy(&stranger.stderr);
+    assert_eq!(stranger.status.code(), Some(1), "{refused}");
+    assert!(
+        refused.contains("parlab refused it: --index 7 is not a process"),
+        "{refused}"
+    );
+    let out = run.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     assert!(
@@ -614,4 +635,46 @@ fn a_sweep_across_hosts_refuses_sizes_that_do_not_split() {
         .assert()
         .code(2)
         .stderr(predicates::str::contains("--cluster-workers"));
+}
+
+/// Processes whose command line holds `needle`.
+fn processes_running(needle: &str) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(needle))
+        .collect()
+}
+
+#[test]
+fn a_joined_hosts_commands_end_with_it() {
+    // Over --task-timeout, parlab stops the run; the joined process, stopped mid-run, kills
+    // the commands it started (parlab cannot reach them on another host).
+    let sleep = "sleep 41.25";
+    let j = join_one_host(
+        &[
+            "run",
+            "-a",
+            "cluster",
+            "--no-baseline",
+            "--command",
+            &format!("{sleep}; true"),
+            "--tasks",
+            "2",
+            "--task-timeout",
+            "1s",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+        ],
+        &[],
+    );
+    assert_eq!(j.out.status.code(), Some(1), "{}", j.rest);
+    assert!(j.rest.contains("--task-timeout"), "{}", j.rest);
+    assert_eq!(j.worker.status.code(), Some(1));
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(processes_running(sleep), Vec::<String>::new());
 }

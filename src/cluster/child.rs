@@ -105,6 +105,7 @@ pub(super) fn own_figures() -> EndFigures {
 /// cause.
 pub(super) fn one_line_panics(process: usize) {
     std::panic::set_hook(Box::new(move |info| {
+        crate::shell::kill_all();
         let message = info.to_string().replace('\n', " ");
         let _ = writeln!(
             std::io::stderr(),

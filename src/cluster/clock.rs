@@ -39,8 +39,10 @@ pub fn estimate(exchanges: &[Exchange]) -> Option<Offset> {
         .min_by_key(|e| e.back - e.sent)
         .map(|e| {
             let round_trip = e.back - e.sent;
+            // In i128: a host's answer comes over a network and may be any number.
+            let ns = i128::from(e.theirs) - (i128::from(e.sent) + i128::from(round_trip / 2));
             Offset {
-                ns: e.theirs - (e.sent + round_trip / 2),
+                ns: ns.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64,
                 error_ns: (round_trip as u64).div_ceil(2),
             }
         })
@@ -83,5 +85,12 @@ mod tests {
             back: 300,
         }];
         assert_eq!(estimate(&behind).unwrap().ns, -1_100);
+        // Any answer at all is measured without overflow.
+        let wild = [Exchange {
+            sent: 1_000,
+            theirs: i64::MIN,
+            back: 3_000,
+        }];
+        assert_eq!(estimate(&wild).unwrap().ns, i64::MIN);
     }
 }

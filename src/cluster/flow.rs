@@ -162,10 +162,8 @@ pub(super) fn record(rec: &Recorder, d: &Done) {
     if d.task >= rec.task_count() {
         return;
     }
-    if rec.task_state(d.task).0 {
+    if !rec.start_once(d.task, d.worker, d.start_ns) {
         rec.set_task_start(d.task, d.worker, d.start_ns);
-    } else {
-        rec.task_started_at(d.task, d.worker, d.start_ns);
     }
     for &(step, start, end) in d.steps.iter().filter(|s| (s.0 as usize) < rec.plan().len()) {
         rec.step_ran(d.task, step as usize, d.worker, start, end);

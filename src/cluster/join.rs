@@ -4,21 +4,22 @@
 //!
 //! It listens on its own `--listen` address (its line of the hosts file) for the timely mesh,
 //! connects to parlab (process 0) at `--join` (retrying for a while, so it may be started
-//! first) and says `join I PID CORES MACHINE` (its host's logical
-//! cores and boot id: the ideal counts the cores of every machine once). It then serves parlab's session, one line at a time on that
-//! connection: `ping` is answered at once with `pong T`, its clock (so parlab can measure the
-//! offset, see `super::clock`); `run JSON` runs one run's workers, with a `start` line as each
-//! task starts and an `end` line with its own figures for that run (see `super::watch`). It
-//! serves every run of parlab's session (repetitions, several approaches' runs) and ends when
-//! parlab closes the connection: exit 0 between runs, exit 1 in the middle of one, so no
-//! process is left on any host.
+//! first) and says `join I PID CORES MACHINE` (its host's logical cores and boot id: the ideal
+//! counts the cores of every machine once). It then serves parlab's session, one line at a
+//! time on that connection: `ping` is answered at once with `pong T`, its clock (so parlab can
+//! measure the offset, see `super::clock`); `run JSON` runs one run's workers, with a `start`
+//! line as each task starts and an `end` line with its own figures for that run (see
+//! `super::watch`); `refused WHY` ends it, exit 1. It serves every run of parlab's session
+//! (repetitions, several approaches' runs, a sweep's sizes) and ends when parlab closes the
+//! connection: exit 0 between runs, exit 1 in the middle of one. Its `--command`s run in
+//! process groups of their own, killed on every way out, so nothing is left on any host.
 
 use std::io::{BufRead, BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::watch::{self, EndFigures};
@@ -70,6 +71,7 @@ pub fn fast_args(args: &[std::ffi::OsString]) -> Option<Args> {
 pub fn main(args: Args) -> ExitCode {
     let index = args.index;
     let fail = |what: String| {
+        crate::shell::kill_all();
         let _ = writeln!(std::io::stderr(), "parlab cluster process {index}: {what}");
         ExitCode::from(1)
     };
@@ -91,6 +93,7 @@ pub fn main(args: Args) -> ExitCode {
         }
     };
     let _ = control.set_nodelay(true);
+    let _ = mesh::keepalive(&control);
     let reader = match control.try_clone() {
         Ok(s) => s,
         Err(e) => return fail(e.to_string()),
@@ -102,8 +105,9 @@ pub fn main(args: Args) -> ExitCode {
         return fail(format!("cannot greet parlab: {e}"));
     }
     let running = Arc::new(AtomicBool::new(false));
-    let runs = listen_to_parlab(reader, index, running.clone());
-    let control = Arc::new(control);
+    // Worker threads and the `pong`s all write to parlab: one line at a time, whole.
+    let control = Writer(Arc::new(Mutex::new(control)));
+    let runs = listen_to_parlab(reader, control.clone(), index, running.clone());
     for line in runs {
         let Some(json) = line.strip_prefix("run ") else {
             continue;
@@ -126,7 +130,7 @@ pub fn main(args: Args) -> ExitCode {
         };
         // Not running from here on: parlab may end its session as soon as it has the line.
         running.store(false, Ordering::SeqCst);
-        if let Err(e) = (&*control).write_all(watch::end_line(figures).as_bytes()) {
+        if let Err(e) = control.line(&watch::end_line(figures)) {
             return fail(format!("cannot report to parlab: {e}"));
         }
     }
@@ -138,21 +142,27 @@ pub fn main(args: Args) -> ExitCode {
 /// middle of a run, 0 between runs).
 fn listen_to_parlab(
     reader: TcpStream,
+    answer: Writer,
     index: usize,
     running: Arc<AtomicBool>,
 ) -> mpsc::IntoIter<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        let answer = reader.try_clone();
         for line in BufReader::new(reader).lines().map_while(Result::ok) {
             if line == "ping" {
-                if let Ok(mut a) = answer.as_ref() {
-                    let _ = a.write_all(format!("pong {}\n", super::clock_ns()).as_bytes());
-                }
+                let _ = answer.line(&format!("pong {}\n", super::clock_ns()));
+            } else if let Some(why) = line.strip_prefix("refused ") {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "parlab cluster process {index}: parlab refused it: {why}"
+                );
+                std::process::exit(1);
             } else if tx.send(line).is_err() {
                 return;
             }
         }
+        // Commands it started are in groups of their own, which parlab cannot reach here.
+        crate::shell::kill_all();
         if running.load(Ordering::SeqCst) {
             let _ = writeln!(
                 std::io::stderr(),
@@ -173,7 +183,7 @@ fn listen_to_parlab(
 /// Runs this process's workers for one run and returns its figures for that run.
 fn serve(
     listener: &TcpListener,
-    control: &Arc<TcpStream>,
+    control: &Writer,
     me: usize,
     run: RemoteRun,
 ) -> Result<EndFigures, String> {
@@ -183,12 +193,15 @@ fn serve(
         env,
     } = run;
     let pairs = env;
-    if let Some(runner) = crate::shell::CommandRunner::from_vars(|name| {
+    if let Some(mut runner) = crate::shell::CommandRunner::from_vars(|name| {
         pairs
             .iter()
             .find(|(k, _)| k == name)
             .map(|(_, v)| v.clone())
     }) {
+        // parlab cannot kill this process's group from another host: each command gets a
+        // group of its own, which this process kills on every way out.
+        runner.own_group = true;
         crate::custom::install(Arc::new(runner), Vec::new());
     }
     let fault =
@@ -197,7 +210,7 @@ fn serve(
     let before = Usage::own();
     let says = control.clone();
     let on_start: flow::OnStart = Arc::new(move |task, worker, ns| {
-        let _ = (&*says).write_all(watch::start_line(task, worker, ns).as_bytes());
+        let _ = says.line(&watch::start_line(task, worker, ns));
     });
     let joined = mesh::connect(listener, &addresses, me)
         .and_then(|sockets| mesh::builders(sockets, me, spec.layout.threads));
@@ -208,6 +221,18 @@ fn serve(
         user_ns: used.user.as_nanos() as u64,
         sys_ns: used.sys.as_nanos() as u64,
     })
+}
+
+/// The connection to parlab, written a whole line at a time by any thread.
+#[derive(Clone)]
+struct Writer(Arc<Mutex<TcpStream>>);
+
+impl Writer {
+    /// Writes `line` (ending in a newline) whole.
+    fn line(&self, line: &str) -> std::io::Result<()> {
+        let stream = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        (&*stream).write_all(line.as_bytes())
+    }
 }
 
 /// Connects to parlab, retrying every 200 ms for up to a minute.

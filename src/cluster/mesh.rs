@@ -11,6 +11,8 @@
 use std::any::Any;
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::os::fd::AsRawFd;
+use std::time::Duration;
 
 use timely::communication::allocator::zero_copy::initialize::initialize_networking_from_sockets;
 use timely::communication::allocator::{AllocatorBuilder, ProcessBuilder};
@@ -38,7 +40,10 @@ pub fn connect(
         let (mut s, _) = listener.accept()?;
         s.set_nodelay(true)?;
         let mut id = [0u8; 8];
+        // A connection that says nothing (not a cluster process) must not stall the mesh.
+        s.set_read_timeout(Some(HANDSHAKE_LIMIT))?;
         s.read_exact(&mut id)?;
+        s.set_read_timeout(None)?;
         let id = u64::from_le_bytes(id) as usize;
         if id <= me || id >= addresses.len() || sockets[id].is_some() {
             return Err(io::Error::new(
@@ -49,6 +54,36 @@ pub fn connect(
         sockets[id] = Some(s);
     }
     Ok(sockets)
+}
+
+/// The longest a connecting process may take to say which it is.
+const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
+
+/// Turns on TCP keepalive with short times (5 s idle, then a probe every 2 s, 3 unanswered
+/// probes), so that a host that vanishes without closing its connection (power lost, network
+/// split) ends the read waiting on it with an error within about 11 s instead of never.
+pub fn keepalive(s: &TcpStream) -> io::Result<()> {
+    let set = |level: libc::c_int, name: libc::c_int, value: libc::c_int| {
+        // SAFETY: setsockopt on a socket we own, with a pointer to an int that outlives the call.
+        let r = unsafe {
+            libc::setsockopt(
+                s.as_raw_fd(),
+                level,
+                name,
+                (&value as *const libc::c_int).cast(),
+                std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+            )
+        };
+        if r == 0 {
+            Ok(())
+        } else {
+            Err(io::Error::last_os_error())
+        }
+    };
+    set(libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1)?;
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, 5)?;
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, 2)?;
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3)
 }
 
 /// Timely's allocators for `threads` workers over `sockets`, and the guard that keeps its

@@ -1,6 +1,7 @@
 //! parlab's side of a cluster run across machines (`--hosts FILE`): parlab is process 0 and
 //! listens on its own line's address; it prints, for every other line, the command to start
-//! there, and waits (`--join-timeout`) for each to connect and say `join I PID`.
+//! there, and waits (`--join-timeout`) for each to connect and say `join I PID CORES MACHINE`
+//! (one that names no process of the file, or one already joined, is told `refused WHY`).
 //!
 //! The joined processes make a session that lasts as long as parlab: every run of approach
 //! `cluster` (warm-ups, repetitions, a sweep's sizes) uses them again, so the wait for them is
@@ -32,6 +33,9 @@ const POLL: Duration = Duration::from_millis(50);
 /// The longest a process may take to end after the last task, or to answer a `ping`.
 const END_LIMIT: Duration = Duration::from_secs(10);
 
+/// The largest clock offset taken as real, ns (a century: two boots are never further apart).
+const MAX_OFFSET_NS: u64 = 100 * 365 * 24 * 3600 * 1_000_000_000;
+
 /// The processes joined from other hosts, kept from one run to the next.
 static SESSION: Mutex<Option<Session>> = Mutex::new(None);
 
@@ -53,6 +57,18 @@ struct Session {
     lines: Receiver<(usize, Option<String>, i64)>,
     /// Each host's clock offset, measured before the coming run.
     offsets: Vec<Option<Offset>>,
+    /// Whether each host's connection has closed (seen after its last run ended).
+    gone: Vec<bool>,
+}
+
+impl Drop for Session {
+    /// Closes every connection (its reader thread holds a copy of each, which a plain drop would
+    /// leave open): every joined process then ends itself.
+    fn drop(&mut self) {
+        for s in self.streams.iter().flatten() {
+            let _ = s.shutdown(std::net::Shutdown::Both);
+        }
+    }
 }
 
 fn session() -> MutexGuard<'static, Option<Session>> {
@@ -128,10 +144,23 @@ fn join(
         }
         match listener.accept() {
             Ok((stream, _)) => {
-                if let Some((i, h)) = hello(stream, n)
-                    && joined[i].is_none()
-                {
-                    joined[i] = Some(h);
+                if let Some((i, mut h)) = hello(stream) {
+                    let refused = if !(1..n).contains(&i) {
+                        Some(format!(
+                            "--index {i} is not a process of its hosts file (1 to {})",
+                            n - 1
+                        ))
+                    } else if joined[i].is_some() {
+                        Some(format!("process {i} has joined already"))
+                    } else {
+                        None
+                    };
+                    match refused {
+                        Some(why) => {
+                            let _ = h.stream.write_all(format!("refused {why}\n").as_bytes());
+                        }
+                        None => joined[i] = Some(h),
+                    }
                 }
             }
             Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::sleep(POLL / 5),
@@ -173,13 +202,24 @@ fn join(
         machines,
         lines,
         offsets: vec![None; n],
+        gone: vec![false; n],
     })
 }
 
 /// Measures every joined host's clock against parlab's (see `super::clock`).
 fn measure_offsets(s: &mut Session, ctx: &RunContext) -> Result<(), String> {
-    // Lines left from an earlier run that failed are of no use now.
-    while s.lines.try_recv().is_ok() {}
+    // What came after the last run: only a closed connection matters now.
+    while let Ok((i, line, _)) = s.lines.try_recv() {
+        if line.is_none() {
+            s.gone[i] = true;
+        }
+    }
+    if let Some(i) = s.gone.iter().position(|g| *g) {
+        return Err(format!(
+            "cluster process {i} ({}) disconnected between runs",
+            s.hosts[i]
+        ));
+    }
     for i in 1..s.streams.len() {
         let mut exchanges = Vec::with_capacity(clock::EXCHANGES);
         for _ in 0..clock::EXCHANGES {
@@ -224,6 +264,13 @@ fn measure_offsets(s: &mut Session, ctx: &RunContext) -> Result<(), String> {
             }
         }
         s.offsets[i] = clock::estimate(&exchanges);
+        if s.offsets[i].is_none_or(|o| o.ns.unsigned_abs() > MAX_OFFSET_NS) {
+            return Err(format!(
+                "cluster process {i} ({}) answered with a clock that cannot be measured against \
+                 this one",
+                s.hosts[i]
+            ));
+        }
     }
     Ok(())
 }
@@ -305,9 +352,15 @@ fn run_on(s: &mut Session, ctx: &RunContext, threads: usize) -> Result<Outcome, 
         if let Some(t) = ended_at
             && t.elapsed() > END_LIMIT
         {
-            return Err(Some(
-                "a cluster process did not end after the last task".into(),
-            ));
+            let late: Vec<String> = (1..n)
+                .filter(|&i| ends[i].is_none())
+                .map(|i| format!("{i} ({})", s.hosts[i]))
+                .collect();
+            return Err(Some(format!(
+                "cluster process(es) {} did not end within {} s after the last task",
+                late.join(", "),
+                END_LIMIT.as_secs()
+            )));
         }
         if !done {
             match rx.recv_timeout(POLL) {
@@ -373,8 +426,13 @@ fn concurrency(s: &Session, threads: usize) -> (f64, f64) {
             0 => own_cores,
             _ => s.cores[i].map_or(threads, |c| c as usize),
         };
+        // Processes in containers on one machine share its boot id but may see fewer cores:
+        // the most any of them sees is the machine's.
         match machines.iter_mut().find(|m| m.0 == id) {
-            Some(m) => m.1 += threads,
+            Some(m) => {
+                m.1 += threads;
+                m.2 = m.2.max(cores);
+            }
             None => machines.push((id, threads, cores)),
         }
     }
@@ -385,7 +443,7 @@ fn concurrency(s: &Session, threads: usize) -> (f64, f64) {
 /// Records every line the joined processes sent since the last call; an error when one of them
 /// disconnected before its `end`.
 fn pump(
-    s: &Session,
+    s: &mut Session,
     ctx: &RunContext,
     layout: Layout,
     ends: &mut [Option<EndFigures>],
@@ -397,7 +455,7 @@ fn pump(
             }
             Some(Heard::End(f)) => ends[i] = Some(f),
             Some(Heard::Other) => {}
-            None if ends[i].is_some() => {}
+            None if ends[i].is_some() => s.gone[i] = true,
             None => {
                 return Err(format!(
                     "cluster process {i} ({}) disconnected before the run ended{}",
@@ -427,12 +485,13 @@ struct Hello {
     machine: Option<String>,
 }
 
-/// Reads a joining process's `join I PID CORES MACHINE` line (within 5 s): its index and the
+/// Reads a joining process's `join I PID CORES MACHINE` line (within 2 s): its index and the
 /// rest.
-fn hello(stream: TcpStream, n: usize) -> Option<(usize, Hello)> {
+fn hello(stream: TcpStream) -> Option<(usize, Hello)> {
     stream.set_nonblocking(false).ok()?;
     stream.set_nodelay(true).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(5))).ok()?;
+    super::mesh::keepalive(&stream).ok()?;
+    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
     let mut line = String::new();
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     reader.read_line(&mut line).ok()?;
@@ -442,15 +501,13 @@ fn hello(stream: TcpStream, n: usize) -> Option<(usize, Hello)> {
     let cores: Option<u32> = words.next().and_then(|c| c.parse().ok()).filter(|&c| c > 0);
     let machine = words.next().filter(|m| *m != "-").map(str::to_owned);
     stream.set_read_timeout(None).ok()?;
-    (1..n).contains(&i).then(|| {
-        (
-            i,
-            Hello {
-                stream,
-                pid,
-                cores,
-                machine,
-            },
-        )
-    })
+    Some((
+        i,
+        Hello {
+            stream,
+            pid,
+            cores,
+            machine,
+        },
+    ))
 }

@@ -4,8 +4,9 @@
 //! A process writes a line `start TASK WORKER NS` as each of its tasks starts (the progress
 //! display, `--task-timeout`, and the task a dead process held all come from it; the task's
 //! exact times come later with its record), and `end PEAK_KIB USER_NS SYS_NS`, its own peak
-//! memory and the CPU time it used, once its workers are done. A line is written whole in one
-//! write, so the workers of one process never interleave.
+//! memory and the CPU time it used, once its workers are done. A line is written whole (one
+//! write to a pipe, or under a lock on a socket), so the workers of one process never
+//! interleave.
 
 use std::sync::Arc;
 
@@ -90,8 +91,8 @@ pub fn parse(line: &str) -> Heard {
 /// Records a start heard from a process of `layout` (one that names no task or worker of the
 /// run is ignored: it came over a network).
 pub fn started(rec: &Recorder, layout: Layout, task: u32, worker: u32, ns: u64) {
-    if task < rec.task_count() && (worker as usize) < layout.workers() && !rec.task_state(task).0 {
-        rec.task_started_at(task, worker, ns);
+    if task < rec.task_count() && (worker as usize) < layout.workers() {
+        rec.start_once(task, worker, ns);
     }
 }
 
@@ -155,7 +156,7 @@ pub fn overdue(ctx: &RunContext, layout: Layout) -> Result<(), String> {
             };
             return Err(format!(
                 "task {task} ran on worker {} ({whose}) for {} without finishing, longer than \
-                 --task-timeout {}: the run was stopped and every cluster process killed",
+                 --task-timeout {}: the run was stopped and every cluster process ended",
                 t.worker,
                 format_seconds(took as f64 / 1e9),
                 format_seconds(limit.as_secs_f64())
@@ -177,7 +178,9 @@ impl Drop for StopOnDrop {
 
 /// The recorder as the start callback of parlab's own workers wants it.
 pub fn record_start(rec: Arc<Recorder>) -> impl Fn(u32, u32, u64) + Send + Sync + 'static {
-    move |task, worker, ns| rec.task_started_at(task, worker, ns)
+    move |task, worker, ns| {
+        rec.start_once(task, worker, ns);
+    }
 }
 
 #[cfg(test)]

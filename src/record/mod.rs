@@ -103,7 +103,8 @@ impl ChildFigures {
 
     /// Whether worker `w` is one of this child's.
     pub fn holds(&self, w: u32) -> bool {
-        (self.worker..self.worker + self.workers.max(1)).contains(&w)
+        w.checked_sub(self.worker)
+            .is_some_and(|d| d < self.workers.max(1))
     }
 }
 

@@ -158,6 +158,22 @@ impl Recorder {
         slot.start_ns.store(at_ns, Ordering::Relaxed);
     }
 
+    /// Counts `task`'s start, at `at_ns` on `worker`, unless a start is counted already: true
+    /// when this call counted it. For a start that two reports may carry from different threads
+    /// (a cluster's `start` line and its record), so that it is never counted twice.
+    pub fn start_once(&self, task: u32, worker: u32, at_ns: u64) -> bool {
+        let slot = &self.tasks[task as usize];
+        let first = slot
+            .runs
+            .compare_exchange(0, 1, Ordering::Relaxed, Ordering::Relaxed)
+            .is_ok();
+        if first {
+            slot.worker.store(worker, Ordering::Relaxed);
+            slot.start_ns.store(at_ns, Ordering::Relaxed);
+        }
+        first
+    }
+
     /// Sets when and where `task` started, without counting a start: for a start already
     /// recorded (e.g. from a progress report) whose exact time and worker arrive later.
     pub fn set_task_start(&self, task: u32, worker: u32, at_ns: u64) {
@@ -374,6 +390,26 @@ pub struct StepEvent {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_start_reported_twice_at_once_is_counted_once() {
+        // Two threads report the same starts, as a cluster's start line and its record do.
+        let tasks = 20_000;
+        let rec = Recorder::new(tasks, &[Step::Wait(1)], Instant::now());
+        let won: Vec<u32> = std::thread::scope(|s| {
+            let a = s.spawn(|| (0..tasks).filter(|&t| rec.start_once(t, 1, 5)).count() as u32);
+            let b = s.spawn(|| (0..tasks).filter(|&t| rec.start_once(t, 1, 5)).count() as u32);
+            vec![a.join().unwrap(), b.join().unwrap()]
+        });
+        assert_eq!(
+            won.iter().sum::<u32>(),
+            tasks,
+            "each start won exactly once"
+        );
+        for e in rec.events() {
+            assert_eq!(e.runs, 1, "task {}", e.task);
+        }
+    }
 
     #[test]
     fn records_and_reads_back() {
