@@ -19,6 +19,12 @@ fn main() -> ExitCode {
     if let Some(join) = parlab::cluster::join::fast_args(&args) {
         return parlab::cluster::join::main(join);
     }
+    if args
+        .get(1)
+        .is_some_and(|a| a == parlab::cluster::child::COMMAND)
+    {
+        return parlab::cluster::join::usage();
+    }
     // The small process that starts each --command (see parlab::shell).
     if let Some(command) = parlab::shell::helper_args(&args) {
         return parlab::shell::helper_main(command);

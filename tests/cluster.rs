@@ -372,6 +372,14 @@ fn a_bad_hosts_file_is_refused_naming_the_flag_and_line() {
         .code(2)
         .stderr(predicates::str::contains("--hosts"))
         .stderr(predicates::str::contains("at least 2"));
+    // The printed command, mistyped, says how it goes.
+    parlab()
+        .args(["cluster-worker", "--join", "127.0.0.1:7000", "--index", "1"])
+        .assert()
+        .code(2)
+        .stderr(predicates::str::contains(
+            "--join HOST:PORT --index I --listen HOST:PORT",
+        ));
 }
 
 /// What a run over one joined host left.

@@ -67,6 +67,18 @@ pub fn fast_args(args: &[std::ffi::OsString]) -> Option<Args> {
     }
 }
 
+/// Says how the command is given, for a command line that is not exactly it: exit 2.
+pub fn usage() -> ExitCode {
+    let _ = writeln!(
+        std::io::stderr(),
+        "error: parlab {} takes exactly: --join HOST:PORT --index I --listen HOST:PORT \
+         (I from 1)\n\nRun the command `parlab run -a cluster --hosts FILE` printed for this \
+         host, as it printed it.",
+        child::COMMAND
+    );
+    ExitCode::from(2)
+}
+
 /// Joins the cluster and serves parlab's runs until parlab closes the connection.
 pub fn main(args: Args) -> ExitCode {
     let index = args.index;
