@@ -155,26 +155,24 @@ fn a_pool_that_does_not_split_into_processes_is_refused() {
         .stderr(predicates::str::contains("--cluster-workers"));
 }
 
-/// Processes still alive whose command line names `parent` as their parent.
+/// Cluster processes still alive whose command line names `parent` as their parent.
 fn cluster_processes_of(parent: u32) -> Vec<String> {
-    let needle = format!("--parent\0{parent}\0");
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).into_owned())
-        .filter(|c| c.contains("cluster-worker") && c.contains(&needle))
-        .collect()
+    processes_running(&format!("cluster-worker --parent {parent} "))
+}
+
+/// Runs approach cluster over 2 local processes with the test hook's fault `mode` at task 2
+/// (which goes to worker 0 of timely, the first process parlab started); its stderr.
+fn with_fault_at_task_2(mode: &str) -> String {
+    let mut run = parlab_std();
+    run.args(["run", "-a", "cluster", "--tasks", "8", "--pool-size", "2"])
+        .args(["--runs", "1", "--warmup", "0", "--number", SMALL_PRIME])
+        .env("PARLAB_WORKER_FAIL", format!("task=2,mode={mode}"));
+    fails_leaving_nothing(run)
 }
 
 #[test]
 fn a_process_killed_mid_run_ends_the_run_with_exit_1_and_nothing_left() {
-    // Task 2 goes to worker 0 of timely, the first process parlab started.
-    let mut run = parlab_std();
-    run.args(["run", "-a", "cluster", "--tasks", "8", "--pool-size", "2"])
-        .args(["--runs", "1", "--warmup", "0", "--number", SMALL_PRIME])
-        .env("PARLAB_WORKER_FAIL", "task=2,mode=kill");
-    let stderr = fails_leaving_nothing(run);
+    let stderr = with_fault_at_task_2("kill");
     assert!(
         stderr.contains("cluster process 1") && stderr.contains("SIGKILL"),
         "{stderr}"
@@ -188,11 +186,7 @@ fn a_process_killed_mid_run_ends_the_run_with_exit_1_and_nothing_left() {
 
 #[test]
 fn a_panic_in_a_cluster_worker_comes_back_as_one_line() {
-    let mut run = parlab_std();
-    run.args(["run", "-a", "cluster", "--tasks", "8", "--pool-size", "2"])
-        .args(["--runs", "1", "--warmup", "0", "--number", SMALL_PRIME])
-        .env("PARLAB_WORKER_FAIL", "task=2,mode=panic");
-    let stderr = fails_leaving_nothing(run);
+    let stderr = with_fault_at_task_2("panic");
     let panics: Vec<&str> = stderr.lines().filter(|l| l.contains("panicked")).collect();
     assert_eq!(panics.len(), 1, "one line for the panic: {stderr}");
     assert!(
