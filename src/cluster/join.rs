@@ -110,7 +110,7 @@ pub fn main(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(e.to_string()),
     };
-    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let cores = crate::machine::logical_cores();
     let machine = super::machine_id().unwrap_or_else(|| "-".into());
     let greeting = format!("join {index} {} {cores} {machine}", std::process::id());
     if let Err(e) = writeln!(&control, "{greeting}") {

@@ -301,7 +301,15 @@ impl Procs {
         while self.reaped.iter().any(|r| !r) {
             self.check(ctx, layout)?;
             if since.elapsed() > START_LIMIT {
-                return Err("a cluster process did not end after the last task".into());
+                let late: Vec<String> = (0..self.children.len())
+                    .filter(|&i| !self.reaped[i])
+                    .map(|i| format!("{} (pid {})", i + 1, self.children[i].id()))
+                    .collect();
+                return Err(format!(
+                    "cluster process(es) {} did not end within {} s after the last task",
+                    late.join(", "),
+                    START_LIMIT.as_secs()
+                ));
             }
             std::thread::sleep(Duration::from_millis(1));
         }

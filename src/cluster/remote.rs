@@ -414,7 +414,7 @@ fn run_on(s: &mut Session, ctx: &RunContext, threads: usize) -> Result<Outcome, 
 /// to its cores; processes that said the same boot id, or else name the same host, share one
 /// machine) and have in flight at once (every worker).
 fn concurrency(s: &Session, threads: usize) -> (f64, f64) {
-    let own_cores = std::thread::available_parallelism().map_or(1, |c| c.get());
+    let own_cores = crate::machine::logical_cores();
     // (machine, workers there, its cores)
     let mut machines: Vec<(String, usize, usize)> = Vec::new();
     for i in 0..s.streams.len() {
