@@ -243,6 +243,8 @@ mod tests {
                 child_peak_rss_kib: None,
                 verified: true,
                 outlier: false,
+                foreign_cpu_s: None,
+                foreign_share: None,
             })
             .collect();
         r

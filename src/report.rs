@@ -47,6 +47,10 @@ pub struct Report {
     /// What this run teaches, and how the same would go in Python: one or two sentences.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lesson: Option<String>,
+    /// How busy other programs kept the machine while parlab measured (left out where nothing
+    /// was read, as under the mock).
+    #[serde(default, skip_serializing_if = "MachineLoad::is_unread")]
+    pub load: MachineLoad,
 }
 
 /// The settings of a run, as reported.
@@ -239,6 +243,68 @@ pub struct RunFigures {
     pub verified: bool,
     /// Far from the other runs (modified Z-score above 3.5).
     pub outlier: bool,
+    /// CPU time other programs used during this run, s (None: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foreign_cpu_s: Option<f64>,
+    /// That time as a share of the machine: over this run's wall time × the logical cores
+    /// (0.5 = others kept half of the cores busy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foreign_share: Option<f64>,
+}
+
+/// How busy the rest of the machine was while parlab measured: other programs take cores from
+/// the approaches and slow them, unevenly, so a busy machine changes what a run can teach.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MachineLoad {
+    /// CPU time other programs used during every measured run together, s (None: not read).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foreign_cpu_s: Option<f64>,
+    /// That time as a share of the machine over the measured runs: over their wall time
+    /// together × the logical cores (0.5 = others kept half of the cores busy).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foreign_share: Option<f64>,
+    /// The largest share of one measured run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub busiest_run_share: Option<f64>,
+    /// Runs measured again because other programs disturbed them (`--wait-idle`).
+    #[serde(default)]
+    pub retried_runs: u32,
+    /// Time spent waiting for the machine to be idle before runs (`--wait-idle`), s.
+    #[serde(default)]
+    pub idle_wait_s: f64,
+}
+
+impl MachineLoad {
+    /// True when nothing was read or done: no figure to report.
+    pub fn is_unread(&self) -> bool {
+        *self == Self::default()
+    }
+
+    /// The load over `runs` (every measured run of every approach) on `cores` logical cores.
+    pub fn of<'a>(runs: impl IntoIterator<Item = &'a RunFigures>, cores: usize) -> Self {
+        let (mut foreign, mut capacity, mut busiest) = (0.0, 0.0, None::<f64>);
+        for r in runs {
+            let (Some(f), Some(share)) = (r.foreign_cpu_s, r.foreign_share) else {
+                continue;
+            };
+            foreign += f;
+            capacity += r.wall_s * cores.max(1) as f64;
+            busiest = Some(busiest.map_or(share, |b| b.max(share)));
+        }
+        Self {
+            foreign_cpu_s: busiest.map(|_| foreign),
+            foreign_share: busiest.map(|_| {
+                if capacity > 0.0 {
+                    foreign / capacity
+                } else {
+                    0.0
+                }
+            }),
+            busiest_run_share: busiest,
+            retried_runs: 0,
+            idle_wait_s: 0.0,
+        }
+    }
 }
 
 impl Report {
@@ -286,9 +352,10 @@ impl Report {
             .any(|m| is_python(&m.approach))
             .then(|| work_of(true));
         let baseline_wall = baseline.as_deref().map(stats::median);
+        let cores = machine.logical_cores;
         let mut results: Vec<ApproachResult> = groups
             .iter()
-            .map(|runs| approach_result(runs, baseline.as_deref()))
+            .map(|runs| approach_result(runs, baseline.as_deref(), cores))
             .collect();
         for r in &mut results {
             let own = match &python_work {
@@ -302,6 +369,7 @@ impl Report {
                 .cmp(&a.verified)
                 .then(a.wall_s.total_cmp(&b.wall_s))
         });
+        let load = MachineLoad::of(results.iter().flat_map(|r| &r.runs), cores);
         Self {
             format_version: FORMAT_VERSION,
             parlab_version: env!("CARGO_PKG_VERSION").to_string(),
@@ -330,6 +398,7 @@ impl Report {
             python_work,
             notes: Vec::new(),
             lesson: None,
+            load,
         }
     }
 
@@ -425,7 +494,11 @@ fn group_by_approach(measurements: &[RunMeasurement]) -> Vec<Vec<&RunMeasurement
 }
 
 /// One approach's figures from its runs (at least one), against the baseline's run times.
-fn approach_result(runs: &[&RunMeasurement], baseline: Option<&[f64]>) -> ApproachResult {
+fn approach_result(
+    runs: &[&RunMeasurement],
+    baseline: Option<&[f64]>,
+    cores: usize,
+) -> ApproachResult {
     let walls: Vec<f64> = runs.iter().map(|m| m.wall_s).collect();
     let summary = stats::Summary::of(&walls);
     let outliers = stats::outliers(&walls);
@@ -494,6 +567,10 @@ fn approach_result(runs: &[&RunMeasurement], baseline: Option<&[f64]>) -> Approa
                 child_peak_rss_kib: m.child_peak_rss_kib,
                 verified: m.verified,
                 outlier: outliers.contains(&i),
+                foreign_cpu_s: m.foreign_cpu_s,
+                foreign_share: m
+                    .foreign_cpu_s
+                    .map(|f| f / (m.wall_s * cores.max(1) as f64).max(f64::MIN_POSITIVE)),
             })
             .collect(),
     }

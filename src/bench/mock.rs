@@ -159,6 +159,7 @@ impl Executor for MockExecutor {
             children: Vec::new(),
             concurrency: None,
             warmups: 0,
+            foreign_cpu_s: None,
         })
     }
 }

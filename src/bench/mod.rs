@@ -61,6 +61,10 @@ pub struct RunMeasurement {
     /// Warm-up runs of this approach before this run (set by [`run_all`]).
     #[serde(default)]
     pub warmups: u32,
+    /// CPU time the rest of the machine (other programs, not parlab nor its children) used
+    /// while this run went on, s; None where it could not be read (no `/proc/stat`, the mock).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub foreign_cpu_s: Option<f64>,
 }
 
 /// Runs one approach and measures it.
@@ -212,6 +216,7 @@ impl Executor for RealExecutor {
             children,
             concurrency,
             warmups: 0,
+            foreign_cpu_s: None,
         })
     }
 }

@@ -320,6 +320,7 @@ mod tests {
             children: vec![],
             concurrency: None,
             warmups: 0,
+            foreign_cpu_s: None,
         };
         let line = finished_line(&m, "run 1/3");
         assert!(
