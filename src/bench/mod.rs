@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 use crate::approach::{Approach, ApproachError, ChildFigures, RunContext};
 use crate::cancel::Cancel;
 use crate::config::RunConfig;
-use crate::record::measure;
+use crate::record::{load, measure};
 use crate::record::recorder::{Recorder, TaskEvent};
 use crate::workload::{Answer, WorkSpec};
 use repeat::RunPlan;
@@ -175,11 +175,13 @@ impl Executor for RealExecutor {
         let startup = *STARTUP_RSS_KIB.get_or_init(measure::current_rss_kib);
         let resettable = measure::reset_peak_rss();
         let resident = measure::current_rss_kib();
+        let gauge = load::Gauge::start();
         let before = measure::Usage::now();
         let start = Instant::now();
         let outcome = approach.run(&ctx)?;
         let wall = start.elapsed();
         let mut used = measure::Usage::now().since(&before);
+        let foreign = gauge.as_ref().and_then(load::Gauge::foreign);
         if let Some((user, sys)) = outcome.cpu_before_run {
             used.user = used.user.saturating_sub(user);
             used.sys = used.sys.saturating_sub(sys);
@@ -216,7 +218,7 @@ impl Executor for RealExecutor {
             children,
             concurrency,
             warmups: 0,
-            foreign_cpu_s: None,
+            foreign_cpu_s: foreign.map(|f| f.as_secs_f64()),
         })
     }
 }

@@ -279,3 +279,62 @@ fn only_runs_near_the_median_keep_their_events() {
         assert!(runs[0].tasks.is_empty() && runs[7].tasks.is_empty(), "{id}");
     }
 }
+
+/// A CPU-bound program that is not parlab's descendant (as another program on the machine is
+/// not), killed when dropped.
+struct Hog(libc::pid_t);
+
+impl Hog {
+    fn start() -> Self {
+        // The inner shell outlives the outer one, so it is nobody's child here.
+        let out = std::process::Command::new("sh")
+            .args(["-c", "sh -c 'while :; do :; done' >/dev/null 2>&1 & echo $!"])
+            .output()
+            .expect("sh runs");
+        let pid = String::from_utf8_lossy(&out.stdout).trim().parse().expect("a pid");
+        Self(pid)
+    }
+}
+
+impl Drop for Hog {
+    fn drop(&mut self) {
+        // SAFETY: kill has no memory preconditions; the pid is the hog's.
+        unsafe { libc::kill(self.0, libc::SIGKILL) };
+    }
+}
+
+#[test]
+fn another_programs_cpu_during_a_real_run_is_counted_as_foreign() {
+    if crate::record::load::machine_busy().is_none() {
+        return; // no /proc/stat here: nothing to read
+    }
+    let hog = Hog::start();
+    let argv = [
+        "parlab", "run", "-a", "sequential", "--tasks", "6", "--runs", "1", "--warmup", "0",
+    ];
+    let Some(crate::cli::Command::Run(run)) =
+        <crate::cli::Cli as clap::Parser>::try_parse_from(argv)
+            .expect("valid args")
+            .command
+    else {
+        unreachable!("a run command")
+    };
+    let cfg = RunConfig::from_args(&run).expect("valid config");
+    let out = run_all(&cfg, &RealExecutor, &Cancel::new(), &mut Quiet);
+    let pid = hog.0;
+    drop(hog);
+    let m = &out.measurements[0];
+    assert!(m.verified, "{m:?}");
+    let foreign = m.foreign_cpu_s.expect("read from /proc/stat");
+    // The hog had a core's share for the whole run (less, with the run and others' builds
+    // taking turns on the cores): a generous fraction of it must show.
+    assert!(
+        foreign >= 0.25 * m.wall_s,
+        "foreign {foreign:.3} s over a wall of {:.3} s",
+        m.wall_s
+    );
+    // The hog is gone.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    assert!(state.is_empty() || state.contains(") Z"), "{state}");
+}
