@@ -122,6 +122,7 @@ impl Executor for MockExecutor {
                             worker: lane,
                             start_s: t,
                             end_s: t + step_s(s),
+                            cpu_s: None,
                         };
                         t = ev.end_s;
                         ev
