@@ -12,19 +12,27 @@ fn json_of(args: &[&str]) -> serde_json::Value {
         .timeout(std::time::Duration::from_secs(60))
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("a JSON document")
 }
 
 #[test]
 fn a_busy_mock_machine_shows_its_load_per_run_and_in_all() {
     let doc = json_of(&["--mock-load", "2", "--tasks", "8", "--pool-size", "2"]);
-    let share = doc["load"]["foreign_share"].as_f64().expect("load.foreign_share");
+    let share = doc["load"]["foreign_share"]
+        .as_f64()
+        .expect("load.foreign_share");
     assert!((share - 1.0).abs() < 0.01, "{share}");
     assert!(doc["load"]["foreign_cpu_s"].as_f64().unwrap() > 0.0);
     for result in doc["results"].as_array().unwrap() {
         for run in result["runs"].as_array().unwrap() {
-            let s = run["foreign_share"].as_f64().expect("per-run foreign_share");
+            let s = run["foreign_share"]
+                .as_f64()
+                .expect("per-run foreign_share");
             assert!((s - 1.0).abs() < 0.01, "{s}");
         }
         if let Some(e) = result["efficiency"].as_f64() {

@@ -4,7 +4,9 @@
 //! waits while it is more than [`BUSY_SHARE`], at most the limit over the whole plan (then it
 //! runs anyway and says so). After a kept run, [`IdleWatch::disturbed`] says whether others
 //! took more than that share during it, so the run is measured again (at most
-//! [`MAX_RETRIES`] times). The waiting and the retries are counted for the report.
+//! [`MAX_RETRIES`] times) while the machine has not yet stayed busy past the limit: a machine
+//! that others keep busy would disturb every retry too. The waiting and the retries are
+//! counted for the report.
 
 use std::time::{Duration, Instant};
 
@@ -61,7 +63,7 @@ impl IdleWatch {
                 observer.waiting(&format!(
                     "waiting for the machine: other programs use {:.0}% of the {} cores \
                      (--wait-idle waits until under {:.0}%, {} in all)",
-                    share * 100.0,
+                    share.min(1.0) * 100.0,
                     self.cores,
                     BUSY_SHARE * 100.0,
                     format_seconds(limit.as_secs_f64())
@@ -74,29 +76,27 @@ impl IdleWatch {
                 self.gave_up = true;
                 observer.waiting(&format!(
                     "the machine stayed busy for {} (other programs use {:.0}% of the cores): \
-                     measuring anyway",
+                     measuring anyway, without retries",
                     format_seconds(self.waited.as_secs_f64()),
-                    share * 100.0
+                    share.min(1.0) * 100.0
                 ));
             }
         }
     }
 
-    /// Whether `m` (a kept run, measured again `retries` times so far) should be measured
-    /// again because other programs took more than [`BUSY_SHARE`] of the cores during it;
-    /// counts the retry when so.
-    pub fn disturbed(&mut self, m: &RunMeasurement, retries: u32) -> bool {
-        if self.limit.is_none() || retries >= MAX_RETRIES {
-            return false;
+    /// Others' share of the cores during `m` (a kept run, measured again `retries` times so
+    /// far) when it is more than [`BUSY_SHARE`] and the run is to be measured again; counts
+    /// the retry when so.
+    pub fn disturbed(&mut self, m: &RunMeasurement, retries: u32) -> Option<f64> {
+        if self.limit.is_none() || self.gave_up || retries >= MAX_RETRIES {
+            return None;
         }
-        let Some(foreign) = m.foreign_cpu_s else {
-            return false;
-        };
+        let foreign = m.foreign_cpu_s?;
         let share = foreign / (m.wall_s * self.cores.max(1) as f64).max(f64::MIN_POSITIVE);
         let busy = share > BUSY_SHARE;
         if busy {
             self.retried += 1;
         }
-        busy
+        busy.then_some(share.min(1.0))
     }
 }

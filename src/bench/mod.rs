@@ -421,10 +421,15 @@ pub fn run_all(
                         return stopped(measurements, stop, &idle);
                     }
                 };
-                if kind != repeat::RunKind::Warmup && idle.disturbed(&m, retries) {
+                let disturbed = (kind != repeat::RunKind::Warmup)
+                    .then(|| idle.disturbed(&m, retries))
+                    .flatten();
+                if let Some(share) = disturbed {
                     retries += 1;
                     observer.waiting(&format!(
-                        "other programs disturbed this run of {}: measuring it again",
+                        "other programs used {:.0}% of the cores during this run of {}: \
+                         measuring it again",
+                        share * 100.0,
                         m.approach
                     ));
                     observer.discarded(&m);

@@ -429,7 +429,11 @@ fn a_run_disturbed_twice_is_measured_again_and_counted() {
     assert_eq!(out.retried_runs, 2);
     assert_eq!(out.idle_wait_s, 0.0);
     assert_eq!(waits.0.len(), 2, "{:?}", waits.0);
-    assert!(waits.0[0].contains("disturbed"), "{:?}", waits.0);
+    assert!(
+        waits.0[0].contains("used 100% of the cores"),
+        "{:?}",
+        waits.0
+    );
 
     // A machine that stays busy: measured again at most a few times, then kept.
     let exec = Loaded::new(|_| Some(0.0), |_| 2.0);
@@ -459,6 +463,11 @@ fn waiting_for_an_idle_machine_is_bounded_by_its_limit() {
     assert_eq!(waits.0.len(), 2, "{:?}", waits.0);
     assert!(waits.0[0].contains("90% of the 2 cores"), "{:?}", waits.0);
     assert!(waits.0[1].contains("measuring anyway"), "{:?}", waits.0);
+
+    // A machine that stayed busy past the limit disturbs retries too: none are made.
+    let exec = Loaded::new(|_| Some(0.9), |_| 2.0);
+    let out = run_all(&cfg, &exec, &Cancel::new(), &mut Quiet);
+    assert_eq!((out.retried_runs, *exec.runs.borrow()), (0, 1));
 
     // Busy twice, then idle: two looks of waiting.
     let exec = Loaded::new(|n| Some(if n < 2 { 0.5 } else { 0.01 }), |_| 0.0);
