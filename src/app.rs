@@ -6,7 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
-use crate::bench::{self, Executor, RealExecutor, Stop, mock::MockExecutor};
+use crate::bench::{
+    self, Executor, RealExecutor, Stop,
+    mock::{BusyMockExecutor, MockExecutor},
+};
 use crate::cancel::{self, Cancel};
 use crate::cli::{Cli, Command, DemosArgs, RunArgs, SweepArgs};
 use crate::compare::Baseline;
@@ -90,11 +93,15 @@ fn list() -> anyhow::Result<ExitCode> {
 }
 
 /// The executor and machine: the deterministic mock under `--mock`, else the real ones.
-fn executor_and_machine(mock: bool) -> (&'static dyn Executor, Machine) {
-    if mock {
-        (&MockExecutor, Machine::mock())
-    } else {
-        (&RealExecutor, Machine::detect())
+fn executor_and_machine(mock: bool, mock_load: Option<f64>) -> (&'static dyn Executor, Machine) {
+    match (mock, mock_load) {
+        // One per command, for the life of the process.
+        (true, Some(load)) => (
+            Box::leak(Box::new(BusyMockExecutor { load })),
+            Machine::mock(),
+        ),
+        (true, None) => (&MockExecutor, Machine::mock()),
+        (false, _) => (&RealExecutor, Machine::detect()),
     }
 }
 
@@ -130,7 +137,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     say::stop_run_on_failure(&cancel);
     cfg.install_custom_work()?;
     let _ballast = crate::shell::test_ballast();
-    let (executor, mut machine) = executor_and_machine(cfg.mock);
+    let (executor, mut machine) = executor_and_machine(cfg.mock, cfg.load.mock_load);
     machine.python = cfg.python.clone();
     let exports = ExportManager::new(cfg.exports.clone());
     exports.check_writable(&Report::build(&cfg, machine.clone(), &[]))?;
@@ -159,7 +166,9 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     if let Some(e) = live_exports.error.take() {
         return Err(e);
     }
-    let report = crate::notes::annotate(Report::build(&cfg, machine, &outcome.measurements), &cfg);
+    let mut report = Report::build(&cfg, machine, &outcome.measurements);
+    outcome.load_into(&mut report);
+    let report = crate::notes::annotate(report, &cfg);
     exports.write_files(&report)?;
     print_report(&cfg, &report, baseline.as_ref(), &exports)?;
     if let Some(server) = server {
@@ -189,7 +198,7 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let cancel = Cancel::on_signals()?;
     say::stop_run_on_failure(&cancel);
     cfg.run.install_custom_work()?;
-    let (executor, mut machine) = executor_and_machine(cfg.run.mock);
+    let (executor, mut machine) = executor_and_machine(cfg.run.mock, cfg.run.load.mock_load);
     machine.python = cfg.run.python.clone();
     let serving = match Serving::start(&mut cfg.run.work, cfg.run.mock) {
         Ok(s) => s,

@@ -254,9 +254,20 @@ pub struct CommonArgs {
     #[command(flatten)]
     pub output: OutputArgs,
 
+    /// Before each run, wait until other programs leave the cores idle (at most LIMIT in all,
+    /// then run anyway), and measure again a run they disturbed: for shared CI runners and
+    /// busy laptops [LIMIT default: 60s].
+    #[arg(long, value_name = "LIMIT", num_args = 0..=1, require_equals = true,
+        default_missing_value = "")]
+    pub wait_idle: Option<String>,
+
     /// Replace measurement by a deterministic model (for tests and snapshots).
     #[arg(long, hide = true)]
     pub mock: bool,
+
+    /// Make the mock machine busy: other programs keep CORES cores busy (with --mock).
+    #[arg(long, hide = true, value_name = "CORES")]
+    pub mock_load: Option<String>,
 }
 
 /// The flags of `parlab demos`.

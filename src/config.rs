@@ -15,6 +15,7 @@ use crate::workload::{WorkSpec, WorkloadKind};
 
 mod demos_python;
 mod implied;
+pub mod load;
 pub mod max_time;
 mod net;
 mod sweep;
@@ -144,6 +145,8 @@ pub struct RunConfig {
     pub visuals: VisualOutputs,
     /// The interpreter the Python approaches run on, when the run has any (None under `mock`).
     pub python: Option<PythonFacts>,
+    /// `--wait-idle` and `--mock-load`.
+    pub load: load::LoadSettings,
 }
 
 /// The timeline and report outputs of a run (`--trace`, `--timeline`, `--timeline-term`,
@@ -281,6 +284,11 @@ impl RunConfig {
             skipped,
             format,
             mock: args.common.mock,
+            load: load::parse(
+                args.common.wait_idle.as_deref(),
+                args.common.mock_load.as_deref(),
+                args.common.mock,
+            )?,
             chart: args.common.chart.as_deref().map(parse_chart).transpose()?,
             progress: !args.common.no_progress,
             verbose: args.common.verbose,
@@ -418,6 +426,7 @@ impl RunConfig {
             skipped: Vec::new(),
             format: Format::Table,
             mock,
+            load: load::LoadSettings::default(),
             chart: None,
             progress: false,
             verbose: false,

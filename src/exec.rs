@@ -88,12 +88,15 @@ fn divide_step(
 ) -> Result<bool, Cancelled> {
     let worker = rec.this_worker();
     let start = rec.now_ns();
+    let cpu = crate::record::measure::thread_cpu_ns();
     let progress = &rec.task(task).progress;
     let found = primes::divide(work.number, from, to, progress, || {
         on_progress(progress.load(std::sync::atomic::Ordering::Relaxed));
         cancel.is_cancelled()
     });
+    let cpu = crate::record::measure::thread_cpu_ns().saturating_sub(cpu);
     rec.step_ran(task, step, worker, start, rec.now_ns());
+    rec.step_cpu(task, step, cpu);
     match found {
         Division::Divisor(_) => Ok(true),
         Division::NoDivisor => Ok(false),

@@ -51,7 +51,14 @@ impl WorkCost {
                     continue;
                 }
                 for (i, s) in e.steps.iter().enumerate() {
-                    let d = (s.end_s - s.start_s).max(0.0);
+                    // A computation's CPU time is its cost with a core to itself; its wall
+                    // time also holds any wait for a core (more threads than cores, the GIL,
+                    // other programs), which no approach can avoid by being better.
+                    let wall = (s.end_s - s.start_s).max(0.0);
+                    let d = match (s.kind, s.cpu_s) {
+                        (StepKind::Cpu, Some(cpu)) => cpu.max(0.0).min(wall),
+                        _ => wall,
+                    };
                     let slot = &mut best[t * plan.len() + i];
                     if d.is_finite() && slot.is_none_or(|b| d < b) {
                         *slot = Some(d);
@@ -293,12 +300,14 @@ mod tests {
                     worker: 0,
                     start_s: 0.0,
                     end_s: wait,
+                    cpu_s: None,
                 },
                 StepEvent {
                     kind: StepKind::Cpu,
                     worker: 0,
                     start_s: wait,
                     end_s: wait + cpu,
+                    cpu_s: None,
                 },
             ],
         };
@@ -311,5 +320,47 @@ mod tests {
         assert!((c.wait_s - 0.003).abs() < 1e-12, "{c:?}");
         assert!((c.longest_task_s - 0.011).abs() < 1e-12);
         assert!((c.compute_share() - 0.019 / 0.022).abs() < 1e-12);
+    }
+
+    #[test]
+    fn a_computation_costs_its_cpu_time_not_its_wait_for_a_core() {
+        let plan = [Step::Wait(1_000_000), Step::Divide { from: 2, to: 10 }];
+        let event = |cpu_s| TaskEvent {
+            task: 0,
+            worker: 0,
+            start_s: 0.0,
+            end_s: 0.031,
+            answer: None,
+            runs: 1,
+            steps: vec![
+                StepEvent {
+                    kind: StepKind::Wait,
+                    worker: 0,
+                    start_s: 0.0,
+                    end_s: 0.001,
+                    cpu_s: None,
+                },
+                StepEvent {
+                    kind: StepKind::Cpu,
+                    worker: 0,
+                    start_s: 0.001,
+                    end_s: 0.031,
+                    cpu_s,
+                },
+            ],
+        };
+        // 30 ms on the clock, of which the thread computed 10 ms (it waited for a core).
+        let slowed = [event(Some(0.010))];
+        let c = WorkCost::measured(1, &plan, [slowed.as_slice()]);
+        assert!((c.compute_s - 0.010).abs() < 1e-12, "{c:?}");
+        assert!((c.wait_s - 0.001).abs() < 1e-12, "{c:?}");
+        // Without a CPU time the wall is all there is; a CPU time above the wall (clock
+        // granularity) is held to it.
+        let unknown = [event(None)];
+        let c = WorkCost::measured(1, &plan, [unknown.as_slice()]);
+        assert!((c.compute_s - 0.030).abs() < 1e-12, "{c:?}");
+        let over = [event(Some(0.040))];
+        let c = WorkCost::measured(1, &plan, [over.as_slice()]);
+        assert!((c.compute_s - 0.030).abs() < 1e-12, "{c:?}");
     }
 }

@@ -256,6 +256,7 @@ mod tests {
                     worker,
                     start_s,
                     end_s,
+                    cpu_s: None,
                 })
                 .collect(),
         }

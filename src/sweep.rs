@@ -138,13 +138,9 @@ pub fn run(
             ..cfg.run.clone()
         };
         let outcome = bench::run_all(&run_cfg, executor, cancel, observer);
-        reports.push((
-            size,
-            crate::notes::annotate(
-                Report::build(&run_cfg, machine.clone(), &outcome.measurements),
-                &run_cfg,
-            ),
-        ));
+        let mut report = Report::build(&run_cfg, machine.clone(), &outcome.measurements);
+        outcome.load_into(&mut report);
+        reports.push((size, crate::notes::annotate(report, &run_cfg)));
         if outcome.stop.is_some() {
             stop = outcome.stop;
             break;

@@ -9,6 +9,7 @@
 //! progress and exports happen outside the timed region. Runs that finished are kept whatever
 //! happens to a later one.
 
+pub mod idle;
 pub mod mock;
 pub mod repeat;
 
@@ -20,8 +21,8 @@ use serde::{Deserialize, Serialize};
 use crate::approach::{Approach, ApproachError, ChildFigures, RunContext};
 use crate::cancel::Cancel;
 use crate::config::RunConfig;
-use crate::record::measure;
 use crate::record::recorder::{Recorder, TaskEvent};
+use crate::record::{load, measure};
 use crate::workload::{Answer, WorkSpec};
 use repeat::RunPlan;
 
@@ -86,6 +87,12 @@ pub trait Executor {
     ) -> Result<RunMeasurement, ApproachError> {
         self.measure(approach, ctx)
     }
+
+    /// Others' share of the cores over `window` (1.0: every core busy with other programs),
+    /// for `--wait-idle`; None where it cannot be told (then nothing waits).
+    fn machine_share(&self, _window: std::time::Duration, _cancel: &Cancel) -> Option<f64> {
+        None
+    }
 }
 
 /// Hears about the run as it goes, outside the timed region.
@@ -104,6 +111,8 @@ pub trait Observer {
     /// `approach` has all its runs (or failed its check and runs no more); `runs` are its
     /// measured runs.
     fn complete(&mut self, _approach: &str, _runs: &[RunMeasurement]) {}
+    /// parlab waits before a run (`--wait-idle`); `why` says for what.
+    fn waiting(&mut self, _why: &str) {}
 }
 
 /// A boxed observer hears what its contents hear.
@@ -122,6 +131,9 @@ impl<O: Observer + ?Sized> Observer for Box<O> {
     }
     fn complete(&mut self, approach: &str, runs: &[RunMeasurement]) {
         (**self).complete(approach, runs);
+    }
+    fn waiting(&mut self, why: &str) {
+        (**self).waiting(why);
     }
 }
 
@@ -151,6 +163,10 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
         self.0.complete(approach, runs);
         self.1.complete(approach, runs);
     }
+    fn waiting(&mut self, why: &str) {
+        self.0.waiting(why);
+        self.1.waiting(why);
+    }
 }
 
 /// parlab's resident memory when it first measured anything, KiB.
@@ -175,11 +191,13 @@ impl Executor for RealExecutor {
         let startup = *STARTUP_RSS_KIB.get_or_init(measure::current_rss_kib);
         let resettable = measure::reset_peak_rss();
         let resident = measure::current_rss_kib();
+        let gauge = load::Gauge::start();
         let before = measure::Usage::now();
         let start = Instant::now();
         let outcome = approach.run(&ctx)?;
         let wall = start.elapsed();
         let mut used = measure::Usage::now().since(&before);
+        let foreign = gauge.as_ref().and_then(load::Gauge::foreign);
         if let Some((user, sys)) = outcome.cpu_before_run {
             used.user = used.user.saturating_sub(user);
             used.sys = used.sys.saturating_sub(sys);
@@ -216,8 +234,12 @@ impl Executor for RealExecutor {
             children,
             concurrency,
             warmups: 0,
-            foreign_cpu_s: None,
+            foreign_cpu_s: foreign.map(|f| f.as_secs_f64()),
         })
+    }
+
+    fn machine_share(&self, window: std::time::Duration, cancel: &Cancel) -> Option<f64> {
+        load::sample_share(window, crate::machine::logical_cores(), cancel)
     }
 }
 
@@ -309,6 +331,18 @@ pub struct BenchOutcome {
     pub measurements: Vec<RunMeasurement>,
     /// Set when the run stopped before its end.
     pub stop: Option<Stop>,
+    /// Runs measured again because other programs disturbed them (`--wait-idle`).
+    pub retried_runs: u32,
+    /// Time spent waiting for the machine to be idle (`--wait-idle`), s.
+    pub idle_wait_s: f64,
+}
+
+impl BenchOutcome {
+    /// `report` with this outcome's waiting and retries in its machine load.
+    pub fn load_into(&self, report: &mut crate::report::Report) {
+        report.load.retried_runs = self.retried_runs;
+        report.load.idle_wait_s = self.idle_wait_s;
+    }
 }
 
 /// The approaches to run, in order: the baseline (when wanted) first, then the user's order.
@@ -343,41 +377,65 @@ pub fn run_all(
     let mut ordinals = vec![0u32; order.len()];
     let mut warmups = vec![0u32; order.len()];
     let mut measurements: Vec<RunMeasurement> = Vec::new();
-    let stopped = |measurements, stop| BenchOutcome {
+    let mut idle = idle::IdleWatch::new(cfg);
+    let stopped = |measurements, stop, idle: &idle::IdleWatch| BenchOutcome {
         measurements,
         stop: Some(stop),
+        retried_runs: idle.retried,
+        idle_wait_s: idle.waited.as_secs_f64(),
     };
     while plans.iter().any(|p| p.next().is_some()) {
         for (i, approach) in order.iter().enumerate() {
             let Some(kind) = plans[i].next() else {
                 continue;
             };
-            if let Some(signal) = cancel.signal() {
-                return stopped(measurements, Stop::Signal(signal));
-            }
-            let recorder = Arc::new(Recorder::new(cfg.tasks, &plan, Instant::now()));
-            observer.started(*approach, &recorder);
-            let ctx = RunContext {
-                work: cfg.work,
-                tasks: cfg.tasks,
-                pool_size: cfg.pool_size,
-                chunk_size: cfg.chunk_size,
-                recorder,
-                cancel: cancel.clone(),
-                task_timeout: cfg.task_timeout,
-            };
-            let mut m = match executor.measure_run(*approach, ctx, ordinals[i]) {
-                Ok(m) => m,
-                Err(e) => {
-                    let stop = match (cancel.signal(), e) {
-                        (Some(signal), _) => Stop::Signal(signal),
-                        (None, ApproachError::Failed(msg)) => Stop::Failed(msg),
-                        (None, ApproachError::Cancelled) => {
-                            Stop::Failed(format!("approach {} stopped early", approach.info().id))
-                        }
-                    };
-                    return stopped(measurements, stop);
+            // A run that other programs disturbed is measured again (`--wait-idle`).
+            let mut retries = 0;
+            let mut m = loop {
+                idle.wait(executor, cancel, observer);
+                if let Some(signal) = cancel.signal() {
+                    return stopped(measurements, Stop::Signal(signal), &idle);
                 }
+                let recorder = Arc::new(Recorder::new(cfg.tasks, &plan, Instant::now()));
+                observer.started(*approach, &recorder);
+                let ctx = RunContext {
+                    work: cfg.work,
+                    tasks: cfg.tasks,
+                    pool_size: cfg.pool_size,
+                    chunk_size: cfg.chunk_size,
+                    recorder,
+                    cancel: cancel.clone(),
+                    task_timeout: cfg.task_timeout,
+                };
+                let m = match executor.measure_run(*approach, ctx, ordinals[i]) {
+                    Ok(m) => m,
+                    Err(e) => {
+                        let stop = match (cancel.signal(), e) {
+                            (Some(signal), _) => Stop::Signal(signal),
+                            (None, ApproachError::Failed(msg)) => Stop::Failed(msg),
+                            (None, ApproachError::Cancelled) => Stop::Failed(format!(
+                                "approach {} stopped early",
+                                approach.info().id
+                            )),
+                        };
+                        return stopped(measurements, stop, &idle);
+                    }
+                };
+                let disturbed = (kind != repeat::RunKind::Warmup)
+                    .then(|| idle.disturbed(&m, retries))
+                    .flatten();
+                if let Some(share) = disturbed {
+                    retries += 1;
+                    observer.waiting(&format!(
+                        "other programs used {:.0}% of the cores during this run of {}: \
+                         measuring it again",
+                        share * 100.0,
+                        m.approach
+                    ));
+                    observer.discarded(&m);
+                    continue;
+                }
+                break m;
             };
             ordinals[i] += 1;
             verify(&mut m, &cfg.work, cfg.tasks);
@@ -415,6 +473,8 @@ pub fn run_all(
     BenchOutcome {
         measurements,
         stop: None,
+        retried_runs: idle.retried,
+        idle_wait_s: idle.waited.as_secs_f64(),
     }
 }
 

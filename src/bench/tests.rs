@@ -279,3 +279,254 @@ fn only_runs_near_the_median_keep_their_events() {
         assert!(runs[0].tasks.is_empty() && runs[7].tasks.is_empty(), "{id}");
     }
 }
+
+/// A CPU-bound program that is not parlab's descendant (as another program on the machine is
+/// not), killed when dropped.
+struct Hog(libc::pid_t);
+
+impl Hog {
+    fn start() -> Self {
+        // The inner shell outlives the outer one, so it is nobody's child here.
+        let out = std::process::Command::new("sh")
+            .args([
+                "-c",
+                "sh -c 'while :; do :; done' >/dev/null 2>&1 & echo $!",
+            ])
+            .output()
+            .expect("sh runs");
+        let pid = String::from_utf8_lossy(&out.stdout)
+            .trim()
+            .parse()
+            .expect("a pid");
+        Self(pid)
+    }
+}
+
+impl Drop for Hog {
+    fn drop(&mut self) {
+        // SAFETY: kill has no memory preconditions; the pid is the hog's.
+        unsafe { libc::kill(self.0, libc::SIGKILL) };
+    }
+}
+
+#[test]
+fn another_programs_cpu_during_a_real_run_is_counted_as_foreign() {
+    if crate::record::load::machine_busy().is_none() {
+        return; // no /proc/stat here: nothing to read
+    }
+    let hog = Hog::start();
+    let argv = [
+        "parlab",
+        "run",
+        "-a",
+        "sequential",
+        "--tasks",
+        "6",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+    ];
+    let Some(crate::cli::Command::Run(run)) =
+        <crate::cli::Cli as clap::Parser>::try_parse_from(argv)
+            .expect("valid args")
+            .command
+    else {
+        unreachable!("a run command")
+    };
+    let cfg = RunConfig::from_args(&run).expect("valid config");
+    let out = run_all(&cfg, &RealExecutor, &Cancel::new(), &mut Quiet);
+    let pid = hog.0;
+    drop(hog);
+    let m = &out.measurements[0];
+    assert!(m.verified, "{m:?}");
+    let foreign = m.foreign_cpu_s.expect("read from /proc/stat");
+    // The hog had a core's share for the whole run (less, with the run and others' builds
+    // taking turns on the cores): a generous fraction of it must show.
+    assert!(
+        foreign >= 0.25 * m.wall_s,
+        "foreign {foreign:.3} s over a wall of {:.3} s",
+        m.wall_s
+    );
+    // The hog is gone.
+    std::thread::sleep(std::time::Duration::from_millis(100));
+    let state = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    assert!(state.is_empty() || state.contains(") Z"), "{state}");
+}
+
+/// The mock, on a machine whose load a test sets: `share` answers each look at the machine,
+/// `foreign` sets each measured run's foreign CPU (by call, from 0).
+struct Loaded {
+    share: Box<dyn Fn(usize) -> Option<f64>>,
+    foreign: Box<dyn Fn(usize) -> f64>,
+    looks: RefCell<usize>,
+    runs: RefCell<usize>,
+}
+
+impl Loaded {
+    fn new(
+        share: impl Fn(usize) -> Option<f64> + 'static,
+        foreign: impl Fn(usize) -> f64 + 'static,
+    ) -> Self {
+        Self {
+            share: Box::new(share),
+            foreign: Box::new(foreign),
+            looks: RefCell::new(0),
+            runs: RefCell::new(0),
+        }
+    }
+}
+
+impl Executor for Loaded {
+    fn measure(&self, a: &dyn Approach, ctx: RunContext) -> Result<RunMeasurement, ApproachError> {
+        self.measure_run(a, ctx, 0)
+    }
+
+    fn measure_run(
+        &self,
+        a: &dyn Approach,
+        ctx: RunContext,
+        ordinal: u32,
+    ) -> Result<RunMeasurement, ApproachError> {
+        let n = *self.runs.borrow();
+        *self.runs.borrow_mut() += 1;
+        let mut m = MockExecutor.measure_run(a, ctx, ordinal)?;
+        m.foreign_cpu_s = Some((self.foreign)(n) * m.wall_s);
+        Ok(m)
+    }
+
+    fn machine_share(&self, _window: std::time::Duration, _cancel: &Cancel) -> Option<f64> {
+        let n = *self.looks.borrow();
+        *self.looks.borrow_mut() += 1;
+        (self.share)(n)
+    }
+}
+
+/// Observer lines of waiting only.
+#[derive(Default)]
+struct Waits(Vec<String>);
+
+impl Observer for Waits {
+    fn waiting(&mut self, why: &str) {
+        self.0.push(why.to_string());
+    }
+}
+
+const ONE_RUN: [&str; 6] = ["--approach", "sequential", "--runs", "1", "--warmup", "0"];
+
+#[test]
+fn a_run_disturbed_twice_is_measured_again_and_counted() {
+    let cfg = config(&[&ONE_RUN[..], &["--wait-idle=10s"]].concat());
+    // Idle between runs; others take the whole machine (share 1.0 on 2 cores) in the first
+    // two runs, nothing in the third.
+    let exec = Loaded::new(|_| Some(0.0), |n| if n < 2 { 2.0 } else { 0.0 });
+    let mut waits = Waits::default();
+    let out = run_all(&cfg, &exec, &Cancel::new(), &mut waits);
+    assert!(out.stop.is_none());
+    assert_eq!(*exec.runs.borrow(), 3);
+    assert_eq!(out.measurements.len(), 1);
+    assert_eq!(out.measurements[0].foreign_cpu_s, Some(0.0));
+    assert_eq!(out.retried_runs, 2);
+    assert_eq!(out.idle_wait_s, 0.0);
+    assert_eq!(waits.0.len(), 2, "{:?}", waits.0);
+    assert!(
+        waits.0[0].contains("used 100% of the cores"),
+        "{:?}",
+        waits.0
+    );
+
+    // A machine that stays busy: measured again at most a few times, then kept.
+    let exec = Loaded::new(|_| Some(0.0), |_| 2.0);
+    let out = run_all(&cfg, &exec, &Cancel::new(), &mut Quiet);
+    assert_eq!(out.retried_runs, idle::MAX_RETRIES);
+    assert_eq!(out.measurements.len(), 1);
+
+    // Without --wait-idle nothing is retried nor waited for.
+    let cfg = config(&ONE_RUN);
+    let exec = Loaded::new(|_| Some(1.0), |_| 2.0);
+    let out = run_all(&cfg, &exec, &Cancel::new(), &mut Quiet);
+    assert_eq!((out.retried_runs, *exec.looks.borrow()), (0, 0));
+}
+
+#[test]
+fn waiting_for_an_idle_machine_is_bounded_by_its_limit() {
+    let cfg = config(&[&ONE_RUN[..], &["--wait-idle=1s"]].concat());
+    // Busy at every look: each look stands for its window, so the limit is reached after
+    // four; then the run goes ahead, and later runs wait no more.
+    let exec = Loaded::new(|_| Some(0.9), |_| 0.0);
+    let mut waits = Waits::default();
+    let out = run_all(&cfg, &exec, &Cancel::new(), &mut waits);
+    assert!(out.stop.is_none());
+    assert_eq!(out.measurements.len(), 1);
+    assert_eq!(*exec.looks.borrow(), 4);
+    assert!((out.idle_wait_s - 1.0).abs() < 0.2, "{}", out.idle_wait_s);
+    assert_eq!(waits.0.len(), 2, "{:?}", waits.0);
+    assert!(waits.0[0].contains("90% of the 2 cores"), "{:?}", waits.0);
+    assert!(waits.0[1].contains("measuring anyway"), "{:?}", waits.0);
+
+    // A machine that stayed busy past the limit disturbs retries too: none are made.
+    let exec = Loaded::new(|_| Some(0.9), |_| 2.0);
+    let out = run_all(&cfg, &exec, &Cancel::new(), &mut Quiet);
+    assert_eq!((out.retried_runs, *exec.runs.borrow()), (0, 1));
+
+    // Busy twice, then idle: two looks of waiting.
+    let exec = Loaded::new(|n| Some(if n < 2 { 0.5 } else { 0.01 }), |_| 0.0);
+    let out = run_all(&cfg, &exec, &Cancel::new(), &mut Quiet);
+    assert_eq!(*exec.looks.borrow(), 3);
+    assert!((out.idle_wait_s - 0.5).abs() < 0.2, "{}", out.idle_wait_s);
+}
+
+#[test]
+fn ctrl_c_ends_the_wait_at_once() {
+    let cfg = config(&[&ONE_RUN[..], &["--wait-idle=1h"]].concat());
+    let cancel = Cancel::new();
+    let c = cancel.clone();
+    let exec = Loaded::new(
+        move |n| {
+            if n == 2 {
+                c.raise(2);
+            }
+            Some(1.0)
+        },
+        |_| 0.0,
+    );
+    let out = run_all(&cfg, &exec, &cancel, &mut Quiet);
+    assert!(matches!(out.stop, Some(Stop::Signal(2))), "{:?}", out.stop);
+    assert_eq!(*exec.looks.borrow(), 3);
+    assert_eq!(*exec.runs.borrow(), 0);
+}
+
+#[test]
+fn the_busy_mock_reports_the_load_and_efficiencies_within_the_ideal() {
+    let cfg = config(&["--mock-load", "2", "--tasks", "8", "--pool-size", "2"]);
+    let exec = super::mock::BusyMockExecutor { load: 2.0 };
+    let out = run_all(&cfg, &exec, &Cancel::new(), &mut Quiet);
+    let report =
+        crate::report::Report::build(&cfg, crate::machine::Machine::mock(), &out.measurements);
+    let json = serde_json::to_value(&report).unwrap();
+    let share = json["load"]["foreign_share"].as_f64().expect("in the JSON");
+    assert!((share - 1.0).abs() < 1e-9, "{share}");
+    // Parallel approaches lose more to the load than sequential does.
+    let wall = |id: &str| {
+        report
+            .results
+            .iter()
+            .find(|r| r.approach == id)
+            .unwrap()
+            .wall_s
+    };
+    let idle = crate::export::fixture::report_for(&["--tasks", "8", "--pool-size", "2"]);
+    let idle_wall = |id: &str| {
+        idle.results
+            .iter()
+            .find(|r| r.approach == id)
+            .unwrap()
+            .wall_s
+    };
+    assert!(wall("threads") / idle_wall("threads") > wall("sequential") / idle_wall("sequential"));
+    for r in &report.results {
+        if let Some(e) = r.efficiency {
+            assert!(e <= 1.0 + 1e-9, "{}: efficiency {e}", r.approach);
+        }
+    }
+}

@@ -136,7 +136,10 @@ fn run_task(
     let answer = exec::run_blocking(&rec, cancel, work, 0).ok();
     let end_ns = rec.now_ns();
     let steps = (0..plan.len())
-        .filter_map(|s| rec.step_span_ns(0, s).map(|(a, b)| (s as u32, a, b)))
+        .filter_map(|s| {
+            rec.step_span_ns(0, s)
+                .map(|(a, b)| (s as u32, a, b, rec.step_cpu_ns(0, s)))
+        })
         .collect();
     Done {
         task,
@@ -165,8 +168,11 @@ pub(super) fn record(rec: &Recorder, d: &Done) {
     if !rec.start_once(d.task, d.worker, d.start_ns) {
         rec.set_task_start(d.task, d.worker, d.start_ns);
     }
-    for &(step, start, end) in d.steps.iter().filter(|s| (s.0 as usize) < rec.plan().len()) {
+    for &(step, start, end, cpu) in d.steps.iter().filter(|s| (s.0 as usize) < rec.plan().len()) {
         rec.step_ran(d.task, step as usize, d.worker, start, end);
+        if let Some(cpu) = cpu {
+            rec.step_cpu(d.task, step as usize, cpu);
+        }
     }
     if let Some(answer) = d.answer {
         rec.task_finished_at(d.task, answer, d.end_ns);

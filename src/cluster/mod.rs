@@ -146,8 +146,8 @@ pub struct Done {
     pub end_ns: u64,
     /// Its answer; None if it was cancelled.
     pub answer: Option<Answer>,
-    /// Every step that ran: (step, start_ns, end_ns).
-    pub steps: Vec<(u32, u64, u64)>,
+    /// Every step that ran: (step, start_ns, end_ns, its thread's CPU time in ns if computed).
+    pub steps: Vec<(u32, u64, u64, Option<u64>)>,
     /// The first problem its custom work reported.
     pub problem: Option<String>,
 }

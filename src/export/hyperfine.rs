@@ -126,6 +126,9 @@ pub struct RunDocument<'a> {
     /// [`Report::lesson`].
     #[serde(skip_serializing_if = "Option::is_none")]
     pub lesson: Option<&'a str>,
+    /// [`Report::load`] (left out where nothing was read).
+    #[serde(skip_serializing_if = "crate::report::MachineLoad::is_unread")]
+    pub load: &'a crate::report::MachineLoad,
 }
 
 impl<'a> RunDocument<'a> {
@@ -142,6 +145,7 @@ impl<'a> RunDocument<'a> {
             python_work: report.python_work.as_ref(),
             notes: &report.notes,
             lesson: report.lesson.as_deref(),
+            load: &report.load,
         }
     }
 }

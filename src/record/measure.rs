@@ -49,6 +49,20 @@ impl Usage {
     }
 }
 
+/// The CPU time the calling thread has used, ns (0 where the clock cannot be read).
+#[inline]
+pub fn thread_cpu_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: clock_gettime writes into the timespec we own.
+    if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) } != 0 {
+        return 0;
+    }
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
 fn rusage(who: libc::c_int) -> Usage {
     // SAFETY: getrusage fills the zeroed struct we own; on failure we keep zeros.
     let mut ru: libc::rusage = unsafe { std::mem::zeroed() };

@@ -5,6 +5,7 @@
 //! here; the scheduler ([`crate::bench`]) reads them. Keeping them in a leaf lets each of those
 //! depend on this module instead of on one another.
 
+pub mod load;
 pub mod measure;
 pub mod recorder;
 

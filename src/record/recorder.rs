@@ -32,6 +32,8 @@ pub struct TaskSlot {
 struct StepSlot {
     start_ns: AtomicU64,
     end_ns: AtomicU64,
+    /// The CPU time the step's thread used during it, ns (computation only; UNSET for waits).
+    cpu_ns: AtomicU64,
     worker: AtomicU32,
 }
 
@@ -81,6 +83,7 @@ impl Recorder {
             .map(|_| StepSlot {
                 start_ns: unset(),
                 end_ns: unset(),
+                cpu_ns: unset(),
                 worker: AtomicU32::new(0),
             })
             .collect();
@@ -204,6 +207,20 @@ impl Recorder {
         slot.end_ns.store(end_ns, Ordering::Relaxed);
     }
 
+    /// Records that step `step` of `task` used `cpu_ns` of its thread's CPU time (a
+    /// computation's own cost, which waiting for a core does not inflate as it does the wall).
+    #[inline]
+    pub fn step_cpu(&self, task: u32, step: usize, cpu_ns: u64) {
+        let slot = &self.steps[task as usize * self.plan.len() + step];
+        slot.cpu_ns.store(cpu_ns, Ordering::Relaxed);
+    }
+
+    /// The CPU time step `step` of `task` used, ns, where it was recorded.
+    pub fn step_cpu_ns(&self, task: u32, step: usize) -> Option<u64> {
+        let slot = &self.steps[task as usize * self.plan.len() + step];
+        Some(slot.cpu_ns.load(Ordering::Relaxed)).filter(|&c| c != UNSET)
+    }
+
     /// The same recorder, with slot 0 holding task `first` of the run (for worker processes).
     pub fn first_task_is(mut self, first: u32) -> Self {
         self.first_task = first;
@@ -311,6 +328,9 @@ impl Recorder {
                             worker: step.worker.load(Ordering::Relaxed),
                             start_s: ns_to_s(start),
                             end_s: ns_to_s(end),
+                            cpu_s: Some(step.cpu_ns.load(Ordering::Relaxed))
+                                .filter(|&c| c != UNSET)
+                                .map(|c| c as f64 / 1e9),
                         })
                     })
                     .collect();
@@ -385,6 +405,10 @@ pub struct StepEvent {
     pub start_s: f64,
     /// When it finished, s.
     pub end_s: f64,
+    /// The CPU time its thread used for it, s: a computation's own cost, not inflated by
+    /// waiting for a core (None for waits, and where it was not measured).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_s: Option<f64>,
 }
 
 #[cfg(test)]

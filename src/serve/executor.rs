@@ -29,6 +29,10 @@ impl ServedExecutor<'_> {
 }
 
 impl Executor for ServedExecutor<'_> {
+    fn machine_share(&self, window: Duration, cancel: &crate::cancel::Cancel) -> Option<f64> {
+        self.inner.machine_share(window, cancel)
+    }
+
     fn measure(
         &self,
         approach: &dyn Approach,

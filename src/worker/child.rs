@@ -247,6 +247,7 @@ fn run_tasks(
                     step: s as u32,
                     start_ns,
                     end_ns,
+                    cpu_ns: rec.step_cpu_ns(0, s),
                 })
             })
             .collect();

@@ -388,6 +388,9 @@ impl<'a> Crew<'a> {
                 } else {
                     for s in &steps {
                         rec.step_ran(task, s.step as usize, index, s.start_ns, s.end_ns);
+                        if let Some(cpu) = s.cpu_ns {
+                            rec.step_cpu(task, s.step as usize, cpu);
+                        }
                     }
                     rec.task_finished_at(task, answer, end_ns);
                     worker.running = None;

@@ -103,6 +103,8 @@ pub struct StepSpan {
     pub start_ns: u64,
     /// End, ns since the parent's origin.
     pub end_ns: u64,
+    /// The CPU time the worker's thread used for it, ns (computation steps).
+    pub cpu_ns: Option<u64>,
 }
 
 /// A worker's resource figures, read by the worker itself.
@@ -247,6 +249,7 @@ mod tests {
                         step: s,
                         start_ns: s as u64 * 10,
                         end_ns: s as u64 * 10 + 5,
+                        cpu_ns: Some(4),
                     })
                     .collect(),
             },
@@ -412,7 +415,12 @@ mod tests {
                 end_ns,
                 steps: steps
                     .into_iter()
-                    .map(|(step, start_ns, end_ns)| StepSpan { step, start_ns, end_ns })
+                    .map(|(step, start_ns, end_ns)| StepSpan {
+                        step,
+                        start_ns,
+                        end_ns,
+                        cpu_ns: None,
+                    })
                     .collect(),
             };
             let bytes = encoded(std::slice::from_ref(&msg));

@@ -14,10 +14,12 @@ Protocol: one JSON object per line, UTF-8, on stdout; the request on stdin.
 
 3. While the run goes, if ``progress`` is true: ``{"tick": {"started": [..], "ended": [..]}}`` at
    most every 100 ms, listing only tasks newly started or ended (no line when nothing is new).
-4. ``{"events": [{"task", "start_ns", "end_ns", "worker", "answer", "steps", "step_workers"}..],
+4. ``{"events": [{"task", "start_ns", "end_ns", "worker", "answer", "steps", "step_cpu_ns",
+   "step_workers"}..],
    "peak_rss_kib": k, "children": [{"pid", "worker", "peak_rss_kib"}..], "done": true}``, exit 0.
    Times are ``CLOCK_MONOTONIC`` ns minus ``origin_mono_ns``. ``steps`` holds ``[start, end]``
-   or null (a divide skipped after a divisor was found) per plan step; ``step_workers`` the
+   or null (a divide skipped after a divisor was found) per plan step; ``step_cpu_ns`` the CPU
+   time its thread used for each divide (``time.thread_time_ns``), else null; ``step_workers`` the
    worker that ran each step (it differs from the task's only in py-asyncio, whose divides run
    in the executor's threads). Workers are numbered from 0 in order of first appearance: threads
    in thread approaches, processes in process approaches.
@@ -293,9 +295,10 @@ def run_blocking(task):
             time.sleep(a / 1e9)
             steps[i] = (s, now())
         elif not found:
-            s = now()
+            s, c = now(), time.thread_time_ns()
             found = divide(NUMBER, a, b)
-            steps[i] = (s, now())
+            c = time.thread_time_ns() - c
+            steps[i] = (s, now(), c)
     return start, now(), answer(found), steps
 
 
@@ -440,9 +443,10 @@ def run_thread_pool(req):
 
 
 def timed_divide(lo, hi):
-    s = now()
+    s, c = now(), time.thread_time_ns()
     found = divide(NUMBER, lo, hi)
-    return found, s, now(), threading.current_thread()
+    c = time.thread_time_ns() - c
+    return found, s, now(), threading.current_thread(), c
 
 
 async def async_task(t, loop):
@@ -463,8 +467,8 @@ async def async_task(t, loop):
             await asyncio.sleep(a / 1e9)
             steps[i], who[i] = (s, now()), me
         elif not found:
-            found, s, e, who[i] = await loop.run_in_executor(None, timed_divide, a, b)
-            steps[i] = (s, e)
+            found, s, e, who[i], c = await loop.run_in_executor(None, timed_divide, a, b)
+            steps[i] = (s, e, c)
     STEP_TOKENS[t] = who
     record(t, (start, now(), answer(found), steps), me)
 
@@ -672,7 +676,8 @@ def report():
         worker = ids[TOKEN[t]]
         tokens = STEP_TOKENS[t] if STEP_TOKENS is not None else [TOKEN[t]] * len(PLAN)
         event = {"task": t, "start_ns": START[t], "end_ns": END[t], "worker": worker,
-                 "answer": ANSWER[t], "steps": [list(s) if s else None for s in STEPS[t]],
+                 "answer": ANSWER[t], "steps": [list(s[:2]) if s else None for s in STEPS[t]],
+                 "step_cpu_ns": [s[2] if s and len(s) > 2 else None for s in STEPS[t]],
                  "step_workers": [ids[w] if s else None for s, w in zip(STEPS[t], tokens)]}
         parts.append(("," if t else "") + json.dumps(event, separators=(",", ":")))
         size += len(parts[-1])

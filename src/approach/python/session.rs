@@ -71,6 +71,8 @@ struct Event {
     answer: String,
     steps: Vec<Option<(u64, u64)>>,
     #[serde(default)]
+    step_cpu_ns: Vec<Option<u64>>,
+    #[serde(default)]
     step_workers: Vec<Option<u32>>,
 }
 
@@ -269,6 +271,9 @@ impl Session {
                 if let Some((s, end)) = *span {
                     let worker = e.step_workers.get(i).copied().flatten().unwrap_or(e.worker);
                     rec.step_ran(e.task, i, worker, s, end);
+                    if let Some(cpu) = e.step_cpu_ns.get(i).copied().flatten() {
+                        rec.step_cpu(e.task, i, cpu);
+                    }
                 }
             }
             rec.task_finished_at(e.task, answer, e.end_ns);

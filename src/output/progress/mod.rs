@@ -170,6 +170,10 @@ impl Observer for PlainLines {
             crate::say::err_line(complete_line(approach, runs));
         }
     }
+
+    fn waiting(&mut self, why: &str) {
+        crate::say::err_line(why);
+    }
 }
 
 /// Live bars on stderr, redrawn by a thread of their own.
@@ -213,6 +217,12 @@ impl LiveProgress {
 }
 
 impl Observer for LiveProgress {
+    fn waiting(&mut self, why: &str) {
+        // The bars go first, so the line is not drawn over.
+        self.stop();
+        self.lines.waiting(why);
+    }
+
     fn started(&mut self, approach: &dyn Approach, recorder: &Arc<Recorder>) {
         self.stop();
         let info = approach.info();
