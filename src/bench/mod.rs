@@ -340,6 +340,7 @@ pub fn run_all(
         .iter()
         .map(|_| RunPlan::new(cfg.repetitions))
         .collect();
+    let deadline = cfg.max_time.map(|max| Instant::now() + max);
     let mut ordinals = vec![0u32; order.len()];
     let mut warmups = vec![0u32; order.len()];
     let mut measurements: Vec<RunMeasurement> = Vec::new();
@@ -352,6 +353,12 @@ pub fn run_all(
             let Some(kind) = plans[i].next() else {
                 continue;
             };
+            // Past `--max-time`, an approach with a measured run starts no more.
+            if deadline.is_some_and(|d| Instant::now() >= d) && plans[i].measured() > 0 {
+                plans[i].stop();
+                complete(observer, &measurements, approach.info().id);
+                continue;
+            }
             if let Some(signal) = cancel.signal() {
                 return stopped(measurements, Stop::Signal(signal));
             }
@@ -402,13 +409,7 @@ pub fn run_all(
                 observer.discarded(&m);
             }
             if plans[i].next().is_none() {
-                let id = approach.info().id;
-                let runs: Vec<RunMeasurement> = measurements
-                    .iter()
-                    .filter(|m| m.approach == id)
-                    .cloned()
-                    .collect();
-                observer.complete(id, &runs);
+                complete(observer, &measurements, approach.info().id);
             }
         }
     }
@@ -416,6 +417,16 @@ pub fn run_all(
         measurements,
         stop: None,
     }
+}
+
+/// Tells `observer` that approach `id` has all its runs.
+fn complete(observer: &mut dyn Observer, measurements: &[RunMeasurement], id: &str) {
+    let runs: Vec<RunMeasurement> = measurements
+        .iter()
+        .filter(|m| m.approach == id)
+        .cloned()
+        .collect();
+    observer.complete(id, &runs);
 }
 
 #[cfg(test)]
