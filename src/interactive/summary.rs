@@ -23,7 +23,12 @@ pub(super) fn print_run_summary(session: &Session, report: &Report) {
         .filter(|n| !spread.contains(n))
         .cloned()
         .collect();
-    let text = run_summary(&session.table(), &notes, report.lesson.as_deref(), width);
+    let text = run_summary(
+        &session.table(width),
+        &notes,
+        report.lesson.as_deref(),
+        width,
+    );
     let _ = crate::say::out_bytes(text.as_bytes());
 }
 
