@@ -28,6 +28,14 @@ pub(super) enum Choice {
     Finish,
 }
 
+impl MenuItem {
+    /// The line's names without its number and description, as echoed once chosen.
+    pub fn head(&self) -> &str {
+        let text = self.text.get(NUMBER_WIDTH..).unwrap_or(&self.text);
+        text.split("  ").next().unwrap_or(text).trim_end()
+    }
+}
+
 impl std::fmt::Display for MenuItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.text)

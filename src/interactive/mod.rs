@@ -68,9 +68,10 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
     say::stop_run_on_failure(&cancel);
     let ascii = !crate::format::locale_is_utf8();
     let mut session = Session::new(Machine::detect());
-    say::out_line(
-        "parlab: the same work under every approach. Pick one; results add up until you ask for the bar graph.",
-    );
+    let welcome = "parlab: the same work under every approach. Pick one; results add up until \
+                   you ask for the bar graph.";
+    let width = output::terminal_width().unwrap_or(80) as usize;
+    say::out_line(crate::format::wrap(welcome, width.max(20), "", "").join("\n"));
     loop {
         let width = output::terminal_width().unwrap_or(80) as usize;
         let menu = menu::items(width, ascii);
@@ -80,6 +81,7 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
         let item = match Select::new("Which approach?", menu)
             .with_page_size(page)
             .with_scorer(&scorer)
+            .with_formatter(&|chosen| chosen.value.head().to_string())
             .with_help_message("type a number or a name, ↑↓ to move, Enter to choose, Esc to end")
             .prompt()
         {
