@@ -212,26 +212,9 @@ fn finish(session: &Session, ascii: bool) -> anyhow::Result<()> {
 }
 
 /// Why the answers together cannot run, said to a person who answered questions rather than
-/// typed flags: each flag becomes the question it stands for.
+/// typed flags.
 fn for_person(e: &anyhow::Error) -> String {
-    let mut text = e.to_string();
-    for (flag, words) in [
-        ("; or raise --max-time (none: no limit)", ""),
-        (", or raise --max-time (none: no limit)", ""),
-        ("--max-time: ", ""),
-        (
-            "more than --max-time",
-            "more than the longest a run may take here,",
-        ),
-        ("--tasks", "tasks"),
-        ("--io-wait", "wait"),
-        ("--pool-size", "pool size"),
-        ("--number", "number"),
-        ("--workload", "kind of work"),
-        ("--approach", "approach"),
-    ] {
-        text = text.replace(flag, words);
-    }
+    let text = summary::in_answers_words(&e.to_string());
     format!("That run cannot start: {text}. Change that answer (Enter keeps the others):")
 }
 
