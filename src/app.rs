@@ -157,20 +157,33 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         },
         LiveExports::new(&cfg, machine.clone(), &exports),
     );
+    if let Some(line) = cfg.plan_line.as_ref().filter(|_| !cfg.output.quiet) {
+        say::err_line(line);
+    }
+    let started = std::time::Instant::now();
     let outcome = bench::run_all(&cfg, &serving.executor(executor), &cancel, &mut observer);
     // Every task has reaped its own command; this catches any a panic left running.
     crate::shell::kill_all();
     let server = serving.stop();
+    let cut_short = cfg.max_time.is_some_and(|max| started.elapsed() >= max);
     let (progress, mut live_exports) = observer;
     drop(progress); // its bars are gone before anything else is printed
     if let Some(e) = live_exports.error.take() {
         return Err(e);
     }
+    if cut_short && outcome.stop.is_none() {
+        say::err_line(format!(
+            "parlab: --max-time {} reached: no more runs were started; below are the runs that \
+             finished",
+            crate::format::format_seconds(cfg.max_time.unwrap_or_default().as_secs_f64())
+        ));
+    }
     let mut report = Report::build(&cfg, machine, &outcome.measurements);
     outcome.load_into(&mut report);
     let report = crate::notes::annotate(report, &cfg);
     exports.write_files(&report)?;
-    print_report(&cfg, &report, baseline.as_ref(), &exports)?;
+    let hint = checked_python_hint(&cfg, args);
+    print_report(&cfg, &report, baseline.as_ref(), &exports, hint.as_deref())?;
     if let Some(server) = server {
         // Under the table, where the table went.
         if cfg.format == Format::Table && !exports.uses_stdout() {
@@ -190,6 +203,28 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         report.any_unverified(),
         "the results above are the runs that finished",
     ))
+}
+
+/// The hint to add the Python approaches, only where the command it suggests would be
+/// accepted and run Python (not for `--command` work, nor without a usable python3, nor past
+/// `--max-time`).
+fn checked_python_hint(cfg: &RunConfig, args: &RunArgs) -> Option<String> {
+    let hint = crate::notes_python::python_hint(cfg)?;
+    if cfg.format != Format::Table || cfg.output.quiet {
+        return None;
+    }
+    let mut suggested = args.clone();
+    suggested.common.approach = format!("{},python", args.common.approach.trim());
+    // Accepted, and running a Python approach (a workload may skip them all, as `command` does).
+    let runs_python = |c: &RunConfig| {
+        c.approaches
+            .iter()
+            .any(|a| crate::approach::python::is_python(a.info()))
+    };
+    RunConfig::from_args(&suggested)
+        .ok()
+        .filter(runs_python)
+        .map(|_| hint)
 }
 
 /// `parlab sweep`: every pooled approach at every pool size, then the table, chart and fits.
@@ -322,6 +357,7 @@ fn print_report(
     report: &Report,
     baseline: Option<&Baseline>,
     exports: &ExportManager,
+    hint: Option<&str>,
 ) -> anyhow::Result<()> {
     let bytes = match cfg.format {
         Format::Json => JsonExporter.serialize(report)?,
@@ -348,9 +384,9 @@ fn print_report(
                 width.map_or(80, usize::from),
                 cfg.ascii,
             ));
-            if let Some(hint) = crate::notes_python::python_hint(cfg) {
+            if let Some(hint) = hint {
                 text.push('\n');
-                text.push_str(&hint);
+                text.push_str(hint);
                 text.push('\n');
             }
             if cfg.visuals.timeline_term {

@@ -18,6 +18,7 @@ mod implied;
 pub mod load;
 pub mod max_time;
 mod net;
+pub mod plan_cost;
 mod sweep;
 pub use net::parse_bytes;
 mod output;
@@ -147,6 +148,11 @@ pub struct RunConfig {
     pub python: Option<PythonFacts>,
     /// `--wait-idle` and `--mock-load`.
     pub load: load::LoadSettings,
+    /// `--max-time`: the whole plan's deadline (None: no limit, and always under the mock).
+    pub max_time: Option<Duration>,
+    /// The line estimating a long plan's cost, printed before it runs (see
+    /// [`plan_cost::PlanCost::line`]).
+    pub plan_line: Option<String>,
 }
 
 /// The timeline and report outputs of a run (`--trace`, `--timeline`, `--timeline-term`,
@@ -271,7 +277,7 @@ impl RunConfig {
             FormatArg::Table => Format::Table,
             FormatArg::Json => Format::Json,
         };
-        let cfg = Self {
+        let mut cfg = Self {
             work,
             tasks,
             pool_size,
@@ -328,9 +334,34 @@ impl RunConfig {
                     }
                 })
                 .transpose()?,
+            max_time,
+            plan_line: None,
         };
         cfg.check_outputs()?;
+        cfg.check_plan_cost(asked_sequential)?;
         Ok(cfg)
+    }
+
+    /// Estimates the whole plan (see [`plan_cost`]): refuses one that `--max-time` could not
+    /// hold, and keeps the line to print before a long one. Nothing is estimated for the mock.
+    fn check_plan_cost(&mut self, asked_sequential: bool) -> Result<(), UsageError> {
+        if self.mock {
+            return Ok(());
+        }
+        let order = crate::bench::schedule(self);
+        let plan = plan_cost::PlanCost::of(
+            &order,
+            self.baseline && !asked_sequential,
+            &self.work,
+            self.tasks,
+            self.pool_size,
+            self.logical_cores,
+            self.repetitions,
+            plan_cost::division_s(),
+        );
+        plan.check(self.max_time)?;
+        self.plan_line = plan.line(self.max_time);
+        Ok(())
     }
 
     /// Every file this run writes, with the flag that names it: exports, `--trace`,
@@ -447,6 +478,8 @@ impl RunConfig {
             exports: Vec::new(),
             compare: None,
             task_timeout: None,
+            max_time: None,
+            plan_line: None,
         }
     }
 }
@@ -610,7 +643,8 @@ pub fn parse_count(flag: &'static str, text: &str, max: u64) -> Result<u64, Usag
     }
 }
 
-/// Parses a duration such as `1s`, `250ms`, `1.5s`, `800us`, `2m` (a bare number is seconds).
+/// Parses a duration such as `1s`, `250ms`, `1.5s`, `800us`, `2m`. A bare number other than 0
+/// is refused: a person who types `250` may mean either unit.
 ///
 /// ```
 /// use std::time::Duration;
@@ -618,6 +652,8 @@ pub fn parse_count(flag: &'static str, text: &str, max: u64) -> Result<u64, Usag
 /// assert_eq!(parse_duration("--io-wait", "1.5s").unwrap(), Duration::from_millis(1500));
 /// let err = parse_duration("--io-wait", "-1s").unwrap_err().to_string();
 /// assert!(err.starts_with("--io-wait: '-1s' is negative"));
+/// let err = parse_duration("--io-wait", "250").unwrap_err().to_string();
+/// assert!(err.ends_with("did you mean 250ms or 250s?"), "{err}");
 /// ```
 pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, UsageError> {
     let allowed = "give a duration such as 1s, 250ms, 1.5s, 800us or 2m (at most 1h)";
@@ -634,7 +670,16 @@ pub fn parse_duration(flag: &'static str, text: &str) -> Result<Duration, UsageE
         ));
     }
     let scale = match unit.trim() {
-        "" | "s" | "sec" | "secs" => 1.0,
+        // A bare number could mean either: 250 is rarely 250 s, and a wrong guess costs minutes.
+        "" if value.trim_start_matches(['0', '.', '+']).is_empty() => 1.0,
+        "" => {
+            return Err(UsageError::bad(
+                flag,
+                format!("'{t}' has no unit"),
+                format!("did you mean {t}ms or {t}s?"),
+            ));
+        }
+        "s" | "sec" | "secs" => 1.0,
         "ms" => 1e-3,
         "us" | "µs" => 1e-6,
         "ns" => 1e-9,

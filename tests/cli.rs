@@ -26,6 +26,12 @@ fn bad_input_is_one_line_naming_the_flag_with_status_2() {
         (&["--io-wait", "soon"], "--io-wait"),
         (&["--io-wait", "-1s"], "--io-wait"),
         (&["--io-wait", "5 parsecs"], "--io-wait"),
+        (
+            &["--io-wait", "250"],
+            "--io-wait: '250' has no unit; did you mean 250ms or 250s?",
+        ),
+        (&["--max-time", "5"], "did you mean 5ms or 5s?"),
+        (&["--task-timeout", "30"], "--task-timeout"),
         (&["--workload", "gpu"], "--workload"),
         (&["--approach", "threads", "--tasks", "1000000"], "--tasks"),
     ];
@@ -302,4 +308,152 @@ fn no_subcommand_without_a_terminal_prints_a_hint_and_exits_2() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("parlab run"));
+}
+
+/// A plan whose sequential baseline alone passes `--max-time` is refused before anything runs,
+/// with its estimate and what to change.
+#[test]
+fn max_time_refuses_a_plan_whose_baseline_alone_exceeds_it() {
+    let out = parlab()
+        .args([
+            "run",
+            "-w",
+            "io",
+            "--io-wait",
+            "1s",
+            "--tasks",
+            "40",
+            "-a",
+            "threads",
+        ])
+        .args(["--max-time", "20s"])
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(
+        stderr.starts_with("error: --max-time: this plan takes at least 42 s"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("the sequential baseline alone is 40 s a run (1 run); add --no-baseline"),
+        "{stderr}"
+    );
+    assert!(out.stdout.is_empty());
+    // Without the baseline it fits, and the run (a few short waits) goes ahead.
+    parlab()
+        .args([
+            "run",
+            "-w",
+            "io",
+            "--io-wait",
+            "1ms",
+            "--tasks",
+            "4",
+            "-a",
+            "threads",
+        ])
+        .args([
+            "--max-time",
+            "20s",
+            "--no-baseline",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+        ])
+        .assert()
+        .success();
+}
+
+/// A long plan is announced on stderr with its estimate before it runs; a short one is not.
+#[test]
+fn a_long_plan_is_estimated_up_front() {
+    // 30 waits of 1 s, 15 at a time: 2 s a run; the baseline 30 s a run, 2 runs by the rules.
+    // --max-time 5s refuses it, after nothing has run.
+    let out = parlab()
+        .args([
+            "run",
+            "-w",
+            "io",
+            "--io-wait",
+            "1s",
+            "--tasks",
+            "30",
+            "-a",
+            "thread-pool",
+        ])
+        .args(["--pool-size", "15", "--max-time", "5s"])
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("at least 34 s"), "{stderr}");
+    // The same plan announced: stopped by a signal as soon as the line appears.
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_parlab"))
+        .args([
+            "run",
+            "-w",
+            "io",
+            "--io-wait",
+            "1s",
+            "--tasks",
+            "30",
+            "-a",
+            "thread-pool",
+        ])
+        .args(["--pool-size", "15", "--max-time", "none", "--no-progress"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stderr.take().unwrap()),
+        &mut first,
+    )
+    .unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        first.starts_with("parlab: this plan takes about 68 s: the sequential baseline"),
+        "{first}"
+    );
+    let quick = parlab()
+        .args([
+            "run",
+            "-w",
+            "io",
+            "--io-wait",
+            "1ms",
+            "--tasks",
+            "4",
+            "-a",
+            "threads",
+        ])
+        .args(["--runs", "1", "--warmup", "0", "--no-progress"])
+        .output()
+        .unwrap();
+    assert!(!String::from_utf8_lossy(&quick.stderr).contains("this plan takes"));
+}
+
+/// A hint is printed only where the command it suggests would run Python.
+#[test]
+fn the_python_hint_is_absent_where_python_cannot_run() {
+    let out = parlab()
+        .args(["run", "-w", "command", "--command", "true", "--tasks", "2"])
+        .args(["-a", "sequential,threads", "--runs", "1", "--warmup", "0"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("threads"), "{stdout}");
+    assert!(!stdout.contains("add ,python"), "{stdout}");
+    parlab()
+        .args(["run", "--mock", "-a", "sequential,threads", "--tasks", "2"])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("hint: add ,python to --approach"));
 }

@@ -127,6 +127,14 @@ fn the_html_report_renders_in_chromium() {
     }
     assert_eq!(dom.matches("<tr data-approach=").count(), approaches.len());
     assert!(dom.contains("<svg id=\"bar-chart\""), "no bar chart");
+    // What the run shows comes first, under the headline: the lesson, then the notes.
+    let at = |needle: &str| dom.find(needle).unwrap_or_else(|| panic!("no {needle}"));
+    assert!(at("class=\"headline\"") < at("What this run shows"));
+    assert!(at("What this run shows") < at("id=\"notes\""));
+    assert!(
+        at("id=\"notes\"") < at("<tr data-approach="),
+        "the lesson under the table"
+    );
     let timeline = &dom[dom.find("id=\"timeline\"").expect("timeline section")..];
     assert!(timeline.contains("<svg"), "no timeline drawing");
 

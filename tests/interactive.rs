@@ -1,7 +1,8 @@
 //! The interactive mode, driven through a pseudo-terminal as a person would drive it.
 //!
 //! Module index: a whole session (two approaches, the bar graph, saving it); a pooled run's pool
-//! size and notes; every invalid answer followed by a valid one; Ctrl-C at a prompt; Ctrl-C
+//! size and notes; every invalid answer followed by a valid one; a typed number choosing an
+//! item and a run too long asked again with the answers kept; Ctrl-C at a prompt; Ctrl-C
 //! during a `process-pool` run.
 //! (Without a terminal, `parlab` prints a hint and exits 2: see tests/cli.rs.)
 
@@ -219,7 +220,11 @@ fn every_invalid_answer_is_explained_and_asked_again() {
     expect(&mut s, "real network requests");
     answer(&mut s, "");
     expect(&mut s, "Wait at each point");
-    for (bad, why) in [("soon", "is not a duration"), ("-1s", "is negative")] {
+    for (bad, why) in [
+        ("soon", "is not a duration"),
+        ("-1s", "is negative"),
+        ("250", "did you mean 250ms or 250s?"),
+    ] {
         answer(&mut s, bad);
         expect(&mut s, why);
         clear(&mut s, bad);
@@ -227,9 +232,59 @@ fn every_invalid_answer_is_explained_and_asked_again() {
     answer(&mut s, "1ms");
     let shown = expect(&mut s, "Which approach?");
     assert!(shown.contains("thread-pool"), "{shown}");
-    assert!(shown.contains(" 97 "), "the valid number was run: {shown}");
+    assert!(
+        shown.contains("testing 97"),
+        "the valid number was run: {shown}"
+    );
     send(&mut s, CTRL_C);
     expect(&mut s, "Every run of this session");
+    expect(&mut s, "Save the bar graph");
+    answer(&mut s, "n");
+    ends_with_status(&mut s, 0);
+}
+
+#[test]
+fn a_typed_number_chooses_and_a_run_too_long_is_asked_again_keeping_the_answers() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = start(dir.path());
+    expect(&mut s, "Which approach?");
+    answer(&mut s, "3"); // the third item, as in the seed tool
+    expect(&mut s, "ThreadPool");
+    expect(&mut s, "Number to test for primality");
+    answer(&mut s, "97");
+    expect(&mut s, "How many tasks");
+    answer(&mut s, "100");
+    expect(&mut s, "Pool size?");
+    answer(&mut s, "2");
+    expect(&mut s, "Simulate I/O?");
+    answer(&mut s, "y");
+    expect(&mut s, "real network requests");
+    answer(&mut s, "");
+    expect(&mut s, "Wait at each point");
+    // 100 tasks of four 10 s waits, 2 at a time: far more than a run may take.
+    answer(&mut s, "10s");
+    let said = expect(&mut s, "Change that answer");
+    assert!(said.contains("That run cannot start"), "{said}");
+    assert!(said.contains("fewer tasks, a shorter wait"), "{said}");
+    assert!(!said.contains("--"), "no flag the user never saw: {said}");
+    // Asked again, each earlier answer the default: Enter keeps it.
+    expect(&mut s, "Number to test for primality");
+    expect(&mut s, "(97)");
+    send(&mut s, ENTER);
+    expect(&mut s, "(100)");
+    answer(&mut s, "4");
+    expect(&mut s, "Pool size?");
+    send(&mut s, ENTER);
+    expect(&mut s, "Simulate I/O?");
+    send(&mut s, ENTER); // yes, as before
+    expect(&mut s, "real network requests");
+    send(&mut s, ENTER);
+    expect(&mut s, "(10s)");
+    answer(&mut s, "1ms");
+    let shown = expect(&mut s, "Which approach?");
+    assert!(shown.contains("thread-pool"), "{shown}");
+    assert!(shown.contains("4 tasks testing 97, waits of"), "{shown}");
+    send(&mut s, CTRL_C);
     expect(&mut s, "Save the bar graph");
     answer(&mut s, "n");
     ends_with_status(&mut s, 0);

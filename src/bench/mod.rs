@@ -374,6 +374,7 @@ pub fn run_all(
         .iter()
         .map(|_| RunPlan::new(cfg.repetitions))
         .collect();
+    let deadline = cfg.max_time.map(|max| Instant::now() + max);
     let mut ordinals = vec![0u32; order.len()];
     let mut warmups = vec![0u32; order.len()];
     let mut measurements: Vec<RunMeasurement> = Vec::new();
@@ -389,6 +390,12 @@ pub fn run_all(
             let Some(kind) = plans[i].next() else {
                 continue;
             };
+            // Past `--max-time`, an approach with a measured run starts no more.
+            if deadline.is_some_and(|d| Instant::now() >= d) && plans[i].measured() > 0 {
+                plans[i].stop();
+                complete(observer, &measurements, approach.info().id);
+                continue;
+            }
             // A run that other programs disturbed is measured again (`--wait-idle`).
             let mut retries = 0;
             let mut m = loop {
@@ -460,13 +467,7 @@ pub fn run_all(
                 observer.discarded(&m);
             }
             if plans[i].next().is_none() {
-                let id = approach.info().id;
-                let runs: Vec<RunMeasurement> = measurements
-                    .iter()
-                    .filter(|m| m.approach == id)
-                    .cloned()
-                    .collect();
-                observer.complete(id, &runs);
+                complete(observer, &measurements, approach.info().id);
             }
         }
     }
@@ -476,6 +477,16 @@ pub fn run_all(
         retried_runs: idle.retried,
         idle_wait_s: idle.waited.as_secs_f64(),
     }
+}
+
+/// Tells `observer` that approach `id` has all its runs.
+fn complete(observer: &mut dyn Observer, measurements: &[RunMeasurement], id: &str) {
+    let runs: Vec<RunMeasurement> = measurements
+        .iter()
+        .filter(|m| m.approach == id)
+        .cloned()
+        .collect();
+    observer.complete(id, &runs);
 }
 
 #[cfg(test)]

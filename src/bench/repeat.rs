@@ -130,6 +130,11 @@ impl RunPlan {
         self.runs
     }
 
+    /// Measured runs so far.
+    pub fn measured(&self) -> u32 {
+        self.measured
+    }
+
     /// What the user asked for.
     pub fn asked(&self) -> Repetitions {
         self.asked

@@ -530,3 +530,27 @@ fn the_busy_mock_reports_the_load_and_efficiencies_within_the_ideal() {
         }
     }
 }
+
+#[test]
+fn past_max_time_no_more_runs_start_once_each_approach_has_one() {
+    let mut cfg = config(&["--approach", "threads", "--runs", "5", "--warmup", "1"]);
+    cfg.max_time = Some(std::time::Duration::ZERO);
+    let cancel = Cancel::new();
+    let exec = scripted(&cancel, |_, _| Script::Measure);
+    let mut log = Log::default();
+    let out = run_all(&cfg, &exec, &cancel, &mut log);
+    assert!(out.stop.is_none());
+    // The warm-up, then one measured run each; then the deadline stops both.
+    assert_eq!(exec.calls.borrow().len(), 4);
+    assert_eq!(out.measurements.len(), 2);
+    assert!(
+        log.0.contains(&"complete sequential 1".to_string()),
+        "{:?}",
+        log.0
+    );
+    assert!(
+        log.0.contains(&"complete threads 1".to_string()),
+        "{:?}",
+        log.0
+    );
+}

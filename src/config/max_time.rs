@@ -12,7 +12,7 @@ use super::parse_duration;
 use crate::approach::Approach;
 use crate::error::UsageError;
 use crate::format::format_seconds;
-use crate::ideal::{Concurrency, WorkCost, ideal_wall_s};
+use crate::ideal::{Concurrency, ideal_wall_s};
 use crate::workload::WorkSpec;
 
 /// The default of `--max-time`.
@@ -42,7 +42,8 @@ pub fn lower_bound_s(
     pool_size: usize,
     cores: usize,
 ) -> f64 {
-    let cost = WorkCost::measured(tasks, &work.plan(), std::iter::empty());
+    // Waits only (net requests' included); computation counts as nothing.
+    let cost = super::plan_cost::TaskCost::of(work, 0.0).times(tasks);
     ideal_wall_s(
         &cost,
         Concurrency::of(approach.info(), pool_size, tasks, cores),

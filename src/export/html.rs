@@ -49,6 +49,10 @@ body { font-family: 'DejaVu Sans', 'Helvetica Neue', Arial, sans-serif; margin: 
 h1 { font-size: 1.6rem; margin-bottom: 0.2rem; }
 h2 { font-size: 1.2rem; margin-top: 2rem; border-bottom: 1px solid #ddd; padding-bottom: 0.2rem; }
 .subtitle { color: #555; margin-top: 0; }
+.headline { font-size: 1.15rem; }
+#lesson { background: #f4f8fc; border-left: 4px solid #3a78c2; padding: 0.2rem 1rem 0.4rem; }
+#lesson h2 { border-bottom: none; margin-top: 0.8rem; }
+.lesson { font-size: 1.05rem; font-weight: 600; }
 dl { display: grid; grid-template-columns: max-content auto; gap: 0.2rem 1rem; }
 dt { font-weight: bold; } dd { margin: 0; }
 table { border-collapse: collapse; font-variant-numeric: tabular-nums; }
@@ -88,7 +92,17 @@ pub fn render(report: &Report, sweep: Option<&Sweep>) -> anyhow::Result<String> 
         h,
         "<p class=\"subtitle\">Every approach ran the same tasks; fastest first.</p>"
     )?;
-    settings(&mut h, report)?;
+    headline(&mut h, report)?;
+    // What the run shows is read first: the lesson, then the notes, above the figures.
+    writeln!(h, "<section id=\"lesson\">\n<h2>What this run shows</h2>")?;
+    if let Some(lesson) = &report.lesson {
+        writeln!(h, "<p class=\"lesson\">{}</p>", escape(lesson))?;
+    }
+    writeln!(h, "<ul id=\"notes\">")?;
+    for n in &report.notes {
+        writeln!(h, "<li>{}</li>", escape(n))?;
+    }
+    writeln!(h, "</ul>\n</section>")?;
     table(&mut h, report)?;
     writeln!(h, "<section id=\"chart\">\n<h2>Wall time</h2>")?;
     h.push_str(&bar_chart(report));
@@ -103,18 +117,7 @@ pub fn render(report: &Report, sweep: Option<&Sweep>) -> anyhow::Result<String> 
     if let Some(sweep) = sweep {
         h.push_str(&sweep_section(sweep)?);
     }
-    writeln!(h, "<section id=\"notes\">\n<h2>Notes</h2>\n<ul>")?;
-    for n in &report.notes {
-        writeln!(h, "<li>{}</li>", escape(n))?;
-    }
-    writeln!(h, "</ul>\n</section>")?;
-    if let Some(lesson) = &report.lesson {
-        writeln!(
-            h,
-            "<section id=\"lesson\">\n<h2>What this run shows</h2>\n<p>{}</p>\n</section>",
-            escape(lesson)
-        )?;
-    }
+    settings(&mut h, report)?;
     let c = &report.context;
     writeln!(
         h,
@@ -156,6 +159,28 @@ pub fn sweep_section(sweep: &Sweep) -> anyhow::Result<String> {
     }
     writeln!(h, "</ul>\n</section>")?;
     Ok(h)
+}
+
+/// The headline figures: the fastest approach, its wall time and speedup.
+fn headline(h: &mut String, report: &Report) -> std::fmt::Result {
+    let Some(best) = report
+        .results
+        .iter()
+        .filter(|r| r.verified)
+        .min_by(|a, b| a.wall_s.total_cmp(&b.wall_s))
+    else {
+        return Ok(());
+    };
+    let speedup = best.speedup.map_or(String::new(), |x| {
+        format!(", {x:.2}x the sequential baseline")
+    });
+    writeln!(
+        h,
+        "<p class=\"headline\">Fastest: <strong>{}</strong> in {}{}.</p>",
+        escape(&best.approach),
+        format_seconds(best.wall_s),
+        escape(&speedup)
+    )
 }
 
 fn settings(h: &mut String, report: &Report) -> std::fmt::Result {
@@ -383,6 +408,16 @@ mod tests {
                 r.approach
             )));
         }
+        let at = |needle: &str| {
+            html.find(needle)
+                .unwrap_or_else(|| panic!("{needle} missing"))
+        };
+        assert!(at("class=\"headline\"") < at("What this run shows"));
+        assert!(at("What this run shows") < at("id=\"notes\""));
+        assert!(
+            at("id=\"notes\"") < at("id=\"comparison\""),
+            "notes under the figures"
+        );
         for remote in ["http://", "https://", "<script", "<link", "@import", "url("] {
             let hits = html.matches(remote).count();
             let namespaces = html.matches("http://www.w3.org/2000/svg").count();

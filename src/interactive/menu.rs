@@ -28,6 +28,14 @@ pub(super) enum Choice {
     Finish,
 }
 
+impl MenuItem {
+    /// The line's names without its number and description, as echoed once chosen.
+    pub fn head(&self) -> &str {
+        let text = self.text.get(NUMBER_WIDTH..).unwrap_or(&self.text);
+        text.split("  ").next().unwrap_or(text).trim_end()
+    }
+}
+
 impl std::fmt::Display for MenuItem {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.text)
@@ -36,6 +44,22 @@ impl std::fmt::Display for MenuItem {
 
 /// Columns the menu's own cursor and margin take before each line.
 const PROMPT_MARGIN: usize = 3;
+
+/// Columns each line's number takes ("12. ").
+const NUMBER_WIDTH: usize = 4;
+
+/// Which items typed text keeps, as the seed tool's numbered menu: a number keeps exactly the
+/// item it numbers (so typing 3 and Enter chooses the third); other text keeps the items that
+/// contain it, as inquire does by default.
+pub(super) fn score(input: &str, text: &str, index: usize) -> Option<i64> {
+    let typed = input.trim();
+    if !typed.is_empty() && typed.chars().all(|c| c.is_ascii_digit()) {
+        return (typed.parse::<usize>().ok() == Some(index + 1)).then_some(0);
+    }
+    text.to_lowercase()
+        .contains(&typed.to_lowercase())
+        .then_some(0)
+}
 
 /// Both names of an approach: the menu name, a dash, the id (just the id when they are the same
 /// word, as for `rayon`).
@@ -69,12 +93,14 @@ pub(super) fn items(width: usize, ascii: bool) -> Vec<MenuItem> {
         Choice::Finish,
     ));
     let pad = rows.iter().map(|r| r.0.chars().count()).max().unwrap_or(0);
-    let room = width.saturating_sub(PROMPT_MARGIN).max(pad);
+    let room = width.saturating_sub(PROMPT_MARGIN + NUMBER_WIDTH).max(pad);
     rows.into_iter()
-        .map(|(head, plain, choice)| {
+        .enumerate()
+        .map(|(i, (head, plain, choice))| {
             let line = format!("{head:<pad$}  {plain}");
+            let number = format!("{:>w$}. ", i + 1, w = NUMBER_WIDTH - 2);
             MenuItem {
-                text: fit(&line, room, ascii),
+                text: number + &fit(&line, room, ascii),
                 choice,
             }
         })
@@ -130,7 +156,13 @@ mod tests {
         let menu = items(200, false);
         let heads: Vec<&str> = menu[..7]
             .iter()
-            .map(|m| m.text.split("  ").next().unwrap().trim_end())
+            .map(|m| {
+                m.text[NUMBER_WIDTH..]
+                    .split("  ")
+                    .next()
+                    .unwrap()
+                    .trim_end()
+            })
             .collect();
         assert_eq!(
             heads,
@@ -144,10 +176,17 @@ mod tests {
                 "ProcessPoolExecutor — process-pool",
             ]
         );
-        assert!(menu.iter().any(|m| m.text.starts_with("rayon ")));
         assert!(
-            items(200, true)[5]
-                .text
+            menu.iter()
+                .any(|m| m.text[NUMBER_WIDTH..].starts_with("rayon "))
+        );
+        assert!(
+            menu[0].text.starts_with(" 1. Threaded"),
+            "{:?}",
+            menu[0].text
+        );
+        assert!(
+            items(200, true)[5].text[NUMBER_WIDTH..]
                 .starts_with("Multiprocessing Pool - process-pool")
         );
     }
@@ -160,17 +199,36 @@ mod tests {
         for m in items(80, false) {
             assert!(m.text.chars().count() <= 77, "{:?} is too wide", m.text);
         }
-        // Descriptions are short enough that a 100-column terminal shows them whole.
-        for m in items(100, false) {
-            assert!(!m.text.ends_with('…'), "{:?} is cut at 100 columns", m.text);
+        // Descriptions are short enough that a 104-column terminal shows them whole.
+        for m in items(104, false) {
+            assert!(!m.text.ends_with('…'), "{:?} is cut at 104 columns", m.text);
         }
         let narrow = items(80, false);
         assert!(narrow.iter().any(|m| m.text.ends_with('…')));
         assert!(
-            narrow[5]
-                .text
+            narrow[5].text[NUMBER_WIDTH..]
                 .starts_with("Multiprocessing Pool — process-pool-chunked")
         );
+    }
+
+    #[test]
+    fn a_typed_number_keeps_only_its_item_and_words_filter() {
+        let menu = items(80, false);
+        let kept = |typed: &str| -> Vec<usize> {
+            (0..menu.len())
+                .filter(|&i| score(typed, &menu[i].text, i).is_some())
+                .collect()
+        };
+        assert_eq!(kept("3"), [2]);
+        assert_eq!(kept(" 12 "), [11]);
+        assert_eq!(
+            kept("1"),
+            [0],
+            "1 is the first item, not every item with a 1"
+        );
+        assert!(kept("99").is_empty());
+        assert_eq!(kept("rayon").len(), 1);
+        assert_eq!(kept("").len(), menu.len());
     }
 
     #[test]

@@ -68,16 +68,21 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
     say::stop_run_on_failure(&cancel);
     let ascii = !crate::format::locale_is_utf8();
     let mut session = Session::new(Machine::detect());
-    say::out_line(
-        "parlab: the same work under every approach. Pick one; results add up until you ask for the bar graph.",
-    );
+    let welcome = "parlab: the same work under every approach. Pick one; results add up until \
+                   you ask for the bar graph.";
+    let width = output::terminal_width().unwrap_or(80) as usize;
+    say::out_line(crate::format::wrap(welcome, width.max(20), "", "").join("\n"));
     loop {
         let width = output::terminal_width().unwrap_or(80) as usize;
         let menu = menu::items(width, ascii);
         let page = menu.len();
+        let scorer =
+            |typed: &str, _: &menu::MenuItem, text: &str, i: usize| menu::score(typed, text, i);
         let item = match Select::new("Which approach?", menu)
             .with_page_size(page)
-            .with_help_message("↑↓ to move, Enter to choose, Esc or Ctrl-C for the bar graph")
+            .with_scorer(&scorer)
+            .with_formatter(&|chosen| chosen.value.head().to_string())
+            .with_help_message("type a number or a name, ↑↓ to move, Enter to choose, Esc to end")
             .prompt()
         {
             Ok(item) => item,
@@ -96,20 +101,27 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
                 .collect(),
             Choice::Approach(id) => vec![id],
         };
-        let answers = match ask(&approaches) {
-            Ok(a) => a,
-            Err(e) => match interrupt(e)? {
-                Interrupt::Back => continue,
-                Interrupt::Finish => break,
-            },
-        };
-        let mut cfg = match build_config(&approaches, &answers) {
-            Ok(cfg) => cfg,
-            Err(e) => {
-                // Answers are checked as they are given; this is a last line of defence.
-                say::err_line(format!("error: {e}"));
-                continue;
+        // Each answer is checked as it is given; what only the answers together rule out (a
+        // run too long) is explained in the questions' words and asked again, the answers
+        // given so far offered as the defaults.
+        let mut previous: Option<Answers> = None;
+        let built = loop {
+            let answers = match ask(&approaches, previous.as_ref()) {
+                Ok(a) => a,
+                Err(e) => break Err(interrupt(e)?),
+            };
+            match build_config(&approaches, &answers) {
+                Ok(cfg) => break Ok(cfg),
+                Err(e) => {
+                    say::err_line(for_person(&e));
+                    previous = Some(answers);
+                }
             }
+        };
+        let mut cfg = match built {
+            Ok(cfg) => cfg,
+            Err(Interrupt::Back) => continue,
+            Err(Interrupt::Finish) => break,
         };
         cancel.reset();
         let serving = match Serving::start(&mut cfg.work, false) {
@@ -199,10 +211,19 @@ fn finish(session: &Session, ascii: bool) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Asks the questions for `approaches`, each with its default taken on Enter.
-fn ask(approaches: &[&str]) -> Result<Answers, InquireError> {
+/// Why the answers together cannot run, said to a person who answered questions rather than
+/// typed flags.
+fn for_person(e: &anyhow::Error) -> String {
+    let text = summary::in_answers_words(&e.to_string());
+    format!("That run cannot start: {text}. Change that answer (Enter keeps the others):")
+}
+
+/// Asks the questions for `approaches`, each with its default taken on Enter: the seed tool's
+/// defaults, or the answers given last time when asking again.
+fn ask(approaches: &[&str], previous: Option<&Answers>) -> Result<Answers, InquireError> {
+    let default_number = DEFAULT_NUMBER.to_string();
     let number = Text::new("Number to test for primality:")
-        .with_default(&DEFAULT_NUMBER.to_string())
+        .with_default(previous.map_or(&default_number, |p| &p.number))
         .with_help_message(
             "a whole number from 0 to 18446744073709551615 (also try 109797044856282383)",
         )
@@ -210,7 +231,7 @@ fn ask(approaches: &[&str]) -> Result<Answers, InquireError> {
         .prompt()?;
     let default_tasks = config::default_tasks(logical_cores()).to_string();
     let tasks = Text::new("How many tasks (times to run the test)?")
-        .with_default(&default_tasks)
+        .with_default(previous.map_or(&default_tasks, |p| &p.tasks))
         .with_validator(|s: &str| Ok(check(config::parse_count("tasks", s, config::MAX_TASKS))))
         .prompt()?;
     let cores = logical_cores().to_string();
@@ -219,7 +240,7 @@ fn ask(approaches: &[&str]) -> Result<Answers, InquireError> {
         .any(|id| approach::find(id).is_some_and(|a| a.info().pooled));
     let pool_size = if pooled {
         Text::new("Pool size?")
-            .with_default(&cores)
+            .with_default(previous.map_or(&cores, |p| &p.pool_size))
             .with_help_message("workers of the pooled approaches; the machine has this many cores")
             .with_validator(|s: &str| Ok(check(config::parse_count("pool size", s, 4096))))
             .prompt()?
@@ -227,11 +248,12 @@ fn ask(approaches: &[&str]) -> Result<Answers, InquireError> {
         cores
     };
     let simulate = Confirm::new("Simulate I/O?")
-        .with_default(false)
+        .with_default(previous.is_some_and(|p| p.io_wait.is_some()))
         .with_help_message("yes: a wait before the test, at 1/3, at 1/2 and after it")
         .prompt()?;
     let net = simulate
         && Select::new("Which I/O?", IO_KINDS.to_vec())
+            .with_starting_cursor(usize::from(previous.is_some_and(|p| p.net)))
             .with_help_message("sleeps stand for waiting; a local server answers real requests")
             .prompt()?
             == IO_KINDS[1];
@@ -242,7 +264,11 @@ fn ask(approaches: &[&str]) -> Result<Answers, InquireError> {
             } else {
                 "Wait at each point:"
             })
-            .with_default("250ms")
+            .with_default(
+                previous
+                    .and_then(|p| p.io_wait.as_deref())
+                    .unwrap_or("250ms"),
+            )
             .with_help_message("e.g. 1s, 250ms, 1.5s")
             .with_validator(|s: &str| Ok(check(config::parse_duration("wait", s))))
             .prompt()?,

@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use comfy_table::presets::UTF8_FULL_CONDENSED;
-use comfy_table::{Cell, CellAlignment, Table};
+use comfy_table::{Cell, CellAlignment, ContentArrangement, Table};
 use serde::Serialize;
 
 use crate::approach::{self, Family};
@@ -95,40 +95,70 @@ impl Session {
         }
     }
 
-    /// The running table of every run so far.
-    pub fn table(&self) -> String {
+    /// The running table of every run so far, at most `width` columns: each run's approach,
+    /// its work (a letter, spelled out under the table), pool, wall time, speedup over the
+    /// session's sequential run of the same work (blank without one), CPU use and memory.
+    pub fn table(&self, width: usize) -> String {
+        let mut works: Vec<(u32, u64, Option<f64>)> = Vec::new();
+        for r in &self.runs {
+            if !works.contains(&work_of(r)) {
+                works.push(work_of(r));
+            }
+        }
+        let key = |r: &SessionRun| {
+            let i = works.iter().position(|w| *w == work_of(r)).unwrap_or(0);
+            work_key(i)
+        };
         let mut table = Table::new();
-        table.load_style(UTF8_FULL_CONDENSED).set_header([
-            "#",
-            "approach",
-            "tasks",
-            "pool",
-            "number",
-            "I/O",
-            "wall",
-            "CPU use",
-            "peak memory",
-            "verified",
-        ]);
-        for (i, r) in self.runs.iter().enumerate() {
+        table
+            .load_style(UTF8_FULL_CONDENSED)
+            .set_content_arrangement(ContentArrangement::Dynamic)
+            .set_width(width.min(u16::MAX as usize) as u16)
+            .set_header([
+                "approach",
+                "work",
+                "pool",
+                "wall",
+                "speedup",
+                "CPU\nuse",
+                "peak\nmemory",
+            ]);
+        for r in &self.runs {
             let right = |s: String| Cell::new(s).set_alignment(CellAlignment::Right);
+            let speedup = if !r.verified {
+                "FAILED".to_string()
+            } else {
+                self.baseline_for(r)
+                    .and_then(|b| crate::stats::speedup(Some(b.wall_s), r.wall_s))
+                    .map_or(String::new(), |x| format!("{x:.2}x"))
+            };
             table.add_row([
-                right((i + 1).to_string()),
                 Cell::new(&r.approach),
-                right(r.tasks.to_string()),
+                Cell::new(key(r)),
                 right(r.pool_size.map_or("-".into(), |p| p.to_string())),
-                right(r.number.to_string()),
-                Cell::new(
-                    r.io_wait_s
-                        .map_or("no".into(), |w| format!("{} ×4", format_seconds(w))),
-                ),
                 right(format_seconds(r.wall_s)),
+                right(speedup),
                 right(format!("{:.0}%", r.cpu_use * 100.0)),
                 right(format_kib(r.peak_rss_kib)),
-                Cell::new(if r.verified { "yes" } else { "FAILED" }),
             ]);
         }
-        table.to_string()
+        let mut out = table.to_string();
+        for (i, (tasks, number, wait)) in works.iter().enumerate() {
+            let io = wait.map_or(String::new(), |w| {
+                format!(", waits of {} ×4", format_seconds(w))
+            });
+            let line = format!("{}: {tasks} tasks testing {number}{io}", work_key(i));
+            out.push('\n');
+            out.push_str(&crate::format::wrap(&line, width.max(20), "", "   ").join("\n"));
+        }
+        out
+    }
+
+    /// The session's verified sequential run of the same work as `r`, the first if several.
+    fn baseline_for(&self, r: &SessionRun) -> Option<&SessionRun> {
+        self.runs
+            .iter()
+            .find(|b| b.approach == "sequential" && b.verified && work_of(b) == work_of(r))
     }
 
     /// One bar per run, in the order run, labelled with approach, tasks, pool, number and I/O; the
@@ -137,11 +167,7 @@ impl Session {
         self.runs
             .iter()
             .map(|r| {
-                let baseline = self.runs.iter().find(|b| {
-                    b.approach == "sequential"
-                        && b.verified
-                        && (b.tasks, b.number, b.io_wait_s) == (r.tasks, r.number, r.io_wait_s)
-                });
+                let baseline = self.baseline_for(r);
                 Bar {
                     label: if r.verified {
                         r.label.clone()
@@ -182,6 +208,20 @@ impl Session {
     }
 }
 
+/// The work a run did, for matching runs of the same work: tasks, number, one wait.
+fn work_of(r: &SessionRun) -> (u32, u64, Option<f64>) {
+    (r.tasks, r.number, r.io_wait_s)
+}
+
+/// The letter naming the `i`-th kind of work in the table: A to Z, then A2, B2 ...
+fn work_key(i: usize) -> String {
+    let letter = char::from(b'A' + (i % 26) as u8);
+    match i / 26 {
+        0 => letter.to_string(),
+        n => format!("{letter}{}", n + 1),
+    }
+}
+
 /// A run's label: approach, tasks, number, the pool size for approaches with a pool, and
 /// whether I/O was simulated.
 pub fn label(approach: &str, tasks: u32, number: u64, pool: Option<usize>, io: bool) -> String {
@@ -200,5 +240,50 @@ mod tests {
     fn labels_name_approach_tasks_number_and_io() {
         assert_eq!(label("threads", 4, 97, None, true), "threads ×4 n=97 +I/O");
         assert_eq!(label("async", 2, 5, Some(3), false), "async ×2 n=5 pool=3");
+    }
+
+    fn run(approach: &str, tasks: u32, wall_s: f64) -> SessionRun {
+        SessionRun {
+            label: label(approach, tasks, 97, None, false),
+            approach: approach.into(),
+            family: Family::Sequential,
+            tasks,
+            pool_size: None,
+            number: 834_238_027_356_431,
+            io_wait_s: None,
+            wall_s,
+            cpu_use: 1.0,
+            peak_rss_kib: 2048,
+            verified: true,
+        }
+    }
+
+    #[test]
+    fn the_table_fits_80_columns_with_a_speedup_against_the_same_work() {
+        let mut session = Session::new(Machine::mock());
+        session.runs = vec![
+            run("sequential", 4, 0.8),
+            run("process-pool-chunked", 4, 0.4),
+            run("threads", 8, 0.4),
+        ];
+        session.runs[2].io_wait_s = Some(0.25);
+        let text = session.table(80);
+        assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
+        assert!(text.contains("speedup"), "{text}");
+        let line = |id: &str| text.lines().find(|l| l.contains(id)).unwrap().to_string();
+        assert!(line("process-pool-chunked").contains("2.00x"), "{text}");
+        assert!(
+            !line("threads").contains('x'),
+            "no sequential run of that work: {text}"
+        );
+        assert!(line("sequential").contains("1.00x"), "{text}");
+        assert!(
+            text.contains("A: 4 tasks testing 834238027356431"),
+            "{text}"
+        );
+        assert!(
+            text.contains("B: 8 tasks testing 834238027356431, waits of"),
+            "{text}"
+        );
     }
 }

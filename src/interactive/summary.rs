@@ -21,10 +21,36 @@ pub(super) fn print_run_summary(session: &Session, report: &Report) {
         .notes
         .iter()
         .filter(|n| !spread.contains(n))
-        .cloned()
+        .map(|n| in_answers_words(n))
         .collect();
-    let text = run_summary(&session.table(), &notes, report.lesson.as_deref(), width);
+    let lesson = report.lesson.as_deref().map(in_answers_words);
+    let text = run_summary(&session.table(width), &notes, lesson.as_deref(), width);
     let _ = crate::say::out_bytes(text.as_bytes());
+}
+
+/// `text` with each flag replaced by the question it stands for: the interactive user answered
+/// questions and never saw a flag.
+pub(super) fn in_answers_words(text: &str) -> String {
+    let mut text = text.to_string();
+    for (flag, words) in [
+        ("; or raise --max-time (none: no limit)", ""),
+        (", or raise --max-time (none: no limit)", ""),
+        ("--max-time: ", ""),
+        (
+            "more than --max-time",
+            "more than the longest a run may take here,",
+        ),
+        ("try --number", "try the number"),
+        ("--tasks", "tasks"),
+        ("--io-wait", "wait"),
+        ("--pool-size", "pool size"),
+        ("--number", "number"),
+        ("--workload", "kind of work"),
+        ("--approach", "approach"),
+    ] {
+        text = text.replace(flag, words);
+    }
+    text
 }
 
 /// The table, then each note as a bullet wrapped to `width` columns, then the lesson.
@@ -66,6 +92,17 @@ mod tests {
             ["a", "verylongword", "b"]
         );
         assert_eq!(wrap("short", 80, "• ", "  "), ["• short"]);
+    }
+
+    #[test]
+    fn flags_become_the_questions_they_stand_for() {
+        let said = in_answers_words(
+            "--max-time: one run would take 2h, more than --max-time 10m; use fewer --tasks or a \
+             shorter --io-wait, or raise --max-time (none: no limit); try --number 97",
+        );
+        assert!(!said.contains("--"), "{said}");
+        assert!(said.contains("use fewer tasks or a shorter wait"), "{said}");
+        assert!(said.ends_with("try the number 97"), "{said}");
     }
 
     #[test]

@@ -252,7 +252,8 @@ fn bar_style(family: Family, ascii: bool) -> ProgressStyle {
         Family::Async => "green",
         Family::Process => "magenta",
     };
-    let template = format!("{{prefix:<32!}} {{bar:30.{colour}}} {{msg}}");
+    // 32 + 1 + 22 + 1 + the message (about 23): 80 columns hold a line.
+    let template = format!("{{prefix:<32!}} {{bar:22.{colour}}} {{msg}}");
     ProgressStyle::with_template(&template)
         .expect("a valid template")
         .progress_chars(if ascii {
