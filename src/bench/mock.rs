@@ -160,6 +160,7 @@ impl Executor for MockExecutor {
             concurrency: None,
             warmups: 0,
             foreign_cpu_s: None,
+            fixed_cost_s: None,
         })
     }
 }

@@ -13,7 +13,7 @@ pub mod mock;
 pub mod repeat;
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -65,6 +65,10 @@ pub struct RunMeasurement {
     /// while this run went on, s; None where it could not be read (no `/proc/stat`, the mock).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub foreign_cpu_s: Option<f64>,
+    /// Wall time the run spent on what is not the approach's own work and kept out of
+    /// `wall_s` (a Python driver reading its request, writing its report, exiting), s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_cost_s: Option<f64>,
 }
 
 /// Runs one approach and measures it.
@@ -178,11 +182,24 @@ impl Executor for RealExecutor {
         let before = measure::Usage::now();
         let start = Instant::now();
         let outcome = approach.run(&ctx)?;
-        let wall = start.elapsed();
+        let mut wall = start.elapsed();
+        // Where the approach says when its own work began and ended, that span is the wall
+        // time, and the task times count from its start.
+        let mut fixed_cost_s = None;
+        let mut start = start;
+        if let Some((from, to)) = outcome.span_ns {
+            let own = Duration::from_nanos(to - from);
+            fixed_cost_s = Some(wall.saturating_sub(own).as_secs_f64());
+            wall = own;
+            start = ctx.recorder.origin() + Duration::from_nanos(from);
+        }
         let mut used = measure::Usage::now().since(&before);
         if let Some((user, sys)) = outcome.cpu_before_run {
-            used.user = used.user.saturating_sub(user);
-            used.sys = used.sys.saturating_sub(sys);
+            // Taken off the total: the kernel splits a process's CPU time between user and
+            // system by sampling, so two readings may split the same time differently.
+            let total = (used.user + used.sys).saturating_sub(user + sys);
+            used.user = used.user.saturating_sub(user).min(total);
+            used.sys = total - used.user;
         }
         if let Some((user, sys)) = outcome.cpu_elsewhere {
             used.user += user;
@@ -217,6 +234,7 @@ impl Executor for RealExecutor {
             concurrency,
             warmups: 0,
             foreign_cpu_s: None,
+            fixed_cost_s,
         })
     }
 }
