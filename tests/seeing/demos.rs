@@ -186,7 +186,6 @@ struct PythonLine {
     slower: (String, f64),
     faster: (String, f64),
     gain: String,
-    share: Option<String>,
 }
 
 fn python_lines(stdout: &str) -> Vec<PythonLine> {
@@ -201,15 +200,11 @@ fn python_lines(stdout: &str) -> Vec<PythonLine> {
         .map(|l| {
             let (pair, rest) = l.split_once(", ").unwrap();
             let (slower, faster) = pair.split_once(" → ").unwrap();
-            let (gain, share) = match rest.split_once(' ') {
-                Some((g, s)) => (g, Some(s.to_string())),
-                None => (rest, None),
-            };
+            let gain = rest.split(' ').next().unwrap();
             PythonLine {
                 slower: side(slower),
                 faster: side(faster),
                 gain: gain.into(),
-                share,
             }
         })
         .collect()
