@@ -245,6 +245,7 @@ mod tests {
                 outlier: false,
                 foreign_cpu_s: None,
                 foreign_share: None,
+                fixed_cost_s: None,
             })
             .collect();
         r

@@ -95,8 +95,9 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
         ));
     }
     notes.push(
-        "py-* times start once the interpreter is up and has imported everything: its start-up \
-         is in neither their wall nor their CPU time (its exit is in both)"
+        "py-* times are the approach's own, from when the driver starts it to when it ends: the \
+         interpreter's start-up, the request, the report and its exit are in neither their wall \
+         nor their CPU time"
             .to_string(),
     );
     notes

@@ -250,6 +250,10 @@ pub struct RunFigures {
     /// (0.5 = others kept half of the cores busy).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub foreign_share: Option<f64>,
+    /// Wall time kept out of `wall_s` as not the approach's own (a Python driver's request,
+    /// report and exit), s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_cost_s: Option<f64>,
 }
 
 /// How busy the rest of the machine was while parlab measured: other programs take cores from
@@ -571,6 +575,7 @@ fn approach_result(
                 foreign_share: m
                     .foreign_cpu_s
                     .map(|f| f / (m.wall_s * cores.max(1) as f64).max(f64::MIN_POSITIVE)),
+                fixed_cost_s: m.fixed_cost_s,
             })
             .collect(),
     }

@@ -199,7 +199,9 @@ fn run_in_background(
 ) -> mpsc::Receiver<Result<Outcome, ApproachError>> {
     let (tx, rx) = mpsc::channel();
     let ctx = ctx.clone();
-    std::thread::spawn(move || tx.send(approach::find(id).unwrap().run(&ctx)));
+    std::thread::spawn(move || {
+        let _ = tx.send(approach::find(id).unwrap().run(&ctx));
+    });
     rx
 }
 

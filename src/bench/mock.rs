@@ -218,5 +218,6 @@ fn model(approach: &dyn Approach, ctx: RunContext, load: f64) -> RunMeasurement 
         concurrency: None,
         warmups: 0,
         foreign_cpu_s: None,
+        fixed_cost_s: None,
     }
 }

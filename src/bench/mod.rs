@@ -14,7 +14,7 @@ pub mod mock;
 pub mod repeat;
 
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -66,6 +66,10 @@ pub struct RunMeasurement {
     /// while this run went on, s; None where it could not be read (no `/proc/stat`, the mock).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub foreign_cpu_s: Option<f64>,
+    /// Wall time the run spent on what is not the approach's own work and kept out of
+    /// `wall_s` (a Python driver reading its request, writing its report, exiting), s.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fixed_cost_s: Option<f64>,
 }
 
 /// Runs one approach and measures it.
@@ -195,12 +199,31 @@ impl Executor for RealExecutor {
         let before = measure::Usage::now();
         let start = Instant::now();
         let outcome = approach.run(&ctx)?;
-        let wall = start.elapsed();
+        let mut wall = start.elapsed();
+        let timed = wall;
+        // Where the approach says when its own work began and ended, that span is the wall
+        // time, and the task times count from its start.
+        let mut fixed_cost_s = None;
+        let mut start = start;
+        if let Some((from, to)) = outcome.span_ns {
+            let own = Duration::from_nanos(to - from);
+            fixed_cost_s = Some(wall.saturating_sub(own).as_secs_f64());
+            wall = own;
+            start = ctx.recorder.origin() + Duration::from_nanos(from);
+        }
+        let own_share = if timed.is_zero() {
+            1.0
+        } else {
+            wall.as_secs_f64() / timed.as_secs_f64()
+        };
         let mut used = measure::Usage::now().since(&before);
         let foreign = gauge.as_ref().and_then(load::Gauge::foreign);
         if let Some((user, sys)) = outcome.cpu_before_run {
-            used.user = used.user.saturating_sub(user);
-            used.sys = used.sys.saturating_sub(sys);
+            // Taken off the total: the kernel splits a process's CPU time between user and
+            // system by sampling, so two readings may split the same time differently.
+            let total = (used.user + used.sys).saturating_sub(user + sys);
+            used.user = used.user.saturating_sub(user).min(total);
+            used.sys = total - used.user;
         }
         if let Some((user, sys)) = outcome.cpu_elsewhere {
             used.user += user;
@@ -234,7 +257,10 @@ impl Executor for RealExecutor {
             children,
             concurrency,
             warmups: 0,
-            foreign_cpu_s: foreign.map(|f| f.as_secs_f64()),
+            // Others' CPU over the approach's own span, where it reported one (their rate
+            // over the whole timed region, which the span lies within).
+            foreign_cpu_s: foreign.map(|f| f.as_secs_f64() * own_share),
+            fixed_cost_s,
         })
     }
 

@@ -38,6 +38,11 @@ const LOOP_DIVISIONS: u64 = 400_000_000;
 const POOL_TASK_DIVISIONS: u64 = 40_000_000;
 const QUICK_SCALE: u64 = 100;
 
+/// How many times less CPU work the Python lines run than the full demos: CPython divides some
+/// twenty times slower than Rust, so a tenth keeps each approach to seconds, long enough that
+/// its start-up is a small share and the GIL shows. Under `--quick` they run the Rust pair's.
+pub const PYTHON_SCALE: u64 = 10;
+
 /// One slower-vs-faster comparison.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Demo {
@@ -96,6 +101,21 @@ impl DemoResult {
 /// The demos for a machine of `cores` logical cores. `quick` scales the waits down fifty times
 /// and the CPU work down to a small number, for tests.
 pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
+    demos_at(cores, quick, if quick { QUICK_SCALE } else { 1 })
+}
+
+/// The demos whose CPU work is CPython's: see [`PYTHON_SCALE`].
+pub fn python_demos(cores: usize, quick: bool) -> Vec<Demo> {
+    demos_at(cores, quick, python_scale(quick))
+}
+
+/// How many times less CPU work than the full demos the Python lines run.
+pub fn python_scale(quick: bool) -> u64 {
+    if quick { QUICK_SCALE } else { PYTHON_SCALE }
+}
+
+/// The demos with the CPU work divided by `scale`; `quick` scales the waits.
+fn demos_at(cores: usize, quick: bool, scale: u64) -> Vec<Demo> {
     let wait_ns: u64 = if quick { 20_000_000 } else { 1_000_000_000 };
     let wait = human_wait(wait_ns);
     let io = WorkSpec {
@@ -104,7 +124,6 @@ pub fn demos(cores: usize, quick: bool) -> Vec<Demo> {
         io_wait_ns: wait_ns,
         net: crate::workload::NetSpec::DEFAULT,
     };
-    let scale = if quick { QUICK_SCALE } else { 1 };
     let cores_u32 = cores.max(1) as u32;
     // A task tests a prime, so it tries every divisor: the loop's share is exactly its size.
     let cpu = |divisions: u64| WorkSpec {
@@ -266,8 +285,9 @@ pub fn run(
         stop: None,
     };
     let with_python = cfg.python == DemosPython::On;
-    let quick_twins = demos(cfg.logical_cores, true);
-    for (demo, twin) in demos(cfg.logical_cores, cfg.quick).iter().zip(&quick_twins) {
+    let twins = python_demos(cfg.logical_cores, cfg.quick);
+    let share = python_scale(cfg.quick) / if cfg.quick { QUICK_SCALE } else { 1 };
+    for (demo, twin) in demos(cfg.logical_cores, cfg.quick).iter().zip(&twins) {
         let (result, stop) = run_one(demo, cfg, executor, cancel)?;
         outcome.stop = stop;
         let Some(r) = result else {
@@ -281,11 +301,11 @@ pub fn run(
         outcome.results.push(r);
         if outcome.stop.is_none()
             && with_python
-            && let Some(py) = python::pair(demo, twin)
+            && let Some(py) = python::pair(demo, twin, share)
         {
             let (result, stop) = run_one(&py.demo, cfg, executor, cancel)?;
             if let Some(r) = result {
-                out.write_all(python::render_line(&r, py.smaller_work).as_bytes())?;
+                out.write_all(python::render_line(&r, py.share).as_bytes())?;
                 outcome.python_results.push(r);
             }
             outcome.stop = stop;
@@ -404,7 +424,10 @@ fn render_pair(r: &DemoResult, colour: bool) -> String {
     };
     // The median run's time, as the Python demos print their one run's.
     let finished = |(name, times): &(String, Result<Vec<f64>, String>)| match times {
-        Ok(t) => format!("Finished '{name}' in {:.4}s", crate::stats::median(t)),
+        Ok(t) => format!(
+            "Finished '{name}' in {}s",
+            seconds_4(crate::stats::median(t))
+        ),
         Err(problem) => format!("'{name}' FAILED its check: {problem}"),
     };
     let mut out = format!("{}\n", r.heading);
@@ -418,11 +441,10 @@ fn render_pair(r: &DemoResult, colour: bool) -> String {
         format!("Faster approach: {}", finished(&r.faster)),
     ));
     out.push('\n');
-    let gains = r.improvements();
-    if !gains.is_empty() {
+    if let Some(gain) = printed_gain(r, seconds_4) {
         out.push_str(&paint(
             BLUE,
-            format!("Speed improvement {}", gain_text(&gains)),
+            format!("Speed improvement {}", gain_text(gain, &r.improvements())),
         ));
         out.push('\n');
     }
@@ -433,15 +455,33 @@ fn render_pair(r: &DemoResult, colour: bool) -> String {
     out
 }
 
-/// The median improvement and, over several runs, their range: `1.96x (1.90–1.99)`.
-fn gain_text(gains: &[f64]) -> String {
-    let median = crate::stats::median(gains);
+/// Seconds as the Rust lines print them, four decimals: `1.0021`.
+fn seconds_4(s: f64) -> String {
+    format!("{s:.4}")
+}
+
+/// The improvement a pair's lines print: the slower median time over the faster, both as
+/// `format` prints them, so the ratio shown is the ratio of the times shown. None when either
+/// failed its check or a printed time is zero.
+pub fn printed_gain(r: &DemoResult, format: fn(f64) -> String) -> Option<f64> {
+    let printed = |times: &Result<Vec<f64>, String>| -> Option<f64> {
+        let t = times.as_ref().ok().filter(|t| !t.is_empty())?;
+        format(crate::stats::median(t)).parse().ok()
+    };
+    let (slow, fast) = (printed(&r.slower.1)?, printed(&r.faster.1)?);
+    (fast > 0.0).then(|| slow / fast)
+}
+
+/// The improvement and, over several runs, the range of the runs' own (the i-th slower over
+/// the i-th faster): `1.96x (1.90–1.99)`. The ratio of the medians lies within that range; the
+/// range is widened only where rounding the times put the ratio a hair outside it.
+fn gain_text(gain: f64, gains: &[f64]) -> String {
     if gains.len() < 2 {
-        return format!("{median:.2}x");
+        return format!("{gain:.2}x");
     }
-    let lo = gains.iter().copied().fold(f64::INFINITY, f64::min);
-    let hi = gains.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-    format!("{median:.2}x ({lo:.2}–{hi:.2})")
+    let lo = gains.iter().copied().fold(gain, f64::min);
+    let hi = gains.iter().copied().fold(gain, f64::max);
+    format!("{gain:.2}x ({lo:.2}–{hi:.2})")
 }
 
 /// A warning for a machine already busy before the demos start: its CPU pairs cannot show

@@ -24,6 +24,24 @@ fn the_python_format_with_median_and_range() {
 }
 
 #[test]
+fn the_improvement_is_the_ratio_of_the_times_printed() {
+    // Per-round ratios 4.05, 3.98, 4.00 have the median 4.00; the medians' ratio is 4.01/1.00.
+    let r = DemoResult {
+        heading: "h".into(),
+        slower: ("sequential".into(), Ok(vec![4.05, 3.98, 4.01])),
+        faster: ("threads".into(), Ok(vec![1.0, 1.0, 1.002])),
+        shortfall: None,
+    };
+    let text = render(&r, false);
+    assert!(text.contains("in 4.0100s\n"), "{text}");
+    assert!(text.contains("in 1.0000s\n"), "{text}");
+    assert!(
+        text.contains("Speed improvement 4.01x (3.98–4.05)\n"),
+        "{text}"
+    );
+}
+
+#[test]
 fn a_shortfall_line_follows_the_improvement() {
     let mut r = result(Ok(vec![1.0, 1.0, 1.0]));
     r.shortfall = Some("Below half of the ideal 4.00x: a busy machine".into());

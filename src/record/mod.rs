@@ -53,6 +53,10 @@ pub struct Outcome {
     /// better than its pool size and this machine's cores (a cluster across machines, whose
     /// processes have cores of their own).
     pub concurrency: Option<(f64, f64)>,
+    /// When the approach's own work began and ended on the recorder's clock, ns, where `run`
+    /// also does what is not the approach's (a Python driver reading its request, writing its
+    /// report, exiting): the executor takes this span as the run's wall time.
+    pub span_ns: Option<(u64, u64)>,
 }
 
 /// What one child process reported of itself.

@@ -16,7 +16,11 @@ Protocol: one JSON object per line, UTF-8, on stdout; the request on stdin.
    most every 100 ms, listing only tasks newly started or ended (no line when nothing is new).
 4. ``{"events": [{"task", "start_ns", "end_ns", "worker", "answer", "steps", "step_cpu_ns",
    "step_workers"}..],
-   "peak_rss_kib": k, "children": [{"pid", "worker", "peak_rss_kib"}..], "done": true}``, exit 0.
+   "peak_rss_kib": k, "children": [{"pid", "worker", "peak_rss_kib"}..], "run_ns": [s, e],
+   "run_cpu_ns": [user, sys], "done": true}``, exit 0 (``os._exit``: the interpreter's
+   teardown is nobody's cost). ``run_ns`` is when the approach itself began and ended (pool
+   start-up and shutdown included; reading the request, the progress threads and this report
+   not); ``run_cpu_ns`` the CPU time the driver and its reaped children used between the two.
    Times are ``CLOCK_MONOTONIC`` ns minus ``origin_mono_ns``. ``steps`` holds ``[start, end]``
    or null (a divide skipped after a divisor was found) per plan step; ``step_cpu_ns`` the CPU
    time its thread used for each divide (``time.thread_time_ns``), else null; ``step_workers`` the
@@ -50,6 +54,7 @@ import multiprocessing
 import os
 import platform
 import queue
+import resource
 import signal
 import sys
 import threading
@@ -658,7 +663,15 @@ class Sampler(threading.Thread):
             emit({"tick": {"started": started, "ended": ended}}, tick=True)
 
 
-def report():
+def cpu_ns():
+    """CPU time (user, system) of this process and its reaped children so far, ns."""
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (round((own.ru_utime + kids.ru_utime) * 1e9),
+            round((own.ru_stime + kids.ru_stime) * 1e9))
+
+
+def report(span, cpu):
     """The final line, written in pieces so a million events never sit in one string."""
     firsts = []
     for t in range(N):
@@ -686,7 +699,8 @@ def report():
             parts, size = [], 0
     children = sorted(({"pid": pid, "worker": ids[pid], "peak_rss_kib": kib}
                        for pid, kib in PEAK.items()), key=lambda c: c["worker"])
-    tail = {"peak_rss_kib": vm_hwm_kib(), "children": children, "done": True}
+    tail = {"peak_rss_kib": vm_hwm_kib(), "children": children, "run_ns": span,
+            "run_cpu_ns": cpu, "done": True}
     parts.append("]," + json.dumps(tail, separators=(",", ":"))[1:] + "\n")
     write_raw("".join(parts))
 
@@ -709,6 +723,7 @@ def gil_enabled():
 
 def main():
     signal.signal(signal.SIGTERM, on_sigterm)
+    cpu_ns()  # the first call is many times slower than the rest: not inside the run
     emit({"ready": {"version": platform.python_version(), "executable": sys.executable,
                     "gil": gil_enabled(), "pid": os.getpid()}})
     req = configure(read_request())
@@ -716,18 +731,22 @@ def main():
     sampler = Sampler() if req.get("progress") else None
     if sampler is not None:
         sampler.start()
+    cpu0, start = cpu_ns(), now()
     try:
         RUNNERS[APPROACH](req)
     except Exception as e:
         fail(f"{APPROACH}: driver error: {describe(e)}")
+    end, cpu1 = now(), cpu_ns()
     if sampler is not None:
         sampler.stopping.set()
         sampler.join()
         sampler.tick()  # every start and end is reported before the events
     _EXIT_LOCK.acquire()  # kept: an EOF from here on no longer turns the run into a failure
-    report()
+    report([start, end], [cpu1[0] - cpu0[0], cpu1[1] - cpu0[1]])
     return 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    code = main()
+    sys.stderr.flush()
+    os._exit(code)  # every child is reaped and the report written: skip the teardown

@@ -19,7 +19,7 @@ use serde_json::json;
 
 use super::{DRIVER, interpreter};
 use crate::cancel::Cancel;
-use crate::record::{ApproachError, ChildFigures, Outcome, RunContext};
+use crate::record::{ApproachError, ChildFigures, Outcome, RunContext, measure};
 use crate::worker::{mono_now_ns, parent::describe};
 use crate::workload::{Answer, Step};
 
@@ -47,6 +47,9 @@ pub(super) struct Session {
     reaped: bool,
     /// CPU time (user, system) the interpreter had used once ready: its start-up.
     startup_cpu: Option<(Duration, Duration)>,
+    /// parlab's own CPU time when the run began: what parlab spends writing the request and
+    /// reading the driver's lines is the measurement's, not the approach's.
+    own_at_request: Option<measure::Usage>,
 }
 
 #[derive(Deserialize)]
@@ -92,6 +95,10 @@ struct Line {
     peak_rss_kib: Option<u64>,
     #[serde(default)]
     children: Vec<ChildLine>,
+    /// When the approach itself began and ended, on the recorder's clock, ns.
+    run_ns: Option<(u64, u64)>,
+    /// The CPU time (user, system) the driver and its reaped children used between the two, ns.
+    run_cpu_ns: Option<(u64, u64)>,
     #[serde(default)]
     done: bool,
     error: Option<String>,
@@ -154,6 +161,7 @@ impl Session {
             stderr,
             reaped: false,
             startup_cpu: None,
+            own_at_request: None,
         };
         match s.next_line(cancel)? {
             Some(line) => match line.ready {
@@ -172,6 +180,7 @@ impl Session {
 
     /// Sends the run's request and records what the driver reports until it is done.
     pub(super) fn run(mut self, ctx: &RunContext) -> Result<Outcome, ApproachError> {
+        self.own_at_request = Some(measure::Usage::own());
         let rec = &ctx.recorder;
         let plan = rec
             .plan()
@@ -282,7 +291,7 @@ impl Session {
             return Err(self.fail(&format!("gave no event for task {t}")));
         }
         self.stdin = None;
-        let status = self.reap();
+        let (status, total_cpu) = self.reap_with_cpu();
         if !status.is_some_and(|s| s.success()) {
             return Err(self.fail(&format!(
                 "the interpreter {} after reporting its events",
@@ -299,9 +308,24 @@ impl Session {
             self.pid,
             line.peak_rss_kib.unwrap_or(0),
         ));
+        // The driver's fixed cost (start-up, reading the request, its progress threads, the
+        // report, its exit) is kept out: the wall time is the approach's own span, and the CPU
+        // time taken off is all the interpreter and its children used but that span's, and
+        // what parlab itself spent reading the driver's lines meanwhile.
+        let fixed_cpu = match (total_cpu, line.run_cpu_ns, self.own_at_request) {
+            (Some((user, sys)), Some((run_user, run_sys)), Some(own)) => {
+                let reading = measure::Usage::own().since(&own);
+                Some((
+                    user.saturating_sub(Duration::from_nanos(run_user)) + reading.user,
+                    sys.saturating_sub(Duration::from_nanos(run_sys)) + reading.sys,
+                ))
+            }
+            _ => self.startup_cpu,
+        };
         Ok(Outcome {
             children,
-            cpu_before_run: self.startup_cpu,
+            cpu_before_run: fixed_cpu,
+            span_ns: line.run_ns.filter(|(s, e)| s <= e),
             ..Outcome::default()
         })
     }
@@ -445,6 +469,32 @@ impl Session {
         self.stdin = None;
         self.kill_group();
         self.reap()
+    }
+
+    /// Waits for the interpreter to exit; with its status, the CPU time (user, system) it and
+    /// its reaped children used over their whole lives (`wait4`'s rusage).
+    fn reap_with_cpu(&mut self) -> (Option<ExitStatus>, Option<(Duration, Duration)>) {
+        if self.reaped {
+            return (None, None);
+        }
+        let mut status: libc::c_int = 0;
+        // SAFETY: wait4 fills the status and the zeroed rusage we own.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        let pid = loop {
+            let r = unsafe { libc::wait4(self.pid as libc::pid_t, &mut status, 0, &mut ru) };
+            if r >= 0 || std::io::Error::last_os_error().kind() != std::io::ErrorKind::Interrupted {
+                break r;
+            }
+        };
+        if pid != self.pid as libc::pid_t {
+            return (self.reap(), None);
+        }
+        self.reaped = true;
+        let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+        (
+            Some(std::os::unix::process::ExitStatusExt::from_raw(status)),
+            Some((tv(ru.ru_utime), tv(ru.ru_stime))),
+        )
     }
 
     /// Waits for the interpreter to exit.

@@ -331,6 +331,7 @@ mod tests {
             concurrency: None,
             warmups: 0,
             foreign_cpu_s: None,
+            fixed_cost_s: None,
         };
         let line = finished_line(&m, "run 1/3");
         assert!(
