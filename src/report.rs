@@ -172,8 +172,9 @@ pub struct ApproachResult {
     /// Times faster than sequential: sequential's median over this one's; null without a
     /// baseline.
     pub speedup: Option<f64>,
-    /// The smallest speedup of one run over the baseline's run of the same round; null
-    /// without a baseline.
+    /// The smallest speedup of one run over the baseline's run of the same round (over any
+    /// baseline run where the two had different run counts), so that `speedup` lies in
+    /// `speedup_min..=speedup_max`; null without a baseline.
     pub speedup_min: Option<f64>,
     /// The largest such speedup; null without a baseline.
     pub speedup_max: Option<f64>,
@@ -184,8 +185,9 @@ pub struct ApproachResult {
     /// The least wall time this approach could take on this work, s (the work–span bound).
     #[serde(default)]
     pub ideal_wall_s: Option<f64>,
-    /// The speedup over sequential that bound means: the baseline's wall time over it; null
-    /// without a baseline or for work that costs nothing.
+    /// The speedup over sequential that bound means: sequential's bound on the same work over
+    /// it (never past the approach's width on work that only computes); null without a
+    /// baseline or for work that costs nothing.
     pub ideal_speedup: Option<f64>,
     /// User CPU time, s.
     pub cpu_user_s: f64,
@@ -351,7 +353,12 @@ impl Report {
             .iter()
             .any(|m| is_python(&m.approach))
             .then(|| work_of(true));
-        let baseline_wall = baseline.as_deref().map(stats::median);
+        // The ideal speedup is the baseline's bound over each approach's: both bounds of the
+        // same (Rust) work, so it never passes the approach's width on work that only computes,
+        // however the load slowed the measured baseline.
+        let baseline_bound = baseline
+            .as_ref()
+            .map(|_| ideal::sequential_wall_s(&work, cfg.tasks, cfg.logical_cores));
         let cores = machine.logical_cores;
         let mut results: Vec<ApproachResult> = groups
             .iter()
@@ -362,7 +369,7 @@ impl Report {
                 Some(py) if is_python(&r.approach) => py,
                 _ => &work,
             };
-            r.set_ideal(cfg, own, baseline_wall);
+            r.set_ideal(cfg, own, baseline_bound);
         }
         results.sort_by(|a, b| {
             b.verified
@@ -459,7 +466,7 @@ impl ApproachResult {
     }
 
     /// Sets the ideal and the efficiency from the work's cost and this approach's concurrency.
-    fn set_ideal(&mut self, cfg: &RunConfig, work: &WorkCost, baseline_wall_s: Option<f64>) {
+    fn set_ideal(&mut self, cfg: &RunConfig, work: &WorkCost, baseline_bound_s: Option<f64>) {
         let Some(info) = approach::find(&self.approach).map(|a| a.info()) else {
             return;
         };
@@ -473,7 +480,7 @@ impl ApproachResult {
         }
         let bound = ideal::ideal_wall_s(work, c);
         self.ideal_wall_s = (bound > 0.0).then_some(bound);
-        self.ideal_speedup = ideal::ideal_speedup(baseline_wall_s, bound);
+        self.ideal_speedup = ideal::ideal_speedup(baseline_bound_s, bound);
         self.efficiency = self
             .verified
             .then(|| ideal::efficiency(bound, self.wall_s))
@@ -518,9 +525,7 @@ fn approach_result(
     let info = approach::find(&rep.approach).map(|a| a.info());
     let (speedup, speedup_min, speedup_max) = match baseline.filter(|_| verified) {
         Some(base) => {
-            let ratios = stats::pairwise_ratios(base, &walls);
-            let lo = ratios.iter().copied().reduce(f64::min);
-            let hi = ratios.iter().copied().reduce(f64::max);
+            let (lo, hi) = stats::speedup_range(base, &walls).unzip();
             (
                 stats::speedup(Some(stats::median(base)), summary.median),
                 lo,
