@@ -172,15 +172,26 @@ fn pool_bounds_waits(report: &Report, cfg: &RunConfig) -> Option<Claim> {
             .filter(|r| r.verified && r.approach != "sequential")
             .filter_map(|r| Some((r, r.speedup?)))
     };
-    let (wide, wide_s) = rows()
-        .filter(|(r, _)| width(&r.approach) == Some(Width::Tasks))
-        .max_by(|a, b| a.1.total_cmp(&b.1))?;
-    let pooled: Vec<(String, f64)> = rows()
+    let wide_rows = || rows().filter(|(r, _)| width(&r.approach) == Some(Width::Tasks));
+    // threads where it ran, as the learner compares pools with it; else the widest.
+    let (wide, wide_s) = wide_rows()
+        .find(|(r, _)| r.approach == "threads")
+        .or_else(|| wide_rows().max_by(|a, b| a.1.total_cmp(&b.1)))?;
+    let mut pooled: Vec<(String, f64)> = rows()
         .filter(|(r, s)| {
             width(&r.approach) == Some(Width::Pool) && *s <= pool as f64 * 1.1 && wide_s > s * 1.2
         })
         .map(|(r, s)| (r.approach.clone(), s))
         .collect();
+    // The pools a learner names first, first; at most three.
+    let rank = |id: &str| {
+        ["thread-pool", "process-pool", "py-thread-pool", "py-pool"]
+            .iter()
+            .position(|p| *p == id)
+            .unwrap_or(usize::MAX)
+    };
+    pooled.sort_by_key(|(id, _)| rank(id));
+    pooled.truncate(3);
     (!pooled.is_empty()).then(|| Claim::PoolBoundsWaits {
         pooled,
         pool,

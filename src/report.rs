@@ -185,9 +185,9 @@ pub struct ApproachResult {
     /// The least wall time this approach could take on this work, s (the work–span bound).
     #[serde(default)]
     pub ideal_wall_s: Option<f64>,
-    /// The speedup over sequential that bound means: sequential's bound on the same work over
-    /// it (never past the approach's width on work that only computes); null without a
-    /// baseline or for work that costs nothing.
+    /// The speedup over one task at a time that bound means: sequential's bound on the same
+    /// work (CPython's for a Python row) over it, so never past the approach's width on work
+    /// that only computes; null without a baseline or for work that costs nothing.
     pub ideal_speedup: Option<f64>,
     /// User CPU time, s.
     pub cpu_user_s: f64,
@@ -354,11 +354,10 @@ impl Report {
             .any(|m| is_python(&m.approach))
             .then(|| work_of(true));
         // The ideal speedup is the baseline's bound over each approach's: both bounds of the
-        // same (Rust) work, so it never passes the approach's width on work that only computes,
-        // however the load slowed the measured baseline.
-        let baseline_bound = baseline
-            .as_ref()
-            .map(|_| ideal::sequential_wall_s(&work, cfg.tasks, cfg.logical_cores));
+        // same work (CPython's for a Python row), so it never passes the approach's width on
+        // work that only computes, however the load slowed the measured baseline.
+        let sequential_bound =
+            |w: &WorkCost| ideal::sequential_wall_s(w, cfg.tasks, cfg.logical_cores);
         let cores = machine.logical_cores;
         let mut results: Vec<ApproachResult> = groups
             .iter()
@@ -369,6 +368,7 @@ impl Report {
                 Some(py) if is_python(&r.approach) => py,
                 _ => &work,
             };
+            let baseline_bound = baseline.as_ref().map(|_| sequential_bound(own));
             r.set_ideal(cfg, own, baseline_bound);
         }
         results.sort_by(|a, b| {

@@ -17,7 +17,7 @@
 use super::{Claim, Lesson, NoWin, PyProcessWhy};
 use crate::approach;
 use crate::config::RunConfig;
-use crate::ideal::{self, Concurrency, WorkCost};
+use crate::ideal::{Concurrency, WorkCost};
 use crate::notes::{LONG_ENOUGH_TASK_S, SHORT_TASK_RATIO};
 use crate::report::{ApproachResult, Report};
 
@@ -95,14 +95,6 @@ impl<'a> Facts<'a> {
         }
     }
 
-    /// The work `r` did: CPython's for a Python row.
-    fn work_of(&self, r: &ApproachResult) -> &'a WorkCost {
-        match &self.report.python_work {
-            Some(py) if is_python(&r.approach) => py,
-            _ => &self.report.work,
-        }
-    }
-
     /// Others' share of the cores during `r`'s runs (their median; 0 where not read).
     fn share_of(&self, r: &ApproachResult) -> f64 {
         let shares: Vec<f64> = r.runs.iter().filter_map(|x| x.foreign_share).collect();
@@ -114,10 +106,12 @@ impl<'a> Facts<'a> {
         .clamp(0.0, 1.0)
     }
 
-    /// `r`'s own cost per task less what the machine's load explains, s: the least wall time
-    /// on a machine whose other programs ran alongside, each runnable thread getting a fair
-    /// share of the cores, is subtracted instead of the bound on an idle one. On an idle
-    /// machine this is the row's own cost per task.
+    /// `r`'s own cost per task less what the machine's load explains, s. With others' share
+    /// `s` of the cores and each runnable thread getting a fair share of them, an approach
+    /// computing on `w` threads had `cores·w/(w + s·cores)` cores (at most `w`): everything it
+    /// did on a CPU stretched by `w` over that. Its least disturbed run (the fastest) shrunk
+    /// back by that stretch, less its bound, is its own cost: the median run carries whatever
+    /// else the load did. On an idle machine this is the row's own cost per task.
     pub fn own_cost_s(&self, r: &ApproachResult) -> Option<f64> {
         let own = r.own_cost_per_task_s(self.cfg.tasks)?;
         let share = self.share_of(r);
@@ -126,14 +120,28 @@ impl<'a> Facts<'a> {
         }
         let info = approach::find(&r.approach)?.info();
         let cores = self.cfg.logical_cores.max(1) as f64;
-        let mut c = Concurrency::of(info, self.cfg.pool_size, self.cfg.tasks, cores as usize);
-        let others = share * cores;
-        c.compute = c
-            .compute
-            .min(cores * c.compute / (c.compute + others))
-            .max(0.1);
-        let busy_bound = ideal::ideal_wall_s(self.work_of(r), c);
-        Some((r.wall_s - busy_bound).max(0.0) / f64::from(self.cfg.tasks.max(1)))
+        let w = Concurrency::of(info, self.cfg.pool_size, self.cfg.tasks, cores as usize).compute;
+        let got = w.min(cores * w / (w + share * cores));
+        let idle_wall = r.wall_s_min * got / w;
+        let bound = r.ideal_wall_s.unwrap_or(0.0);
+        Some((idle_wall - bound).max(0.0) / f64::from(self.cfg.tasks.max(1)))
+    }
+
+    /// On a busy machine, how much the load and its unevenness add to one task where no
+    /// approach adds anything: sequential's time per task beyond its bound, s (0 on an idle
+    /// machine or without a baseline). An approach's cost is its own only well above this.
+    pub fn load_floor_s(&self) -> f64 {
+        self.busy()
+            .and(self.baseline())
+            .and_then(|b| b.own_cost_per_task_s(self.cfg.tasks))
+            .unwrap_or(0.0)
+    }
+
+    /// `r`'s own cost per task where it is measured to be its own ([`Self::own_cost_s`], and
+    /// on a busy machine well above [`Self::load_floor_s`]).
+    pub fn attributable_cost_s(&self, r: &ApproachResult) -> Option<f64> {
+        let c = self.own_cost_s(r)?;
+        (self.busy().is_none() || c > 2.0 * self.load_floor_s()).then_some(c)
     }
 
     fn speedup(&self, id: &str) -> Option<f64> {
@@ -204,7 +212,7 @@ pub fn hold(claim: Claim, facts: &Facts) -> Option<Claim> {
                         .into_iter()
                         .filter_map(|(id, _)| {
                             let r = facts.report.result(&id)?;
-                            let c = facts.own_cost_s(r)?;
+                            let c = facts.attributable_cost_s(r)?;
                             (facts.busy().is_none() || c * SHORT_TASK_RATIO > per_task_s)
                                 .then_some((id, c))
                         })
@@ -232,7 +240,7 @@ pub fn hold(claim: Claim, facts: &Facts) -> Option<Claim> {
                 .results
                 .iter()
                 .filter(|r| r.approach != "sequential")
-                .filter_map(|r| facts.own_cost_s(r))
+                .filter_map(|r| facts.attributable_cost_s(r))
                 .filter(|&c| c > 0.0)
                 .min_by(f64::total_cmp);
             let still = cheapest.is_some_and(|x| per_task_s < SHORT_TASK_RATIO * x);

@@ -135,20 +135,22 @@ pub fn note(claim: &Claim) -> String {
             format_kib(other.1)
         ),
         Claim::PoolBoundsWaits { pooled, pool, wide } => {
-            let names: Vec<&str> = pooled.iter().map(|(id, _)| id.as_str()).collect();
-            let figures: Vec<String> = pooled.iter().map(|(_, s)| format!("{s:.2}x")).collect();
+            let each: Vec<String> = pooled
+                .iter()
+                .map(|(id, s)| format!("{id} {s:.2}x"))
+                .collect();
+            let (what, verb) = match pooled.as_slice() {
+                [(id, _)] => (id.clone(), "overlaps"),
+                _ => ("the pools".to_string(), "overlap"),
+            };
+            let figures = match pooled.as_slice() {
+                [(_, s)] => format!("{s:.2}x"),
+                _ => each.join(", "),
+            };
             format!(
-                "{} {} at most {pool} waits at once (--pool-size {pool}): {}, where {} had every \
-                 wait at once: {:.2}x",
-                names.join(" and "),
-                if pooled.len() == 1 {
-                    "overlaps"
-                } else {
-                    "overlap"
-                },
-                figures.join(" and "),
-                wide.0,
-                wide.1
+                "{what} {verb} at most {pool} waits at once (--pool-size {pool}): {figures}, where \
+                 {} had every wait at once: {:.2}x",
+                wide.0, wide.1
             )
         }
         Claim::PyGil {
