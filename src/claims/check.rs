@@ -355,7 +355,20 @@ pub fn lesson(lesson: Lesson, facts: &Facts) -> Option<Lesson> {
     let cores = facts.cfg.logical_cores;
     let busy = facts.busy();
     let quoted = |id: &str, s: f64| facts.speedup(id).is_some_and(|x| same(x, s));
-    let cannot_tell = busy.map(|share| Lesson::CannotTell { share, cores });
+    // The figure the busy note gives: the share over every run, or one run's where only that
+    // one was busy.
+    let cannot_tell = busy.map(|share| {
+        let one_run = share <= BUSY_SHARE;
+        Lesson::CannotTell {
+            share: if one_run {
+                facts.report.load.busiest_run_share.unwrap_or(share)
+            } else {
+                share
+            },
+            one_run,
+            cores,
+        }
+    });
     match lesson {
         Lesson::NoneWon { .. } => {
             facts.baseline()?;

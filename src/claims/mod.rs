@@ -217,8 +217,10 @@ pub enum Lesson {
     },
     /// The machine was too busy to tell.
     CannotTell {
-        /// Others' share of the cores.
+        /// Others' share of the cores, over every run or in the busiest one.
         share: f64,
+        /// Only one run was busy: the share is that run's.
+        one_run: bool,
         /// Logical cores.
         cores: usize,
     },

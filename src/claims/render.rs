@@ -232,10 +232,15 @@ pub fn lesson(lesson: &Lesson) -> String {
              more to start than Rust's, so the same holds there, sooner.",
             format_seconds(*per_task_s)
         ),
-        Lesson::CannotTell { share, cores } => format!(
-            "Other programs kept {:.0}% of the {cores} cores busy, and they slow approaches \
+        Lesson::CannotTell {
+            share,
+            one_run,
+            cores,
+        } => format!(
+            "Other programs kept {}{:.0}% of the {cores} cores busy, and they slow approaches \
              unevenly, the parallel ones most: this run cannot tell how much running tasks at \
              once gains here. Run it again on an idle machine (or with --wait-idle).",
+            if *one_run { "up to " } else { "" },
             share * 100.0
         ),
         Lesson::ThreadsCompute {

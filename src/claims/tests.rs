@@ -389,3 +389,64 @@ fn the_ideal_is_a_ratio_of_bounds() {
         assert!(r.ideal_speedup.unwrap() <= limit + 1e-9, "{r:?}");
     }
 }
+
+#[test]
+fn the_checker_drops_or_rewrites_what_the_figures_deny() {
+    use crate::claims::{Claim, Facts, Lesson, NoWin, check};
+    let (cfg, mut report) = report_with(&["--runs", "3"], false, false);
+    let facts = Facts::of(&report, &cfg);
+    let best = facts.fastest().unwrap().clone();
+    let s = best.speedup.unwrap();
+    // "fastest" must name the row with the least median, with its own speedup.
+    let wrong = Claim::Fastest {
+        approach: "process".into(),
+        speedup: s,
+        of_ideal: None,
+    };
+    assert_eq!(check::hold(wrong, &facts), None);
+    // An efficiency past 100% beyond noise is not quoted.
+    let over = Claim::Fastest {
+        approach: best.approach.clone(),
+        speedup: s,
+        of_ideal: Some((1.5, best.ideal_speedup.unwrap())),
+    };
+    let kept = check::hold(over, &facts).unwrap();
+    assert!(
+        matches!(kept, Claim::Fastest { of_ideal: None, .. }),
+        "{kept:?}"
+    );
+    // "no approach won" never beside a winner, as a note or a lesson.
+    let none = Claim::NoneWon(NoWin::Short { per_task_s: 0.1 });
+    assert_eq!(check::hold(none, &facts), None);
+    assert_eq!(
+        check::lesson(Lesson::NoneWon { per_task_s: 0.1 }, &facts),
+        None
+    );
+    // "With no work" never on CPU work.
+    let noop = Lesson::Noop {
+        cheap: ("threads".into(), 1e-6),
+        dear: ("process".into(), 1e-3),
+    };
+    assert_eq!(check::lesson(noop, &facts), None);
+    // No busy note on an idle machine.
+    let busy = Claim::Busy {
+        share: 0.5,
+        busiest_run_share: 0.5,
+        foreign_cpu_s: 1.0,
+        cores: 2,
+    };
+    assert_eq!(check::hold(busy, &facts), None);
+    // "take turns" not where threads beat the cores.
+    let threads = report
+        .results
+        .iter_mut()
+        .find(|r| r.approach == "threads")
+        .unwrap();
+    threads.speedup = Some(3.0);
+    let facts = Facts::of(&report, &cfg);
+    let turns = Claim::TakeTurns {
+        threads: 4,
+        cores: 2,
+    };
+    assert_eq!(check::hold(turns, &facts), None);
+}
