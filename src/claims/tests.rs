@@ -167,6 +167,9 @@ fn assert_invariants(cfg: &RunConfig, report: &Report) -> Result<(), TestCaseErr
         let s = number_after(line, &format!("{}, ", f.approach)).unwrap();
         prop_assert_eq!(format!("{s:.2}"), format!("{:.2}", f.speedup.unwrap()));
         prop_assert!(f.beat_baseline(base), "{line}");
+        if let Some(i) = number_after(line, "of its ideal ") {
+            prop_assert!(s <= i * 1.02 + 0.01, "{line}");
+        }
     }
     let a_winner = report.results.iter().any(|r| {
         r.approach != "sequential"
