@@ -354,6 +354,15 @@ pub fn lesson(lesson: Lesson, facts: &Facts) -> Option<Lesson> {
     let quoted = |id: &str, s: f64| facts.speedup(id).is_some_and(|x| same(x, s));
     // The figure the busy note gives: the share over every run, or one run's where only that
     // one was busy.
+    // A speedup past the row's ideal: a baseline slowed more than the row (other programs
+    // do that) or noise, not what the approach can do.
+    let past_ideal = |id: &str, s: f64| {
+        facts
+            .report
+            .result(id)
+            .and_then(|r| r.ideal_speedup)
+            .is_some_and(|i| s > i * (1.0 + EFFICIENCY_NOISE))
+    };
     let cannot_tell = busy.map(|share| {
         let one_run = share <= BUSY_SHARE;
         Lesson::CannotTell {
@@ -386,15 +395,26 @@ pub fn lesson(lesson: Lesson, facts: &Facts) -> Option<Lesson> {
                 && processes
                     .as_ref()
                     .is_none_or(|(id, s)| *s >= 1.0 && quoted(id, *s));
-            ok.then_some(lesson)
+            let past = past_ideal(&best.0, best.1)
+                || processes.as_ref().is_some_and(|(id, s)| past_ideal(id, *s));
+            match (ok, past) {
+                (false, _) => None,
+                (true, true) => cannot_tell,
+                (true, false) => Some(lesson),
+            }
         }
         Lesson::InlineCompute { speedup } => {
-            (work.compute_share() > 0.5 && quoted("async-inline", speedup)).then_some(lesson)
+            let ok = work.compute_share() > 0.5 && quoted("async-inline", speedup);
+            match (ok, past_ideal("async-inline", speedup)) {
+                (false, _) => None,
+                (true, true) => cannot_tell,
+                (true, false) => Some(lesson),
+            }
         }
         Lesson::ProcessesCompute { ref best, .. } => {
             let ok = work.compute_share() > 0.5 && quoted(&best.0, best.1);
             // A process row that did not gain on a busy machine says nothing of processes.
-            match (ok, best.1 < 1.0) {
+            match (ok, best.1 < 1.0 || past_ideal(&best.0, best.1)) {
                 (false, _) => None,
                 (true, true) => cannot_tell,
                 (true, false) => Some(lesson),

@@ -200,6 +200,10 @@ fn assert_invariants(cfg: &RunConfig, report: &Report) -> Result<(), TestCaseErr
         if let Some(s) = r.speedup {
             for q in quoted_speedups(lesson, &r.approach) {
                 prop_assert_eq!(format!("{q:.2}"), format!("{s:.2}"), "{}", lesson);
+                // No lesson teaches from a speedup past what the approach can do.
+                if let Some(i) = r.ideal_speedup {
+                    prop_assert!(q <= i * 1.02 + 0.01, "{} ideal {i}: {}", r.approach, lesson);
+                }
             }
         }
     }
