@@ -173,8 +173,17 @@ pub fn ideal_wall_s(work: &WorkCost, c: Concurrency) -> f64 {
         .max(work.longest_task_s)
 }
 
-/// The ideal speedup over a baseline that took `baseline_wall_s`: how many times faster than
-/// the baseline the bound is. None without a baseline or for work that costs nothing.
+/// The least wall time `sequential` could take for `work` (one task at a time), s: the
+/// baseline's own bound, which [`ideal_speedup`] divides by an approach's.
+pub fn sequential_wall_s(work: &WorkCost, tasks: u32, cores: usize) -> f64 {
+    let c = Concurrency::of_widths(Width::One, Width::One, 1.0, tasks, cores);
+    ideal_wall_s(work, c)
+}
+
+/// The ideal speedup over a baseline whose own bound (or wall time) is `baseline_wall_s`: how
+/// many times faster than it this bound is. Given the baseline's bound, as the report does, it
+/// is a ratio of two bounds of the same work and never passes the approach's width on work that
+/// only computes. None without a baseline or for work that costs nothing.
 pub fn ideal_speedup(baseline_wall_s: Option<f64>, ideal_wall_s: f64) -> Option<f64> {
     baseline_wall_s
         .filter(|_| ideal_wall_s > 0.0)

@@ -44,6 +44,8 @@ pub mod bench;
 #[doc(hidden)]
 pub mod cancel;
 #[doc(hidden)]
+pub mod claims;
+#[doc(hidden)]
 pub mod cli;
 #[doc(hidden)]
 pub mod cluster;

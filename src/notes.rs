@@ -4,8 +4,8 @@
 //! expected; a note that could mislead (a "fastest" that did not beat the baseline, "threads
 //! take turns" on work that mostly waits) is held back unless the figures bear it out.
 
+use crate::claims::{Claim, Facts, NoWin, check, render};
 use crate::config::RunConfig;
-use crate::format::{format_kib, format_seconds};
 use crate::primes;
 use crate::report::Report;
 
@@ -23,15 +23,33 @@ pub const SUGGESTED_TASK_S: f64 = 0.1;
 pub const LONG_ENOUGH_TASK_S: f64 = 0.05;
 
 /// `report` with its notes and its lesson: the step after [`Report::build`] that every caller
-/// takes before showing or saving a report.
+/// takes before showing or saving a report. Each note and the lesson is built as a claim
+/// ([`crate::claims`]), held against the report's figures, and only then rendered.
 pub fn annotate(mut report: Report, cfg: &RunConfig) -> Report {
-    report.notes = notes(&report, cfg);
-    report.lesson = crate::lesson::lesson(&report, cfg);
+    let facts = Facts::of(&report, cfg);
+    let notes: Vec<String> = check::notes(claims(&report, cfg), &facts)
+        .iter()
+        .map(render::note)
+        .collect();
+    let lesson = crate::lesson::lesson(&report, cfg)
+        .and_then(|l| check::lesson(l, &facts))
+        .map(|l| render::lesson(&l));
+    report.notes = notes;
+    report.lesson = lesson;
     report
 }
 
-/// The notes for `report`.
+/// The notes for `report`, checked and rendered.
 pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
+    let facts = Facts::of(report, cfg);
+    check::notes(claims(report, cfg), &facts)
+        .iter()
+        .map(render::note)
+        .collect()
+}
+
+/// The notes for `report` as claims, before they are checked.
+pub fn claims(report: &Report, cfg: &RunConfig) -> Vec<Claim> {
     let mut notes = Vec::new();
     let cores = cfg.logical_cores;
     let computes = cfg.work.workload.computes();
@@ -39,21 +57,30 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
     // Computation decides the result where it is most of the work.
     let compute_bound = computes && work.compute_share() > 0.5;
 
+    let load = &report.load;
+    if let (Some(share), Some(foreign_cpu_s)) = (load.foreign_share, load.foreign_cpu_s) {
+        notes.push(Claim::Busy {
+            share,
+            busiest_run_share: load.busiest_run_share.unwrap_or(share),
+            foreign_cpu_s,
+            cores,
+        });
+    }
     for r in report.results.iter().filter(|r| !r.verified) {
-        notes.push(format!(
+        notes.push(Claim::Fact(format!(
             "{} FAILED its check ({}): its time is not a result",
             r.approach,
             r.problem.as_deref().unwrap_or("unknown problem")
-        ));
+        )));
     }
     if let Some(reason) = &cfg.baseline_skipped {
-        notes.push(reason.clone());
+        notes.push(Claim::Fact(reason.clone()));
     }
     // Approaches `all` left out because the workload refuses them.
     if let Some(skipped) = &cfg.approaches_skipped {
-        notes.push(skipped.clone());
+        notes.push(Claim::Fact(skipped.clone()));
     }
-    notes.extend(cfg.skipped.iter().cloned());
+    notes.extend(cfg.skipped.iter().cloned().map(Claim::Fact));
     notes.extend(fastest(report, cfg));
     let short = too_short(report, cfg);
     // On tasks too short to learn from, overheads explain every figure: notes about how the
@@ -63,83 +90,118 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
     if compute_bound && let Some(inline) = report.result("async-inline").filter(|r| r.verified) {
         let pooled = report.result("async").filter(|r| r.verified);
         match (inline.speedup, pooled) {
-            (Some(s), _) if s < 1.2 && compute_bound => notes.push(format!(
-                "async-inline ran CPU work on its event loop: no faster than sequential ({s:.2}x); \
-                 `async` hands it to a thread pool instead"
-            )),
-            (_, Some(a)) if inline.wall_s > a.wall_s * 1.2 => notes.push(format!(
-                "async-inline ran CPU work on its event loop, one task at a time: {:.2}x slower than \
-                 `async`, which hands it to a thread pool",
-                inline.wall_s / a.wall_s
-            )),
+            (Some(speedup), _) if speedup < 1.2 => notes.push(Claim::InlineNoFaster { speedup }),
+            (_, Some(a)) if inline.wall_s > a.wall_s * 1.2 => notes.push(Claim::InlineSlower {
+                times: inline.wall_s / a.wall_s,
+            }),
             _ => {}
         }
     }
-    notes.extend(net::notes(report, cfg));
+    notes.extend(net::notes(report, cfg).into_iter().map(Claim::Fact));
     let pooled_ran = report
         .results
         .iter()
         .any(|r| crate::approach::find(&r.approach).is_some_and(|a| a.info().pooled));
-    if pooled_ran && compute_bound && cfg.pool_size > cores {
-        notes.push(format!(
-            "pool size {} exceeds the {cores} logical cores: at most {cores} workers compute at once",
-            cfg.pool_size
-        ));
+    let pool = cfg.pool_size;
+    if pooled_ran && compute_bound && pool > cores {
+        notes.push(Claim::PoolOverCores { pool, cores });
     }
-    if pooled_ran && compute_bound && cfg.pool_size < cores {
-        notes.push(format!(
-            "pool size {} leaves {} of the {cores} logical cores idle",
-            cfg.pool_size,
-            cores - cfg.pool_size
-        ));
+    if pooled_ran && compute_bound && pool < cores {
+        notes.push(Claim::PoolLeavesIdle { pool, cores });
     }
     if compute_bound && (cfg.tasks as usize) < cores {
-        notes.push(format!(
-            "only {} tasks for {cores} logical cores: no approach can use every core",
-            cfg.tasks
-        ));
+        notes.push(Claim::FewTasks {
+            tasks: cfg.tasks,
+            cores,
+        });
     }
     if compute_bound && cfg.tasks as usize > cores && report.result("threads").is_some() {
-        notes.push(format!(
-            "threads started {} threads for {cores} cores: they take turns computing, no faster \
-             than {cores} would be",
-            cfg.tasks
-        ));
+        notes.push(Claim::TakeTurns {
+            threads: cfg.tasks,
+            cores,
+        });
     }
     // A command or a user's function is work parlab cannot see, not nothing.
     let custom = cfg.work.plan().contains(&crate::workload::Step::Custom);
     if !computes && !cfg.work.workload.waits() && !custom {
         let verified: Vec<_> = report.results.iter().filter(|r| r.verified).collect();
         if let Some(r) = verified.iter().max_by(|a, b| a.wall_s.total_cmp(&b.wall_s)) {
-            notes.push(format!(
-                "noop tasks do nothing, so each time is the approach's own cost: {} per task for {}, the costliest",
-                format_seconds(r.wall_s / f64::from(cfg.tasks.max(1))),
-                r.approach
-            ));
+            notes.push(Claim::NoopCost {
+                approach: r.approach.clone(),
+                per_task_s: r.wall_s / f64::from(cfg.tasks.max(1)),
+            });
         }
+    }
+    if !compute_bound && cfg.work.workload.waits() {
+        notes.extend(pool_bounds_waits(report, cfg));
     }
     if !compute_bound && cfg.work.workload.waits() && cfg.tasks >= 1000 {
         let threads = report.result("threads");
         let asyncs = report.result("async").or(report.result("async-mt"));
         if let (Some(t), Some(a)) = (threads, asyncs) {
-            notes.push(format!(
-                "{} waiting tasks: threads peaked at {}, {} at {}",
-                cfg.tasks,
-                format_kib(t.peak_rss_kib),
-                a.approach,
-                format_kib(a.peak_rss_kib)
-            ));
+            notes.push(Claim::WaitMemory {
+                tasks: cfg.tasks,
+                threads_kib: t.peak_rss_kib,
+                other: (a.approach.clone(), a.peak_rss_kib),
+            });
         }
     }
-    notes.extend(crate::spread::notes(report));
-    notes.extend(crate::notes_python::notes(report, cfg));
-    notes.extend(crate::notes_cluster::notes(report, cfg));
+    notes.extend(crate::spread::notes(report).into_iter().map(Claim::Fact));
+    notes.extend(crate::notes_python::claims(report, cfg));
+    notes.extend(
+        crate::notes_cluster::notes(report, cfg)
+            .into_iter()
+            .map(Claim::Fact),
+    );
     notes
+}
+
+/// On waits: the pooled approaches whose pool, smaller than the tasks, held how many waits
+/// overlapped, beside the approach that had every wait in flight at once.
+fn pool_bounds_waits(report: &Report, cfg: &RunConfig) -> Option<Claim> {
+    use crate::approach::Width;
+    let pool = cfg.pool_size;
+    if pool >= cfg.tasks as usize {
+        return None;
+    }
+    let width = |id: &str| crate::approach::find(id).map(|a| a.info().wait_width);
+    let rows = || {
+        report
+            .results
+            .iter()
+            .filter(|r| r.verified && r.approach != "sequential")
+            .filter_map(|r| Some((r, r.speedup?)))
+    };
+    let wide_rows = || rows().filter(|(r, _)| width(&r.approach) == Some(Width::Tasks));
+    // threads where it ran, as the learner compares pools with it; else the widest.
+    let (wide, wide_s) = wide_rows()
+        .find(|(r, _)| r.approach == "threads")
+        .or_else(|| wide_rows().max_by(|a, b| a.1.total_cmp(&b.1)))?;
+    let mut pooled: Vec<(String, f64)> = rows()
+        .filter(|(r, s)| {
+            width(&r.approach) == Some(Width::Pool) && *s <= pool as f64 * 1.1 && wide_s > s * 1.2
+        })
+        .map(|(r, s)| (r.approach.clone(), s))
+        .collect();
+    // The pools a learner names first, first; at most three.
+    let rank = |id: &str| {
+        ["thread-pool", "process-pool", "py-thread-pool", "py-pool"]
+            .iter()
+            .position(|p| *p == id)
+            .unwrap_or(usize::MAX)
+    };
+    pooled.sort_by_key(|(id, _)| rank(id));
+    pooled.truncate(3);
+    (!pooled.is_empty()).then(|| Claim::PoolBoundsWaits {
+        pooled,
+        pool,
+        wide: (wide.approach.clone(), wide_s),
+    })
 }
 
 /// The "fastest" note: the fastest approach when it beat the baseline beyond the noise, else
 /// why none did.
-fn fastest(report: &Report, cfg: &RunConfig) -> Option<String> {
+fn fastest(report: &Report, cfg: &RunConfig) -> Option<Claim> {
     let baseline = report.result("sequential").filter(|r| r.verified);
     baseline?;
     let best = report
@@ -148,52 +210,36 @@ fn fastest(report: &Report, cfg: &RunConfig) -> Option<String> {
         .filter(|r| r.verified && r.approach != "sequential" && r.speedup.is_some())
         .min_by(|a, b| a.wall_s.total_cmp(&b.wall_s))?;
     if best.beat_baseline(baseline) {
-        let s = best.speedup?;
-        let of_ideal = match (best.efficiency, best.ideal_speedup) {
-            (Some(e), Some(i)) => format!(" ({:.0}% of its ideal {i:.2}x)", e * 100.0),
-            _ => String::new(),
-        };
-        return Some(format!(
-            "fastest: {}, {s:.2}x sequential's speed{of_ideal}",
-            best.approach
-        ));
+        return Some(Claim::Fastest {
+            approach: best.approach.clone(),
+            speedup: best.speedup?,
+            of_ideal: best.efficiency.zip(best.ideal_speedup),
+        });
     }
-    let per_task = report.work.per_task_s();
-    let costs: Vec<String> = ["threads", "thread-pool", "process"]
+    let per_task_s = report.work.per_task_s();
+    let costs: Vec<(String, f64)> = ["threads", "thread-pool", "process"]
         .iter()
         .filter_map(|id| {
             let r = report.result(id)?;
-            Some(format!(
-                "{id} {}",
-                format_seconds(r.own_cost_per_task_s(cfg.tasks)?)
-            ))
+            Some((id.to_string(), r.own_cost_per_task_s(cfg.tasks)?))
         })
         .collect();
-    let why = if per_task <= 0.0 {
-        "the tasks do no work, so there is nothing to overlap".to_string()
+    let why = if per_task_s <= 0.0 {
+        NoWin::NoWork
     } else if costs.is_empty() {
-        format!(
-            "each task takes {}, too little to gain from running tasks at once",
-            format_seconds(per_task)
-        )
+        NoWin::Short { per_task_s }
     } else {
-        format!(
-            "each task takes {}, too little beside what an approach costs per task here ({})",
-            format_seconds(per_task),
-            costs.join(", ")
-        )
+        NoWin::Costs { per_task_s, costs }
     };
-    Some(format!(
-        "no approach beat sequential beyond the noise: {why}"
-    ))
+    Some(Claim::NoneWon(why))
 }
 
 /// The note that the tasks are too short to learn from, with a `--number` (or `--io-wait`) that
 /// makes a task take about [`SUGGESTED_TASK_S`] on this machine, calibrated from this run.
-fn too_short(report: &Report, cfg: &RunConfig) -> Option<String> {
+fn too_short(report: &Report, cfg: &RunConfig) -> Option<Claim> {
     let work = &report.work;
-    let per_task = work.per_task_s();
-    if per_task <= 0.0 {
+    let per_task_s = work.per_task_s();
+    if per_task_s <= 0.0 {
         return None; // noop: the noop note explains what its times are.
     }
     let cheapest = report
@@ -203,25 +249,13 @@ fn too_short(report: &Report, cfg: &RunConfig) -> Option<String> {
         .filter_map(|r| r.own_cost_per_task_s(cfg.tasks))
         .filter(|&c| c > 0.0)
         .min_by(f64::total_cmp);
-    let baseline_wall = report.result("sequential").map(|r| r.wall_s);
-    let short_task =
-        per_task < LONG_ENOUGH_TASK_S && cheapest.is_some_and(|c| per_task < SHORT_TASK_RATIO * c);
-    let short_run = baseline_wall.is_some_and(|w| w < SHORT_RUN_S);
+    let baseline_wall_s = report.result("sequential").map(|r| r.wall_s);
+    let short_task = per_task_s < LONG_ENOUGH_TASK_S
+        && cheapest.is_some_and(|c| per_task_s < SHORT_TASK_RATIO * c);
+    let short_run = baseline_wall_s.is_some_and(|w| w < SHORT_RUN_S);
     if !short_task && !short_run {
         return None;
     }
-    let why = match (short_task, cheapest) {
-        (true, Some(c)) => format!(
-            "each task takes {}, under {SHORT_TASK_RATIO:.0}× the cheapest approach's own cost per \
-             task ({})",
-            format_seconds(per_task),
-            format_seconds(c)
-        ),
-        _ => format!(
-            "the whole sequential run took {}",
-            format_seconds(baseline_wall.unwrap_or(0.0))
-        ),
-    };
     let suggestion = if cfg.work.workload.computes() && work.compute_s > 0.0 {
         suggest_number(
             cfg.work.number,
@@ -233,10 +267,12 @@ fn too_short(report: &Report, cfg: &RunConfig) -> Option<String> {
     } else {
         Some("give each task more work".to_string())
     };
-    Some(format!(
-        "tasks too short to learn from: {why}; overheads decide this result{}",
-        suggestion.map(|s| format!("; {s}")).unwrap_or_default()
-    ))
+    Some(Claim::TooShort {
+        per_task_s,
+        cheapest_cost_s: cheapest.filter(|_| short_task),
+        baseline_wall_s,
+        suggestion,
+    })
 }
 
 /// A prime whose trial division takes about [`SUGGESTED_TASK_S`] here, given that testing

@@ -5,12 +5,22 @@
 //! [`notes`] is called at the end of `notes::notes`.
 
 use crate::approach::{self, python};
+use crate::claims::{Claim, PyProcessWhy};
 use crate::config::RunConfig;
-use crate::format::{format_kib, format_seconds};
 use crate::report::{ApproachResult, Report};
 
-/// The notes comparing the Python approaches with each other and with the Rust ones.
+/// The notes comparing the Python approaches with each other and with the Rust ones, checked
+/// and rendered.
 pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
+    let facts = crate::claims::Facts::of(report, cfg);
+    crate::claims::check::notes(claims(report, cfg), &facts)
+        .iter()
+        .map(crate::claims::render::note)
+        .collect()
+}
+
+/// The same notes as claims, before they are checked.
+pub fn claims(report: &Report, cfg: &RunConfig) -> Vec<Claim> {
     let mut notes = Vec::new();
     let ok = |id: &str| report.result(id).filter(|r| r.verified);
     if !report.results.iter().any(|r| r.approach.starts_with("py-")) {
@@ -27,57 +37,51 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
     let against = |r: &ApproachResult| py_seq.map(|s| s.wall_s / r.wall_s);
     if computes
         && let Some(py_threads) = ok("py-threads")
-        && let Some(x) = against(py_threads)
+        && let Some(times) = against(py_threads)
     {
-        let why = if gil_off {
-            "this interpreter is free-threaded (no GIL), so its threads compute in parallel"
-        } else {
-            "the GIL lets one thread run Python at a time"
-        };
-        let rust = ok("threads")
-            .and_then(|t| t.speedup)
-            .map_or(String::new(), |s| format!("; threads {s:.2}x"));
-        notes.push(format!(
-            "py-threads {x:.2}x py-sequential's speed on CPU work: {why}{rust}"
-        ));
+        notes.push(Claim::PyGil {
+            times,
+            gil_off,
+            threads: ok("threads").and_then(|t| t.speedup),
+        });
     }
     if computes
         && let Some(py_process) = ok("py-process").or(ok("py-process-pool"))
-        && let Some(x) = against(py_process)
+        && let Some(times) = against(py_process)
     {
-        let why = if x > 1.2 {
-            "each process has its own interpreter and GIL, so processes are how CPython \
-             computes in parallel"
+        let per_task_s = report.python_work.map_or(0.0, |w| w.per_task_s());
+        // Whether its cost explains a small gain is the checker's to decide, from the figures.
+        let why = if times > 1.2 {
+            PyProcessWhy::Scaled
         } else {
-            "starting and feeding processes costs more than these tasks gain; with longer \
-             tasks each process's own GIL lets them compute in parallel"
+            PyProcessWhy::CostsMore {
+                per_task_s,
+                cost_s: py_process.own_cost_per_task_s(cfg.tasks).unwrap_or(0.0),
+            }
         };
-        notes.push(format!(
-            "{} {x:.2}x py-sequential's speed: {why}",
-            py_process.approach
-        ));
+        notes.push(Claim::PyProcess {
+            approach: py_process.approach.clone(),
+            times,
+            why,
+        });
     }
     if !computes
         && cfg.work.workload.waits()
         && let Some(py_threads) = ok("py-threads")
-        && let Some(x) = against(py_threads)
+        && let Some(times) = against(py_threads)
     {
-        notes.push(format!(
-            "py-threads {x:.2}x py-sequential's speed on waits: a sleeping thread releases the \
-             GIL, so waits overlap in CPython too"
-        ));
+        notes.push(Claim::PyWaits { times });
     }
     if !computes
         && cfg.tasks >= 1000
         && let (Some(t), Some(a)) = (ok("py-threads"), ok("py-asyncio"))
-        && let (Some(tk), Some(ak)) = (t.child_peak_rss_kib, a.child_peak_rss_kib)
+        && let (Some(threads_kib), Some(asyncio_kib)) = (t.child_peak_rss_kib, a.child_peak_rss_kib)
     {
-        notes.push(format!(
-            "{} waiting tasks in CPython: py-threads' interpreter peaked at {}, py-asyncio's at {}",
-            cfg.tasks,
-            format_kib(tk),
-            format_kib(ak)
-        ));
+        notes.push(Claim::PyMemory {
+            tasks: cfg.tasks,
+            threads_kib,
+            asyncio_kib,
+        });
     }
     // Both one task at a time on one thread: the wall ratio is the per-task ratio. Waits would
     // dilute it, so only pure computation is compared.
@@ -86,20 +90,12 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
         && let (Some(rust), Some(py)) = (ok("sequential"), py_seq)
         && rust.wall_s > 0.0
     {
-        notes.push(format!(
-            "per task, Rust's trial division is {:.0}x faster than CPython's ({} against {} a \
-             task): compiled against interpreted code",
-            py.wall_s / rust.wall_s,
-            format_seconds(rust.wall_s / cfg.tasks as f64),
-            format_seconds(py.wall_s / cfg.tasks as f64)
-        ));
+        notes.push(Claim::PyPerTask {
+            rust_s: rust.wall_s / cfg.tasks as f64,
+            python_s: py.wall_s / cfg.tasks as f64,
+        });
     }
-    notes.push(
-        "py-* times are the approach's own, from when the driver starts it to when it ends: the \
-         interpreter's start-up, the request, the report and its exit are in neither their wall \
-         nor their CPU time"
-            .to_string(),
-    );
+    notes.push(Claim::PyStartup);
     notes
 }
 

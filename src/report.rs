@@ -172,8 +172,9 @@ pub struct ApproachResult {
     /// Times faster than sequential: sequential's median over this one's; null without a
     /// baseline.
     pub speedup: Option<f64>,
-    /// The smallest speedup of one run over the baseline's run of the same round; null
-    /// without a baseline.
+    /// The smallest speedup of one run over the baseline's run of the same round (over any
+    /// baseline run where the two had different run counts), so that `speedup` lies in
+    /// `speedup_min..=speedup_max`; null without a baseline.
     pub speedup_min: Option<f64>,
     /// The largest such speedup; null without a baseline.
     pub speedup_max: Option<f64>,
@@ -184,8 +185,9 @@ pub struct ApproachResult {
     /// The least wall time this approach could take on this work, s (the work–span bound).
     #[serde(default)]
     pub ideal_wall_s: Option<f64>,
-    /// The speedup over sequential that bound means: the baseline's wall time over it; null
-    /// without a baseline or for work that costs nothing.
+    /// The speedup over one task at a time that bound means: sequential's bound on the same
+    /// work (CPython's for a Python row) over it, so never past the approach's width on work
+    /// that only computes; null without a baseline or for work that costs nothing.
     pub ideal_speedup: Option<f64>,
     /// User CPU time, s.
     pub cpu_user_s: f64,
@@ -355,7 +357,11 @@ impl Report {
             .iter()
             .any(|m| is_python(&m.approach))
             .then(|| work_of(true));
-        let baseline_wall = baseline.as_deref().map(stats::median);
+        // The ideal speedup is the baseline's bound over each approach's: both bounds of the
+        // same work (CPython's for a Python row), so it never passes the approach's width on
+        // work that only computes, however the load slowed the measured baseline.
+        let sequential_bound =
+            |w: &WorkCost| ideal::sequential_wall_s(w, cfg.tasks, cfg.logical_cores);
         let cores = machine.logical_cores;
         let mut results: Vec<ApproachResult> = groups
             .iter()
@@ -366,7 +372,8 @@ impl Report {
                 Some(py) if is_python(&r.approach) => py,
                 _ => &work,
             };
-            r.set_ideal(cfg, own, baseline_wall);
+            let baseline_bound = baseline.as_ref().map(|_| sequential_bound(own));
+            r.set_ideal(cfg, own, baseline_bound);
         }
         results.sort_by(|a, b| {
             b.verified
@@ -463,7 +470,7 @@ impl ApproachResult {
     }
 
     /// Sets the ideal and the efficiency from the work's cost and this approach's concurrency.
-    fn set_ideal(&mut self, cfg: &RunConfig, work: &WorkCost, baseline_wall_s: Option<f64>) {
+    fn set_ideal(&mut self, cfg: &RunConfig, work: &WorkCost, baseline_bound_s: Option<f64>) {
         let Some(info) = approach::find(&self.approach).map(|a| a.info()) else {
             return;
         };
@@ -477,7 +484,7 @@ impl ApproachResult {
         }
         let bound = ideal::ideal_wall_s(work, c);
         self.ideal_wall_s = (bound > 0.0).then_some(bound);
-        self.ideal_speedup = ideal::ideal_speedup(baseline_wall_s, bound);
+        self.ideal_speedup = ideal::ideal_speedup(baseline_bound_s, bound);
         self.efficiency = self
             .verified
             .then(|| ideal::efficiency(bound, self.wall_s))
@@ -522,9 +529,7 @@ fn approach_result(
     let info = approach::find(&rep.approach).map(|a| a.info());
     let (speedup, speedup_min, speedup_max) = match baseline.filter(|_| verified) {
         Some(base) => {
-            let ratios = stats::pairwise_ratios(base, &walls);
-            let lo = ratios.iter().copied().reduce(f64::min);
-            let hi = ratios.iter().copied().reduce(f64::max);
+            let (lo, hi) = stats::speedup_range(base, &walls).unzip();
             (
                 stats::speedup(Some(stats::median(base)), summary.median),
                 lo,
