@@ -214,6 +214,7 @@ fn fastest(report: &Report, cfg: &RunConfig) -> Option<Claim> {
             approach: best.approach.clone(),
             speedup: best.speedup?,
             of_ideal: best.efficiency.zip(best.ideal_speedup),
+            past_ideal: None,
         });
     }
     let per_task_s = report.work.per_task_s();

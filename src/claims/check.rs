@@ -179,6 +179,7 @@ pub fn hold(claim: Claim, facts: &Facts) -> Option<Claim> {
             approach,
             speedup,
             of_ideal,
+            ..
         } => {
             let best = facts.fastest()?;
             let ok = best.approach == approach
@@ -195,10 +196,16 @@ pub fn hold(claim: Claim, facts: &Facts) -> Option<Claim> {
                     && best.efficiency.is_some_and(|x| same(x, e))
                     && best.ideal_speedup.is_some_and(|x| same(x, i))
             });
+            // On a busy machine a speedup can pass what the cores allow: others take more
+            // from sequential's one thread than from many threads. Said beside the figure.
+            let past_ideal = best
+                .ideal_speedup
+                .filter(|&i| facts.busy().is_some() && speedup > i * (1.0 + EFFICIENCY_NOISE));
             Some(Claim::Fastest {
                 approach,
                 speedup,
                 of_ideal,
+                past_ideal,
             })
         }
         Claim::NoneWon(why) => {

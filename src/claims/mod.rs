@@ -37,6 +37,9 @@ pub enum Claim {
         speedup: f64,
         /// Its efficiency and ideal speedup, when both are known and agree with the speedup.
         of_ideal: Option<(f64, f64)>,
+        /// Its ideal speedup, when the speedup passed it on a busy machine (set by the checker:
+        /// others slowed the baseline more than this row, which a learner must be told).
+        past_ideal: Option<f64>,
     },
     /// No approach beat the baseline beyond the noise, and why.
     NoneWon(NoWin),

@@ -35,11 +35,18 @@ pub fn note(claim: &Claim) -> String {
             approach,
             speedup,
             of_ideal,
+            past_ideal,
         } => {
             let of_ideal = of_ideal.map_or(String::new(), |(e, i)| {
                 format!(" ({:.0}% of its ideal {i:.2}x)", e * 100.0)
             });
-            format!("fastest: {approach}, {speedup:.2}x sequential's speed{of_ideal}")
+            let past = past_ideal.map_or(String::new(), |i| {
+                format!(
+                    ", past the {i:.2}x an idle machine allows: the other programs slowed \
+                     sequential's one thread more than {approach}'s"
+                )
+            });
+            format!("fastest: {approach}, {speedup:.2}x sequential's speed{of_ideal}{past}")
         }
         Claim::NoneWon(why) => {
             let why = match why {
