@@ -64,6 +64,7 @@ pub fn claims(report: &Report, cfg: &RunConfig) -> Vec<Claim> {
             busiest_run_share: load.busiest_run_share.unwrap_or(share),
             foreign_cpu_s,
             cores,
+            waited_s: load.idle_wait_s,
         });
     }
     for r in report.results.iter().filter(|r| !r.verified) {

@@ -25,6 +25,8 @@ use crate::report::{ApproachResult, Report};
 pub const BUSY_SHARE: f64 = 0.10;
 /// How far past 100% an efficiency may go and still be noise.
 pub const EFFICIENCY_NOISE: f64 = 0.02;
+/// CPU use (CPU time over wall time) above which a row computed on more than one core at once.
+pub const PARALLEL_CPU_USE: f64 = 1.2;
 /// How far a quoted figure may be from the row's and still be the same figure (rounding).
 const SAME: f64 = 1e-9;
 
@@ -370,6 +372,14 @@ pub fn lesson(lesson: Lesson, facts: &Facts) -> Option<Lesson> {
             .and_then(|r| r.ideal_speedup)
             .is_some_and(|i| s > i * (1.0 + EFFICIENCY_NOISE))
     };
+    // The row used more than one core at once (CPU time over wall time): it computed in
+    // parallel.
+    let parallel = |id: &str| {
+        facts
+            .report
+            .result(id)
+            .is_some_and(|r| r.cpu_use >= PARALLEL_CPU_USE)
+    };
     let cannot_tell = busy.map(|share| {
         let one_run = share <= BUSY_SHARE;
         Lesson::CannotTell {
@@ -402,7 +412,11 @@ pub fn lesson(lesson: Lesson, facts: &Facts) -> Option<Lesson> {
                 && processes
                     .as_ref()
                     .is_none_or(|(id, s)| *s >= 1.0 && quoted(id, *s));
+            // "In parallel" needs more than one core busy at once, which the row's own CPU use
+            // shows whatever else ran: on a busy machine many threads get a larger share of
+            // the cores than sequential's one, and a speedup alone could come from that.
             let past = past_ideal(&best.0, best.1)
+                || !parallel(&best.0)
                 || processes.as_ref().is_some_and(|(id, s)| past_ideal(id, *s));
             match (ok, past) {
                 (false, _) => None,
@@ -421,7 +435,8 @@ pub fn lesson(lesson: Lesson, facts: &Facts) -> Option<Lesson> {
         Lesson::ProcessesCompute { ref best, .. } => {
             let ok = work.compute_share() > 0.5 && quoted(&best.0, best.1);
             // A process row that did not gain on a busy machine says nothing of processes.
-            match (ok, best.1 < 1.0 || past_ideal(&best.0, best.1)) {
+            let contested = best.1 < 1.0 || past_ideal(&best.0, best.1) || !parallel(&best.0);
+            match (ok, contested) {
                 (false, _) => None,
                 (true, true) => cannot_tell,
                 (true, false) => Some(lesson),

@@ -28,6 +28,9 @@ pub enum Claim {
         foreign_cpu_s: f64,
         /// The machine's logical cores.
         cores: usize,
+        /// How long `--wait-idle` waited for them in vain before measuring anyway, s (0: it
+        /// was not asked for, or never had to wait).
+        waited_s: f64,
     },
     /// The fastest approach beat the baseline beyond the noise.
     Fastest {

@@ -13,6 +13,7 @@ pub fn note(claim: &Claim) -> String {
             busiest_run_share,
             foreign_cpu_s,
             cores,
+            waited_s,
         } => {
             let how_much = if *share > crate::claims::check::BUSY_SHARE {
                 format!(
@@ -25,9 +26,17 @@ pub fn note(claim: &Claim) -> String {
                     busiest_run_share * 100.0
                 )
             };
+            let fix = if *waited_s > 0.0 {
+                format!(
+                    "--wait-idle waited {} for them in vain; close them",
+                    format_seconds(*waited_s)
+                )
+            } else {
+                "close them, or add --wait-idle".to_string()
+            };
             format!(
                 "other programs kept {how_much} ({} of CPU): every approach ran slower than this \
-                 machine can, the parallel ones most; close them, or add --wait-idle",
+                 machine can, the parallel ones most; {fix}",
                 format_seconds(*foreign_cpu_s)
             )
         }

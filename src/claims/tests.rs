@@ -460,6 +460,7 @@ fn the_checker_drops_or_rewrites_what_the_figures_deny() {
         busiest_run_share: 0.5,
         foreign_cpu_s: 1.0,
         cores: 2,
+        waited_s: 0.0,
     };
     assert_eq!(check::hold(busy, &facts), None);
     // "take turns" not where threads beat the cores.
