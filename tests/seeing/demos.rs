@@ -127,19 +127,9 @@ fn real_quick_demos_measure_and_check_every_pair() {
     {
         assert_eq!(stdout.matches("  in Python: py-").count(), 6, "{stdout}");
         assert!(!stdout.contains("FAILED"), "{stdout}");
-        // The GIL: on the same tasks, threads do not divide faster than processes (generous:
-        // a busy machine slows either, and favours the process with more threads).
-        let faster_time = |id: &str| {
-            python_lines(&stdout)
-                .into_iter()
-                .find(|l| l.faster.0 == id && l.slower.1 > 0.1)
-                .map(|l| l.faster.1)
-        };
-        if let (Some(threads), Some(process)) =
-            (faster_time("py-threads"), faster_time("py-process"))
-        {
-            assert!(threads > 0.5 * process, "{stdout}");
-        }
+        // That py-threads and py-process divide the same tasks is checked structurally
+        // (src/demos/python.rs): under --quick the work is so short that a process's start-up
+        // decides, and a busy machine favours whichever has more threads, so no timing here.
     }
     // A pair below half of its ideal says why, in one line; none says it twice.
     assert!(
