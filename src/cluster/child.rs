@@ -104,14 +104,35 @@ pub(super) fn own_figures() -> EndFigures {
 /// other threads would each panic in turn (a poisoned queue, a closed socket), burying the
 /// cause.
 pub(super) fn one_line_panics(process: usize) {
+    one_line_panics_or(process, None);
+}
+
+/// [`one_line_panics`], except that timely's panic on a peer's closed connection ends the
+/// process with `peer_gone` where that is given: for a joined process, whose peers (parlab among
+/// them) close their connections when parlab stops a run, so that how it ends does not depend
+/// on whether the mesh or parlab's own connection noticed first.
+pub(super) fn one_line_panics_or(process: usize, peer_gone: Option<u8>) {
     std::panic::set_hook(Box::new(move |info| {
         crate::shell::kill_all();
         let message = info.to_string().replace('\n', " ");
-        let _ = writeln!(
-            std::io::stderr(),
-            "parlab cluster process {process}: {message}"
-        );
-        std::process::exit(101);
+        let status = match peer_gone {
+            Some(code) if message.contains("timely communication error") => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "parlab cluster process {process}: a peer closed its connection in the \
+                     middle of a run; stopping"
+                );
+                i32::from(code)
+            }
+            _ => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "parlab cluster process {process}: {message}"
+                );
+                101
+            }
+        };
+        std::process::exit(status);
     }));
 }
 

@@ -87,7 +87,9 @@ pub fn main(args: Args) -> ExitCode {
         let _ = writeln!(std::io::stderr(), "parlab cluster process {index}: {what}");
         ExitCode::from(1)
     };
-    child::one_line_panics(index);
+    // A peer gone mid-run is how a stopped run looks from here, as parlab's closed
+    // connection is: exit 1 either way.
+    child::one_line_panics_or(index, Some(1));
     if let Err(e) = super::skew_from_env() {
         return fail(e);
     }
