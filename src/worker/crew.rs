@@ -38,6 +38,9 @@ struct Worker {
     running: Option<u32>,
     /// Since when its current task (running, or handed and not yet started) has been under way.
     task_since: Option<Instant>,
+    /// Since when it has had no task left and nothing more to come (its stdin closed): it is
+    /// to report its figures and exit.
+    closing_since: Option<Instant>,
     figures: Option<WorkerFigures>,
     panic: Option<String>,
     reaped: bool,
@@ -140,6 +143,7 @@ impl<'a> Crew<'a> {
             pending: 0..0,
             running: None,
             task_since: None,
+            closing_since: None,
             figures: None,
             panic: None,
             reaped: false,
@@ -183,7 +187,11 @@ impl<'a> Crew<'a> {
 
     /// Tells worker `w` there is nothing more: it reports its figures and exits.
     pub(super) fn close(&mut self, w: usize) {
-        self.workers[w].stdin = None;
+        let worker = &mut self.workers[w];
+        worker.stdin = None;
+        if worker.pending.is_empty() {
+            worker.closing_since.get_or_insert_with(Instant::now);
+        }
     }
 
     /// True while some worker has not ended.
@@ -251,6 +259,23 @@ impl<'a> Crew<'a> {
         for &w in &self.live {
             let worker = &self.workers[w];
             let Some(since) = worker.task_since else {
+                // Done with its tasks, it must still exit: a worker stopped there (SIGSTOP)
+                // would hold the run for ever.
+                if let (Some(limit), Some(closing)) = (self.ctx.task_timeout, worker.closing_since)
+                {
+                    let took = now.saturating_duration_since(closing);
+                    if took > limit {
+                        return Err(self.fault(
+                            w,
+                            &format!(
+                                "finished its tasks but did not exit within --task-timeout {} \
+                                 ({} since its last task): its process group was killed",
+                                format_seconds(limit.as_secs_f64()),
+                                format_seconds(took.as_secs_f64())
+                            ),
+                        ));
+                    }
+                }
                 continue;
             };
             let task = worker.running.unwrap_or(worker.pending.start);
@@ -400,6 +425,9 @@ impl<'a> Crew<'a> {
                     }
                     worker.task_since = (!worker.pending.is_empty()).then(Instant::now);
                     if worker.pending.is_empty() {
+                        if worker.stdin.is_none() {
+                            worker.closing_since = Some(Instant::now());
+                        }
                         idle.push(w);
                     }
                     Ok(())
