@@ -341,10 +341,20 @@ fn pidfd_open(pid: i32) -> Option<OwnedFd> {
 }
 
 /// The environment variable that makes parlab hold this many MiB (allocated and touched) while
-/// it runs, so a test can show that a command's peak memory is its own, not parlab's.
+/// it runs, so a test can show that a command's peak memory is its own, not parlab's: a test
+/// hook, only with the `test-hooks` feature.
+#[cfg(feature = "test-hooks")]
 pub const ENV_TEST_BALLAST_MIB: &str = "PARLAB_TEST_BALLAST_MIB";
 
-/// The memory [`ENV_TEST_BALLAST_MIB`] asks for, touched page by page (None when not asked).
+/// The memory the test hook `ENV_TEST_BALLAST_MIB` asks for: never without the `test-hooks`
+/// feature.
+#[cfg(not(feature = "test-hooks"))]
+pub fn test_ballast() -> Option<Vec<u8>> {
+    None
+}
+
+/// The memory `ENV_TEST_BALLAST_MIB` asks for, touched page by page (None when not asked).
+#[cfg(feature = "test-hooks")]
 pub fn test_ballast() -> Option<Vec<u8>> {
     let mib: usize = std::env::var(ENV_TEST_BALLAST_MIB).ok()?.parse().ok()?;
     let mut ballast = vec![0u8; mib.min(4096) << 20];

@@ -1,6 +1,7 @@
 //! End-to-end tests of `parlab run` and `parlab list` through the real binary.
 //!
-//! Module index: bad input (table-driven), JSON document keys, mock snapshots, list.
+//! Module index: bad input (table-driven), JSON document keys, mock snapshots, list, the test
+//! hooks compiled in for tests only.
 
 mod common;
 
@@ -456,4 +457,65 @@ fn the_python_hint_is_absent_where_python_cannot_run() {
         .assert()
         .success()
         .stdout(predicate::str::contains("hint: add ,python to --approach"));
+}
+
+/// The test hooks (Cargo.toml's `test-hooks` feature, which `cargo test` turns on) are in the
+/// binary the tests run, and `.ci/no-hooks` (which CI runs on a build without the feature)
+/// finds every one of them there; every other `PARLAB_` name in `src/` is a variable users
+/// (or the build) set.
+#[test]
+fn ci_finds_every_test_hook_in_a_build_with_them() {
+    let bin = env!("CARGO_BIN_EXE_parlab");
+    let script = std::fs::read_to_string(".ci/no-hooks").unwrap();
+    let hooks: Vec<&str> = script
+        .lines()
+        .find_map(|l| l.strip_prefix("HOOKS=\""))
+        .expect(".ci/no-hooks lists the hooks in HOOKS=\"...\"")
+        .trim_end_matches('"')
+        .split(' ')
+        .collect();
+    let out = std::process::Command::new(".ci/no-hooks")
+        .arg(bin)
+        .output()
+        .unwrap();
+    let said = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{said}");
+    for hook in &hooks {
+        assert!(said.contains(hook), "{hook} not found in {bin}: {said}");
+    }
+    // A new PARLAB_ variable in src/ is either a test hook (behind the feature, and in
+    // .ci/no-hooks) or one users set (or the build sets), listed here.
+    const NOT_HOOKS: &[&str] = &[
+        "PARLAB_COMMAND",
+        "PARLAB_SHOW_OUTPUT",
+        "PARLAB_TASK",
+        "PARLAB_TASKS",
+        "PARLAB_LAB_WORKER",
+        "PARLAB_RUSTC_VERSION",
+    ];
+    let mut files = vec![std::path::PathBuf::from("src")];
+    let mut names = std::collections::BTreeSet::new();
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        for (i, _) in text.match_indices("PARLAB_") {
+            let tail = &text[i + 7..];
+            let end = tail
+                .find(|c: char| !(c.is_ascii_uppercase() || c == '_'))
+                .unwrap_or(tail.len());
+            names.insert((format!("PARLAB_{}", &tail[..end]), path.clone()));
+        }
+    }
+    for (name, path) in &names {
+        assert!(
+            hooks.contains(&name.as_str()) || NOT_HOOKS.contains(&name.as_str()),
+            "{name} ({}) is neither a test hook in .ci/no-hooks nor a variable users set",
+            path.display()
+        );
+    }
 }

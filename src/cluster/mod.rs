@@ -62,7 +62,9 @@ pub struct Spec {
 static SKEW_NS: AtomicI64 = AtomicI64::new(0);
 
 /// The environment variable that shifts a joined process's clock by that many ns: a test
-/// hook standing in for another machine's clock, which never agrees with parlab's.
+/// hook standing in for another machine's clock, which never agrees with parlab's (only with
+/// the `test-hooks` feature).
+#[cfg(feature = "test-hooks")]
 pub const SKEW_ENV: &str = "PARLAB_CLUSTER_CLOCK_SKEW_NS";
 
 /// Which machine this is, as the kernel names this boot of it (`boot_id`), or None: processes
@@ -74,7 +76,14 @@ pub(crate) fn machine_id() -> Option<String> {
         .filter(|id| !id.is_empty() && !id.contains(char::is_whitespace))
 }
 
-/// Reads [`SKEW_ENV`], if set, into this process's clock.
+/// Without the `test-hooks` feature, no clock is ever shifted.
+#[cfg(not(feature = "test-hooks"))]
+pub(crate) fn skew_from_env() -> Result<(), String> {
+    Ok(())
+}
+
+/// Reads `SKEW_ENV`, if set, into this process's clock.
+#[cfg(feature = "test-hooks")]
 pub(crate) fn skew_from_env() -> Result<(), String> {
     match std::env::var(SKEW_ENV) {
         Ok(v) => {
@@ -89,8 +98,8 @@ pub(crate) fn skew_from_env() -> Result<(), String> {
     }
 }
 
-/// This process's clock for cluster runs: `CLOCK_MONOTONIC`, ns, shifted by [`SKEW_ENV`] in
-/// a joined process.
+/// This process's clock for cluster runs: `CLOCK_MONOTONIC`, ns, shifted by the test hook
+/// `SKEW_ENV` in a joined process.
 pub fn clock_ns() -> i64 {
     crate::worker::mono_now_ns() as i64 + SKEW_NS.load(Ordering::Relaxed)
 }

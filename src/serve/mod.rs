@@ -7,9 +7,10 @@
 //! when its stdin closes (parlab closes it, or dies), writing one last line with the requests
 //! it served and its own peak memory.
 //!
-//! A test hook, `PARLAB_SERVE_FAIL`, makes it fail on purpose: `start` (exits before it
-//! listens), `after:N` (exits abruptly at the N-th request), `corrupt:N` (flips a byte of the
-//! N-th reply), `short:N` (sends half the N-th reply and closes).
+//! A test hook, `PARLAB_SERVE_FAIL`, compiled in only with the `test-hooks` feature (which
+//! `cargo test` turns on), makes it fail on purpose: `start` (exits before it listens),
+//! `after:N` (exits abruptly at the N-th request), `corrupt:N` (flips a byte of the N-th
+//! reply), `short:N` (sends half the N-th reply and closes).
 
 pub mod executor;
 pub mod local;
@@ -30,8 +31,9 @@ use crate::workload::{self, REQUEST_BYTES};
 /// client's kernel, so a small cap slows connecting but loses nothing).
 pub const BACKLOG: u32 = 16_384;
 
-/// The test hook's failures.
+/// The test hook's failures (only ever `None` without the `test-hooks` feature).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(feature = "test-hooks"), allow(dead_code))]
 enum Fault {
     None,
     Start,
@@ -41,6 +43,12 @@ enum Fault {
 }
 
 impl Fault {
+    #[cfg(not(feature = "test-hooks"))]
+    fn from_env() -> Self {
+        Fault::None
+    }
+
+    #[cfg(feature = "test-hooks")]
     fn from_env() -> Self {
         let Ok(v) = std::env::var("PARLAB_SERVE_FAIL") else {
             return Fault::None;
@@ -70,7 +78,7 @@ pub fn main(io_wait_ns: u64, payload: u32) -> ExitCode {
     crate::limits::raise_open_files();
     let fault = Fault::from_env();
     if fault == Fault::Start {
-        eprintln!("parlab serve: failing at start-up as PARLAB_SERVE_FAIL=start asks");
+        eprintln!("parlab serve: failing at start-up as its test hook asks");
         return ExitCode::from(3);
     }
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -149,7 +157,7 @@ async fn connection(mut stream: tokio::net::TcpStream, shared: Arc<Shared>) {
     while stream.read_exact(&mut request).await.is_ok() {
         let n = shared.served.fetch_add(1, Ordering::Relaxed) + 1;
         if shared.fault == Fault::After(n) {
-            eprintln!("parlab serve: dying at request {n} as PARLAB_SERVE_FAIL asks");
+            eprintln!("parlab serve: dying at request {n} as its test hook asks");
             std::process::exit(3);
         }
         tokio::time::sleep(shared.io_wait).await;

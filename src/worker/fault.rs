@@ -1,11 +1,13 @@
 //! Making a worker fail on purpose, so tests can prove that every failure ends cleanly.
 //!
-//! For tests only, and hidden: set `PARLAB_WORKER_FAIL=task=17,mode=kill` (or `mode=panic`,
-//! `mode=exit`) in parlab's environment, and whichever worker process runs task 17 fails just
-//! after reporting that it started it: `kill` sends itself SIGKILL, `panic` panics, `exit`
-//! exits with status 3. In-process approaches ignore it.
+//! A test hook, compiled in only with the `test-hooks` feature (which `cargo test` turns on):
+//! set `PARLAB_WORKER_FAIL=task=17,mode=kill` (or `mode=panic`, `mode=exit`) in parlab's
+//! environment, and whichever worker process runs task 17 fails just after reporting that it
+//! started it: `kill` sends itself SIGKILL, `panic` panics, `exit` exits with status 3.
+//! In-process approaches ignore it. Without the feature no fault is ever planned.
 
 /// The environment variable that asks a worker to fail.
+#[cfg(feature = "test-hooks")]
 pub const ENV: &str = "PARLAB_WORKER_FAIL";
 
 /// How the worker fails.
@@ -32,7 +34,15 @@ pub struct Fault {
 }
 
 impl Fault {
+    /// The fault `PARLAB_WORKER_FAIL` asks for, if it is set; never one without the
+    /// `test-hooks` feature.
+    #[cfg(not(feature = "test-hooks"))]
+    pub fn from_env() -> Result<Option<Self>, String> {
+        Ok(None)
+    }
+
     /// The fault `PARLAB_WORKER_FAIL` asks for, if it is set.
+    #[cfg(feature = "test-hooks")]
     pub fn from_env() -> Result<Option<Self>, String> {
         match std::env::var(ENV) {
             // Set but empty (`PARLAB_WORKER_FAIL=`) means no fault, as unset does.
@@ -44,6 +54,7 @@ impl Fault {
     }
 
     /// Parses `task=N,mode=kill|panic|exit`.
+    #[cfg(feature = "test-hooks")]
     pub fn parse(text: &str) -> Result<Self, String> {
         let bad = |what: &str| format!("{ENV}={text}: {what}; use task=N,mode=kill|panic|exit");
         let (mut task, mut mode) = (None, None);
@@ -73,13 +84,13 @@ impl Fault {
                 // SIGKILL cannot be caught; if it somehow returned, still die.
                 std::process::abort()
             }
-            FailMode::Panic => panic!("{ENV} asked for a panic on task {}", self.task),
+            FailMode::Panic => panic!("the test hook asked for a panic on task {}", self.task),
             FailMode::Exit => std::process::exit(EXIT_STATUS),
         }
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "test-hooks"))]
 mod tests {
     use super::*;
 

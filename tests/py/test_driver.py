@@ -107,7 +107,8 @@ class Driver:
     """One driver process, read line by line with timeouts."""
 
     def __init__(self, fault="", via_c=False):
-        env = dict(os.environ, PARLAB_PY_FAULT=fault)
+        self.fault = fault  # sent in the request, as parlab's test hook does
+        env = dict(os.environ)
         if via_c:
             with open(DRIVER, encoding="utf-8") as f:
                 argv = [sys.executable, "-c", f.read()]
@@ -143,6 +144,8 @@ class Driver:
             raise AssertionError(f"no line from the driver in {timeout} s") from None
 
     def send(self, **request):
+        if self.fault:
+            request["fault"] = self.fault
         self.proc.stdin.write((json.dumps(request) + "\n").encode())
         self.proc.stdin.flush()
 
@@ -469,7 +472,7 @@ class FaultTests(unittest.TestCase):
     def test_a_bad_fault_setting_is_refused(self):
         for _, lines, status in self.failed_runs(["py-threads"], "explode:1"):
             self.assertEqual(status, 1, lines)
-            self.assertIn("PARLAB_PY_FAULT", lines[-1]["error"])
+            self.assertIn("'fault'", lines[-1]["error"])
 
 
 if __name__ == "__main__":

@@ -43,8 +43,9 @@ which has no file then). Python 3.14 makes forkserver the Linux default, so it i
 the lost chunk's result never comes), so py-pool polls ``starmap_async(...).get(0.1)`` and
 checks the pool's worker processes (``pool._pool``) for a non-zero exit code between polls.
 
-Fault injection for tests, ``PARLAB_PY_FAULT``: ``raise:T`` (task T raises), ``exit:T`` (the
-process running task T calls ``os._exit(3)``), ``hang:T`` (task T sleeps for ever).
+Fault injection for tests, the request's ``fault`` (parlab sends one only when built with its
+test hooks): ``raise:T`` (task T raises), ``exit:T`` (the process running task T calls
+``os._exit(3)``), ``hang:T`` (task T sleeps for ever).
 """
 
 import asyncio
@@ -275,7 +276,7 @@ def answer(found):
 
 
 def injected_fault(task):
-    """What PARLAB_PY_FAULT asks of `task`: None, "raise", "exit" or "hang"."""
+    """What the request's fault asks of `task`: None, "raise", "exit" or "hang"."""
     return FAULT[0] if FAULT is not None and FAULT[1] == task else None
 
 
@@ -287,7 +288,7 @@ def run_blocking(task):
     STATE[task] = STARTED
     fault = injected_fault(task)
     if fault == "raise":
-        raise RuntimeError(f"injected fault (PARLAB_PY_FAULT=raise:{task})")
+        raise RuntimeError(f"injected fault (raise:{task})")
     if fault == "exit":
         os._exit(3)
     while fault == "hang":
@@ -460,7 +461,7 @@ async def async_task(t, loop):
     STATE[t] = STARTED
     fault = injected_fault(t)
     if fault == "raise":
-        raise RuntimeError(f"injected fault (PARLAB_PY_FAULT=raise:{t})")
+        raise RuntimeError(f"injected fault (raise:{t})")
     if fault == "exit":
         os._exit(3)
     while fault == "hang":
@@ -615,11 +616,11 @@ def configure(req):
             fail(f"request: bad plan step {step!r}: expected {{\"wait_ns\": N}} or "
                  "{\"divide\": [FROM, TO]}")
     PLAN = tuple(plan)
-    fault = os.environ.get("PARLAB_PY_FAULT", "")
+    fault = req.get("fault") or ""
     if fault:
-        kind, _, task = fault.partition(":")
+        kind, _, task = fault.partition(":") if isinstance(fault, str) else ("", "", "")
         if kind not in ("raise", "exit", "hang") or not task.isdigit():
-            fail(f"PARLAB_PY_FAULT: expected raise:T, exit:T or hang:T, got {fault!r}")
+            fail(f"request: 'fault' must be raise:T, exit:T or hang:T, got {fault!r}")
         FAULT = (kind, int(task))
     if APPROACH in ("py-process", "py-process-pool", "py-pool"):
         STATE, RUNNER = RawArray("b", max(N, 1)), RawArray("i", max(N, 1))  # shared with children

@@ -105,6 +105,21 @@ struct Line {
     task: Option<u32>,
 }
 
+/// The fault the test hook `PARLAB_PY_FAULT` asks of the driver (`raise:T`, `exit:T` or
+/// `hang:T`), passed in its request; only with the `test-hooks` feature.
+#[cfg(feature = "test-hooks")]
+fn injected_fault() -> Option<String> {
+    std::env::var("PARLAB_PY_FAULT")
+        .ok()
+        .filter(|f| !f.is_empty())
+}
+
+/// Without the `test-hooks` feature, parlab never asks the driver for a fault.
+#[cfg(not(feature = "test-hooks"))]
+fn injected_fault() -> Option<String> {
+    None
+}
+
 impl Session {
     /// Starts the interpreter on the driver and waits for its ready line.
     pub(super) fn start(id: &'static str, cancel: &Cancel) -> Result<Self, ApproachError> {
@@ -206,6 +221,7 @@ impl Session {
             "answers": if computes { "prime" } else { "done" },
             "plan": plan,
             "progress": true,
+            "fault": injected_fault(),
         });
         let mut text = request.to_string();
         text.push('\n');
