@@ -20,7 +20,6 @@
 mod probe;
 mod session;
 
-use std::path::PathBuf;
 use std::sync::Mutex;
 
 pub use probe::{PythonFacts, probe};
@@ -32,23 +31,6 @@ pub const DRIVER: &str = include_str!("driver.py");
 
 /// The oldest Python the driver supports.
 pub const MIN_VERSION: (u32, u32) = (3, 8);
-
-/// The interpreter to start: `--python PATH`, else `python3` found on `PATH`.
-static INTERPRETER: Mutex<Option<PathBuf>> = Mutex::new(None);
-
-/// Names the interpreter the Python approaches start (`--python PATH`).
-pub fn set_interpreter(path: PathBuf) {
-    *INTERPRETER.lock().unwrap_or_else(|e| e.into_inner()) = Some(path);
-}
-
-/// The interpreter the Python approaches start.
-pub fn interpreter() -> PathBuf {
-    INTERPRETER
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("python3"))
-}
 
 /// Whether `info` is one of the Python approaches.
 pub fn is_python(info: &ApproachInfo) -> bool {
@@ -207,7 +189,7 @@ impl Approach for Python {
     }
 
     fn prepare(&self, ctx: &RunContext) -> Result<(), ApproachError> {
-        let s = session::Session::start(self.info.id, &ctx.cancel)?;
+        let s = session::Session::start(self.info.id, &ctx.settings.interpreter(), &ctx.cancel)?;
         *self.ready.lock().unwrap_or_else(|e| e.into_inner()) = Some(s);
         Ok(())
     }
@@ -220,7 +202,9 @@ impl Approach for Python {
         let prepared = self.ready.lock().unwrap_or_else(|e| e.into_inner()).take();
         let s = match prepared {
             Some(s) => s,
-            None => session::Session::start(self.info.id, &ctx.cancel)?,
+            None => {
+                session::Session::start(self.info.id, &ctx.settings.interpreter(), &ctx.cancel)?
+            }
         };
         s.run(ctx)
     }
