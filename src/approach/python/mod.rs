@@ -32,6 +32,11 @@ pub const DRIVER: &str = include_str!("driver.py");
 /// The oldest Python the driver supports.
 pub const MIN_VERSION: (u32, u32) = (3, 8);
 
+/// Which run `ctx` is: the address of its recorder, one per run.
+fn run_key(ctx: &RunContext) -> usize {
+    std::sync::Arc::as_ptr(&ctx.recorder) as usize
+}
+
 /// Whether `info` is one of the Python approaches.
 pub fn is_python(info: &ApproachInfo) -> bool {
     info.id.starts_with("py-")
@@ -41,8 +46,10 @@ pub fn is_python(info: &ApproachInfo) -> bool {
 /// the id).
 pub struct Python {
     info: &'static ApproachInfo,
-    /// The interpreter started by [`Approach::prepare`] for the next run, ready for its request.
-    ready: Mutex<Option<session::Session>>,
+    /// The interpreter started by [`Approach::prepare`] for the next run, ready for its request,
+    /// with the run it is for (its recorder's address): a run in another thread of the same
+    /// process (with its own interpreter, say) never takes it.
+    ready: Mutex<Option<(usize, session::Session)>>,
 }
 
 impl Python {
@@ -190,7 +197,7 @@ impl Approach for Python {
 
     fn prepare(&self, ctx: &RunContext) -> Result<(), ApproachError> {
         let s = session::Session::start(self.info.id, &ctx.settings.interpreter(), &ctx.cancel)?;
-        *self.ready.lock().unwrap_or_else(|e| e.into_inner()) = Some(s);
+        *self.ready.lock().unwrap_or_else(|e| e.into_inner()) = Some((run_key(ctx), s));
         Ok(())
     }
 
@@ -199,7 +206,16 @@ impl Approach for Python {
             *self.ready.lock().unwrap_or_else(|e| e.into_inner()) = None;
             return Err(ApproachError::Cancelled);
         }
-        let prepared = self.ready.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let prepared = {
+            let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+            match ready.take() {
+                Some((key, s)) if key == run_key(ctx) => Some(s),
+                other => {
+                    *ready = other;
+                    None
+                }
+            }
+        };
         let s = match prepared {
             Some(s) => s,
             None => {

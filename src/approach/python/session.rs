@@ -112,7 +112,7 @@ impl Session {
         python: &std::path::Path,
         cancel: &Cancel,
     ) -> Result<Self, ApproachError> {
-        let mut child = Command::new(&python)
+        let mut child = Command::new(python)
             .arg("-c")
             .arg(DRIVER)
             .stdin(Stdio::piped())
