@@ -41,7 +41,7 @@ pub trait TaskRunner: Send + Sync {
     }
 }
 
-/// The message of a custom step run with nothing installed (a bug in the caller, not the user).
+/// The message of a custom step run with no custom work given (a bug in the caller, not the user).
 pub fn missing(task: u32) -> String {
     format!("task {task}: no custom work is given to this run")
 }
