@@ -31,7 +31,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Run(args)) => run_command(&args),
         Some(Command::Sweep(args)) => sweep_command(&args),
         Some(Command::Demos(args)) => demos_command(&args),
-        Some(Command::Worker { parent }) => Ok(crate::worker::child::main(parent)),
+        Some(Command::Worker { parent }) => Ok(crate::worker::child::main(parent, None)),
         Some(Command::Serve {
             io_wait_ns,
             payload,
@@ -135,13 +135,12 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     };
     let cancel = Cancel::on_signals()?;
     say::stop_run_on_failure(&cancel);
-    cfg.install_custom_work()?;
     let _ballast = crate::shell::test_ballast();
     let (executor, mut machine) = executor_and_machine(cfg.mock, cfg.load.mock_load);
     machine.python = cfg.python.clone();
     let exports = ExportManager::new(cfg.exports.clone());
     exports.check_writable(&Report::build(&cfg, machine.clone(), &[]))?;
-    let serving = match Serving::start(&mut cfg.work, cfg.mock) {
+    let serving = match Serving::start(&mut cfg.work, cfg.mock, &cfg.approach) {
         Ok(s) => s,
         Err(message) => {
             say::report_error(format!("error: {message}"));
@@ -232,10 +231,9 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let mut cfg = SweepConfig::from_args(args)?;
     let cancel = Cancel::on_signals()?;
     say::stop_run_on_failure(&cancel);
-    cfg.run.install_custom_work()?;
     let (executor, mut machine) = executor_and_machine(cfg.run.mock, cfg.run.load.mock_load);
     machine.python = cfg.run.python.clone();
-    let serving = match Serving::start(&mut cfg.run.work, cfg.run.mock) {
+    let serving = match Serving::start(&mut cfg.run.work, cfg.run.mock, &cfg.run.approach) {
         Ok(s) => s,
         Err(message) => {
             say::report_error(format!("error: {message}"));

@@ -11,6 +11,7 @@ use crate::approach::{self, Approach};
 use crate::cli::{CommonArgs, DemosArgs, FormatArg, RunArgs};
 use crate::error::UsageError;
 use crate::outfile;
+use crate::settings::{ApproachSettings, CustomWork};
 use crate::workload::{WorkSpec, WorkloadKind};
 
 mod demos_python;
@@ -153,6 +154,8 @@ pub struct RunConfig {
     /// The line estimating a long plan's cost, printed before it runs (see
     /// [`plan_cost::PlanCost::line`]).
     pub plan_line: Option<String>,
+    /// How the approaches run: interpreter, cluster layout, worker program, custom work.
+    pub approach: ApproachSettings,
 }
 
 /// The timeline and report outputs of a run (`--trace`, `--timeline`, `--timeline-term`,
@@ -233,12 +236,13 @@ impl RunConfig {
             Some(c) => Some(parse_count("--chunk-size", c, u32::MAX as u64)? as u32),
             None => None,
         };
+        let mut settings = ApproachSettings::default();
         if let Some(w) = &args.common.cluster_workers {
-            crate::cluster::set_threads_per_process(
-                parse_count("--cluster-workers", w, 64)? as usize
-            );
+            settings.cluster.threads_per_process =
+                (parse_count("--cluster-workers", w, 64)? as usize).max(1);
         }
-        crate::cluster::hosts::set(parse_hosts(&args.common)?);
+        settings.cluster.hosts = parse_hosts(&args.common)?;
+        settings.custom = custom_work(command.as_ref(), tasks, &settings)?;
         let io_wait = parse_duration("--io-wait", &args.common.io_wait)?;
         let net_spec = net::parse_net(&args.common.requests, &args.common.payload)?;
         let work = WorkSpec {
@@ -252,10 +256,13 @@ impl RunConfig {
         let mut parsed = parse_approaches(&args.common.approach)?;
         let approaches_skipped = refuse_approaches(workload, &args.common.approach, &mut parsed)?;
         let (approaches, skipped) = implied::screen(&args.common.approach, parsed, |a| {
-            a.check(tasks, pool_size)?;
+            a.check(tasks, pool_size, &settings)?;
             max_time::check(a, &work, tasks, pool_size, logical_cores, max_time)
         })?;
         let python = check_python(args, &approaches)?;
+        if python.is_some() {
+            settings.interpreter = args.common.python.clone();
+        }
         if workload == WorkloadKind::Net && !args.common.mock {
             let open_files = crate::limits::open_files().0;
             net::check_connections(&approaches, tasks, pool_size, open_files)?;
@@ -336,6 +343,7 @@ impl RunConfig {
                 .transpose()?,
             max_time,
             plan_line: None,
+            approach: settings,
         };
         cfg.check_outputs()?;
         cfg.check_plan_cost(asked_sequential)?;
@@ -480,6 +488,7 @@ impl RunConfig {
             task_timeout: None,
             max_time: None,
             plan_line: None,
+            approach: ApproachSettings::default(),
         }
     }
 }
@@ -497,6 +506,8 @@ pub struct DemosConfig {
     pub output: OutputChoice,
     /// Whether each pair is followed by the same pair run in CPython.
     pub python: DemosPython,
+    /// The interpreter of those runs (`--python`; None: `python3` on PATH).
+    pub interpreter: Option<PathBuf>,
 }
 
 impl DemosConfig {
@@ -513,6 +524,7 @@ impl DemosConfig {
                 crate::machine::logical_cores()
             },
             python: demos_python::check(args)?,
+            interpreter: args.python.clone(),
         })
     }
 }
@@ -761,7 +773,7 @@ pub fn parse_chart(path: &Path) -> Result<(PathBuf, ImageFormat), UsageError> {
 }
 
 /// Checks that the Python approaches asked for can run: finds the interpreter (`--python`, else
-/// `python3` on PATH), checks it is Python 3.8 or later, and names it for the approaches.
+/// `python3` on PATH) and checks it is Python 3.8 or later.
 /// Nothing is checked when no Python approach was asked for, or under `--mock`.
 fn check_python(
     args: &RunArgs,
@@ -785,10 +797,7 @@ fn check_python(
         .clone()
         .unwrap_or_else(|| PathBuf::from("python3"));
     match python::probe(&path) {
-        Ok(facts) => {
-            python::set_interpreter(path);
-            Ok(Some(facts))
-        }
+        Ok(facts) => Ok(Some(facts)),
         Err(problem) if args.common.python.is_some() => Err(UsageError::bad(
             "--python",
             problem,
@@ -811,31 +820,35 @@ pub struct CommandSettings {
     pub show_output: bool,
 }
 
-impl RunConfig {
-    /// Installs this run's custom work for every task to find (see [`crate::custom`]): the
-    /// `--command` runner, when there is one. Call before running.
-    pub fn install_custom_work(&self) -> Result<(), UsageError> {
-        let Some(c) = &self.command else {
-            return Ok(());
-        };
-        let helper = crate::worker::program().map_err(|e| {
-            UsageError::bad(
-                "--command",
-                format!("cannot find parlab's own executable to start commands with: {e}"),
-                "run parlab from a path that exists",
-            )
-        })?;
-        let runner = crate::shell::CommandRunner {
-            command: c.command.clone(),
-            tasks: self.tasks,
-            show_output: c.show_output,
-            helper,
-            own_group: true,
-        };
-        let env = runner.worker_env();
-        crate::custom::install(std::sync::Arc::new(runner), env);
-        Ok(())
-    }
+/// The `--command` runner for this run's custom steps, when there is a command; the
+/// environment it gives workers lets them run the same command.
+fn custom_work(
+    command: Option<&CommandSettings>,
+    tasks: u32,
+    settings: &ApproachSettings,
+) -> Result<Option<CustomWork>, UsageError> {
+    let Some(c) = command else {
+        return Ok(None);
+    };
+    let helper = settings.worker_program().map_err(|e| {
+        UsageError::bad(
+            "--command",
+            format!("cannot find parlab's own executable to start commands with: {e}"),
+            "run parlab from a path that exists",
+        )
+    })?;
+    let runner = crate::shell::CommandRunner {
+        command: c.command.clone(),
+        tasks,
+        show_output: c.show_output,
+        helper,
+        own_group: true,
+    };
+    let worker_env = runner.worker_env();
+    Ok(Some(CustomWork {
+        runner: std::sync::Arc::new(runner),
+        worker_env,
+    }))
 }
 
 /// `--command` and `--workload` together: a command means the `command` workload, and that

@@ -3,13 +3,14 @@
 //!
 //! A task's plan must stay plain, copyable data (a worker process is handed it over a pipe), so
 //! such a task's plan is one [`crate::workload::Step::Custom`] step, and what that step does is
-//! the [`TaskRunner`] installed here for the whole process with [`install`]. The runner is set
-//! once before a run (by the configuration, by a [`crate::lab::Lab`], or in a worker process
-//! from its environment, see [`worker_env`]) and read by [`crate::exec`] for every task.
+//! the run's [`TaskRunner`]: it travels in the run's settings
+//! ([`crate::settings::ApproachSettings::custom`], set by the configuration or by a
+//! [`crate::lab::Lab`]) into the run's recorder, where [`crate::exec`] finds it for every task.
+//! A worker process gets it from its environment (a `--command`) or from the library user's
+//! program that serves it ([`crate::lab::Lab::serve_worker_if_asked`]).
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::{Arc, RwLock};
 
 use crate::cancel::Cancel;
 
@@ -40,34 +41,7 @@ pub trait TaskRunner: Send + Sync {
     }
 }
 
-/// The runner installed for this process, and the environment its workers need.
-struct Installed {
-    runner: Arc<dyn TaskRunner>,
-    env: Vec<(String, String)>,
-}
-
-static INSTALLED: RwLock<Option<Installed>> = RwLock::new(None);
-
-/// Makes `runner` the one that runs custom steps in this process; a worker process started for
-/// the process approaches gets `env` in its environment so that it can install the same work.
-pub fn install(runner: Arc<dyn TaskRunner>, env: Vec<(String, String)>) {
-    let mut slot = INSTALLED.write().unwrap_or_else(|e| e.into_inner());
-    *slot = Some(Installed { runner, env });
-}
-
-/// The installed runner, if any.
-pub fn runner() -> Option<Arc<dyn TaskRunner>> {
-    let slot = INSTALLED.read().unwrap_or_else(|e| e.into_inner());
-    slot.as_ref().map(|i| Arc::clone(&i.runner))
-}
-
-/// The environment a worker process needs to install the same runner (empty when none is).
-pub fn worker_env() -> Vec<(String, String)> {
-    let slot = INSTALLED.read().unwrap_or_else(|e| e.into_inner());
-    slot.as_ref().map(|i| i.env.clone()).unwrap_or_default()
-}
-
-/// The message of a custom step run with nothing installed (a bug in the caller, not the user).
+/// The message of a custom step run with no custom work given (a bug in the caller, not the user).
 pub fn missing(task: u32) -> String {
-    format!("task {task}: no custom work is installed in this process")
+    format!("task {task}: no custom work is given to this run")
 }

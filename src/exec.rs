@@ -65,11 +65,11 @@ fn custom_done(
     }
 }
 
-/// Runs the installed custom work for `task` on the calling thread.
+/// Runs the run's custom work for `task` on the calling thread.
 fn custom_blocking(rec: &Recorder, cancel: &Cancel, (task, step): (u32, usize)) -> bool {
     let worker = rec.this_worker();
     let start = rec.now_ns();
-    let result = match crate::custom::runner() {
+    let result = match rec.custom() {
         Some(r) => r.run(rec.run_task(task), cancel),
         None => Err(crate::custom::missing(rec.run_task(task))),
     };
@@ -244,7 +244,7 @@ pub async fn run_async(
     }
 }
 
-/// Runs the installed custom work for `task` in an async approach: awaited when the runner can
+/// Runs the run's custom work for `task` in an async approach: awaited when the runner can
 /// wait without a thread (a child process), else placed as computation is.
 async fn custom_async(
     rec: &Arc<Recorder>,
@@ -255,7 +255,7 @@ async fn custom_async(
     let worker = rec.this_worker();
     let start = rec.now_ns();
     let run_task = rec.run_task(task);
-    let Some(runner) = crate::custom::runner() else {
+    let Some(runner) = rec.custom().cloned() else {
         let missing = Err(crate::custom::missing(run_task));
         return custom_done(rec, (task, step), (worker, start), missing);
     };

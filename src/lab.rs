@@ -42,11 +42,9 @@ use crate::cancel::Cancel;
 use crate::custom::{TaskDone, TaskResult, TaskRunner};
 pub use crate::report::Report;
 
-/// The environment variable that tells a re-started program it is a worker of a lab.
+/// The environment variable that tells a re-started program it is a worker of a lab, and of
+/// which one (its [`Lab::name`]).
 const ENV_LAB_WORKER: &str = "PARLAB_LAB_WORKER";
-
-/// Set once [`Lab::serve_worker_if_asked`] has run in this process.
-static SERVES_WORKERS: AtomicBool = AtomicBool::new(false);
 
 type TaskFn<T> = dyn Fn(u32) -> T + Send + Sync;
 type CheckFn<T> = dyn Fn(u32, &T) -> bool + Send + Sync;
@@ -60,6 +58,9 @@ pub struct Lab<T> {
     runs: Option<u32>,
     warmup: Option<u32>,
     pool_size: Option<usize>,
+    name: String,
+    /// Set once [`Lab::serve_worker_if_asked`] has run for this lab.
+    serves_workers: AtomicBool,
 }
 
 impl<T: Debug + 'static> Lab<T> {
@@ -74,7 +75,17 @@ impl<T: Debug + 'static> Lab<T> {
             runs: None,
             warmup: None,
             pool_size: None,
+            name: "lab".into(),
+            serves_workers: AtomicBool::new(false),
         }
+    }
+
+    /// Names the lab (default `lab`). A program with several labs that use the process
+    /// approaches gives each its own name, so that a worker started for one serves that lab's
+    /// function (see [`Lab::serve_worker_if_asked`]).
+    pub fn name(mut self, name: &str) -> Self {
+        self.name = name.to_string();
+        self
     }
 
     /// Checks each result with `check(task, &result)`: false fails that run like a wrong
@@ -122,16 +133,15 @@ impl<T: Debug + 'static> Lab<T> {
         self
     }
 
-    /// Put first in `main`: when this process was started as a worker of a lab (by a process
-    /// approach), serves its tasks and exits; otherwise returns at once and lets the process
-    /// approaches be used.
+    /// Put first in `main`: when this process was started as a worker of this lab (by a
+    /// process approach), serves its tasks and exits; otherwise returns at once and lets the
+    /// process approaches be used. With several labs, call it for each: a worker serves only
+    /// the lab of its [`Lab::name`].
     pub fn serve_worker_if_asked(&self) {
         let args: Vec<_> = std::env::args_os().collect();
-        if std::env::var_os(ENV_LAB_WORKER).is_some()
-            && let Some(parent) = crate::worker::child::fast_args(&args)
-        {
-            crate::custom::install(self.runner(), Vec::new());
-            let code = crate::worker::child::main(parent);
+        let mine = std::env::var_os(ENV_LAB_WORKER).is_some_and(|v| *v == *self.name);
+        if mine && let Some(parent) = crate::worker::child::fast_args(&args) {
+            let code = crate::worker::child::main(parent, Some(self.runner()));
             std::process::exit(if code == std::process::ExitCode::SUCCESS {
                 0
             } else {
@@ -139,18 +149,15 @@ impl<T: Debug + 'static> Lab<T> {
             });
         }
         // A cluster process of approach cluster runs the same function.
-        if std::env::var_os(ENV_LAB_WORKER).is_some()
-            && let Some(cluster) = crate::cluster::child::fast_args(&args)
-        {
-            crate::custom::install(self.runner(), Vec::new());
-            let code = crate::cluster::child::main(cluster);
+        if mine && let Some(cluster) = crate::cluster::child::fast_args(&args) {
+            let code = crate::cluster::child::main(cluster, Some(self.runner()));
             std::process::exit(if code == std::process::ExitCode::SUCCESS {
                 0
             } else {
                 2
             });
         }
-        SERVES_WORKERS.store(true, Ordering::Relaxed);
+        self.serves_workers.store(true, Ordering::Relaxed);
     }
 
     fn runner(&self) -> Arc<dyn TaskRunner> {
@@ -193,7 +200,7 @@ impl<T: Debug + 'static> Lab<T> {
             .filter(|i| i.family == Family::Process)
             .map(|i| i.id)
             .collect();
-        if !process.is_empty() && !SERVES_WORKERS.load(Ordering::Relaxed) {
+        if !process.is_empty() && !self.serves_workers.load(Ordering::Relaxed) {
             anyhow::bail!(
                 "{} run tasks in worker processes, which are this program started again: put \
                  `lab.serve_worker_if_asked();` first in main (after building the Lab), or \
@@ -201,7 +208,10 @@ impl<T: Debug + 'static> Lab<T> {
                 process.join(", ")
             );
         }
-        crate::custom::install(self.runner(), vec![(ENV_LAB_WORKER.into(), "1".into())]);
+        cfg.approach.custom = Some(crate::settings::CustomWork {
+            runner: self.runner(),
+            worker_env: vec![(ENV_LAB_WORKER.into(), self.name.clone())],
+        });
         let machine = crate::machine::Machine::detect();
         let outcome = crate::bench::run_all(
             &cfg,

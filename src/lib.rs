@@ -99,6 +99,8 @@ pub mod say;
 #[doc(hidden)]
 pub mod serve;
 #[doc(hidden)]
+pub mod settings;
+#[doc(hidden)]
 pub mod shell;
 #[doc(hidden)]
 pub mod spread;

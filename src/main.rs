@@ -9,11 +9,11 @@ fn main() -> ExitCode {
     // A worker process starts once per task under `process`: it skips clap (see `fast_args`).
     let args: Vec<_> = std::env::args_os().collect();
     if let Some(parent) = parlab::worker::child::fast_args(&args) {
-        return parlab::worker::child::main(parent);
+        return parlab::worker::child::main(parent, None);
     }
     // A cluster process of approach cluster (see parlab::cluster).
     if let Some(cluster) = parlab::cluster::child::fast_args(&args) {
-        return parlab::cluster::child::main(cluster);
+        return parlab::cluster::child::main(cluster, None);
     }
     // A cluster process on another host, joining parlab (see parlab::cluster::join).
     if let Some(join) = parlab::cluster::join::fast_args(&args) {

@@ -109,7 +109,7 @@ pub fn python_hint(cfg: &RunConfig) -> Option<String> {
 
 /// `parlab list`'s Python section: whether python3 was found, then the seven approaches.
 pub fn list_section(width: usize) -> String {
-    let found = match python::probe(&python::interpreter()) {
+    let found = match python::probe(std::path::Path::new("python3")) {
         Ok(p) => format!("python3 found: {}", p.describe()),
         Err(e) => format!("not usable here: {e}; install Python 3.8+ or use --python PATH"),
     };

@@ -19,6 +19,7 @@ fn measure(id: &str, work: WorkSpec, tasks: u32) -> u64 {
         cancel: Cancel::new(),
         chunk_size: None,
         task_timeout: None,
+        settings: Default::default(),
     };
     RealExecutor
         .measure(approach::find(id).unwrap(), ctx)

@@ -17,6 +17,7 @@ use std::time::{Duration, Instant};
 use parlab::approach::{self, ApproachError, Outcome, RunContext};
 use parlab::cancel::Cancel;
 use parlab::record::recorder::{Recorder, TaskEvent};
+use parlab::settings::ApproachSettings;
 use parlab::worker::protocol::{FrameReader, FromWorker, PROTOCOL_VERSION};
 use parlab::workload::{Answer, WorkSpec, WorkloadKind};
 
@@ -28,7 +29,6 @@ use common::PARLAB;
 const IDS: [&str; 3] = ["process", "process-pool", "process-pool-chunked"];
 
 fn serial() -> MutexGuard<'static, ()> {
-    parlab::worker::set_program(PARLAB.into());
     SERIAL.lock().unwrap_or_else(|e| e.into_inner())
 }
 
@@ -41,6 +41,10 @@ fn context(work: WorkSpec, tasks: u32, pool: usize, chunk: Option<u32>) -> RunCo
         recorder: Arc::new(Recorder::new(tasks, &work.plan(), Instant::now())),
         cancel: Cancel::new(),
         task_timeout: None,
+        settings: ApproachSettings {
+            worker_program: Some(PARLAB.into()),
+            ..Default::default()
+        },
     }
 }
 

@@ -4,6 +4,7 @@
 use super::{Approach, ApproachError, ApproachInfo, Family, MenuEntry, Outcome, RunContext, Width};
 use crate::error::UsageError;
 use crate::exec::CpuPlacement;
+use crate::settings::ApproachSettings;
 
 /// A multi-threaded runtime of `--pool-size` workers.
 pub struct AsyncMt;
@@ -28,7 +29,7 @@ impl Approach for AsyncMt {
         &INFO
     }
 
-    fn check(&self, _tasks: u32, pool_size: usize) -> Result<(), UsageError> {
+    fn check(&self, _tasks: u32, pool_size: usize, _: &ApproachSettings) -> Result<(), UsageError> {
         // Its workers, and the thread that drives the runtime.
         super::room::check_pool(INFO.id, pool_size + 1)
     }

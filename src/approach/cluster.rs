@@ -6,6 +6,7 @@
 use super::{Approach, ApproachError, ApproachInfo, Family, MenuEntry, Outcome, RunContext, Width};
 use crate::cluster::{Layout, parent};
 use crate::error::UsageError;
+use crate::settings::ApproachSettings;
 
 /// Timely-dataflow workers over local processes.
 pub struct Cluster;
@@ -31,41 +32,51 @@ impl Approach for Cluster {
         &INFO
     }
 
-    fn check(&self, _tasks: u32, pool_size: usize) -> Result<(), UsageError> {
-        if let Some(hosts) = crate::cluster::hosts::get() {
+    fn check(
+        &self,
+        _tasks: u32,
+        pool_size: usize,
+        settings: &ApproachSettings,
+    ) -> Result<(), UsageError> {
+        let cluster = &settings.cluster;
+        if let Some(hosts) = &cluster.hosts {
             // --hosts decides the processes; only a sweep sizes their threads by the pool.
-            return hosts.threads(pool_size).map(|_| ()).map_err(|why| {
-                UsageError::bad(
-                    "--pool-sizes",
-                    why,
-                    format!(
-                        "with --hosts a sweep's pool sizes are the total worker count: give \
-                         multiples of {}",
-                        hosts.lines.len()
-                    ),
-                )
-            });
+            return hosts
+                .threads(pool_size, cluster.threads_per_process)
+                .map(|_| ())
+                .map_err(|why| {
+                    UsageError::bad(
+                        "--pool-sizes",
+                        why,
+                        format!(
+                            "with --hosts a sweep's pool sizes are the total worker count: give \
+                             multiples of {}",
+                            hosts.lines.len()
+                        ),
+                    )
+                });
         }
-        layout(pool_size, crate::cluster::threads_per_process()).map(|_| ())
+        layout(pool_size, cluster.threads_per_process).map(|_| ())
     }
 
     fn prepare(&self, ctx: &RunContext) -> Result<(), ApproachError> {
-        match crate::cluster::hosts::get() {
+        match &ctx.settings.cluster.hosts {
             // Across machines: the wait for the hosts to join, and the clock offsets, stay out
             // of the timed region.
-            Some(hosts) => crate::cluster::remote::prepare(INFO.id, ctx, &hosts),
+            Some(hosts) => crate::cluster::remote::prepare(INFO.id, ctx, hosts),
             None => Ok(()),
         }
     }
 
     fn run(&self, ctx: &RunContext) -> Result<Outcome, ApproachError> {
-        if let Some(hosts) = crate::cluster::hosts::get() {
+        let cluster = &ctx.settings.cluster;
+        if let Some(hosts) = &cluster.hosts {
             let threads = hosts
-                .threads(ctx.pool_size)
+                .threads(ctx.pool_size, cluster.threads_per_process)
                 .map_err(ApproachError::Failed)?;
-            return crate::cluster::remote::run(INFO.id, ctx, &hosts, threads);
+            return crate::cluster::remote::run(INFO.id, ctx, hosts, threads);
         }
-        let layout = layout(ctx.pool_size, crate::cluster::threads_per_process())
+        let layout = layout(ctx.pool_size, cluster.threads_per_process)
             .map_err(|e| ApproachError::Failed(e.to_string()))?;
         parent::run(INFO.id, ctx, layout)
     }

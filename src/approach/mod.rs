@@ -138,7 +138,12 @@ pub trait Approach: Sync {
     fn info(&self) -> &'static ApproachInfo;
 
     /// Rejects settings this approach cannot run, before anything is measured.
-    fn check(&self, _tasks: u32, _pool_size: usize) -> Result<(), UsageError> {
+    fn check(
+        &self,
+        _tasks: u32,
+        _pool_size: usize,
+        _settings: &crate::settings::ApproachSettings,
+    ) -> Result<(), UsageError> {
         Ok(())
     }
 
@@ -211,6 +216,7 @@ mod tests {
             recorder: rec.clone(),
             cancel: Cancel::new(),
             task_timeout: None,
+            settings: Default::default(),
         };
         a.run(&ctx)
             .unwrap_or_else(|e| panic!("{}: {e}", a.info().id));
@@ -333,6 +339,7 @@ mod tests {
                 recorder: rec,
                 cancel,
                 task_timeout: None,
+                settings: Default::default(),
             };
             assert!(
                 matches!(a.run(&ctx), Err(ApproachError::Cancelled)),

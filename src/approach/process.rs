@@ -4,6 +4,7 @@
 
 use super::{Approach, ApproachError, ApproachInfo, Family, MenuEntry, Outcome, RunContext, Width};
 use crate::error::UsageError;
+use crate::settings::ApproachSettings;
 use crate::worker::parent::{self, Dispatch};
 
 /// Starts a worker process for every task, then waits for them all.
@@ -29,7 +30,7 @@ impl Approach for Process {
         &INFO
     }
 
-    fn check(&self, tasks: u32, _pool_size: usize) -> Result<(), UsageError> {
+    fn check(&self, tasks: u32, _pool_size: usize, _: &ApproachSettings) -> Result<(), UsageError> {
         let limit = parent::process_limit();
         if tasks as u64 > limit {
             return Err(UsageError::bad(

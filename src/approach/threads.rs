@@ -7,6 +7,7 @@ use super::{
 };
 use crate::error::UsageError;
 use crate::exec;
+use crate::settings::ApproachSettings;
 
 /// Spawns every task's thread, then joins them all.
 pub struct Threads;
@@ -35,7 +36,7 @@ impl Approach for Threads {
         &INFO
     }
 
-    fn check(&self, tasks: u32, _pool_size: usize) -> Result<(), UsageError> {
+    fn check(&self, tasks: u32, _pool_size: usize, _: &ApproachSettings) -> Result<(), UsageError> {
         let limit = crate::machine::thread_limit();
         if tasks as u64 > limit {
             return Err(UsageError::TooManyThreads { tasks, limit });

@@ -429,7 +429,10 @@ pub fn run_all(
                 if let Some(signal) = cancel.signal() {
                     return stopped(measurements, Stop::Signal(signal), &idle);
                 }
-                let recorder = Arc::new(Recorder::new(cfg.tasks, &plan, Instant::now()));
+                let recorder = Arc::new(
+                    Recorder::new(cfg.tasks, &plan, Instant::now())
+                        .with_custom(cfg.approach.runner()),
+                );
                 observer.started(*approach, &recorder);
                 let ctx = RunContext {
                     work: cfg.work,
@@ -439,6 +442,7 @@ pub fn run_all(
                     recorder,
                     cancel: cancel.clone(),
                     task_timeout: cfg.task_timeout,
+                    settings: cfg.approach.clone(),
                 };
                 let m = match executor.measure_run(*approach, ctx, ordinals[i]) {
                     Ok(m) => m,

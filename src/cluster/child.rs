@@ -50,8 +50,9 @@ pub fn fast_args(args: &[std::ffi::OsString]) -> Option<Args> {
     }
 }
 
-/// Runs this process's workers until the dataflow is done.
-pub fn main(args: Args) -> ExitCode {
+/// Runs this process's workers until the dataflow is done; `custom` runs custom steps (None:
+/// a `--command` from the environment, if any).
+pub fn main(args: Args, custom: Option<Arc<dyn crate::custom::TaskRunner>>) -> ExitCode {
     crate::worker::child::die_with_parent(Some(args.parent));
     let fail = |what: String| {
         let _ = writeln!(
@@ -66,9 +67,12 @@ pub fn main(args: Args) -> ExitCode {
         Ok(s) => s,
         Err(e) => return fail(format!("--spec: {e}")),
     };
-    if let Some(runner) = crate::shell::CommandRunner::from_worker_env() {
-        crate::custom::install(std::sync::Arc::new(runner), Vec::new());
-    }
+    // A --command comes in the environment; a library user's function from the program
+    // that serves this process (see crate::lab).
+    let custom = custom.or_else(|| {
+        crate::shell::CommandRunner::from_worker_env()
+            .map(|r| Arc::new(r) as Arc<dyn crate::custom::TaskRunner>)
+    });
     let fault = match Fault::from_env() {
         Ok(f) => f,
         Err(e) => return fail(e),
@@ -83,7 +87,7 @@ pub fn main(args: Args) -> ExitCode {
     let on_start: flow::OnStart = Arc::new(move |task, worker, ns| {
         let _ = (&*says).write_all(watch::start_line(task, worker, ns).as_bytes());
     });
-    if let Err(message) = run_workers(joined, spec, fault, on_start) {
+    if let Err(message) = run_workers(joined, spec, fault, (on_start, custom)) {
         return fail(message);
     }
     let _ = (&*report).write_all(watch::end_line(own_figures()).as_bytes());
@@ -161,7 +165,7 @@ pub(super) fn run_workers(
     joined: std::io::Result<Builders>,
     spec: Spec,
     fault: Option<Fault>,
-    on_start: flow::OnStart,
+    (on_start, custom): (flow::OnStart, Option<Arc<dyn crate::custom::TaskRunner>>),
 ) -> Result<(), String> {
     let (builders, others) = joined.map_err(|e| format!("cannot join the cluster: {e}"))?;
     let cancel = Cancel::new();
@@ -169,7 +173,10 @@ pub(super) fn run_workers(
         builders,
         others,
         timely::WorkerConfig::default(),
-        move |worker| flow::run(worker, &spec, &cancel, fault, on_start.clone(), &|_| {}),
+        move |worker| {
+            let hooks = (on_start.clone(), custom.clone());
+            flow::run(worker, &spec, &cancel, fault, hooks, &|_| {})
+        },
     )
     .map_err(|e| format!("cannot start the workers: {e}"))?;
     for r in guards.join() {

@@ -18,6 +18,7 @@ use timely::worker::Worker;
 
 use super::{Done, Spec};
 use crate::cancel::Cancel;
+use crate::custom::TaskRunner;
 use crate::exec;
 use crate::record::recorder::Recorder;
 use crate::worker::fault::Fault;
@@ -27,12 +28,13 @@ pub(super) type OnStart = Arc<dyn Fn(u32, u32, u64) + Send + Sync>;
 
 /// Builds the dataflow on `worker` and, on the feeder, sends every task in and hands each
 /// record to `on_done` until all are back (or `cancel` is raised: then it returns early).
+/// `on_start` hears each task start; `custom` runs the run's custom steps.
 pub(super) fn run(
     worker: &mut Worker,
     spec: &Spec,
     cancel: &Cancel,
     fault: Option<Fault>,
-    on_start: OnStart,
+    (on_start, custom): (OnStart, Option<Arc<dyn TaskRunner>>),
     on_done: &dyn Fn(Done),
 ) {
     let layout = spec.layout;
@@ -77,7 +79,7 @@ pub(super) fn run(
                                 recorded,
                                 origin,
                                 &task_cancel,
-                                &on_start,
+                                (&on_start, &custom),
                                 hook,
                             );
                             output.session(&cap).give(done);
@@ -122,11 +124,13 @@ fn run_task(
     worker: u32,
     origin: Instant,
     cancel: &Cancel,
-    on_start: &OnStart,
+    (on_start, custom): (&OnStart, &Option<Arc<dyn TaskRunner>>),
     fault: Option<Fault>,
 ) -> Done {
     let plan = work.plan();
-    let rec = Recorder::new(1, &plan, origin).first_task_is(task);
+    let rec = Recorder::new(1, &plan, origin)
+        .first_task_is(task)
+        .with_custom(custom.clone());
     on_start(task, worker, rec.now_ns());
     // The test hook's fault strikes once the task is known to have started.
     if let Some(f) = fault {

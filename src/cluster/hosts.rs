@@ -4,50 +4,7 @@
 //! parlab listens on its own line's address for the others to join (see `super::remote`); every
 //! other process listens on its own line's port for the timely mesh.
 
-use std::sync::Mutex;
-use std::time::Duration;
-
-/// The `--hosts` list and `--join-timeout`, for the whole program (None: local processes).
-static HOSTS: Mutex<Option<Hosts>> = Mutex::new(None);
-
-/// The processes of a cluster run across machines.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Hosts {
-    /// `host:port` of every process; `lines[0]` is parlab's.
-    pub lines: Vec<String>,
-    /// How long parlab waits for the others to join.
-    pub join_timeout: Duration,
-    /// Whether the pool size sets the worker threads (`pool size ÷ processes` in each), as in
-    /// a sweep over the total worker count; otherwise `--cluster-workers` does.
-    pub sized_by_pool: bool,
-}
-
-impl Hosts {
-    /// The worker threads in each process for a run at `pool_size`, or why there is none: with
-    /// [`Hosts::sized_by_pool`], the pool size must split evenly over the processes.
-    pub fn threads(&self, pool_size: usize) -> Result<usize, String> {
-        let n = self.lines.len();
-        if !self.sized_by_pool {
-            return Ok(super::threads_per_process());
-        }
-        if pool_size < n || !pool_size.is_multiple_of(n) {
-            return Err(format!(
-                "{pool_size} workers do not split evenly over the {n} processes of --hosts"
-            ));
-        }
-        Ok(pool_size / n)
-    }
-}
-
-/// Sets (or clears) the hosts every cluster run uses.
-pub fn set(hosts: Option<Hosts>) {
-    *HOSTS.lock().unwrap_or_else(|e| e.into_inner()) = hosts;
-}
-
-/// The hosts set by `--hosts`, if any.
-pub fn get() -> Option<Hosts> {
-    HOSTS.lock().unwrap_or_else(|e| e.into_inner()).clone()
-}
+pub use crate::settings::Hosts;
 
 /// Parses a hosts file: one `host:port` a line (blank lines and `#` comments skipped), at
 /// least two. The error names the line, e.g. `line 3: 'a:b' has no port number`.

@@ -207,6 +207,7 @@ fn serve(
         env,
     } = run;
     let pairs = env;
+    let mut custom: Option<Arc<dyn crate::custom::TaskRunner>> = None;
     if let Some(mut runner) = crate::shell::CommandRunner::from_vars(|name| {
         pairs
             .iter()
@@ -216,7 +217,7 @@ fn serve(
         // parlab cannot kill this process's group from another host: each command gets a
         // group of its own, which this process kills on every way out.
         runner.own_group = true;
-        crate::custom::install(Arc::new(runner), Vec::new());
+        custom = Some(Arc::new(runner));
     }
     let fault =
         crate::worker::fault::Fault::from_env().map_err(|e| format!("{e} (a test hook)"))?;
@@ -228,7 +229,7 @@ fn serve(
     });
     let joined = mesh::connect(listener, &addresses, me)
         .and_then(|sockets| mesh::builders(sockets, me, spec.layout.threads));
-    child::run_workers(joined, spec, fault, on_start)?;
+    child::run_workers(joined, spec, fault, (on_start, custom))?;
     let used = Usage::own().since(&before);
     Ok(EndFigures {
         peak_kib: peak_rss_kib(),

@@ -14,7 +14,7 @@
 //! that it only connects to the others (see `mesh`) and never waits to be connected to.
 //! [`Layout`] converts between the two numberings.
 
-use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 
 pub mod child;
 mod clock;
@@ -29,19 +29,6 @@ mod watch;
 use serde::{Deserialize, Serialize};
 
 use crate::workload::{Answer, WorkSpec};
-
-/// Worker threads in each cluster process (`--cluster-workers`), for the whole program.
-static THREADS: AtomicUsize = AtomicUsize::new(1);
-
-/// Sets the worker threads in each cluster process (`--cluster-workers`; at least 1).
-pub fn set_threads_per_process(threads: usize) {
-    THREADS.store(threads.max(1), Ordering::Relaxed);
-}
-
-/// The worker threads in each cluster process.
-pub fn threads_per_process() -> usize {
-    THREADS.load(Ordering::Relaxed)
-}
 
 /// Everything a cluster process needs to take part in one run.
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -30,7 +30,9 @@ pub fn run(id: &str, ctx: &RunContext, layout: Layout) -> Result<Outcome, Approa
         return Err(ApproachError::Cancelled);
     }
     let failed = |what: String| ApproachError::Failed(format!("approach {id}: {what}"));
-    let program = crate::worker::program()
+    let program = ctx
+        .settings
+        .worker_program()
         .map_err(|e| failed(format!("cannot find parlab's own executable: {e}")))?;
     let spec = Spec {
         work: ctx.work,
@@ -49,7 +51,12 @@ pub fn run(id: &str, ctx: &RunContext, layout: Layout) -> Result<Outcome, Approa
     let json = serde_json::to_string(&spec).map_err(|e| failed(e.to_string()))?;
     for index in 0..layout.processes - 1 {
         procs
-            .spawn(&program, &json, index, lines_tx.clone())
+            .spawn(
+                (&program, &ctx.settings.worker_env()),
+                &json,
+                index,
+                lines_tx.clone(),
+            )
             .map_err(failed)?;
     }
     drop(lines_tx);
@@ -154,7 +161,8 @@ pub(super) fn start_own(
                             others,
                             timely::WorkerConfig::default(),
                             move |worker| {
-                                flow::run(worker, &spec, &cancel, None, on_start.clone(), &|d| {
+                                let hooks = (on_start.clone(), rec.custom().cloned());
+                                flow::run(worker, &spec, &cancel, None, hooks, &|d| {
                                     flow::record(&rec, &d)
                                 })
                             },
@@ -204,11 +212,11 @@ struct Procs {
 }
 
 impl Procs {
-    /// Starts cluster process `index + 1` (timely's `index`), with a thread passing on its
-    /// lines.
+    /// Starts cluster process `index + 1` (timely's `index`) of `program` with `env` (the
+    /// custom work's), with a thread passing on its lines.
     fn spawn(
         &mut self,
-        program: &std::path::Path,
+        (program, env): (&std::path::Path, &[(String, String)]),
         json: &str,
         index: usize,
         lines: mpsc::Sender<(usize, String)>,
@@ -224,7 +232,7 @@ impl Procs {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
-            .envs(crate::custom::worker_env())
+            .envs(env.iter().cloned())
             // Its own process group: the terminal's Ctrl-C goes to parlab alone, which decides.
             .process_group(0)
             .spawn()

@@ -324,7 +324,7 @@ fn run_on(s: &mut Session, ctx: &RunContext, threads: usize) -> Result<Outcome, 
                 ..spec.clone()
             },
             addresses: addresses.clone(),
-            env: crate::custom::worker_env(),
+            env: ctx.settings.worker_env(),
         };
         let json = serde_json::to_string(&run).map_err(|e| Some(e.to_string()))?;
         let stream = s.streams[i]

@@ -40,10 +40,7 @@ pub fn check(args: &DemosArgs) -> Result<DemosPython, UsageError> {
         .clone()
         .unwrap_or_else(|| PathBuf::from("python3"));
     match python::probe(&path) {
-        Ok(_) => {
-            python::set_interpreter(path);
-            Ok(DemosPython::On)
-        }
+        Ok(_) => Ok(DemosPython::On),
         Err(problem) if args.python.is_some() => Err(UsageError::bad("--python", problem, hint)),
         Err(problem) => Ok(DemosPython::Skipped(problem)),
     }

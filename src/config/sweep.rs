@@ -57,7 +57,7 @@ impl SweepConfig {
             },
         })?;
         // Across machines the sweep sizes every process's threads: pool size ÷ processes.
-        if let Some(mut hosts) = crate::cluster::hosts::get() {
+        if let Some(hosts) = &mut run.approach.cluster.hosts {
             if r.cluster_workers.is_some() {
                 return Err(UsageError::bad(
                     "--cluster-workers",
@@ -67,11 +67,10 @@ impl SweepConfig {
                 ));
             }
             hosts.sized_by_pool = true;
-            crate::cluster::hosts::set(Some(hosts));
         }
         for &size in &pool_sizes {
             for a in &run.approaches {
-                a.check(run.tasks, size)?;
+                a.check(run.tasks, size, &run.approach)?;
             }
             if run.work.workload == crate::workload::WorkloadKind::Net && !run.mock {
                 let open_files = crate::limits::open_files().0;

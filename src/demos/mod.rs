@@ -340,6 +340,7 @@ fn run_one(
     );
     // The bench runs approaches in rounds: slower, faster, slower, faster, ...
     run_cfg.repetitions.runs = Some(REPEATS);
+    run_cfg.approach.interpreter = cfg.interpreter.clone();
     let before = shortfall::CpuSample::now();
     let outcome = bench::run_all(&run_cfg, executor, cancel, &mut Quiet);
     let others_share = before.others_share_since(cfg.logical_cores);

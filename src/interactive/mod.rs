@@ -124,7 +124,7 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
             Err(Interrupt::Finish) => break,
         };
         cancel.reset();
-        let serving = match Serving::start(&mut cfg.work, false) {
+        let serving = match Serving::start(&mut cfg.work, false, &cfg.approach) {
             Ok(s) => s,
             Err(message) => {
                 crate::say::report_error(format!("error: {message}"));

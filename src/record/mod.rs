@@ -34,6 +34,8 @@ pub struct RunContext {
     pub cancel: Cancel,
     /// The longest one task may run where a task can be abandoned (process approaches).
     pub task_timeout: Option<std::time::Duration>,
+    /// How the approaches run: interpreter, cluster layout, worker program, custom work.
+    pub settings: crate::settings::ApproachSettings,
 }
 
 /// Figures an approach measured itself, beyond what the bench measures around it.

@@ -6,11 +6,13 @@
 //! may read the slots while the run goes on.
 
 use std::cell::Cell;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 
+use crate::custom::TaskRunner;
 use crate::workload::{Answer, Step, StepKind};
 
 /// Marks a time slot that was never written.
@@ -57,6 +59,18 @@ pub struct Recorder {
     child_peak_kib: AtomicU64,
     /// What went wrong in custom tasks that failed, first first (written only on failure).
     problems: std::sync::Mutex<Vec<String>>,
+    /// What a custom step of this run does (see [`crate::custom`]).
+    custom: CustomSlot,
+}
+
+/// The run's custom work, beside the recorder every task is handed.
+#[derive(Default)]
+struct CustomSlot(Option<Arc<dyn TaskRunner>>);
+
+impl std::fmt::Debug for CustomSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_some() { "Some(..)" } else { "None" })
+    }
 }
 
 thread_local! {
@@ -97,6 +111,7 @@ impl Recorder {
             first_task: 0,
             child_peak_kib: AtomicU64::new(0),
             problems: std::sync::Mutex::new(Vec::new()),
+            custom: CustomSlot::default(),
         }
     }
 
@@ -225,6 +240,17 @@ impl Recorder {
     pub fn first_task_is(mut self, first: u32) -> Self {
         self.first_task = first;
         self
+    }
+
+    /// Gives this run's custom steps `runner` to run (see [`crate::custom`]).
+    pub fn with_custom(mut self, runner: Option<Arc<dyn TaskRunner>>) -> Self {
+        self.custom = CustomSlot(runner);
+        self
+    }
+
+    /// What this run's custom steps run, if anything.
+    pub fn custom(&self) -> Option<&Arc<dyn TaskRunner>> {
+        self.custom.0.as_ref()
     }
 
     /// The run's index of the task in slot `slot`.

@@ -81,13 +81,21 @@ pub struct Serving {
 }
 
 impl Serving {
-    /// Starts a local server when `work` is `net` and not a model (`mock`), writing its port
+    /// Starts a local server (`settings`' worker program) when `work` is `net` and not a model
+    /// (`mock`), writing its port
     /// into `work`; otherwise none. The message says why the server could not start.
-    pub fn start(work: &mut WorkSpec, mock: bool) -> Result<Self, String> {
+    pub fn start(
+        work: &mut WorkSpec,
+        mock: bool,
+        settings: &crate::settings::ApproachSettings,
+    ) -> Result<Self, String> {
         if mock || work.workload != WorkloadKind::Net {
             return Ok(Self { server: None });
         }
-        let server = LocalServer::start(work.io_wait(), work.net.payload)?;
+        let program = settings
+            .worker_program()
+            .map_err(|e| format!("the local server: cannot find parlab's own executable: {e}"))?;
+        let server = LocalServer::start(&program, work.io_wait(), work.net.payload)?;
         work.net.port = server.port();
         Ok(Self {
             server: Some(server),

@@ -54,12 +54,14 @@ impl ServerFigures {
 }
 
 impl LocalServer {
-    /// Starts `parlab serve` answering after `io_wait` with `payload` bytes, and waits for
+    /// Starts `program serve` (parlab's executable) answering after `io_wait` with `payload` bytes, and waits for
     /// its port. The message says why it could not start.
-    pub fn start(io_wait: Duration, payload: u32) -> Result<Self, String> {
-        let program = crate::worker::program()
-            .map_err(|e| format!("the local server: cannot find parlab's own executable: {e}"))?;
-        let mut child = Command::new(&program)
+    pub fn start(
+        program: &std::path::Path,
+        io_wait: Duration,
+        payload: u32,
+    ) -> Result<Self, String> {
+        let mut child = Command::new(program)
             .arg("serve")
             .arg("--io-wait-ns")
             .arg(io_wait.as_nanos().to_string())

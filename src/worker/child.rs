@@ -11,6 +11,7 @@ use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::AsFd;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use super::fault::Fault;
@@ -19,6 +20,7 @@ use super::protocol::{
     encode,
 };
 use crate::cancel::Cancel;
+use crate::custom::TaskRunner;
 use crate::exec;
 use crate::record::recorder::Recorder;
 use crate::workload::WorkSpec;
@@ -54,14 +56,15 @@ pub fn fast_args(args: &[std::ffi::OsString]) -> Option<Option<u32>> {
     }
 }
 
-/// Runs the worker until its stdin closes; `parent` is the pid that started it.
-pub fn main(parent: Option<u32>) -> ExitCode {
+/// Runs the worker until its stdin closes; `parent` is the pid that started it, `custom` what
+/// runs custom steps.
+pub fn main(parent: Option<u32>, custom: Option<Arc<dyn TaskRunner>>) -> ExitCode {
     die_with_parent(parent);
-    // Commands (--command) come in the environment; a library user's function is installed by
-    // its own binary before it calls this (see crate::lab).
-    if let Some(runner) = crate::shell::CommandRunner::from_worker_env() {
-        crate::custom::install(std::sync::Arc::new(runner), Vec::new());
-    }
+    // Commands (--command) come in the environment; a library user's function from its own
+    // program, which serves this worker (see crate::lab).
+    let custom = custom.or_else(|| {
+        crate::shell::CommandRunner::from_worker_env().map(|r| Arc::new(r) as Arc<dyn TaskRunner>)
+    });
     let fault = match Fault::from_env() {
         Ok(f) => f,
         Err(e) => {
@@ -76,7 +79,7 @@ pub fn main(parent: Option<u32>) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    match serve(&out, fault) {
+    match serve(&out, fault, &custom) {
         Ok(()) => ExitCode::SUCCESS,
         Err(WorkerError::ParentGone(_)) => ExitCode::from(1),
         Err(e) => {
@@ -150,7 +153,11 @@ impl Out {
 }
 
 /// Says hello, runs every range of tasks that arrives, and reports its figures at the end.
-fn serve(out: &Out, fault: Option<Fault>) -> Result<(), WorkerError> {
+fn serve(
+    out: &Out,
+    fault: Option<Fault>,
+    custom: &Option<Arc<dyn TaskRunner>>,
+) -> Result<(), WorkerError> {
     out.send(&FromWorker::Hello {
         protocol: PROTOCOL_VERSION,
         pid: std::process::id(),
@@ -171,7 +178,7 @@ fn serve(out: &Out, fault: Option<Fault>) -> Result<(), WorkerError> {
                     first,
                     count,
                     origin_mono_ns,
-                } => run_tasks(out, &work, (first, count), origin_mono_ns, fault)?,
+                } => run_tasks(out, &work, (first, count), origin_mono_ns, (fault, custom))?,
             }
         }
         match input.read(&mut buf) {
@@ -191,7 +198,7 @@ fn run_tasks(
     work: &WorkSpec,
     (first, count): (u32, u32),
     origin_mono_ns: u64,
-    fault: Option<Fault>,
+    (fault, custom): (Option<Fault>, &Option<Arc<dyn TaskRunner>>),
 ) -> Result<(), WorkerError> {
     let origin = instant_at(origin_mono_ns);
     let plan = work.plan();
@@ -199,7 +206,9 @@ fn run_tasks(
     for task in (first..).take(count as usize) {
         // A fresh single-task recorder per task: its slots say exactly which steps this task
         // ran, and memory stays the same however many tasks a range holds.
-        let rec = Recorder::new(1, &plan, origin).first_task_is(task);
+        let rec = Recorder::new(1, &plan, origin)
+            .first_task_is(task)
+            .with_custom(custom.clone());
         out.send(&FromWorker::Started {
             task,
             at_ns: rec.now_ns(),

@@ -77,7 +77,7 @@ const STALL_FLOOR_S: f64 = 2.0;
 
 impl<'a> Crew<'a> {
     pub(super) fn new(id: &'static str, ctx: &'a RunContext) -> Result<Self, ApproachError> {
-        let program = super::program().map_err(|e| {
+        let program = ctx.settings.worker_program().map_err(|e| {
             ApproachError::Failed(format!(
                 "approach {id}: cannot find parlab's own executable to start workers: {e}"
             ))
@@ -91,7 +91,7 @@ impl<'a> Crew<'a> {
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             // The custom work (a --command) the worker installs, when there is one.
-            .envs(crate::custom::worker_env())
+            .envs(ctx.settings.worker_env())
             // Its own process group: the terminal's Ctrl-C goes to parlab alone, which decides,
             // and one kill reaches anything the worker might start.
             .process_group(0);

@@ -24,26 +24,6 @@ pub mod fault;
 pub mod parent;
 pub mod protocol;
 
-use std::path::PathBuf;
-use std::sync::OnceLock;
-
-/// The program started as a worker, when something other than this executable should be.
-static PROGRAM: OnceLock<PathBuf> = OnceLock::new();
-
-/// Names the parlab executable to start as a worker, instead of this executable. Tests need it:
-/// inside a test binary, this executable is the test harness, not parlab. The first call wins.
-pub fn set_program(path: PathBuf) {
-    let _ = PROGRAM.set(path);
-}
-
-/// The executable started as a worker: parlab itself unless [`set_program`] said otherwise.
-pub fn program() -> std::io::Result<PathBuf> {
-    match PROGRAM.get() {
-        Some(p) => Ok(p.clone()),
-        None => std::env::current_exe(),
-    }
-}
-
 /// `CLOCK_MONOTONIC` now, ns: one clock for every process on the machine, so a time read in a
 /// worker and one read in parlab can be compared directly.
 pub fn mono_now_ns() -> u64 {

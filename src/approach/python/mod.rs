@@ -20,7 +20,6 @@
 mod probe;
 mod session;
 
-use std::path::PathBuf;
 use std::sync::Mutex;
 
 pub use probe::{PythonFacts, probe};
@@ -33,21 +32,9 @@ pub const DRIVER: &str = include_str!("driver.py");
 /// The oldest Python the driver supports.
 pub const MIN_VERSION: (u32, u32) = (3, 8);
 
-/// The interpreter to start: `--python PATH`, else `python3` found on `PATH`.
-static INTERPRETER: Mutex<Option<PathBuf>> = Mutex::new(None);
-
-/// Names the interpreter the Python approaches start (`--python PATH`).
-pub fn set_interpreter(path: PathBuf) {
-    *INTERPRETER.lock().unwrap_or_else(|e| e.into_inner()) = Some(path);
-}
-
-/// The interpreter the Python approaches start.
-pub fn interpreter() -> PathBuf {
-    INTERPRETER
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .clone()
-        .unwrap_or_else(|| PathBuf::from("python3"))
+/// Which run `ctx` is: the address of its recorder, one per run.
+fn run_key(ctx: &RunContext) -> usize {
+    std::sync::Arc::as_ptr(&ctx.recorder) as usize
 }
 
 /// Whether `info` is one of the Python approaches.
@@ -59,8 +46,10 @@ pub fn is_python(info: &ApproachInfo) -> bool {
 /// the id).
 pub struct Python {
     info: &'static ApproachInfo,
-    /// The interpreter started by [`Approach::prepare`] for the next run, ready for its request.
-    ready: Mutex<Option<session::Session>>,
+    /// The interpreter started by [`Approach::prepare`] for the next run, ready for its request,
+    /// with the run it is for (its recorder's address): a run in another thread of the same
+    /// process (with its own interpreter, say) never takes it.
+    ready: Mutex<Option<(usize, session::Session)>>,
 }
 
 impl Python {
@@ -207,8 +196,8 @@ impl Approach for Python {
     }
 
     fn prepare(&self, ctx: &RunContext) -> Result<(), ApproachError> {
-        let s = session::Session::start(self.info.id, &ctx.cancel)?;
-        *self.ready.lock().unwrap_or_else(|e| e.into_inner()) = Some(s);
+        let s = session::Session::start(self.info.id, &ctx.settings.interpreter(), &ctx.cancel)?;
+        *self.ready.lock().unwrap_or_else(|e| e.into_inner()) = Some((run_key(ctx), s));
         Ok(())
     }
 
@@ -217,10 +206,21 @@ impl Approach for Python {
             *self.ready.lock().unwrap_or_else(|e| e.into_inner()) = None;
             return Err(ApproachError::Cancelled);
         }
-        let prepared = self.ready.lock().unwrap_or_else(|e| e.into_inner()).take();
+        let prepared = {
+            let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+            match ready.take() {
+                Some((key, s)) if key == run_key(ctx) => Some(s),
+                other => {
+                    *ready = other;
+                    None
+                }
+            }
+        };
         let s = match prepared {
             Some(s) => s,
-            None => session::Session::start(self.info.id, &ctx.cancel)?,
+            None => {
+                session::Session::start(self.info.id, &ctx.settings.interpreter(), &ctx.cancel)?
+            }
         };
         s.run(ctx)
     }

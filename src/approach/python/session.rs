@@ -17,7 +17,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{DRIVER, interpreter};
+use super::DRIVER;
 use crate::cancel::Cancel;
 use crate::record::{ApproachError, ChildFigures, Outcome, RunContext, measure};
 use crate::worker::{mono_now_ns, parent::describe};
@@ -121,10 +121,13 @@ fn injected_fault() -> Option<String> {
 }
 
 impl Session {
-    /// Starts the interpreter on the driver and waits for its ready line.
-    pub(super) fn start(id: &'static str, cancel: &Cancel) -> Result<Self, ApproachError> {
-        let python = interpreter();
-        let mut child = Command::new(&python)
+    /// Starts `python` on the driver and waits for its ready line.
+    pub(super) fn start(
+        id: &'static str,
+        python: &std::path::Path,
+        cancel: &Cancel,
+    ) -> Result<Self, ApproachError> {
+        let mut child = Command::new(python)
             .arg("-c")
             .arg(DRIVER)
             .stdin(Stdio::piped())
