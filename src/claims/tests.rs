@@ -207,6 +207,27 @@ fn assert_invariants(cfg: &RunConfig, report: &Report) -> Result<(), TestCaseErr
             }
         }
     }
+    // CPU use never passes the cores, beyond the clocks' slack, on any row or run.
+    let slack = crate::record::measure::CPU_SLACK_S;
+    for r in &report.results {
+        let within = |cpu: f64, wall: f64| cpu <= wall * cores * 1.02 + slack;
+        prop_assert!(
+            within(r.cpu_user_s + r.cpu_sys_s, r.wall_s),
+            "{}: CPU {} s in {} s",
+            r.approach,
+            r.cpu_user_s + r.cpu_sys_s,
+            r.wall_s
+        );
+        for run in &r.runs {
+            prop_assert!(
+                within(run.cpu_user_s + run.cpu_sys_s, run.wall_s),
+                "{}: a run's CPU {} s in {} s",
+                r.approach,
+                run.cpu_user_s + run.cpu_sys_s,
+                run.wall_s
+            );
+        }
+    }
     // A busy machine: said first, with its figure; no lesson on contested figures.
     let busy = report.load.foreign_share.is_some_and(|s| s > 0.1)
         || report.load.busiest_run_share.is_some_and(|s| s > 0.1);
