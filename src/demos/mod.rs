@@ -424,10 +424,10 @@ pub fn busy_line(r: &DemoResult) -> Option<String> {
     let (share, cores) = r
         .others
         .filter(|&(s, _)| s > crate::claims::check::BUSY_SHARE)?;
+    // Within 80 columns, indented under a Python line too.
     Some(format!(
-        "Other programs kept {:.0}% of the {cores} core{} busy during these runs: on a busy \
-         machine this pair cannot tell how much faster the faster approach is",
-        share * 100.0,
+        "Busy: other programs kept {:.0}% of the {cores} core{} busy; this pair cannot tell",
+        share.min(1.0) * 100.0,
         if cores == 1 { "" } else { "s" }
     ))
 }

@@ -164,8 +164,7 @@ fn a_pair_on_a_busy_machine_says_so_and_draws_no_conclusion() {
     r.heading = demo.heading.clone();
     r.others = Some((share, 2));
     let text = render(&r, false);
-    let busy_line = "Other programs kept 45% of the 2 cores busy during these runs: on a busy \
-                     machine this pair cannot tell";
+    let busy_line = "Busy: other programs kept 45% of the 2 cores busy; this pair cannot tell";
     assert!(text.contains(busy_line), "{text}");
     assert!(text.contains("near-linear speedup on an idle machine"), "{text}");
     let py = python::render_line(&r, Some(10));
@@ -173,7 +172,7 @@ fn a_pair_on_a_busy_machine_says_so_and_draws_no_conclusion() {
     // A quiet machine (5% is noise): the lines as they were.
     r.others = Some((0.05, 2));
     let text = render(&r, false);
-    assert!(!text.contains("Other programs"), "{text}");
+    assert!(!text.contains("other programs"), "{text}");
     assert!(!text.contains("idle machine"), "{text}");
-    assert!(!python::render_line(&r, Some(10)).contains("Other programs"));
+    assert!(!python::render_line(&r, Some(10)).contains("other programs"));
 }
