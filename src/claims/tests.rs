@@ -521,14 +521,20 @@ fn a_spread_on_a_busy_machine_is_put_down_to_the_other_programs() {
     // Idle: a slow first run is put down to warming up, and more --warmup is the fix.
     let idle = crate::spread::notes(&slow_first_report(0.0));
     let text = idle.join("\n");
-    assert!(text.contains("the first measured run was much slower"), "{text}");
+    assert!(
+        text.contains("the first measured run was much slower"),
+        "{text}"
+    );
     assert!(text.contains("--warmup"), "{text}");
     // Others kept 0.9 of the mock's 2 cores busy: 45%, quoted; no warm-up advice, no caches.
     let busy = slow_first_report(0.9);
     assert!(busy.load.foreign_share.is_some_and(|s| s > 0.1));
     let spread = crate::spread::notes(&busy);
     let text = spread.join("\n");
-    assert!(text.contains("the first measured run was much slower"), "{text}");
+    assert!(
+        text.contains("the first measured run was much slower"),
+        "{text}"
+    );
     for n in &spread {
         if n.contains("slower") || n.contains("noisy") || n.contains("outlier") {
             assert!(

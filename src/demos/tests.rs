@@ -141,7 +141,11 @@ fn the_split_loop_is_the_same_size_whatever_the_cores() {
 fn a_pair_on_a_busy_machine_says_so_and_draws_no_conclusion() {
     // Others' share is read from the runs' foreign CPU: the busy mock keeps 0.9 of 2 cores.
     let demo = &demos(2, true)[5];
-    assert!(demo.heading.contains("so near-linear speedup"), "{}", demo.heading);
+    assert!(
+        demo.heading.contains("so near-linear speedup"),
+        "{}",
+        demo.heading
+    );
     let cfg = RunConfig::programmatic(
         demo.work,
         demo.tasks,
@@ -166,7 +170,10 @@ fn a_pair_on_a_busy_machine_says_so_and_draws_no_conclusion() {
     let text = render(&r, false);
     let busy_line = "Busy: other programs kept 45% of the 2 cores busy; this pair cannot tell";
     assert!(text.contains(busy_line), "{text}");
-    assert!(text.contains("near-linear speedup on an idle machine"), "{text}");
+    assert!(
+        text.contains("near-linear speedup on an idle machine"),
+        "{text}"
+    );
     let py = python::render_line(&r, Some(10));
     assert!(py.contains(busy_line), "{py}");
     // A quiet machine (5% is noise): the lines as they were.

@@ -328,9 +328,9 @@ impl Session {
         Ok(Outcome {
             children,
             cpu_before_run: fixed_cpu,
-            span_cpu: span_ns.and(line.run_cpu_ns).map(|(user, sys)| {
-                (Duration::from_nanos(user), Duration::from_nanos(sys))
-            }),
+            span_cpu: span_ns
+                .and(line.run_cpu_ns)
+                .map(|(user, sys)| (Duration::from_nanos(user), Duration::from_nanos(sys))),
             span_ns,
             ..Outcome::default()
         })
