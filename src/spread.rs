@@ -15,9 +15,31 @@ pub const SLOW_FIRST_RUN: f64 = 1.2;
 /// How many approaches a note names before "and N more".
 const SHOWN: usize = 3;
 
-/// The notes on the spread of `report`'s runs.
+/// Who else ran, in words, when other programs kept more than a tenth of the cores busy
+/// ([`crate::claims::check::BUSY_SHARE`]): "other programs kept 45% of the 2 cores busy"
+/// (or "up to 30% … in one run"), so that a spread is put down to them and not to parlab's
+/// own warm-up.
+fn others(report: &Report) -> Option<String> {
+    let share = crate::claims::check::busy_share(&report.load)?;
+    let cores = report.machine.logical_cores;
+    Some(if share > crate::claims::check::BUSY_SHARE {
+        format!(
+            "other programs kept {:.0}% of the {cores} cores busy during these runs",
+            share * 100.0
+        )
+    } else {
+        format!(
+            "other programs kept up to {:.0}% of the {cores} cores busy during one of these runs",
+            report.load.busiest_run_share.unwrap_or(share) * 100.0
+        )
+    })
+}
+
+/// The notes on the spread of `report`'s runs. On a busy machine the spread is put down to the
+/// other programs, with their share, and no note asks for more warm-up runs.
 pub fn notes(report: &Report) -> Vec<String> {
     let mut notes = Vec::new();
+    let others = others(report);
     let verified: Vec<_> = report.results.iter().filter(|r| r.verified).collect();
 
     let few: Vec<_> = verified.iter().filter(|r| r.runs.len() < 3).collect();
@@ -39,9 +61,13 @@ pub fn notes(report: &Report) -> Vec<String> {
         .map(|r| format!("{} {:.1}%", r.approach, r.wall_cv * 100.0))
         .collect();
     if !noisy.is_empty() {
+        let why = match &others {
+            Some(o) => format!("{o}; close them, or add --wait-idle"),
+            None => "close other programs or add --runs".to_string(),
+        };
         notes.push(format!(
             "the machine looks noisy: run times varied by more than {:.0}% (coefficient of \
-             variation: {}); close other programs or add --runs",
+             variation: {}); {why}",
             NOISY_CV * 100.0,
             first_few(&noisy, SHOWN)
         ));
@@ -80,9 +106,13 @@ pub fn notes(report: &Report) -> Vec<String> {
         })
         .collect();
     if !outliers.is_empty() {
+        let why = match &others {
+            Some(o) => o.clone(),
+            None => "something else may have run then".to_string(),
+        };
         notes.push(format!(
-            "outlier runs (modified Z-score above 3.5): {}; something else may have run then \
-             (the medians are robust to them)",
+            "outlier runs (modified Z-score above 3.5): {}; {why} (the medians are robust to \
+             them)",
             first_few(&outliers, SHOWN)
         ));
     }
@@ -97,9 +127,13 @@ pub fn notes(report: &Report) -> Vec<String> {
         })
         .collect();
     if !slow_first.is_empty() {
+        let why = match &others {
+            Some(o) => format!("{o}; close them, or add --wait-idle"),
+            None => "caches, page faults or lazily started machinery; add (more) --warmup runs"
+                .to_string(),
+        };
         notes.push(format!(
-            "the first measured run was much slower than the rest ({}): caches, page faults or \
-             lazily started machinery; add (more) --warmup runs",
+            "the first measured run was much slower than the rest ({}): {why}",
             first_few(&slow_first, SHOWN)
         ));
     }

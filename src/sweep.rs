@@ -334,12 +334,76 @@ impl Sweep {
     }
 
     /// The ideal speedup of a pool of `pool_size` workers, which may lie between the sizes
-    /// tried: sequential's wall time over the work–span bound ([`crate::ideal`]). None for work
-    /// that costs nothing or without a sequential run.
+    /// tried: sequential's work–span bound over the pool's, both of the same work
+    /// ([`crate::ideal`]), as the report computes it, so it never passes the pool's compute
+    /// width on work that only computes, however the load slowed the measured sequential runs.
+    /// None for work that costs nothing or without a sequential run.
     pub fn ideal_at(&self, pool_size: f64) -> Option<f64> {
-        let base = stats::median(&self.sequential_wall_s);
-        let c = pool_concurrency(self.config.tasks, self.machine.logical_cores, pool_size);
+        if self.sequential_wall_s.is_empty() {
+            return None;
+        }
+        let cores = self.machine.logical_cores;
+        let base = ideal::sequential_wall_s(&self.work, self.config.tasks, cores);
+        let c = pool_concurrency(self.config.tasks, cores, pool_size);
         let bound = ideal::ideal_wall_s(&self.work, c);
-        ideal::ideal_speedup(base.is_finite().then_some(base), bound)
+        ideal::ideal_speedup((base > 0.0).then_some(base), bound)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::workload::WorkloadKind;
+
+    /// A sweep of 8 tasks of 0.1 s of pure computation on `cores` cores, whose sequential runs
+    /// took `sequential_s` (slowed by other programs when above 0.8 s).
+    fn sweep(cores: usize, sequential_s: f64) -> Sweep {
+        let mut machine = Machine::mock();
+        machine.logical_cores = cores;
+        Sweep {
+            format_version: FORMAT_VERSION,
+            parlab_version: String::new(),
+            machine,
+            config: ConfigSummary {
+                workload: WorkloadKind::Cpu,
+                number: 1,
+                tasks: 8,
+                pool_size: 1,
+                io_wait_s: 0.0,
+                runs: None,
+                warmup: None,
+                command: None,
+                repetitions_used: Vec::new(),
+            },
+            pool_sizes: vec![1, 2, 4],
+            ideal: Vec::new(),
+            work: WorkCost {
+                tasks: 8,
+                compute_s: 0.8,
+                wait_s: 0.0,
+                longest_task_s: 0.1,
+            },
+            sequential_wall_s: vec![sequential_s],
+            points: Vec::new(),
+            fits: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn the_ideal_is_a_ratio_of_bounds_and_never_passes_the_cores_on_computation() {
+        // Sequential slowed to 3 s by others (its bound is 0.8 s): the ideal still stops at
+        // the 2 cores, not at 3 s over the pool's bound of 0.4 s (7.5x).
+        for slowed in [0.8, 3.0] {
+            let s = sweep(2, slowed);
+            for n in [1.0, 1.5, 2.0, 4.0, 8.0] {
+                let ideal = s.ideal_at(n).unwrap();
+                assert!(ideal <= n.min(2.0) + 1e-9, "{slowed} s, pool {n}: {ideal}");
+            }
+            assert!((s.ideal_at(2.0).unwrap() - 2.0).abs() < 1e-9);
+        }
+        let mut none = sweep(2, 1.0);
+        none.sequential_wall_s.clear();
+        assert_eq!(none.ideal_at(2.0), None);
     }
 }

@@ -380,7 +380,7 @@ fn noop_python_rows_leave_the_drivers_fixed_cost_out() {
         &[
             "run",
             "-a",
-            "py-sequential,py-threads,py-process-pool",
+            "py-sequential,py-threads,py-thread-pool,py-process,py-process-pool",
             "-w",
             "noop",
             "--tasks",
@@ -409,10 +409,11 @@ fn noop_python_rows_leave_the_drivers_fixed_cost_out() {
             // The fixed cost is measured, and kept out of the wall.
             let fixed = run["fixed_cost_s"].as_f64();
             assert!(fixed.is_some_and(|f| f > 0.0), "{id}: {run}");
-            // No more CPU than the cores could give in that wall, with 2 ms for the clocks'
-            // resolution (generous: before, the excess was 30-80 ms).
+            // No more CPU than the cores could give in that wall, beyond the clocks' slack
+            // (before: 30-80 ms more; then, with parlab's pipe readers counted, 100-160 µs
+            // more on py-sequential's 20 µs).
             assert!(
-                cpu <= wall * cores + 0.002,
+                cpu <= wall * cores * 1.02 + parlab::record::measure::CPU_SLACK_S,
                 "{id}: cpu {cpu} s in {wall} s: {run}"
             );
         }

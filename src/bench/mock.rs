@@ -206,7 +206,10 @@ fn model(approach: &dyn Approach, ctx: RunContext, load: f64) -> RunMeasurement 
         approach: info.id.to_string(),
         wall_s: rounds * task_s,
         cpu_user_s: tasks as f64 * cpu_s,
-        cpu_sys_s: tasks as f64 * overhead,
+        // Overhead past the cores' worth in that wall is time waiting for a core, not CPU.
+        cpu_sys_s: (tasks as f64 * overhead)
+            .min(rounds * task_s * MOCK_CORES as f64 - tasks as f64 * cpu_s)
+            .max(0.0),
         peak_rss_kib: 2048 + per_worker_kib * width as u64,
         child_peak_rss_kib: (info.family == Family::Process).then_some(1024),
         voluntary_switches: (tasks * plan.len()) as u64,

@@ -229,6 +229,12 @@ impl Executor for RealExecutor {
             used.user += user;
             used.sys += sys;
         }
+        // Where the approach measured its span's CPU, that is the run's CPU: the same span as
+        // its wall time.
+        if let (Some(_), Some((user, sys))) = (outcome.span_ns, outcome.span_cpu) {
+            used.user = user;
+            used.sys = sys;
+        }
         let mark = measure::peak_rss_kib();
         let peak = if resettable {
             startup + mark.saturating_sub(resident)

@@ -30,6 +30,14 @@ pub const PARALLEL_CPU_USE: f64 = 1.2;
 /// How far a quoted figure may be from the row's and still be the same figure (rounding).
 const SAME: f64 = 1e-9;
 
+/// Others' share of the cores over every run of `load`, when it or one run's share passed
+/// [`BUSY_SHARE`]: the machine was busy.
+pub fn busy_share(load: &crate::report::MachineLoad) -> Option<f64> {
+    let share = load.foreign_share?;
+    let busiest = load.busiest_run_share.unwrap_or(share);
+    (share > BUSY_SHARE || busiest > BUSY_SHARE).then_some(share)
+}
+
 /// The figures claims are held against: a report, its settings, and what follows from them.
 pub struct Facts<'a> {
     /// The report.
@@ -47,10 +55,7 @@ impl<'a> Facts<'a> {
     /// Others' share of the cores over every run, when it or one run's share passed
     /// [`BUSY_SHARE`]: the machine was busy.
     pub fn busy(&self) -> Option<f64> {
-        let load = &self.report.load;
-        let share = load.foreign_share?;
-        let busiest = load.busiest_run_share.unwrap_or(share);
-        (share > BUSY_SHARE || busiest > BUSY_SHARE).then_some(share)
+        busy_share(&self.report.load)
     }
 
     /// The verified baseline.

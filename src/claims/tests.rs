@@ -207,6 +207,27 @@ fn assert_invariants(cfg: &RunConfig, report: &Report) -> Result<(), TestCaseErr
             }
         }
     }
+    // CPU use never passes the cores, beyond the clocks' slack, on any row or run.
+    let slack = crate::record::measure::CPU_SLACK_S;
+    for r in &report.results {
+        let within = |cpu: f64, wall: f64| cpu <= wall * cores * 1.02 + slack;
+        prop_assert!(
+            within(r.cpu_user_s + r.cpu_sys_s, r.wall_s),
+            "{}: CPU {} s in {} s",
+            r.approach,
+            r.cpu_user_s + r.cpu_sys_s,
+            r.wall_s
+        );
+        for run in &r.runs {
+            prop_assert!(
+                within(run.cpu_user_s + run.cpu_sys_s, run.wall_s),
+                "{}: a run's CPU {} s in {} s",
+                r.approach,
+                run.cpu_user_s + run.cpu_sys_s,
+                run.wall_s
+            );
+        }
+    }
     // A busy machine: said first, with its figure; no lesson on contested figures.
     let busy = report.load.foreign_share.is_some_and(|s| s > 0.1)
         || report.load.busiest_run_share.is_some_and(|s| s > 0.1);
@@ -216,6 +237,9 @@ fn assert_invariants(cfg: &RunConfig, report: &Report) -> Result<(), TestCaseErr
             "{text}"
         );
         prop_assert!(!lesson.contains("no approach won"), "{lesson}");
+        // The spread is put down to the other programs, and more warm-up is no fix for them.
+        prop_assert!(!text.contains("--warmup"), "{text}");
+        prop_assert!(!text.contains("lazily started machinery"), "{text}");
     } else {
         prop_assert!(!text.contains("other programs kept"), "{text}");
     }
@@ -529,4 +553,53 @@ fn a_speedup_past_its_ideal_on_a_busy_machine_says_why() {
         ),
         "{kept:?}"
     );
+}
+
+/// Mock runs with a first run twice as slow and a fifth run far out, every run's foreign CPU
+/// `foreign` times its wall time (0: an idle machine).
+fn slow_first_report(foreign: f64) -> Report {
+    let cfg = config_for(&["--runs", "5", "--approach", "sequential,threads"]);
+    let out = bench::run_all(&cfg, &MockExecutor, &Cancel::new(), &mut bench::Quiet);
+    let mut ms = out.measurements;
+    let mut seen = std::collections::HashMap::<String, usize>::new();
+    for m in ms.iter_mut() {
+        let i = seen.entry(m.approach.clone()).or_default();
+        let jitter = [2.0, 1.0, 1.02, 0.98, 1.0][*i % 5];
+        *i += 1;
+        m.wall_s *= jitter;
+        m.foreign_cpu_s = Some(foreign * m.wall_s);
+    }
+    crate::notes::annotate(Report::build(&cfg, Machine::mock(), &ms), &cfg)
+}
+
+#[test]
+fn a_spread_on_a_busy_machine_is_put_down_to_the_other_programs() {
+    // Idle: a slow first run is put down to warming up, and more --warmup is the fix.
+    let idle = crate::spread::notes(&slow_first_report(0.0));
+    let text = idle.join("\n");
+    assert!(
+        text.contains("the first measured run was much slower"),
+        "{text}"
+    );
+    assert!(text.contains("--warmup"), "{text}");
+    // Others kept 0.9 of the mock's 2 cores busy: 45%, quoted; no warm-up advice, no caches.
+    let busy = slow_first_report(0.9);
+    assert!(busy.load.foreign_share.is_some_and(|s| s > 0.1));
+    let spread = crate::spread::notes(&busy);
+    let text = spread.join("\n");
+    assert!(
+        text.contains("the first measured run was much slower"),
+        "{text}"
+    );
+    for n in &spread {
+        if n.contains("slower") || n.contains("noisy") || n.contains("outlier") {
+            assert!(
+                n.contains("other programs kept 45% of the 2 cores busy"),
+                "{n}"
+            );
+        }
+    }
+    assert!(!text.contains("--warmup"), "{text}");
+    assert!(!text.contains("caches"), "{text}");
+    assert!(!text.contains("something else may have run"), "{text}");
 }

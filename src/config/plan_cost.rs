@@ -8,7 +8,8 @@
 //! Waits are known from the plan. Computation is estimated from one short, bounded timing of
 //! the trial division (a few milliseconds), counted only where the number of divisions is known
 //! (a prime is divided all the way); elsewhere it counts as nothing, so the estimate stays a
-//! lower bound, and approaches' own costs (starting processes, Python) are left out likewise.
+//! lower bound, and approaches' own costs (starting processes, the interpreter) are left out
+//! likewise. A Python approach divides [`PYTHON_DIVISION_FACTOR`] times slower, at least.
 
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
@@ -22,6 +23,11 @@ use crate::workload::{Step, WorkSpec};
 
 /// Plans shorter than this, s, get no line.
 pub const QUIET_BELOW_S: f64 = 10.0;
+
+/// How many times longer CPython takes for a trial division than Rust, at least: measured at
+/// 30-60 times on CPython 3.8-3.12, so 20 keeps a Python row's estimate a lower bound (as the
+/// whole estimate is, for `--max-time`) without the Rust cost's being some 40 times too low.
+pub const PYTHON_DIVISION_FACTOR: f64 = 20.0;
 
 /// Divisions timed once to estimate the cost of one.
 const SAMPLE_DIVISIONS: u64 = 2_000_000;
@@ -122,12 +128,17 @@ impl PlanCost {
         asked: Repetitions,
         division_s: f64,
     ) -> Self {
-        let task = TaskCost::of(work, division_s);
-        let cost = task.times(tasks);
+        let cost = TaskCost::of(work, division_s).times(tasks);
+        let py_cost = TaskCost::of(work, division_s * PYTHON_DIVISION_FACTOR).times(tasks);
         let parts = order
             .iter()
             .map(|a| {
-                let run_s = ideal_wall_s(&cost, Concurrency::of(a.info(), pool_size, tasks, cores));
+                let own = if crate::approach::python::is_python(a.info()) {
+                    &py_cost
+                } else {
+                    &cost
+                };
+                let run_s = ideal_wall_s(own, Concurrency::of(a.info(), pool_size, tasks, cores));
                 let warm = asked.warmup.unwrap_or_else(|| auto_warmup(run_s));
                 Part {
                     id: a.info().id,
@@ -140,7 +151,7 @@ impl PlanCost {
         Self {
             parts,
             unasked_baseline,
-            waits: task.wait_s > 0.0,
+            waits: cost.wait_s > 0.0,
         }
     }
 
@@ -382,5 +393,19 @@ mod tests {
         assert!(d > 0.0 && d < 1e-6, "{d}");
         assert_eq!(about(44.6 * 60.0), "45 min");
         assert_eq!(about(7_300.0), "2 h 2 min");
+    }
+
+    #[test]
+    fn python_rows_divide_slower_than_rust_rows() {
+        let cpu = WorkSpec {
+            workload: WorkloadKind::Cpu,
+            number: 1_000_000_007,
+            io_wait_ns: 0,
+            net: NetSpec::DEFAULT,
+        };
+        let order = [find("sequential"), find("py-sequential")];
+        let plan = PlanCost::of(&order, false, &cpu, 4, 2, 2, Repetitions::default(), 1e-8);
+        let ratio = plan.parts[1].run_s / plan.parts[0].run_s;
+        assert!((ratio - PYTHON_DIVISION_FACTOR).abs() < 1e-9, "{plan:?}");
     }
 }

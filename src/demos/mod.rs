@@ -81,6 +81,10 @@ pub struct DemoResult {
     pub faster: (String, Result<Vec<f64>, String>),
     /// Why the pair fell below half of its ideal gain, when it did.
     pub shortfall: Option<String>,
+    /// Others' share of the cores over the pair's runs (0.5: half of them) and the cores,
+    /// where it was measured: above [`crate::claims::check::BUSY_SHARE`] the pair's lines say
+    /// so and draw no conclusion from its figures.
+    pub others: Option<(f64, usize)>,
 }
 
 impl DemoResult {
@@ -369,6 +373,8 @@ fn run_one(
         slower: (demo.slower.to_string(), slower),
         faster: (demo.faster.to_string(), faster_times),
         shortfall: None,
+        others: others_share_of(&outcome.measurements, cfg.logical_cores)
+            .map(|s| (s, cfg.logical_cores)),
     };
     if let Ok(slow) = &result.slower.1
         && !result.improvements().is_empty()
@@ -401,6 +407,48 @@ fn run_one(
     Ok((Some(result), outcome.stop))
 }
 
+/// Others' share of the cores over `runs`, from each run's foreign CPU ([`crate::record::load`],
+/// read around every run by the executor): their CPU over the runs' wall time × `cores`. None
+/// where no run's was read.
+pub fn others_share_of(runs: &[bench::RunMeasurement], cores: usize) -> Option<f64> {
+    let read: Vec<_> = runs
+        .iter()
+        .filter_map(|m| Some((m.foreign_cpu_s?, m.wall_s)))
+        .collect();
+    let wall: f64 = read.iter().map(|r| r.1).sum();
+    (wall > 0.0).then(|| read.iter().map(|r| r.0).sum::<f64>() / (wall * cores.max(1) as f64))
+}
+
+/// The busy line of a pair whose runs others disturbed (their share of the cores above
+/// [`crate::claims::check::BUSY_SHARE`]): the figure, and that the pair cannot tell.
+pub fn busy_line(r: &DemoResult) -> Option<String> {
+    let (share, cores) = r
+        .others
+        .filter(|&(s, _)| s > crate::claims::check::BUSY_SHARE)?;
+    // Within 80 columns, indented under a Python line too.
+    Some(format!(
+        "Busy: other programs kept {:.0}% of the {cores} core{} busy; this pair cannot tell",
+        share.min(1.0) * 100.0,
+        if cores == 1 { "" } else { "s" }
+    ))
+}
+
+/// The heading as printed: on a busy machine the conclusion it draws ("so near-linear
+/// speedup") is kept to an idle machine, which this run's figures cannot show.
+fn heading_for(r: &DemoResult) -> String {
+    let busy = r
+        .others
+        .is_some_and(|(s, _)| s > crate::claims::check::BUSY_SHARE);
+    if busy {
+        r.heading.replace(
+            "so near-linear speedup",
+            "so near-linear speedup on an idle machine",
+        )
+    } else {
+        r.heading.clone()
+    }
+}
+
 const RED: &str = "\x1b[31m";
 const GREEN: &str = "\x1b[32m";
 const BLUE: &str = "\x1b[34m";
@@ -431,7 +479,7 @@ fn render_pair(r: &DemoResult, colour: bool) -> String {
         ),
         Err(problem) => format!("'{name}' FAILED its check: {problem}"),
     };
-    let mut out = format!("{}\n", r.heading);
+    let mut out = format!("{}\n", heading_for(r));
     out.push_str(&paint(
         RED,
         format!("Slower approach: {}", finished(&r.slower)),
@@ -447,6 +495,11 @@ fn render_pair(r: &DemoResult, colour: bool) -> String {
             BLUE,
             format!("Speed improvement {}", gain_text(gain, &r.improvements())),
         ));
+        out.push('\n');
+    }
+    // Said before any reason the pair fell short, which the load then explains.
+    if let Some(line) = busy_line(r) {
+        out.push_str(&line);
         out.push('\n');
     }
     if let Some(why) = &r.shortfall {

@@ -72,6 +72,10 @@ pub fn render_line(r: &DemoResult, share: Option<u64>) -> String {
         None => {}
     }
     line.push('\n');
+    // On a busy machine the line cannot tell what the GIL costs or how well waits overlap.
+    if let Some(busy) = super::busy_line(r) {
+        line.push_str(&format!("  {busy}\n"));
+    }
     line
 }
 
@@ -170,6 +174,7 @@ mod tests {
             slower: ("py-sequential".into(), Ok(slow)),
             faster: ("py-asyncio".into(), Ok(fast)),
             shortfall: None,
+            others: None,
         }
     }
 
@@ -196,6 +201,7 @@ mod tests {
             slower: ("py-sequential".into(), Ok(vec![1.0])),
             faster: ("py-process".into(), Err("task 1 never finished".into())),
             shortfall: None,
+            others: None,
         };
         assert_eq!(
             render_line(&r, None),

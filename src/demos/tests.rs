@@ -8,6 +8,7 @@ fn result(slow: Result<Vec<f64>, String>) -> DemoResult {
         slower: ("sequential".into(), slow),
         faster: ("threads".into(), Ok(vec![1.00213, 1.01, 0.99])),
         shortfall: None,
+        others: None,
     }
 }
 
@@ -31,6 +32,7 @@ fn the_improvement_is_the_ratio_of_the_times_printed() {
         slower: ("sequential".into(), Ok(vec![4.05, 3.98, 4.01])),
         faster: ("threads".into(), Ok(vec![1.0, 1.0, 1.002])),
         shortfall: None,
+        others: None,
     };
     let text = render(&r, false);
     assert!(text.contains("in 4.0100s\n"), "{text}");
@@ -133,4 +135,51 @@ fn the_split_loop_is_the_same_size_whatever_the_cores() {
             "{cores} cores: {total}"
         );
     }
+}
+
+#[test]
+fn a_pair_on_a_busy_machine_says_so_and_draws_no_conclusion() {
+    // Others' share is read from the runs' foreign CPU: the busy mock keeps 0.9 of 2 cores.
+    let demo = &demos(2, true)[5];
+    assert!(
+        demo.heading.contains("so near-linear speedup"),
+        "{}",
+        demo.heading
+    );
+    let cfg = RunConfig::programmatic(
+        demo.work,
+        demo.tasks,
+        demo.pool_size,
+        vec![
+            approach::find(demo.slower).unwrap(),
+            approach::find(demo.faster).unwrap(),
+        ],
+        2,
+        true,
+    );
+    let busy = bench::mock::BusyMockExecutor { load: 0.9 };
+    let out = bench::run_all(&cfg, &busy, &Cancel::new(), &mut Quiet);
+    let share = others_share_of(&out.measurements, 2).unwrap();
+    assert!((share - 0.45).abs() < 1e-9, "{share}");
+    let quiet = bench::run_all(&cfg, &bench::mock::MockExecutor, &Cancel::new(), &mut Quiet);
+    assert_eq!(others_share_of(&quiet.measurements, 2), None);
+
+    let mut r = result(Ok(vec![1.2, 1.3, 1.25]));
+    r.heading = demo.heading.clone();
+    r.others = Some((share, 2));
+    let text = render(&r, false);
+    let busy_line = "Busy: other programs kept 45% of the 2 cores busy; this pair cannot tell";
+    assert!(text.contains(busy_line), "{text}");
+    assert!(
+        text.contains("near-linear speedup on an idle machine"),
+        "{text}"
+    );
+    let py = python::render_line(&r, Some(10));
+    assert!(py.contains(busy_line), "{py}");
+    // A quiet machine (5% is noise): the lines as they were.
+    r.others = Some((0.05, 2));
+    let text = render(&r, false);
+    assert!(!text.contains("other programs"), "{text}");
+    assert!(!text.contains("idle machine"), "{text}");
+    assert!(!python::render_line(&r, Some(10)).contains("other programs"));
 }

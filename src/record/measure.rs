@@ -7,6 +7,12 @@
 
 use std::time::Duration;
 
+/// How far a run's CPU time may pass its wall time × the cores and still be the clocks' doing,
+/// s: getrusage counts in microseconds, its readings cost CPU time themselves, and a Rust row's
+/// CPU is the whole process's (parlab's own threads too). Beyond this (and 2% for the split of
+/// user and system time), CPU use above the cores is a measuring fault.
+pub const CPU_SLACK_S: f64 = 50e-6;
+
 /// A snapshot of getrusage for this process (all its threads) and its reaped children.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Usage {

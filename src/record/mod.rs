@@ -59,6 +59,11 @@ pub struct Outcome {
     /// also does what is not the approach's (a Python driver reading its request, writing its
     /// report, exiting): the executor takes this span as the run's wall time.
     pub span_ns: Option<(u64, u64)>,
+    /// The CPU time (user, system) the approach's processes used over `span_ns`, where the
+    /// approach measured it (the Python driver's own reading around its span): the executor
+    /// takes it as the run's CPU time, so that wall and CPU cover the same span and parlab's
+    /// threads reading the driver's pipes, its start-up and its exit count in neither.
+    pub span_cpu: Option<(std::time::Duration, std::time::Duration)>,
 }
 
 /// What one child process reported of itself.

@@ -328,9 +328,11 @@ impl Session {
             line.peak_rss_kib.unwrap_or(0),
         ));
         // The driver's fixed cost (start-up, reading the request, its progress threads, the
-        // report, its exit) is kept out: the wall time is the approach's own span, and the CPU
-        // time taken off is all the interpreter and its children used but that span's, and
-        // what parlab itself spent reading the driver's lines meanwhile.
+        // report, its exit) is kept out: the wall time is the approach's own span and the CPU
+        // time the driver's reading over that span (`span_cpu`), so parlab's own threads
+        // reading its pipes count in neither. Where the driver gave no span, the CPU time
+        // taken off is all the interpreter and its children used but the run's, and what
+        // parlab itself spent reading the driver's lines meanwhile.
         let fixed_cpu = match (total_cpu, line.run_cpu_ns, self.own_at_request) {
             (Some((user, sys)), Some((run_user, run_sys)), Some(own)) => {
                 let reading = measure::Usage::own().since(&own);
@@ -341,10 +343,14 @@ impl Session {
             }
             _ => self.startup_cpu,
         };
+        let span_ns = line.run_ns.filter(|(s, e)| s <= e);
         Ok(Outcome {
             children,
             cpu_before_run: fixed_cpu,
-            span_ns: line.run_ns.filter(|(s, e)| s <= e),
+            span_cpu: span_ns
+                .and(line.run_cpu_ns)
+                .map(|(user, sys)| (Duration::from_nanos(user), Duration::from_nanos(sys))),
+            span_ns,
             ..Outcome::default()
         })
     }
