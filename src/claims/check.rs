@@ -30,12 +30,18 @@ pub const PARALLEL_CPU_USE: f64 = 1.2;
 /// How far a quoted figure may be from the row's and still be the same figure (rounding).
 const SAME: f64 = 1e-9;
 
-/// Others' share of the cores over every run of `load`, when it or one run's share passed
-/// [`BUSY_SHARE`]: the machine was busy.
+/// One run disturbed this much (others' share of the cores during it) makes the machine busy
+/// even where the share over every run stays under [`BUSY_SHARE`]: a short blip in one of
+/// many runs (a system task waking) is what outlier detection is for, a run slowed by a
+/// quarter of the machine is not.
+pub const BUSY_RUN_SHARE: f64 = 0.25;
+
+/// Others' share of the cores over every run of `load`, when it passed [`BUSY_SHARE`] or one
+/// run's share passed [`BUSY_RUN_SHARE`]: the machine was busy.
 pub fn busy_share(load: &crate::report::MachineLoad) -> Option<f64> {
     let share = load.foreign_share?;
     let busiest = load.busiest_run_share.unwrap_or(share);
-    (share > BUSY_SHARE || busiest > BUSY_SHARE).then_some(share)
+    (share > BUSY_SHARE || busiest > BUSY_RUN_SHARE).then_some(share)
 }
 
 /// The figures claims are held against: a report, its settings, and what follows from them.

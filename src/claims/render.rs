@@ -15,17 +15,6 @@ pub fn note(claim: &Claim) -> String {
             cores,
             waited_s,
         } => {
-            let how_much = if *share > crate::claims::check::BUSY_SHARE {
-                format!(
-                    "{:.0}% of the {cores} cores busy during these runs",
-                    share * 100.0
-                )
-            } else {
-                format!(
-                    "up to {:.0}% of the {cores} cores busy during one of these runs",
-                    busiest_run_share * 100.0
-                )
-            };
             let fix = if *waited_s > 0.0 {
                 format!(
                     "--wait-idle waited {} for them in vain; close them",
@@ -34,11 +23,23 @@ pub fn note(claim: &Claim) -> String {
             } else {
                 "close them, or add --wait-idle".to_string()
             };
-            format!(
-                "other programs kept {how_much} ({} of CPU): every approach ran slower than this \
-                 machine can, the parallel ones most; {fix}",
-                format_seconds(*foreign_cpu_s)
-            )
+            if *share > crate::claims::check::BUSY_SHARE {
+                format!(
+                    "other programs kept {:.0}% of the {cores} cores busy during these runs ({} \
+                     of CPU): every approach ran slower than this machine can, the parallel ones \
+                     most; {fix}",
+                    share * 100.0,
+                    format_seconds(*foreign_cpu_s)
+                )
+            } else {
+                format!(
+                    "other programs kept up to {:.0}% of the {cores} cores busy during one of \
+                     these runs ({} of CPU in all): the runs they disturbed are slower than this \
+                     machine can do; {fix}",
+                    busiest_run_share * 100.0,
+                    format_seconds(*foreign_cpu_s)
+                )
+            }
         }
         Claim::Fastest {
             approach,
