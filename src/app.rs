@@ -178,7 +178,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         ));
     }
     let mut report = Report::build(&cfg, machine, &outcome.measurements);
-    outcome.load_into(&mut report);
+    report.add_waits(&outcome);
     let report = crate::notes::annotate(report, &cfg);
     exports.write_files(&report)?;
     let hint = checked_python_hint(&cfg, args);

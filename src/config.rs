@@ -20,6 +20,7 @@ pub mod load;
 pub mod max_time;
 mod net;
 pub mod plan_cost;
+pub mod repetitions;
 mod sweep;
 pub use net::parse_bytes;
 mod output;
@@ -356,7 +357,7 @@ impl RunConfig {
         if self.mock {
             return Ok(());
         }
-        let order = crate::bench::schedule(self);
+        let order = self.schedule();
         let plan = plan_cost::PlanCost::of(
             &order,
             self.baseline && !asked_sequential,
@@ -991,6 +992,23 @@ pub fn parse_approaches(text: &str) -> Result<Vec<&'static dyn Approach>, UsageE
 }
 
 /// The configuration of `parlab run --mock ARGS…` (for tests elsewhere in the crate).
+impl RunConfig {
+    /// The approaches to run, in order: the baseline (when wanted) first, then the user's order.
+    pub fn schedule(&self) -> Vec<&'static dyn Approach> {
+        let mut order: Vec<&'static dyn Approach> = Vec::new();
+        let sequential = approach::find("sequential").expect("sequential is registered");
+        if self.baseline || self.approaches.iter().any(|a| a.info().id == "sequential") {
+            order.push(sequential);
+        }
+        for a in &self.approaches {
+            if !order.iter().any(|o| o.info().id == a.info().id) {
+                order.push(*a);
+            }
+        }
+        order
+    }
+}
+
 #[cfg(test)]
 pub use crate::export::fixture::config_for as mock_config;
 

@@ -11,16 +11,10 @@ use crate::report::Report;
 
 pub mod net;
 
-/// A task's work under this many times the cheapest approach's own cost per task is too short
-/// to learn from: the approaches' overheads decide the result, not the work.
-pub const SHORT_TASK_RATIO: f64 = 20.0;
-/// A baseline run under this, s, is too short to learn from.
-pub const SHORT_RUN_S: f64 = 0.010;
+pub use crate::claims::check::{LONG_ENOUGH_TASK_S, SHORT_RUN_S, SHORT_TASK_RATIO};
+
 /// The task length that `--number` suggestions aim at, s.
 pub const SUGGESTED_TASK_S: f64 = 0.1;
-/// A task at least this long, s, is long enough to learn from whatever the approaches' costs
-/// look like: on a busy machine those costs swell with the load, not with the approach.
-pub const LONG_ENOUGH_TASK_S: f64 = 0.05;
 
 /// `report` with its notes and its lesson: the step after [`Report::build`] that every caller
 /// takes before showing or saving a report. Each note and the lesson is built as a claim

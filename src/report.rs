@@ -413,6 +413,13 @@ impl Report {
         }
     }
 
+    /// This report with `outcome`'s waiting for an idle machine and its re-measured runs
+    /// (`--wait-idle`) in its machine load.
+    pub fn add_waits(&mut self, outcome: &crate::bench::BenchOutcome) {
+        self.load.retried_runs = outcome.retried_runs;
+        self.load.idle_wait_s = outcome.idle_wait_s;
+    }
+
     /// The result of `approach`, if it ran.
     pub fn result(&self, approach: &str) -> Option<&ApproachResult> {
         self.results.iter().find(|r| r.approach == approach)

@@ -139,7 +139,7 @@ pub fn run(
         };
         let outcome = bench::run_all(&run_cfg, executor, cancel, observer);
         let mut report = Report::build(&run_cfg, machine.clone(), &outcome.measurements);
-        outcome.load_into(&mut report);
+        report.add_waits(&outcome);
         reports.push((size, crate::notes::annotate(report, &run_cfg)));
         if outcome.stop.is_some() {
             stop = outcome.stop;

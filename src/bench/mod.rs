@@ -369,27 +369,9 @@ pub struct BenchOutcome {
     pub idle_wait_s: f64,
 }
 
-impl BenchOutcome {
-    /// `report` with this outcome's waiting and retries in its machine load.
-    pub fn load_into(&self, report: &mut crate::report::Report) {
-        report.load.retried_runs = self.retried_runs;
-        report.load.idle_wait_s = self.idle_wait_s;
-    }
-}
-
 /// The approaches to run, in order: the baseline (when wanted) first, then the user's order.
 pub fn schedule(cfg: &RunConfig) -> Vec<&'static dyn Approach> {
-    let mut order: Vec<&'static dyn Approach> = Vec::new();
-    let sequential = crate::approach::find("sequential").expect("sequential is registered");
-    if cfg.baseline || cfg.approaches.iter().any(|a| a.info().id == "sequential") {
-        order.push(sequential);
-    }
-    for a in &cfg.approaches {
-        if !order.iter().any(|o| o.info().id == a.info().id) {
-            order.push(*a);
-        }
-    }
-    order
+    cfg.schedule()
 }
 
 /// Runs every scheduled approach in rounds, as often as its [`repeat::RunPlan`] says, measuring

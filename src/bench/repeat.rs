@@ -7,34 +7,10 @@
 //! that three runs would pass [`LONG_BUDGET_S`] runs fewer times, and fast work at most
 //! [`MAX_RUNS`] times.
 
-/// The fewest measured runs by default.
-pub const MIN_RUNS: u32 = 3;
-/// The least measured time per approach by default, s.
-pub const MIN_TIME_S: f64 = 2.0;
-/// The most measured runs by default (for very fast work).
-pub const MAX_RUNS: u32 = 50;
-/// A first run longer than this, s, is kept rather than thrown away as a warm-up.
-pub const WARMUP_LIMIT_S: f64 = 3.0;
-/// Runs so long that [`MIN_RUNS`] of them would take longer than this, s, run fewer times.
-pub const LONG_BUDGET_S: f64 = 60.0;
-
 pub use crate::config::Repetitions;
-
-/// The default number of measured runs for work whose first run took `first_s`.
-pub fn auto_runs(first_s: f64) -> u32 {
-    if first_s.is_nan() || first_s <= 0.0 {
-        return MAX_RUNS;
-    }
-    if MIN_RUNS as f64 * first_s > LONG_BUDGET_S {
-        return ((LONG_BUDGET_S / first_s).floor() as u32).max(1);
-    }
-    ((MIN_TIME_S / first_s).ceil() as u32).clamp(MIN_RUNS, MAX_RUNS)
-}
-
-/// The default number of warm-up runs for work whose first run took `first_s`.
-pub fn auto_warmup(first_s: f64) -> u32 {
-    u32::from(first_s <= WARMUP_LIMIT_S)
-}
+pub use crate::config::repetitions::{
+    LONG_BUDGET_S, MAX_RUNS, MIN_RUNS, MIN_TIME_S, WARMUP_LIMIT_S, auto_runs, auto_warmup,
+};
 
 /// What the next run of an approach is for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

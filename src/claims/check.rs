@@ -18,9 +18,16 @@ use super::{Claim, Lesson, NoWin, PyProcessWhy};
 use crate::approach;
 use crate::config::RunConfig;
 use crate::ideal::{Concurrency, WorkCost};
-use crate::notes::{LONG_ENOUGH_TASK_S, SHORT_TASK_RATIO};
 use crate::report::{ApproachResult, Report};
 
+/// A task's work under this many times the cheapest approach's own cost per task is too short
+/// to learn from: the approaches' overheads decide the result, not the work.
+pub const SHORT_TASK_RATIO: f64 = 20.0;
+/// A baseline run under this, s, is too short to learn from.
+pub const SHORT_RUN_S: f64 = 0.010;
+/// A task at least this long, s, is long enough to learn from whatever the approaches' costs
+/// look like: on a busy machine those costs swell with the load, not with the approach.
+pub const LONG_ENOUGH_TASK_S: f64 = 0.05;
 /// Other programs above this share of the cores make a machine busy (0.1 = a tenth).
 pub const BUSY_SHARE: f64 = 0.10;
 /// How far past 100% an efficiency may go and still be noise.
@@ -276,7 +283,7 @@ pub fn hold(claim: Claim, facts: &Facts) -> Option<Claim> {
                     baseline_wall_s,
                     suggestion,
                 }),
-                (false, Some(w)) if w < crate::notes::SHORT_RUN_S => Some(Claim::TooShort {
+                (false, Some(w)) if w < SHORT_RUN_S => Some(Claim::TooShort {
                     per_task_s,
                     cheapest_cost_s: None,
                     baseline_wall_s,

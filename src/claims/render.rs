@@ -2,8 +2,8 @@
 //! with exactly the figures that were checked.
 
 use super::{Claim, Lesson, NoWin, PyProcessWhy};
+use crate::claims::check::SHORT_TASK_RATIO;
 use crate::format::{format_kib, format_seconds};
-use crate::notes::SHORT_TASK_RATIO;
 
 /// The text of a note.
 pub fn note(claim: &Claim) -> String {

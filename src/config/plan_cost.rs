@@ -14,8 +14,8 @@
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
+use super::repetitions::{auto_runs, auto_warmup};
 use crate::approach::Approach;
-use crate::bench::repeat::{auto_runs, auto_warmup};
 use crate::config::Repetitions;
 use crate::format::format_seconds;
 use crate::ideal::{Concurrency, WorkCost, ideal_wall_s};
