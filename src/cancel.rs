@@ -1,7 +1,7 @@
 //! Stopping a run early: on Ctrl-C, on SIGTERM, or when an approach fails part-way.
 //!
 //! One shared flag, set from a signal handler or by code, read by tasks at coarse points (between
-//! steps and every [`crate::primes::PROGRESS_STEP`] divisions) so a check costs nothing
+//! steps and every [`crate::plan::primes::PROGRESS_STEP`] divisions) so a check costs nothing
 //! measurable. The flag holds why the run stopped: the signal number, or [`Cancel::FAILED`].
 //!
 //! A second SIGINT or SIGTERM ends parlab at once with 128 + its number, whatever state it is

@@ -1,7 +1,7 @@
 //! Mistakes a user can make, each with a message that names the flag and says what is allowed.
 //!
 //! These end the program with exit status 2 before anything is measured. Failures while running
-//! are [`crate::approach::ApproachError`]s instead.
+//! are [`crate::run::approach::ApproachError`]s instead.
 
 /// A setting parlab cannot run with.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]

@@ -2,7 +2,7 @@
 //!
 //! A [`Lab`] runs `f(task)` for every task under each approach asked for, checks every result,
 //! and hands back the same [`Report`] `parlab run` builds: print it with [`print_table`], or
-//! save it with the exporters in [`crate::export`] (JSON, CSV, Markdown, charts, HTML).
+//! save it with the exporters in [`crate::show::export`] (JSON, CSV, Markdown, charts, HTML).
 //!
 //! The process approaches (`process`, `process-pool`, `process-pool-chunked`) run tasks in
 //! worker processes, which are your own program started again: put
@@ -37,10 +37,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use anyhow::Context;
 use clap::Parser;
 
-use crate::approach::Family;
 use crate::cancel::Cancel;
-use crate::custom::{TaskDone, TaskResult, TaskRunner};
-pub use crate::report::Report;
+pub use crate::judge::report::Report;
+use crate::plan::custom::{TaskDone, TaskResult, TaskRunner};
+use crate::run::approach::Family;
 
 /// The environment variable that tells a re-started program it is a worker of a lab, and of
 /// which one (its [`Lab::name`]).
@@ -140,8 +140,8 @@ impl<T: Debug + 'static> Lab<T> {
     pub fn serve_worker_if_asked(&self) {
         let args: Vec<_> = std::env::args_os().collect();
         let mine = std::env::var_os(ENV_LAB_WORKER).is_some_and(|v| *v == *self.name);
-        if mine && let Some(parent) = crate::worker::child::fast_args(&args) {
-            let code = crate::worker::child::main(parent, Some(self.runner()));
+        if mine && let Some(parent) = crate::run::worker::child::fast_args(&args) {
+            let code = crate::run::worker::child::main(parent, Some(self.runner()));
             std::process::exit(if code == std::process::ExitCode::SUCCESS {
                 0
             } else {
@@ -149,8 +149,8 @@ impl<T: Debug + 'static> Lab<T> {
             });
         }
         // A cluster process of approach cluster runs the same function.
-        if mine && let Some(cluster) = crate::cluster::child::fast_args(&args) {
-            let code = crate::cluster::child::main(cluster, Some(self.runner()));
+        if mine && let Some(cluster) = crate::run::cluster::child::fast_args(&args) {
+            let code = crate::run::cluster::child::main(cluster, Some(self.runner()));
             std::process::exit(if code == std::process::ExitCode::SUCCESS {
                 0
             } else {
@@ -185,13 +185,13 @@ impl<T: Debug + 'static> Lab<T> {
                 argv.extend([flag.to_string(), v]);
             }
         }
-        let cli = crate::cli::Cli::try_parse_from(&argv).context("parlab::lab settings")?;
-        let Some(crate::cli::Command::Run(args)) = cli.command else {
+        let cli = crate::app::cli::Cli::try_parse_from(&argv).context("parlab::lab settings")?;
+        let Some(crate::app::cli::Command::Run(args)) = cli.command else {
             anyhow::bail!("parlab::lab: could not build its run");
         };
-        let mut cfg = crate::config::RunConfig::from_args(&args)?;
+        let mut cfg = crate::plan::config::RunConfig::from_args(&args)?;
         // The settings were checked as noop work; the tasks run the function instead.
-        cfg.work.workload = crate::workload::WorkloadKind::parse("function")
+        cfg.work.workload = crate::plan::workload::WorkloadKind::parse("function")
             .context("the function workload is registered")?;
         let process: Vec<&str> = cfg
             .approaches
@@ -208,33 +208,33 @@ impl<T: Debug + 'static> Lab<T> {
                 process.join(", ")
             );
         }
-        cfg.approach.custom = Some(crate::settings::CustomWork {
+        cfg.approach.custom = Some(crate::plan::settings::CustomWork {
             runner: self.runner(),
             worker_env: vec![(ENV_LAB_WORKER.into(), self.name.clone())],
         });
         let machine = crate::machine::Machine::detect();
-        let outcome = crate::bench::run_all(
+        let outcome = crate::run::bench::run_all(
             &cfg,
-            &crate::bench::RealExecutor,
+            &crate::run::bench::RealExecutor,
             &Cancel::new(),
-            &mut crate::bench::Quiet,
+            &mut crate::run::bench::Quiet,
         );
         if let Some(stop) = outcome.stop {
             anyhow::bail!("the lab's run stopped early: {stop:?}");
         }
         let report = Report::build(&cfg, machine, &outcome.measurements);
-        Ok(crate::notes::annotate(report, &cfg))
+        Ok(crate::judge::notes::annotate(report, &cfg))
     }
 }
 
 /// The comparison table, notes and bar chart of `report`, printed on stdout as `parlab run`
 /// prints them.
 pub fn print_table(report: &Report) {
-    let width = crate::output::terminal_width();
-    let mut text = crate::output::table::render(report, width);
+    let width = crate::show::output::terminal_width();
+    let mut text = crate::show::output::table::render(report, width);
     text.push('\n');
-    text.push_str(&crate::output::bars::render(
-        &crate::output::bars::from_report(report),
+    text.push_str(&crate::show::output::bars::render(
+        &crate::show::output::bars::from_report(report),
         width.map_or(80, usize::from),
         !crate::format::locale_is_utf8(),
     ));

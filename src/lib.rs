@@ -35,80 +35,15 @@
 //! Or, from the command line, a shell command per task: `parlab run --command 'gzip -c {task}.log'`
 //! (see [`shell`]).
 
-#[doc(hidden)]
 pub mod app;
-#[doc(hidden)]
-pub mod approach;
-#[doc(hidden)]
-pub mod bench;
-#[doc(hidden)]
 pub mod cancel;
-#[doc(hidden)]
-pub mod claims;
-#[doc(hidden)]
-pub mod cli;
-#[doc(hidden)]
-pub mod cluster;
-#[doc(hidden)]
-pub mod compare;
-#[doc(hidden)]
-pub mod config;
-#[doc(hidden)]
-pub mod context;
-#[doc(hidden)]
-pub mod custom;
-#[doc(hidden)]
-pub mod demos;
-#[doc(hidden)]
 pub mod error;
-#[doc(hidden)]
-pub mod exec;
-pub mod export;
-#[doc(hidden)]
 pub mod format;
-pub mod ideal;
-#[doc(hidden)]
-pub mod infile;
-#[doc(hidden)]
-pub mod interactive;
+pub mod judge;
 pub mod lab;
-#[doc(hidden)]
-pub mod lanes;
-#[doc(hidden)]
-pub mod lesson;
-#[doc(hidden)]
-pub mod limits;
 pub mod machine;
-#[doc(hidden)]
-pub mod notes;
-#[doc(hidden)]
-pub mod notes_cluster;
-#[doc(hidden)]
-pub mod notes_python;
-#[doc(hidden)]
-pub mod outfile;
-#[doc(hidden)]
-pub mod output;
-#[doc(hidden)]
-pub mod primes;
-#[doc(hidden)]
-pub mod record;
-pub mod report;
-#[doc(hidden)]
+pub mod plan;
+pub mod run;
 pub mod say;
-#[doc(hidden)]
-pub mod serve;
-#[doc(hidden)]
-pub mod settings;
-#[doc(hidden)]
-pub mod shell;
-#[doc(hidden)]
-pub mod spread;
-#[doc(hidden)]
+pub mod show;
 pub mod stats;
-#[doc(hidden)]
-pub mod sweep;
-#[doc(hidden)]
-pub mod worker;
-#[doc(hidden)]
-pub mod workload;

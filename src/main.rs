@@ -8,28 +8,28 @@ use parlab::say::WriteStatus;
 fn main() -> ExitCode {
     // A worker process starts once per task under `process`: it skips clap (see `fast_args`).
     let args: Vec<_> = std::env::args_os().collect();
-    if let Some(parent) = parlab::worker::child::fast_args(&args) {
-        return parlab::worker::child::main(parent, None);
+    if let Some(parent) = parlab::run::worker::child::fast_args(&args) {
+        return parlab::run::worker::child::main(parent, None);
     }
-    // A cluster process of approach cluster (see parlab::cluster).
-    if let Some(cluster) = parlab::cluster::child::fast_args(&args) {
-        return parlab::cluster::child::main(cluster, None);
+    // A cluster process of approach cluster (see parlab::run::cluster).
+    if let Some(cluster) = parlab::run::cluster::child::fast_args(&args) {
+        return parlab::run::cluster::child::main(cluster, None);
     }
-    // A cluster process on another host, joining parlab (see parlab::cluster::join).
-    if let Some(join) = parlab::cluster::join::fast_args(&args) {
-        return parlab::cluster::join::main(join);
+    // A cluster process on another host, joining parlab (see parlab::run::cluster::join).
+    if let Some(join) = parlab::run::cluster::join::fast_args(&args) {
+        return parlab::run::cluster::join::main(join);
     }
     if args
         .get(1)
-        .is_some_and(|a| a == parlab::cluster::child::COMMAND)
+        .is_some_and(|a| a == parlab::run::cluster::child::COMMAND)
     {
-        return parlab::cluster::join::usage();
+        return parlab::run::cluster::join::usage();
     }
-    // The small process that starts each --command (see parlab::shell).
-    if let Some(command) = parlab::shell::helper_args(&args) {
-        return parlab::shell::helper_main(command);
+    // The small process that starts each --command (see parlab::run::shell).
+    if let Some(command) = parlab::run::shell::helper_args(&args) {
+        return parlab::run::shell::helper_main(command);
     }
-    let cli = parlab::cli::Cli::parse_from(args);
+    let cli = parlab::app::cli::Cli::parse_from(args);
     let result = parlab::app::run(cli);
     // A failed write to stdout or stderr decides the status: a reader that stopped reading
     // (e.g. `parlab list | head -1`) is not an error; any other failure is one message.

@@ -153,7 +153,7 @@ fn the_man_page_and_completions_render() {
     assert!(man.lines().any(|l| l.starts_with(".TH parlab 1")), "{man}");
     assert!(man.contains("sweep"));
     let bash = stdout(&["completions", "bash"]);
-    for a in parlab::approach::REGISTRY {
+    for a in parlab::run::approach::REGISTRY {
         assert!(bash.contains(a.info().id), "{}", a.info().id);
     }
     assert!(bash.contains("mixed") && bash.contains("noop"));

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use parlab::approach::{self, RunContext};
-use parlab::bench::{Executor, RealExecutor};
 use parlab::cancel::Cancel;
-use parlab::record::recorder::Recorder;
-use parlab::workload::{WorkSpec, WorkloadKind};
+use parlab::plan::workload::{WorkSpec, WorkloadKind};
+use parlab::run::approach::{self, RunContext};
+use parlab::run::bench::{Executor, RealExecutor};
+use parlab::run::record::recorder::Recorder;
 
 fn measure(id: &str, work: WorkSpec, tasks: u32) -> u64 {
     let ctx = RunContext {
@@ -37,13 +37,13 @@ fn noop_after_ten_thousand_waiting_threads_reports_its_own_small_peak() {
         workload: WorkloadKind::Io,
         number: 0,
         io_wait_ns: 200_000_000,
-        net: parlab::workload::NetSpec::DEFAULT,
+        net: parlab::plan::workload::NetSpec::DEFAULT,
     };
     let noop = WorkSpec {
         workload: WorkloadKind::Noop,
         number: 0,
         io_wait_ns: 0,
-        net: parlab::workload::NetSpec::DEFAULT,
+        net: parlab::plan::workload::NetSpec::DEFAULT,
     };
     let threads_peak = measure("threads", io, 10_000);
     // What earlier runs leave behind (a long session's kept results) is not the next one's.

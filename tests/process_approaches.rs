@@ -14,12 +14,12 @@ use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, MutexGuard, mpsc};
 use std::time::{Duration, Instant};
 
-use parlab::approach::{self, ApproachError, Outcome, RunContext};
 use parlab::cancel::Cancel;
-use parlab::record::recorder::{Recorder, TaskEvent};
-use parlab::settings::ApproachSettings;
-use parlab::worker::protocol::{FrameReader, FromWorker, PROTOCOL_VERSION};
-use parlab::workload::{Answer, WorkSpec, WorkloadKind};
+use parlab::plan::settings::ApproachSettings;
+use parlab::plan::workload::{Answer, WorkSpec, WorkloadKind};
+use parlab::run::approach::{self, ApproachError, Outcome, RunContext};
+use parlab::run::record::recorder::{Recorder, TaskEvent};
+use parlab::run::worker::protocol::{FrameReader, FromWorker, PROTOCOL_VERSION};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
@@ -98,7 +98,7 @@ fn every_process_approach_runs_every_task_once_with_the_right_answer() {
                 workload,
                 number,
                 io_wait_ns: 200_000,
-                net: parlab::workload::NetSpec::DEFAULT,
+                net: parlab::plan::workload::NetSpec::DEFAULT,
             };
             for (tasks, pool, chunk) in [(1, 1, None), (7, 3, None), (7, 2, Some(3))] {
                 let ctx = context(work, tasks, pool, chunk);
@@ -172,7 +172,7 @@ fn chunks_stay_on_one_worker_and_one_worker_never_overlaps_itself() {
         workload: WorkloadKind::Io,
         number: 0,
         io_wait_ns: 2_000_000,
-        net: parlab::workload::NetSpec::DEFAULT,
+        net: parlab::plan::workload::NetSpec::DEFAULT,
     };
     let ctx = context(work, 10, 2, Some(3));
     let (_, events, _) = run("process-pool-chunked", &ctx);
@@ -223,7 +223,7 @@ const LONG_WAIT: WorkSpec = WorkSpec {
     workload: WorkloadKind::Io,
     number: 0,
     io_wait_ns: 60_000_000_000,
-    net: parlab::workload::NetSpec::DEFAULT,
+    net: parlab::plan::workload::NetSpec::DEFAULT,
 };
 
 /// Longer than any of these runs takes unless something hangs.
@@ -281,7 +281,7 @@ fn a_childs_peak_memory_is_its_own_not_the_parents() {
     // Make this (parent) process's peak large: 256 MiB, every page touched.
     let ballast = vec![1u8; 256 << 20];
     std::hint::black_box(&ballast);
-    let parent_peak_kib = parlab::record::measure::peak_rss_kib();
+    let parent_peak_kib = parlab::run::record::measure::peak_rss_kib();
     assert!(parent_peak_kib >= 256 * 1024, "{parent_peak_kib}");
 
     // The figures a worker reports of itself, asked directly: start it, close its stdin.
@@ -327,7 +327,7 @@ fn a_childs_peak_memory_is_its_own_not_the_parents() {
         workload: WorkloadKind::Noop,
         number: 0,
         io_wait_ns: 0,
-        net: parlab::workload::NetSpec::DEFAULT,
+        net: parlab::plan::workload::NetSpec::DEFAULT,
     };
     for id in IDS {
         let ctx = context(work, 3, 2, None);

@@ -413,7 +413,7 @@ fn noop_python_rows_leave_the_drivers_fixed_cost_out() {
             // (before: 30-80 ms more; then, with parlab's pipe readers counted, 100-160 µs
             // more on py-sequential's 20 µs).
             assert!(
-                cpu <= wall * cores * 1.02 + parlab::record::measure::CPU_SLACK_S,
+                cpu <= wall * cores * 1.02 + parlab::run::record::measure::CPU_SLACK_S,
                 "{id}: cpu {cpu} s in {wall} s: {run}"
             );
         }

@@ -14,8 +14,8 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 
-use parlab::approach::Family;
 use parlab::lab::Lab;
+use parlab::run::approach::Family;
 
 /// Calls of each lab's function in this process.
 static CALLS: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];

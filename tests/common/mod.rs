@@ -35,9 +35,9 @@ pub const SMALL_PRIME: &str = "1000000007";
 /// How many approaches `--approach all` runs: every Rust one (the Python ones are asked for by
 /// name).
 pub fn all_count() -> usize {
-    parlab::approach::REGISTRY
+    parlab::run::approach::REGISTRY
         .iter()
-        .filter(|a| !parlab::approach::python::is_python(a.info()))
+        .filter(|a| !parlab::run::approach::python::is_python(a.info()))
         .count()
 }
 

@@ -92,5 +92,5 @@ fn bad_sweeps() {
 #[test]
 fn the_command_line_is_consistent() {
     use clap::CommandFactory;
-    parlab::cli::Cli::command().debug_assert();
+    parlab::app::cli::Cli::command().debug_assert();
 }

@@ -36,9 +36,9 @@ fn the_json_document() {
     assert_eq!(ideal[1], ideal[2], "{ideal:?}");
     // `all` means every pooled Rust approach, each at every size (Python ones are named).
     let points = v["points"].as_array().unwrap();
-    let pooled = parlab::approach::REGISTRY
+    let pooled = parlab::run::approach::REGISTRY
         .iter()
-        .filter(|a| a.info().pooled && !parlab::approach::python::is_python(a.info()))
+        .filter(|a| a.info().pooled && !parlab::run::approach::python::is_python(a.info()))
         .count();
     assert_eq!(points.len(), 3 * pooled);
     assert!(

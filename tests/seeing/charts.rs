@@ -1,9 +1,9 @@
 //! `--chart FILE.svg|png`, and the chart renderer the interactive mode reuses.
 
-use parlab::approach::Family;
-use parlab::export::chart::{family_colour, render, size};
-use parlab::export::image::ImageFormat;
-use parlab::output::bars::Bar;
+use parlab::run::approach::Family;
+use parlab::show::export::chart::{family_colour, render, size};
+use parlab::show::export::image::ImageFormat;
+use parlab::show::output::bars::Bar;
 
 use super::{parlab, text};
 

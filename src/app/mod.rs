@@ -1,0 +1,419 @@
+//! The glue between the command line and the library: each subcommand's flow, and the exit
+//! status it ends with.
+
+pub mod cli;
+pub mod demos;
+pub mod interactive;
+
+use std::io::IsTerminal;
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::app::cli::{Cli, Command, DemosArgs, RunArgs, SweepArgs};
+use crate::cancel::{self, Cancel};
+use crate::error::UsageError;
+use crate::judge::compare::Baseline;
+use crate::judge::report::Report;
+use crate::machine::Machine;
+use crate::plan::config::{DemosConfig, Format, RunConfig, SweepConfig};
+use crate::run::bench::{
+    self, Executor, RealExecutor, Stop,
+    mock::{BusyMockExecutor, MockExecutor},
+};
+use crate::run::serve::executor::Serving;
+use crate::say;
+use crate::show::export::manager::{ExportManager, LiveExports};
+use crate::show::export::{Exporter, chart::ChartExporter, json::JsonExporter};
+use crate::show::output::{self, progress};
+
+/// Runs the parsed command line and returns the process's exit status.
+pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    // Every connection and pipe is a file: take all the room the hard limit allows.
+    crate::machine::limits::raise_open_files();
+    match cli.command {
+        Some(Command::Run(args)) => run_command(&args),
+        Some(Command::Sweep(args)) => sweep_command(&args),
+        Some(Command::Demos(args)) => demos_command(&args),
+        Some(Command::Worker { parent }) => Ok(crate::run::worker::child::main(parent, None)),
+        Some(Command::Serve {
+            io_wait_ns,
+            payload,
+        }) => Ok(crate::run::serve::main(io_wait_ns, payload)),
+        Some(Command::List) => list(),
+        Some(Command::Completions { shell }) => {
+            use clap::CommandFactory;
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "parlab", &mut script);
+            say::out_bytes(&script)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Some(Command::Man) => {
+            use clap::CommandFactory;
+            let mut out = Vec::new();
+            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            say::out_bytes(&out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        None => {
+            if !std::io::stdin().is_terminal() {
+                return Err(UsageError::NotInteractive.into());
+            }
+            crate::app::interactive::run_session()
+        }
+    }
+}
+
+/// `parlab list`: every approach, what it does, its Python counterpart; then every workload.
+fn list() -> anyhow::Result<ExitCode> {
+    let mut out = String::new();
+    let width = crate::run::approach::REGISTRY
+        .iter()
+        .map(|a| a.info().id.len())
+        .max()
+        .unwrap_or(0);
+    for a in crate::run::approach::REGISTRY {
+        let i = a.info();
+        if crate::run::approach::python::is_python(i) {
+            continue;
+        }
+        out.push_str(&format!(
+            "{:width$}  {}  [Python: {}]\n",
+            i.id, i.summary, i.python
+        ));
+    }
+    out.push_str("\nworkloads (--workload):\n");
+    let width = crate::plan::workload::WorkloadKind::ALL
+        .iter()
+        .map(|w| w.id().len())
+        .max()
+        .unwrap_or(0);
+    for w in crate::plan::workload::WorkloadKind::ALL {
+        out.push_str(&format!("{:width$}  {}\n", w.id(), w.workload().summary()));
+    }
+    out.push_str(&crate::judge::notes::python::list_section(width));
+    say::out_bytes(out.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The executor and machine: the deterministic mock under `--mock`, else the real ones.
+fn executor_and_machine(mock: bool, mock_load: Option<f64>) -> (&'static dyn Executor, Machine) {
+    match (mock, mock_load) {
+        // One per command, for the life of the process.
+        (true, Some(load)) => (
+            Box::leak(Box::new(BusyMockExecutor { load })),
+            Machine::mock(),
+        ),
+        (true, None) => (&MockExecutor, Machine::mock()),
+        (false, _) => (&RealExecutor, Machine::detect()),
+    }
+}
+
+/// The exit status for a finished or stopped run.
+fn exit_status(stop: Option<Stop>, any_unverified: bool, what: &str) -> ExitCode {
+    match stop {
+        Some(Stop::Signal(signal)) => {
+            say::err_line(format!("parlab: interrupted by signal {signal}; {what}"));
+            ExitCode::from(cancel::exit_status_for(signal))
+        }
+        Some(Stop::Failed(message)) => {
+            // The message may quote a child's words: no control character reaches the terminal.
+            say::err_line(format!("error: {}", crate::format::plain(&message)));
+            ExitCode::from(1)
+        }
+        None if any_unverified => ExitCode::from(1),
+        None => ExitCode::SUCCESS,
+    }
+}
+
+/// `parlab run`: measure, then print the table or the JSON document, and write the exports.
+pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
+    let mut cfg = RunConfig::from_args(args)?;
+    let baseline = match &cfg.compare {
+        Some(path) => {
+            let b = Baseline::load(path)?;
+            b.check_matches(&cfg)?;
+            Some(b)
+        }
+        None => None,
+    };
+    let cancel = Cancel::on_signals()?;
+    say::stop_run_on_failure(&cancel);
+    let _ballast = crate::run::shell::test_ballast();
+    let (executor, mut machine) = executor_and_machine(cfg.mock, cfg.load.mock_load);
+    machine.python = cfg.python.clone();
+    let exports = ExportManager::new(cfg.exports.clone());
+    exports.check_writable(&Report::build(&cfg, machine.clone(), &[]))?;
+    let serving = match Serving::start(&mut cfg.work, cfg.mock, &cfg.approach) {
+        Ok(s) => s,
+        Err(message) => {
+            say::report_error(format!("error: {message}"));
+            return Ok(ExitCode::from(1));
+        }
+    };
+    cfg.output.apply_to_progress_bars();
+    let mut observer = (
+        if cfg.output.quiet {
+            Box::new(bench::Quiet)
+        } else {
+            progress::observer_for(cfg.progress, cfg.verbose, cfg.pool_size, cfg.ascii)
+        },
+        LiveExports::new(&cfg, machine.clone(), &exports),
+    );
+    if let Some(line) = cfg.plan_line.as_ref().filter(|_| !cfg.output.quiet) {
+        say::err_line(line);
+    }
+    let started = std::time::Instant::now();
+    let outcome = bench::run_all(&cfg, &serving.executor(executor), &cancel, &mut observer);
+    // Every task has reaped its own command; this catches any a panic left running.
+    crate::run::shell::kill_all();
+    let server = serving.stop();
+    let cut_short = cfg.max_time.is_some_and(|max| started.elapsed() >= max);
+    let (progress, mut live_exports) = observer;
+    drop(progress); // its bars are gone before anything else is printed
+    if let Some(e) = live_exports.error.take() {
+        return Err(e);
+    }
+    if cut_short && outcome.stop.is_none() {
+        say::err_line(format!(
+            "parlab: --max-time {} reached: no more runs were started; below are the runs that \
+             finished",
+            crate::format::format_seconds(cfg.max_time.unwrap_or_default().as_secs_f64())
+        ));
+    }
+    let mut report = Report::build(&cfg, machine, &outcome.measurements);
+    report.add_waits(&outcome);
+    let report = crate::judge::notes::annotate(report, &cfg);
+    exports.write_files(&report)?;
+    let hint = checked_python_hint(&cfg, args);
+    print_report(&cfg, &report, baseline.as_ref(), &exports, hint.as_deref())?;
+    if let Some(server) = server {
+        // Under the table, where the table went.
+        if cfg.format == Format::Table && !exports.uses_stdout() {
+            say::out_line(server.line());
+        } else {
+            say::err_line(server.line());
+        }
+    }
+    crate::show::export::visual::write_files(&cfg.visuals, &report, None)?;
+    if let Some((path, format)) = &cfg.chart {
+        let bytes = ChartExporter(*format).serialize(&report)?;
+        crate::show::outfile::write(path, &bytes)
+            .with_context(|| format!("--chart: could not write {}", path.display()))?;
+    }
+    Ok(exit_status(
+        outcome.stop,
+        report.any_unverified(),
+        "the results above are the runs that finished",
+    ))
+}
+
+/// The hint to add the Python approaches, only where the command it suggests would be
+/// accepted and run Python (not for `--command` work, nor without a usable python3, nor past
+/// `--max-time`).
+fn checked_python_hint(cfg: &RunConfig, args: &RunArgs) -> Option<String> {
+    let hint = crate::judge::notes::python::python_hint(cfg)?;
+    if cfg.format != Format::Table || cfg.output.quiet {
+        return None;
+    }
+    let mut suggested = args.clone();
+    suggested.common.approach = format!("{},python", args.common.approach.trim());
+    // Accepted, and running a Python approach (a workload may skip them all, as `command` does).
+    let runs_python = |c: &RunConfig| {
+        c.approaches
+            .iter()
+            .any(|a| crate::run::approach::python::is_python(a.info()))
+    };
+    RunConfig::from_args(&suggested)
+        .ok()
+        .filter(runs_python)
+        .map(|_| hint)
+}
+
+/// `parlab sweep`: every pooled approach at every pool size, then the table, chart and fits.
+pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
+    let mut cfg = SweepConfig::from_args(args)?;
+    let cancel = Cancel::on_signals()?;
+    say::stop_run_on_failure(&cancel);
+    let (executor, mut machine) = executor_and_machine(cfg.run.mock, cfg.run.load.mock_load);
+    machine.python = cfg.run.python.clone();
+    let serving = match Serving::start(&mut cfg.run.work, cfg.run.mock, &cfg.run.approach) {
+        Ok(s) => s,
+        Err(message) => {
+            say::report_error(format!("error: {message}"));
+            return Ok(ExitCode::from(1));
+        }
+    };
+    let sizes = cfg.pool_sizes.len();
+    let quiet = cfg.run.output.quiet;
+    let mut on_size = |i: usize, size: usize| {
+        if !quiet {
+            say::err_line(format!("— pool size {size} ({} of {sizes})", i + 1));
+        }
+    };
+    let mut lines = progress::PlainLines::new(cfg.run.verbose);
+    let observer: &mut dyn bench::Observer = if quiet { &mut bench::Quiet } else { &mut lines };
+    let outcome = crate::judge::sweep::run(
+        &cfg,
+        &serving.executor(executor),
+        machine,
+        &cancel,
+        observer,
+        &mut on_size,
+    );
+    crate::run::shell::kill_all();
+    if let Some(server) = serving.stop() {
+        say::err_line(server.line());
+    }
+    if let Some((path, format)) = &cfg.chart
+        && !outcome.sweep.points.is_empty()
+    {
+        crate::show::export::sweep_chart::write(&outcome.sweep, path, *format)?;
+        if !quiet {
+            say::err_line(format!("parlab: chart written to {}", path.display()));
+        }
+    }
+    if let Some(report) = &outcome.last_report {
+        crate::show::export::visual::write_files(&cfg.run.visuals, report, Some(&outcome.sweep))?;
+    }
+    let mut to_stdout = None;
+    for t in &cfg.run.exports {
+        let bytes = crate::show::export::sweep_export::serialize(
+            t.format,
+            &outcome.sweep,
+            &outcome.reports,
+        )?;
+        match &t.path {
+            Some(path) => crate::show::outfile::write(path, &bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: cannot write '{}': {e}",
+                    t.format.flag(),
+                    path.display()
+                )
+            })?,
+            None => to_stdout = Some(bytes),
+        }
+    }
+    let bytes = match cfg.run.format {
+        Format::Json => {
+            let mut b = serde_json::to_vec_pretty(&outcome.sweep)?;
+            b.push(b'\n');
+            b
+        }
+        Format::Table if outcome.sweep.points.is_empty() => Vec::new(),
+        Format::Table if quiet => {
+            let mut sweep = outcome.sweep.clone();
+            sweep.notes.clear();
+            output::sweep::render(&sweep, output::terminal_width()).into_bytes()
+        }
+        Format::Table => {
+            output::sweep::render(&outcome.sweep, output::terminal_width()).into_bytes()
+        }
+    };
+    if let Some(export) = to_stdout {
+        // Stdout is the export; the table goes to stderr.
+        say::err_bytes(&bytes)?;
+        say::out_bytes(&export)?;
+    } else {
+        say::out_bytes(&bytes)?;
+    }
+    Ok(exit_status(
+        outcome.stop,
+        outcome.any_unverified,
+        "the results above are the pool sizes that finished",
+    ))
+}
+
+/// `parlab demos`: each pair's lines as soon as it has run.
+fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
+    let cfg = DemosConfig::from_args(args)?;
+    let cancel = Cancel::on_signals()?;
+    say::stop_run_on_failure(&cancel);
+    let executor: &dyn Executor = if cfg.mock {
+        &MockExecutor
+    } else {
+        &RealExecutor
+    };
+    if !cfg.mock
+        && !cfg.output.quiet
+        && let Some(note) = crate::app::demos::busy_note(cfg.logical_cores)
+    {
+        say::err_line(note);
+    }
+    if !cfg.output.quiet
+        && let Some(line) = cfg.python.skipped_line()
+    {
+        say::err_line(line);
+    }
+    let colour = cfg.output.colour.enabled(std::io::stdout().is_terminal());
+    let outcome = crate::app::demos::run(&cfg, executor, &cancel, &mut say::Stdout, colour)?;
+    let any_failed = outcome.any_failed();
+    Ok(exit_status(
+        outcome.stop,
+        any_failed,
+        "the pairs above are the ones that finished",
+    ))
+}
+
+/// Writes the report to stdout in the configured format (the table to stderr when an export
+/// takes stdout), then the stdout export.
+fn print_report(
+    cfg: &RunConfig,
+    report: &Report,
+    baseline: Option<&Baseline>,
+    exports: &ExportManager,
+    hint: Option<&str>,
+) -> anyhow::Result<()> {
+    let bytes = match cfg.format {
+        Format::Json => JsonExporter.serialize(report)?,
+        Format::Table if report.results.is_empty() => Vec::new(),
+        Format::Table if cfg.output.quiet => {
+            // The table alone: no notes, no bar chart.
+            let mut bare = report.clone();
+            bare.notes.clear();
+            let mut text =
+                output::table::render_compared(&bare, baseline, output::terminal_width());
+            if cfg.visuals.timeline_term {
+                let width = output::terminal_width().unwrap_or(output::gantt::DEFAULT_WIDTH);
+                text.push('\n');
+                text.push_str(&output::gantt::render(report, width));
+            }
+            text.into_bytes()
+        }
+        Format::Table => {
+            let width = output::terminal_width();
+            let mut text = output::table::render_compared(report, baseline, width);
+            text.push('\n');
+            text.push_str(&output::bars::render(
+                &output::bars::from_report(report),
+                width.map_or(80, usize::from),
+                cfg.ascii,
+            ));
+            if let Some(hint) = hint {
+                text.push('\n');
+                text.push_str(hint);
+                text.push('\n');
+            }
+            if cfg.visuals.timeline_term {
+                let width = width.unwrap_or(output::gantt::DEFAULT_WIDTH);
+                text.push('\n');
+                text.push_str(&output::gantt::render(report, width));
+            }
+            text.into_bytes()
+        }
+    };
+    if exports.uses_stdout() {
+        say::err_bytes(&bytes)?;
+    } else {
+        say::out_bytes(&bytes)?;
+    }
+    if cfg.format == Format::Json && cfg.visuals.timeline_term {
+        // Stdout stays one JSON document: the text Gantt goes to stderr.
+        let width = output::terminal_width().unwrap_or(output::gantt::DEFAULT_WIDTH);
+        say::err_bytes(output::gantt::render(report, width).as_bytes())?;
+    }
+    if let Some(export) = exports.stdout_bytes(report)? {
+        say::out_bytes(&export)?;
+    }
+    Ok(())
+}

@@ -1,0 +1,296 @@
+//! The approaches as data: what each one is and what it needs, declared once and read by the
+//! plan's checks, the judge and the pictures. [`catalogue`] holds every entry; the code that
+//! runs each approach lives in [`crate::run::approach`].
+
+pub mod catalogue;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::UsageError;
+use crate::plan::settings::ApproachSettings;
+
+/// Which approach, as a value: the typed way to name one (the CLI's ids parse to it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ApproachId {
+    /// `sequential`.
+    Sequential,
+    /// `threaded-sequential`.
+    ThreadedSequential,
+    /// `threads`.
+    Threads,
+    /// `thread-pool`.
+    ThreadPool,
+    /// `rayon`.
+    Rayon,
+    /// `async`.
+    Async,
+    /// `async-inline`.
+    AsyncInline,
+    /// `async-mt`.
+    AsyncMt,
+    /// `process`.
+    Process,
+    /// `process-pool`.
+    ProcessPool,
+    /// `process-pool-chunked`.
+    ProcessPoolChunked,
+    /// `cluster`.
+    Cluster,
+    /// `py-sequential`.
+    PySequential,
+    /// `py-threads`.
+    PyThreads,
+    /// `py-thread-pool`.
+    PyThreadPool,
+    /// `py-asyncio`.
+    PyAsyncio,
+    /// `py-process`.
+    PyProcess,
+    /// `py-process-pool`.
+    PyProcessPool,
+    /// `py-pool`.
+    PyPool,
+}
+
+impl ApproachId {
+    /// What describes it.
+    pub fn info(self) -> &'static ApproachInfo {
+        match self {
+            Self::Sequential => &catalogue::SEQUENTIAL,
+            Self::ThreadedSequential => &catalogue::THREADED_SEQUENTIAL,
+            Self::Threads => &catalogue::THREADS,
+            Self::ThreadPool => &catalogue::THREAD_POOL,
+            Self::Rayon => &catalogue::RAYON,
+            Self::Async => &catalogue::ASYNC,
+            Self::AsyncInline => &catalogue::ASYNC_INLINE,
+            Self::AsyncMt => &catalogue::ASYNC_MT,
+            Self::Process => &catalogue::PROCESS,
+            Self::ProcessPool => &catalogue::PROCESS_POOL,
+            Self::ProcessPoolChunked => &catalogue::PROCESS_POOL_CHUNKED,
+            Self::Cluster => &catalogue::CLUSTER,
+            Self::PySequential => &catalogue::PY_SEQUENTIAL,
+            Self::PyThreads => &catalogue::PY_THREADS,
+            Self::PyThreadPool => &catalogue::PY_THREAD_POOL,
+            Self::PyAsyncio => &catalogue::PY_ASYNCIO,
+            Self::PyProcess => &catalogue::PY_PROCESS,
+            Self::PyProcessPool => &catalogue::PY_PROCESS_POOL,
+            Self::PyPool => &catalogue::PY_POOL,
+        }
+    }
+
+    /// The id the CLI uses (`thread-pool`).
+    pub fn as_str(self) -> &'static str {
+        self.info().id
+    }
+
+    /// The approach the CLI id `id` names, if any.
+    pub fn parse(id: &str) -> Option<Self> {
+        find(id).map(|a| a.key)
+    }
+}
+
+impl std::fmt::Display for ApproachId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Looks an approach up by the id the CLI uses.
+pub fn find(id: &str) -> Option<&'static ApproachInfo> {
+    catalogue::ALL.iter().copied().find(|a| a.id == id)
+}
+
+/// Every valid approach id, comma-separated (for error messages).
+pub fn valid_ids() -> String {
+    catalogue::ALL
+        .iter()
+        .map(|a| a.id)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Whether `info` is one of the Python approaches (they run in CPython).
+pub fn is_python(info: &ApproachInfo) -> bool {
+    info.id.starts_with("py-")
+}
+
+/// The family an approach belongs to (charts colour by it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Family {
+    /// One thing at a time on the calling thread.
+    Sequential,
+    /// OS threads in this process.
+    Thread,
+    /// An async runtime.
+    Async,
+    /// Child processes.
+    Process,
+}
+
+/// How many tasks an approach can run at once.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Width {
+    /// One at a time.
+    One,
+    /// As many as `--pool-size`.
+    Pool,
+    /// Every task at once.
+    Tasks,
+}
+
+impl Width {
+    /// The number of tasks that can run at once.
+    pub fn resolve(self, pool_size: usize, tasks: usize) -> usize {
+        match self {
+            Width::One => 1,
+            Width::Pool => pool_size.min(tasks),
+            Width::Tasks => tasks,
+        }
+        .max(1)
+    }
+}
+
+/// What describes an approach, apart from how it runs.
+#[derive(Debug, Clone, Copy)]
+pub struct ApproachInfo {
+    /// Which approach it is, as a value.
+    pub key: ApproachId,
+    /// The id the CLI uses.
+    pub id: &'static str,
+    /// One line: what it does.
+    pub summary: &'static str,
+    /// The Python counterpart, as the seed tool named it.
+    pub python: &'static str,
+    /// The family it belongs to.
+    pub family: Family,
+    /// Whether `--pool-size` applies to it.
+    pub pooled: bool,
+    /// How many stretches of computation can run at once.
+    pub cpu_width: Width,
+    /// How many waits can be under way at once.
+    pub wait_width: Width,
+    /// How the interactive menu offers it (every approach is offered).
+    pub menu: MenuEntry,
+    /// What it needs of the machine beyond its tasks, checked before anything runs.
+    pub needs: Needs,
+}
+
+/// An approach's entry in the interactive menu.
+#[derive(Debug, Clone, Copy)]
+pub struct MenuEntry {
+    /// The name shown first: the seed Python tool's menu name where it has one, else a plain
+    /// name for the Rust-only approaches.
+    pub name: &'static str,
+    /// Its place in the menu, smallest first: the seed tool's seven in its order, then the rest.
+    pub order: u8,
+    /// What it does, in plain words for someone who has read no flag or source.
+    pub plain: &'static str,
+}
+
+/// What an approach needs of the machine beyond its tasks: read by [`check_room`], the one place
+/// that checks it, before anything is measured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Needs {
+    /// Nothing to check.
+    Nothing,
+    /// A thread for every task, all at once.
+    ThreadPerTask,
+    /// A thread per pool worker and `extra` more.
+    PoolThreads {
+        /// Threads beyond the pool's (a runtime's driver).
+        extra: usize,
+    },
+    /// A child process for every task, all at once.
+    ProcessPerTask,
+    /// Processes laid out by the cluster settings.
+    ClusterLayout,
+}
+
+/// Refuses settings `info` cannot run on this machine, naming the flag to change.
+pub fn check_room(
+    info: &ApproachInfo,
+    tasks: u32,
+    pool_size: usize,
+    settings: &ApproachSettings,
+) -> Result<(), UsageError> {
+    match info.needs {
+        Needs::Nothing => Ok(()),
+        Needs::ThreadPerTask => {
+            let limit = crate::machine::thread_limit();
+            if tasks as u64 > limit {
+                return Err(UsageError::TooManyThreads { tasks, limit });
+            }
+            Ok(())
+        }
+        Needs::PoolThreads { extra } => {
+            let threads = pool_size + extra;
+            let limit = crate::machine::thread_limit();
+            if threads as u64 > limit {
+                return Err(UsageError::bad(
+                    "--pool-size",
+                    format!(
+                        "approach {} needs {threads} threads, but this machine (or its process \
+                         limit, ulimit -u) holds at most about {limit} more",
+                        info.id
+                    ),
+                    "use a smaller --pool-size or raise the limit",
+                ));
+            }
+            Ok(())
+        }
+        Needs::ProcessPerTask => {
+            let limit = crate::machine::process_limit();
+            if tasks as u64 > limit {
+                return Err(UsageError::bad(
+                    "--tasks",
+                    format!(
+                        "{tasks} tasks need {tasks} child processes at once with approach {}, \
+                         but this machine takes at most about {limit}",
+                        info.id
+                    ),
+                    "use fewer --tasks or a pooled approach (process-pool, process-pool-chunked)",
+                ));
+            }
+            Ok(())
+        }
+        Needs::ClusterLayout => settings.cluster.check(pool_size).map(|_| ()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_unique_and_each_key_names_its_own_entry() {
+        let mut ids: Vec<_> = catalogue::ALL.iter().map(|a| a.id).collect();
+        ids.sort();
+        ids.dedup();
+        assert_eq!(ids.len(), catalogue::ALL.len());
+        for a in catalogue::ALL {
+            assert_eq!(a.key.info().id, a.id);
+            assert_eq!(ApproachId::parse(a.id), Some(a.key));
+        }
+        assert!(find("fibers").is_none());
+    }
+
+    #[test]
+    fn a_huge_pool_is_refused_naming_the_flag() {
+        let s = ApproachSettings::default();
+        let mt = ApproachId::AsyncMt.info();
+        assert!(check_room(mt, 4, 2, &s).is_ok());
+        let err = check_room(mt, 4, usize::MAX / 2, &s)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.starts_with("--pool-size: approach async-mt needs"),
+            "{err}"
+        );
+        let err = check_room(ApproachId::Threads.info(), u32::MAX, 1, &s)
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("--tasks"), "{err}");
+    }
+}

@@ -1,0 +1,117 @@
+//! The Python approaches: the seed tools' own seven ways of running tasks, run in CPython beside
+//! the Rust ones, on the same task specs, measured and checked by the same harness.
+//!
+//! Each is a `python3` child process (found on `PATH`, or `--python PATH`) running
+//! `driver.py`, which is embedded in the binary and passed with `-c`: nothing is written to
+//! disk. The driver's header documents the protocol (JSON lines); `session.rs` is parlab's side
+//! of it. The interpreter runs in its own process group, so one `killpg` reaches every pool
+//! process it forked; it is started and has reported ready before the timed region starts
+//! ([`Approach::prepare`]), so interpreter start-up is not in the wall time (its CPU time is in
+//! the CPU figure: the kernel reports a child's CPU time only as a whole).
+//!
+//! # Widths under the GIL
+//!
+//! CPython's global interpreter lock lets one thread run Python code at a time, so a thread
+//! approach computes one task at a time however many threads it has; sleeps release the lock,
+//! so waits overlap. Only processes compute in parallel. A free-threaded build (3.13t, where
+//! `sys._is_gil_enabled()` is false) would let threads compute in parallel too; the widths
+//! below describe the usual build, and the machine facts say which one ran.
+
+mod probe;
+mod session;
+
+use std::sync::Mutex;
+
+pub use probe::{PythonFacts, probe};
+
+use super::{Approach, ApproachError, ApproachInfo, Outcome, RunContext};
+use crate::plan::approaches::catalogue;
+
+/// The driver's source, run with `python3 -c`.
+pub const DRIVER: &str = include_str!("driver.py");
+
+/// The oldest Python the driver supports.
+pub const MIN_VERSION: (u32, u32) = (3, 8);
+
+/// Which run `ctx` is: the address of its recorder, one per run.
+fn run_key(ctx: &RunContext) -> usize {
+    std::sync::Arc::as_ptr(&ctx.recorder) as usize
+}
+
+pub use crate::plan::approaches::is_python;
+
+/// One of the seven Python approaches; which one its [`ApproachInfo`] says (the driver is told
+/// the id).
+pub struct Python {
+    info: &'static ApproachInfo,
+    /// The interpreter started by [`Approach::prepare`] for the next run, ready for its request,
+    /// with the run it is for (its recorder's address): a run in another thread of the same
+    /// process (with its own interpreter, say) never takes it.
+    ready: Mutex<Option<(usize, session::Session)>>,
+}
+
+impl Python {
+    const fn new(info: &'static ApproachInfo) -> Self {
+        Self {
+            info,
+            ready: Mutex::new(None),
+        }
+    }
+}
+
+/// The `py-sequential` approach.
+pub static PY_SEQUENTIAL: Python = Python::new(&catalogue::PY_SEQUENTIAL);
+
+/// The `py-threads` approach.
+pub static PY_THREADS: Python = Python::new(&catalogue::PY_THREADS);
+
+/// The `py-thread-pool` approach.
+pub static PY_THREAD_POOL: Python = Python::new(&catalogue::PY_THREAD_POOL);
+
+/// The `py-asyncio` approach.
+pub static PY_ASYNCIO: Python = Python::new(&catalogue::PY_ASYNCIO);
+
+/// The `py-process` approach.
+pub static PY_PROCESS: Python = Python::new(&catalogue::PY_PROCESS);
+
+/// The `py-process-pool` approach.
+pub static PY_PROCESS_POOL: Python = Python::new(&catalogue::PY_PROCESS_POOL);
+
+/// The `py-pool` approach.
+pub static PY_POOL: Python = Python::new(&catalogue::PY_POOL);
+
+impl Approach for Python {
+    fn info(&self) -> &'static ApproachInfo {
+        self.info
+    }
+
+    fn prepare(&self, ctx: &RunContext) -> Result<(), ApproachError> {
+        let s = session::Session::start(self.info.id, &ctx.settings.interpreter(), &ctx.cancel)?;
+        *self.ready.lock().unwrap_or_else(|e| e.into_inner()) = Some((run_key(ctx), s));
+        Ok(())
+    }
+
+    fn run(&self, ctx: &RunContext) -> Result<Outcome, ApproachError> {
+        if ctx.cancel.is_cancelled() {
+            *self.ready.lock().unwrap_or_else(|e| e.into_inner()) = None;
+            return Err(ApproachError::Cancelled);
+        }
+        let prepared = {
+            let mut ready = self.ready.lock().unwrap_or_else(|e| e.into_inner());
+            match ready.take() {
+                Some((key, s)) if key == run_key(ctx) => Some(s),
+                other => {
+                    *ready = other;
+                    None
+                }
+            }
+        };
+        let s = match prepared {
+            Some(s) => s,
+            None => {
+                session::Session::start(self.info.id, &ctx.settings.interpreter(), &ctx.cancel)?
+            }
+        };
+        s.run(ctx)
+    }
+}

@@ -1,0 +1,125 @@
+//! A `net` task's requests: one connection to the local server per task, opened by its first
+//! request, then one request and its reply after another. Thread approaches and worker
+//! processes use blocking `std::net`; async approaches use `tokio::net`, so a waiting request
+//! holds no thread.
+
+use std::io::{ErrorKind, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::plan::workload::{self, NetFault, WorkSpec};
+
+/// How much longer than the server's wait a reply may take before the connection counts as
+/// broken, so a hung server cannot hang a run.
+const REPLY_GRACE: Duration = Duration::from_secs(60);
+
+/// The local server's address.
+fn server(work: &WorkSpec) -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::LOCALHOST, work.net.port))
+}
+
+/// What an I/O error on an open connection means for the task.
+fn fault_of(e: &std::io::Error) -> NetFault {
+    match e.kind() {
+        ErrorKind::UnexpectedEof => NetFault::Short,
+        ErrorKind::ConnectionRefused => NetFault::Refused,
+        _ => NetFault::Reset,
+    }
+}
+
+/// Checks a reply's announced length, then (after reading it into `buf`) its checksum.
+fn check_length(work: &WorkSpec, header: [u8; 4]) -> Result<usize, NetFault> {
+    let len = u32::from_le_bytes(header);
+    if len == work.net.payload {
+        Ok(len as usize)
+    } else {
+        Err(NetFault::Short)
+    }
+}
+
+fn check_content(buf: &[u8], task: u32, index: u32) -> Result<(), NetFault> {
+    if workload::reply_checksum(buf) == workload::expected_checksum(task, index, buf.len()) {
+        Ok(())
+    } else {
+        Err(NetFault::Mismatch)
+    }
+}
+
+/// A task's connection and reply buffer, for blocking calls.
+#[derive(Default)]
+pub struct BlockingConn {
+    stream: Option<TcpStream>,
+    buf: Vec<u8>,
+}
+
+impl BlockingConn {
+    /// Makes request `index` of `task` and checks its reply, connecting first if need be.
+    pub fn request(&mut self, work: &WorkSpec, task: u32, index: u32) -> Result<(), NetFault> {
+        if self.stream.is_none() {
+            let s = TcpStream::connect(server(work)).map_err(|_| NetFault::Refused)?;
+            let _ = s.set_nodelay(true);
+            let _ = s.set_read_timeout(Some(work.io_wait() + REPLY_GRACE));
+            self.stream = Some(s);
+        }
+        let Some(s) = self.stream.as_mut() else {
+            return Err(NetFault::Refused);
+        };
+        let io = |e: std::io::Error| fault_of(&e);
+        s.write_all(&workload::encode_request(task, index))
+            .map_err(io)?;
+        let mut header = [0u8; 4];
+        s.read_exact(&mut header).map_err(io)?;
+        let len = check_length(work, header)?;
+        self.buf.resize(len, 0);
+        s.read_exact(&mut self.buf).map_err(io)?;
+        check_content(&self.buf, task, index)
+    }
+}
+
+/// A task's connection and reply buffer, for async calls.
+#[derive(Default)]
+pub struct AsyncConn {
+    stream: Option<tokio::net::TcpStream>,
+    buf: Vec<u8>,
+}
+
+impl AsyncConn {
+    /// Makes request `index` of `task` and checks its reply, connecting first if need be.
+    pub async fn request(
+        &mut self,
+        work: &WorkSpec,
+        task: u32,
+        index: u32,
+    ) -> Result<(), NetFault> {
+        let limit = work.io_wait() + REPLY_GRACE;
+        match tokio::time::timeout(limit, self.exchange(work, task, index)).await {
+            Ok(r) => r,
+            Err(_) => Err(NetFault::Reset),
+        }
+    }
+
+    async fn exchange(&mut self, work: &WorkSpec, task: u32, index: u32) -> Result<(), NetFault> {
+        if self.stream.is_none() {
+            let s = tokio::net::TcpStream::connect(server(work))
+                .await
+                .map_err(|_| NetFault::Refused)?;
+            let _ = s.set_nodelay(true);
+            self.stream = Some(s);
+        }
+        let Some(s) = self.stream.as_mut() else {
+            return Err(NetFault::Refused);
+        };
+        let io = |e: std::io::Error| fault_of(&e);
+        s.write_all(&workload::encode_request(task, index))
+            .await
+            .map_err(io)?;
+        let mut header = [0u8; 4];
+        s.read_exact(&mut header).await.map_err(io)?;
+        let len = check_length(work, header)?;
+        self.buf.resize(len, 0);
+        s.read_exact(&mut self.buf).await.map_err(io)?;
+        check_content(&self.buf, task, index)
+    }
+}

@@ -1,0 +1,11 @@
+//! Running a plan: the scheduler ([`bench`]), the approaches with their worker processes,
+//! cluster and Python machinery, the execution of each step, and the recording of what happens.
+
+pub mod approach;
+pub mod bench;
+pub mod cluster;
+pub mod exec;
+pub mod record;
+pub mod serve;
+pub mod shell;
+pub mod worker;

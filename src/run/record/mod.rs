@@ -1,0 +1,132 @@
+//! What a timed run writes and hands back, below everything that runs tasks.
+//!
+//! The approaches, the task executor ([`crate::run::exec`]) and the worker processes
+//! ([`crate::run::worker`]) all write into a [`recorder::Recorder`] and answer with the plain types
+//! here; the scheduler ([`crate::run::bench`]) reads them. Keeping them in a leaf lets each of those
+//! depend on this module instead of on one another.
+
+pub mod load;
+pub mod measure;
+pub mod recorder;
+
+use std::sync::Arc;
+
+use serde::{Deserialize, Serialize};
+
+use crate::cancel::Cancel;
+use crate::plan::workload::WorkSpec;
+use recorder::Recorder;
+
+/// Everything an approach needs to run one measured batch of tasks.
+#[derive(Debug, Clone)]
+pub struct RunContext {
+    /// What every task does.
+    pub work: WorkSpec,
+    /// How many tasks.
+    pub tasks: u32,
+    /// Workers for the approaches that have a pool.
+    pub pool_size: usize,
+    /// Tasks per chunk for `process-pool-chunked` (None: Python's `Pool.starmap` default).
+    pub chunk_size: Option<u32>,
+    /// Where tasks record what happened.
+    pub recorder: Arc<Recorder>,
+    /// Set when the run must stop.
+    pub cancel: Cancel,
+    /// The longest one task may run where a task can be abandoned (process approaches).
+    pub task_timeout: Option<std::time::Duration>,
+    /// How the approaches run: interpreter, cluster layout, worker program, custom work.
+    pub settings: crate::plan::settings::ApproachSettings,
+}
+
+/// Figures an approach measured itself, beyond what the bench measures around it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Outcome {
+    /// Child processes the approach started, with the figures they reported.
+    pub children: Vec<ChildFigures>,
+    /// CPU time (user, system) that a child reaped during the run had already used before the
+    /// timed region began (a Python interpreter's start-up, see
+    /// [`crate::run::approach::Approach::prepare`]): the executor takes it off the run's CPU time.
+    pub cpu_before_run: Option<(std::time::Duration, std::time::Duration)>,
+    /// CPU time (user, system) used for the run by processes that are not parlab's children
+    /// (a cluster's processes on other hosts), as they reported it: the executor adds it to
+    /// the run's CPU time, which getrusage cannot see.
+    pub cpu_elsewhere: Option<(std::time::Duration, std::time::Duration)>,
+    /// How many tasks could compute at once and be in flight at once, where the approach knows
+    /// better than its pool size and this machine's cores (a cluster across machines, whose
+    /// processes have cores of their own).
+    pub concurrency: Option<(f64, f64)>,
+    /// When the approach's own work began and ended on the recorder's clock, ns, where `run`
+    /// also does what is not the approach's (a Python driver reading its request, writing its
+    /// report, exiting): the executor takes this span as the run's wall time.
+    pub span_ns: Option<(u64, u64)>,
+    /// The CPU time (user, system) the approach's processes used over `span_ns`, where the
+    /// approach measured it (the Python driver's own reading around its span): the executor
+    /// takes it as the run's CPU time, so that wall and CPU cover the same span and parlab's
+    /// threads reading the driver's pipes, its start-up and its exit count in neither.
+    pub span_cpu: Option<(std::time::Duration, std::time::Duration)>,
+}
+
+/// What one child process reported of itself.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ChildFigures {
+    /// The worker number the child's tasks are recorded under.
+    pub worker: u32,
+    /// Its process id.
+    pub pid: u32,
+    /// Its own peak resident memory, KiB (VmHWM, read by the child).
+    pub peak_rss_kib: u64,
+    /// How many workers it holds, from `worker` on (a cluster process runs several threads).
+    #[serde(default = "one")]
+    pub workers: u32,
+    /// Its number among the approach's processes, where the approach numbers them (cluster:
+    /// parlab is process 0, so its children are 1 and up).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub process: Option<u32>,
+    /// The `host:port` it ran on, for a process on another machine (`--hosts`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub host: Option<String>,
+    /// The CPU time it used for the run, user and system, s, as it measured itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu_s: Option<(f64, f64)>,
+    /// For a process on another machine: the logical cores it said its host has.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cores: Option<u32>,
+    /// For a process on another machine: its clock minus parlab's, ns, measured at the start
+    /// of the run, and the most that measure can be off (half the round trip it came from).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clock_offset_ns: Option<(i64, u64)>,
+}
+
+fn one() -> u32 {
+    1
+}
+
+impl ChildFigures {
+    /// A child holding the one worker `worker`, of which nothing else is known yet.
+    pub fn new(worker: u32, pid: u32, peak_rss_kib: u64) -> Self {
+        Self {
+            worker,
+            pid,
+            peak_rss_kib,
+            workers: 1,
+            ..Self::default()
+        }
+    }
+
+    /// Whether worker `w` is one of this child's.
+    pub fn holds(&self, w: u32) -> bool {
+        w.checked_sub(self.worker)
+            .is_some_and(|d| d < self.workers.max(1))
+    }
+}
+
+/// Why an approach did not finish its tasks.
+#[derive(Debug, thiserror::Error)]
+pub enum ApproachError {
+    /// The run was cancelled (Ctrl-C, SIGTERM, or a failure elsewhere).
+    #[error("interrupted")]
+    Cancelled,
+    /// Something went wrong; the message says what and what to do.
+    #[error("{0}")]
+    Failed(String),
+}

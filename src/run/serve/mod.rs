@@ -1,0 +1,185 @@
+//! parlab's local server for `net` work, and its parent's side.
+//!
+//! `parlab serve` (hidden; parlab starts it itself, see [`local`]) listens on 127.0.0.1 on a
+//! port the kernel picks, writes `port N` on its stdout, and answers every request of the
+//! `net` wire format (see [`crate::plan::workload`]'s `net`) after `--io-wait-ns`, on a timer, so a
+//! waiting request holds no thread: one tokio event loop serves every connection. It stops
+//! when its stdin closes (parlab closes it, or dies), writing one last line with the requests
+//! it served and its own peak memory.
+//!
+//! A test hook, `PARLAB_SERVE_FAIL`, compiled in only with the `test-hooks` feature (which
+//! `cargo test` turns on), makes it fail on purpose: `start` (exits before it listens),
+//! `after:N` (exits abruptly at the N-th request), `corrupt:N` (flips a byte of the N-th
+//! reply), `short:N` (sends half the N-th reply and closes).
+
+pub mod executor;
+pub mod local;
+
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, SocketAddr};
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
+
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+use crate::plan::workload::{self, REQUEST_BYTES};
+
+/// The listen backlog asked for: room for ten thousand connections arriving at once (the
+/// kernel caps it at `net.core.somaxconn`; connections beyond the backlog are retried by the
+/// client's kernel, so a small cap slows connecting but loses nothing).
+pub const BACKLOG: u32 = 16_384;
+
+/// The test hook's failures (only ever `None` without the `test-hooks` feature).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(not(feature = "test-hooks"), allow(dead_code))]
+enum Fault {
+    None,
+    Start,
+    After(u64),
+    Corrupt(u64),
+    Short(u64),
+}
+
+impl Fault {
+    #[cfg(not(feature = "test-hooks"))]
+    fn from_env() -> Self {
+        Fault::None
+    }
+
+    #[cfg(feature = "test-hooks")]
+    fn from_env() -> Self {
+        let Ok(v) = std::env::var("PARLAB_SERVE_FAIL") else {
+            return Fault::None;
+        };
+        let n = |s: &str| s.parse::<u64>().ok();
+        match v.split_once(':') {
+            _ if v == "start" => Fault::Start,
+            Some(("after", s)) => n(s).map_or(Fault::None, Fault::After),
+            Some(("corrupt", s)) => n(s).map_or(Fault::None, Fault::Corrupt),
+            Some(("short", s)) => n(s).map_or(Fault::None, Fault::Short),
+            _ => Fault::None,
+        }
+    }
+}
+
+/// What the server shares between its connections.
+struct Shared {
+    io_wait: Duration,
+    payload: u32,
+    served: AtomicU64,
+    fault: Fault,
+}
+
+/// `parlab serve`: runs the server until its stdin closes.
+pub fn main(io_wait_ns: u64, payload: u32) -> ExitCode {
+    die_with_parent();
+    crate::machine::limits::raise_open_files();
+    let fault = Fault::from_env();
+    if fault == Fault::Start {
+        eprintln!("parlab serve: failing at start-up as its test hook asks");
+        return ExitCode::from(3);
+    }
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("parlab serve: cannot start its event loop: {e}");
+            return ExitCode::from(1);
+        }
+    };
+    let shared = Arc::new(Shared {
+        io_wait: Duration::from_nanos(io_wait_ns),
+        payload,
+        served: AtomicU64::new(0),
+        fault,
+    });
+    match runtime.block_on(serve(shared)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("parlab serve: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+/// Asks the kernel to kill the server when parlab dies, whatever the way.
+fn die_with_parent() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl(PR_SET_PDEATHSIG) takes plain integers and changes only this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL);
+    }
+}
+
+/// Listens, says where, and serves every connection until stdin closes.
+async fn serve(shared: Arc<Shared>) -> std::io::Result<()> {
+    let socket = tokio::net::TcpSocket::new_v4()?;
+    socket.set_reuseaddr(true)?;
+    socket.bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
+    let listener = socket.listen(BACKLOG)?;
+    let port = listener.local_addr()?.port();
+    {
+        let mut out = std::io::stdout().lock();
+        writeln!(out, "port {port}")?;
+        out.flush()?;
+    }
+    let watcher = Arc::clone(&shared);
+    std::thread::spawn(move || {
+        // Parlab closes our stdin to stop us (or dies, which closes it too).
+        let mut sink = [0u8; 64];
+        while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
+        let served = watcher.served.load(Ordering::Relaxed);
+        let peak = crate::run::record::measure::peak_rss_kib();
+        let mut out = std::io::stdout().lock();
+        let _ = writeln!(out, "served {served} peak_kib {peak}");
+        let _ = out.flush();
+        std::process::exit(0);
+    });
+    loop {
+        match listener.accept().await {
+            Ok((stream, _)) => {
+                let _ = stream.set_nodelay(true);
+                tokio::spawn(connection(stream, Arc::clone(&shared)));
+            }
+            // Out of files for a moment (EMFILE): the client sees a slow connect, not a crash.
+            Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
+        }
+    }
+}
+
+/// Answers one connection's requests until the client closes it.
+async fn connection(mut stream: tokio::net::TcpStream, shared: Arc<Shared>) {
+    let mut request = [0u8; REQUEST_BYTES];
+    while stream.read_exact(&mut request).await.is_ok() {
+        let n = shared.served.fetch_add(1, Ordering::Relaxed) + 1;
+        if shared.fault == Fault::After(n) {
+            eprintln!("parlab serve: dying at request {n} as its test hook asks");
+            std::process::exit(3);
+        }
+        tokio::time::sleep(shared.io_wait).await;
+        let (task, index) = workload::decode_request(&request);
+        let mut reply = Vec::with_capacity(4 + shared.payload as usize);
+        reply.extend_from_slice(&shared.payload.to_le_bytes());
+        reply.extend_from_slice(&workload::reply_content(
+            task,
+            index,
+            shared.payload as usize,
+        ));
+        if shared.fault == Fault::Corrupt(n)
+            && let Some(b) = reply.last_mut()
+        {
+            *b ^= 0x5a;
+        }
+        if shared.fault == Fault::Short(n) {
+            let _ = stream.write_all(&reply[..reply.len() / 2]).await;
+            return;
+        }
+        if stream.write_all(&reply).await.is_err() {
+            return;
+        }
+    }
+}

@@ -1,0 +1,421 @@
+//! `--command`: one shell command per task, started, waited for, measured and cleaned up.
+//!
+//! Each task runs `sh -c CMD` with `{task}` replaced by its index and `PARLAB_TASK` and
+//! `PARLAB_TASKS` in its environment; its stdin is empty, its stdout goes to /dev/null and its
+//! stderr to an in-memory file whose last lines a failure message quotes (both go to the
+//! terminal instead under `--show-output`). Exit status 0 is a verified task.
+//!
+//! # Why a small helper starts each command
+//!
+//! A child's `ru_maxrss` is not its own (see [`crate::run::worker`]): Linux raises it at exec to the
+//! high-water mark of the address space being replaced, which is parlab's. So parlab starts
+//! each command through itself, re-executed as a tiny helper (`parlab __run-command CMD`): the
+//! helper's fresh address space is a few MiB, so the `sh` it forks starts clean, and the helper
+//! reads the shell's own figures with `wait4` and writes them to its stdin (an in-memory file
+//! parlab reads afterwards). The helper costs one more exec per task, the same for every
+//! approach.
+//!
+//! # Nothing left behind
+//!
+//! Every command (helper, shell and whatever it starts) runs in its own process group, which is
+//! listed in a registry while it lives. A waiting task looks at the run's cancel flag at least
+//! every [`POLL`] and kills its group when the flag is set (Ctrl-C, SIGTERM, a failure
+//! elsewhere); [`kill_all`] kills every group still listed, for the paths that end parlab. In a
+//! worker process the commands stay in the worker's group instead, which parlab kills whole.
+
+use std::ffi::OsStr;
+use std::fs::File;
+use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
+use std::os::unix::fs::FileExt;
+use std::os::unix::process::CommandExt;
+use std::path::PathBuf;
+use std::process::{ExitCode, Stdio};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crate::cancel::Cancel;
+use crate::plan::custom::{TaskDone, TaskFuture, TaskResult, TaskRunner};
+
+/// The helper's first argument.
+pub const HELPER_ARG: &str = "__run-command";
+/// The environment variable that gives a worker process the command.
+pub const ENV_COMMAND: &str = "PARLAB_COMMAND";
+/// The environment variable that says whether commands show their output (`1`).
+pub const ENV_SHOW_OUTPUT: &str = "PARLAB_SHOW_OUTPUT";
+/// The task's index, in each command's environment.
+pub const ENV_TASK: &str = "PARLAB_TASK";
+/// How many tasks the run has, in each command's environment.
+pub const ENV_TASKS: &str = "PARLAB_TASKS";
+/// The longest a waiting task goes without looking at the cancel flag.
+pub const POLL: Duration = Duration::from_millis(50);
+/// How many lines of a failed command's stderr its message quotes.
+const STDERR_LINES: usize = 5;
+/// The most bytes of stderr read back for those lines.
+const STDERR_TAIL_BYTES: u64 = 4096;
+
+/// Process groups started and not yet reaped.
+static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
+
+/// Kills every command's process group still running (Ctrl-C, an error, the end of parlab).
+pub fn kill_all() {
+    let groups = GROUPS.lock().unwrap_or_else(|e| e.into_inner());
+    for &pgid in groups.iter() {
+        // SAFETY: kill takes plain integers; the group leader is not reaped yet (it leaves the
+        // registry only once reaped), so the id cannot belong to anyone else.
+        unsafe { libc::kill(-pgid, libc::SIGKILL) };
+    }
+}
+
+fn register(pgid: i32) {
+    GROUPS.lock().unwrap_or_else(|e| e.into_inner()).push(pgid);
+}
+
+fn unregister(pgid: i32) {
+    GROUPS
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .retain(|&g| g != pgid);
+}
+
+/// Runs one shell command per task.
+#[derive(Debug, Clone)]
+pub struct CommandRunner {
+    /// The command, `{task}` not yet replaced.
+    pub command: String,
+    /// How many tasks the run has (`PARLAB_TASKS`).
+    pub tasks: u32,
+    /// Let the commands' stdout and stderr through to the terminal.
+    pub show_output: bool,
+    /// The parlab executable that starts each command (see the module docs).
+    pub helper: PathBuf,
+    /// Give each command its own process group (false inside a worker process).
+    pub own_group: bool,
+}
+
+impl CommandRunner {
+    /// The environment a worker process needs to run the same commands.
+    pub fn worker_env(&self) -> Vec<(String, String)> {
+        vec![
+            (ENV_COMMAND.into(), self.command.clone()),
+            (
+                ENV_SHOW_OUTPUT.into(),
+                u8::from(self.show_output).to_string(),
+            ),
+            (ENV_TASKS.into(), self.tasks.to_string()),
+        ]
+    }
+
+    /// The runner a worker process builds from its environment, if it was given a command.
+    pub fn from_worker_env() -> Option<Self> {
+        Self::from_vars(|name| std::env::var(name).ok())
+    }
+
+    /// The runner that the variables of [`crate::plan::custom::worker_env`] describe, looked up with
+    /// `var` (e.g. in the list a cluster run sends to a process on another host).
+    pub fn from_vars(var: impl Fn(&str) -> Option<String>) -> Option<Self> {
+        let command = var(ENV_COMMAND)?;
+        Some(Self {
+            command,
+            tasks: var(ENV_TASKS)?.parse().ok()?,
+            show_output: var(ENV_SHOW_OUTPUT).is_some_and(|v| v == "1"),
+            helper: std::env::current_exe().ok()?,
+            own_group: false,
+        })
+    }
+
+    /// The command line of `task`.
+    pub fn command_line(&self, task: u32) -> String {
+        self.command.replace("{task}", &task.to_string())
+    }
+
+    fn spawn(&self, task: u32) -> Result<Started, String> {
+        let line = self.command_line(task);
+        let fail = |e: io::Error| format!("task {task}: could not start `{line}`: {e}");
+        let report = memfd(c"parlab-report").map_err(fail)?;
+        let stderr = match self.show_output {
+            true => None,
+            false => Some(memfd(c"parlab-stderr").map_err(fail)?),
+        };
+        let mut cmd = std::process::Command::new(&self.helper);
+        cmd.arg(HELPER_ARG)
+            .arg(&line)
+            .env(ENV_TASK, task.to_string())
+            .env(ENV_TASKS, self.tasks.to_string())
+            .stdin(Stdio::from(report.try_clone().map_err(fail)?));
+        match &stderr {
+            Some(f) => cmd
+                .stdout(Stdio::null())
+                .stderr(Stdio::from(f.try_clone().map_err(fail)?)),
+            None => cmd.stdout(Stdio::inherit()).stderr(Stdio::inherit()),
+        };
+        if self.own_group {
+            cmd.process_group(0);
+        }
+        let child = cmd.spawn().map_err(fail)?;
+        let pid = child.id() as i32;
+        if self.own_group {
+            register(pid);
+        }
+        Ok(Started {
+            task,
+            line,
+            pid,
+            own_group: self.own_group,
+            killed: false,
+            report,
+            stderr,
+        })
+    }
+}
+
+impl TaskRunner for CommandRunner {
+    fn run(&self, task: u32, cancel: &Cancel) -> TaskResult {
+        let mut started = self.spawn(task)?;
+        let pidfd = pidfd_open(started.pid);
+        loop {
+            if let Some(status) = started.try_reap() {
+                return started.finish(status);
+            }
+            started.kill_if(cancel);
+            match &pidfd {
+                Some(fd) => {
+                    let mut p = libc::pollfd {
+                        fd: fd.as_raw_fd(),
+                        events: libc::POLLIN,
+                        revents: 0,
+                    };
+                    // SAFETY: one pollfd we own; a failure (EINTR) just loops.
+                    unsafe { libc::poll(&mut p, 1, POLL.as_millis() as i32) };
+                }
+                None => std::thread::sleep(Duration::from_millis(2)),
+            }
+        }
+    }
+
+    fn run_async<'a>(&'a self, task: u32, cancel: &'a Cancel) -> Option<TaskFuture<'a>> {
+        Some(Box::pin(async move {
+            let mut started = self.spawn(task)?;
+            // The child's pidfd becomes readable when it exits: awaited, it holds no thread.
+            // The approaches' runtimes enable I/O, which registering needs.
+            let pidfd = pidfd_open(started.pid).and_then(|fd| {
+                // SAFETY: the OwnedFd is moved in and stays open, the same descriptor, for as
+                // long as the AsyncFd lives.
+                unsafe { tokio::io::unix::AsyncFd::register(fd) }.ok()
+            });
+            loop {
+                if let Some(status) = started.try_reap() {
+                    return started.finish(status);
+                }
+                started.kill_if(cancel);
+                match &pidfd {
+                    Some(fd) => {
+                        let _ = tokio::time::timeout(POLL, fd.readable()).await;
+                    }
+                    None => tokio::time::sleep(Duration::from_millis(2)).await,
+                }
+            }
+        }))
+    }
+}
+
+/// A command that was started and is not reaped yet.
+struct Started {
+    task: u32,
+    line: String,
+    pid: i32,
+    own_group: bool,
+    killed: bool,
+    report: File,
+    stderr: Option<File>,
+}
+
+impl Started {
+    /// Reaps the helper if it has ended: its wait status.
+    fn try_reap(&self) -> Option<libc::c_int> {
+        let mut status = 0;
+        // SAFETY: wait4 on our own child, writing into locals; the helper's rusage is not
+        // needed (its children's figures come in its report; its CPU time reaches parlab's
+        // RUSAGE_CHILDREN).
+        let r = unsafe { libc::wait4(self.pid, &mut status, libc::WNOHANG, std::ptr::null_mut()) };
+        if r == self.pid {
+            if self.own_group {
+                unregister(self.pid);
+            }
+            Some(status)
+        } else if r < 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            // ECHILD: someone else reaped it; nothing to wait for.
+            if self.own_group {
+                unregister(self.pid);
+            }
+            Some(libc::SIGKILL)
+        } else {
+            None
+        }
+    }
+
+    /// Kills the command (its whole group) once the run is cancelled.
+    fn kill_if(&mut self, cancel: &Cancel) {
+        if cancel.is_cancelled() && !self.killed {
+            self.killed = true;
+            let target = if self.own_group { -self.pid } else { self.pid };
+            // SAFETY: kill takes plain integers; the helper is not reaped yet.
+            unsafe { libc::kill(target, libc::SIGKILL) };
+        }
+    }
+
+    /// Turns the helper's end and report into the task's result.
+    fn finish(self, helper_status: libc::c_int) -> TaskResult {
+        let mut report = String::new();
+        let mut buf = [0u8; 128];
+        if let Ok(n) = self.report.read_at(&mut buf, 0) {
+            report = String::from_utf8_lossy(&buf[..n]).into_owned();
+        }
+        let fields: Vec<&str> = report.split_whitespace().collect();
+        let (kind, value, peak) = match fields[..] {
+            [kind, value, peak] => (kind, value.parse().unwrap_or(-1), peak.parse().unwrap_or(0)),
+            _ if libc::WIFSIGNALED(helper_status) => ("signal", libc::WTERMSIG(helper_status), 0),
+            _ => ("exit", libc::WEXITSTATUS(helper_status), 0),
+        };
+        if kind == "exit" && value == 0 {
+            return Ok(TaskDone {
+                child_peak_rss_kib: peak,
+            });
+        }
+        let status = match (kind, value) {
+            _ if self.killed => "was stopped (the run was cancelled)".to_string(),
+            ("exit", 127) => "exited with status 127 (the shell did not find the command)".into(),
+            ("exit", 126) => "exited with status 126 (the command could not be run)".into(),
+            ("exit", code) => format!("exited with status {code}"),
+            (_, signal) => format!("was killed by signal {signal}"),
+        };
+        let tail = self.stderr.map(stderr_tail).unwrap_or_default();
+        let tail = if tail.is_empty() {
+            String::new()
+        } else {
+            format!("; its stderr ended: {tail}")
+        };
+        Err(format!(
+            "task {}: `{}` {status}{tail}",
+            self.task, self.line
+        ))
+    }
+}
+
+/// The last lines of a command's stderr, joined with ` | `.
+fn stderr_tail(mut f: File) -> String {
+    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
+    if f.seek(SeekFrom::Start(len.saturating_sub(STDERR_TAIL_BYTES)))
+        .is_err()
+    {
+        return String::new();
+    }
+    let mut bytes = Vec::new();
+    let _ = f.read_to_end(&mut bytes);
+    let text = String::from_utf8_lossy(&bytes);
+    let lines: Vec<&str> = text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    lines[lines.len().saturating_sub(STDERR_LINES)..].join(" | ")
+}
+
+/// An anonymous in-memory file (closed on exec: children get duplicates made for them).
+fn memfd(name: &std::ffi::CStr) -> io::Result<File> {
+    // SAFETY: memfd_create takes a C string we own and flags; it returns a new descriptor.
+    let fd = unsafe { libc::memfd_create(name.as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: the descriptor is new and ours alone.
+    Ok(File::from(unsafe { OwnedFd::from_raw_fd(fd) }))
+}
+
+/// A descriptor that becomes readable when process `pid` ends (None on kernels before 5.3).
+fn pidfd_open(pid: i32) -> Option<OwnedFd> {
+    // SAFETY: pidfd_open takes a pid and flags and returns a new descriptor or -1.
+    let fd = unsafe { libc::syscall(libc::SYS_pidfd_open, pid, 0) };
+    // SAFETY: a non-negative result is a new descriptor that we own.
+    (fd >= 0).then(|| unsafe { OwnedFd::from_raw_fd(fd as i32) })
+}
+
+/// The environment variable that makes parlab hold this many MiB (allocated and touched) while
+/// it runs, so a test can show that a command's peak memory is its own, not parlab's: a test
+/// hook, only with the `test-hooks` feature.
+#[cfg(feature = "test-hooks")]
+pub const ENV_TEST_BALLAST_MIB: &str = "PARLAB_TEST_BALLAST_MIB";
+
+/// The memory the test hook `ENV_TEST_BALLAST_MIB` asks for: never without the `test-hooks`
+/// feature.
+#[cfg(not(feature = "test-hooks"))]
+pub fn test_ballast() -> Option<Vec<u8>> {
+    None
+}
+
+/// The memory `ENV_TEST_BALLAST_MIB` asks for, touched page by page (None when not asked).
+#[cfg(feature = "test-hooks")]
+pub fn test_ballast() -> Option<Vec<u8>> {
+    let mib: usize = std::env::var(ENV_TEST_BALLAST_MIB).ok()?.parse().ok()?;
+    let mut ballast = vec![0u8; mib.min(4096) << 20];
+    for page in ballast.chunks_mut(4096) {
+        page[0] = 1;
+    }
+    Some(std::hint::black_box(ballast))
+}
+
+/// Gives the command for `parlab __run-command CMD`, else None.
+pub fn helper_args(args: &[std::ffi::OsString]) -> Option<&OsStr> {
+    match args {
+        [_, arg, command] if arg == HELPER_ARG => Some(command),
+        _ => None,
+    }
+}
+
+/// The helper: forks `sh -c command` from this small process, waits for it, writes
+/// `exit CODE PEAK_KIB` or `signal N PEAK_KIB` to its stdin (parlab's report file) and exits
+/// with the command's status.
+pub fn helper_main(command: &OsStr) -> ExitCode {
+    #[cfg(target_os = "linux")]
+    // SAFETY: prctl(PR_SET_PDEATHSIG) takes plain integers and changes only this process.
+    unsafe {
+        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL)
+    };
+    let child = std::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .stdin(Stdio::null())
+        .spawn();
+    let child = match child {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("parlab: could not start sh: {e}");
+            return ExitCode::from(127);
+        }
+    };
+    let pid = child.id() as i32;
+    let mut status = 0;
+    // SAFETY: rusage is plain data we own; wait4 fills it and the status.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: as above; our own child.
+        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+        if r == pid {
+            break;
+        }
+        if io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+            return ExitCode::from(127);
+        }
+    }
+    let (kind, value, code) = if libc::WIFSIGNALED(status) {
+        let s = libc::WTERMSIG(status);
+        ("signal", s, (128 + s).min(255) as u8)
+    } else {
+        let c = libc::WEXITSTATUS(status);
+        ("exit", c, c as u8)
+    };
+    if let Ok(fd) = io::stdin().as_fd().try_clone_to_owned() {
+        let _ = writeln!(File::from(fd), "{kind} {value} {}", ru.ru_maxrss);
+    }
+    ExitCode::from(code)
+}

@@ -1,0 +1,38 @@
+//! Results in formats other tools read: one file per format behind [`Exporter`], which only
+//! returns bytes; writing them (to stdout or a file) is [`manager`]'s business.
+
+pub mod chart;
+pub mod csv;
+#[cfg(test)]
+pub mod fixture;
+pub mod html;
+pub mod hyperfine;
+pub mod image;
+pub mod json;
+pub mod manager;
+pub mod markdown;
+pub mod sweep_chart;
+pub mod sweep_export;
+pub mod timeline;
+pub mod trace;
+pub mod visual;
+
+use crate::judge::report::Report;
+pub use crate::plan::config::{ExportFormat, ExportTarget};
+
+/// One export format.
+pub trait Exporter {
+    /// The report in this format.
+    fn serialize(&self, report: &Report) -> anyhow::Result<Vec<u8>>;
+}
+
+impl ExportFormat {
+    /// The single place a format becomes its exporter.
+    pub fn exporter(self) -> &'static dyn Exporter {
+        match self {
+            Self::Json => &json::JsonExporter,
+            Self::Csv => &csv::CsvExporter,
+            Self::Markdown => &markdown::MarkdownExporter,
+        }
+    }
+}
