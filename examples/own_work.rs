@@ -7,7 +7,7 @@
 //!
 //! `cargo run --release --example own_work` (add `--quick` for a small, fast run, as CI does).
 
-use parlab::lab::Lab;
+use parlab::lab::{ApproachId, Lab};
 
 /// Bytes per chunk: 8 MiB, or 256 KiB with `--quick`.
 fn chunk_bytes(quick: bool) -> usize {
@@ -58,16 +58,24 @@ fn main() -> anyhow::Result<()> {
     let lab = Lab::new(move |task| fnv1a(&chunk(task, bytes)))
         .expect(move |task| fnv1a_reference(&chunk(task, bytes)))
         .tasks(tasks)
-        .approaches(
-            "sequential,threads,thread-pool,rayon,async,async-inline,async-mt,\
-             process,process-pool,process-pool-chunked",
-        )
+        .approaches([
+            ApproachId::Sequential,
+            ApproachId::Threads,
+            ApproachId::ThreadPool,
+            ApproachId::Rayon,
+            ApproachId::Async,
+            ApproachId::AsyncInline,
+            ApproachId::AsyncMt,
+            ApproachId::Process,
+            ApproachId::ProcessPool,
+            ApproachId::ProcessPoolChunked,
+        ])
         .runs(runs)
         .warmup(if quick { 0 } else { 1 });
     // A process approach starts this program again as a worker: this serves it.
     lab.serve_worker_if_asked();
     let report = lab.run()?;
-    parlab::lab::print_table(&report);
+    println!("{report}");
     if report.any_unverified() {
         anyhow::bail!("a checksum did not match");
     }

@@ -1,8 +1,9 @@
 //! parlab as a library: your own function, run and measured under parlab's approaches.
 //!
 //! A [`Lab`] runs `f(task)` for every task under each approach asked for, checks every result,
-//! and hands back the same [`Report`] `parlab run` builds: print it with [`print_table`], or
-//! save it with the exporters in [`crate::show::export`] (JSON, CSV, Markdown, charts, HTML).
+//! and hands back the same [`Report`] `parlab run` builds: print it (`{report}` shows the
+//! comparison table, its notes and the bar chart), or save it with the exporters in
+//! [`crate::show::export`] (JSON, CSV, Markdown; charts and HTML with the `charts` feature).
 //!
 //! The process approaches (`process`, `process-pool`, `process-pool-chunked`) run tasks in
 //! worker processes, which are your own program started again: put
@@ -11,21 +12,21 @@
 //! approaches are refused with a message naming it.
 //!
 //! ```
-//! use parlab::lab::Lab;
+//! use parlab::lab::{ApproachId, Lab};
 //!
-//! fn main() -> anyhow::Result<()> {
+//! fn main() -> Result<(), parlab::lab::LabError> {
 //!     let lab = Lab::new(|task| (0..=u64::from(task) * 1000).sum::<u64>())
 //!         .expect(|task| {
 //!             let n = u64::from(task) * 1000;
 //!             n * (n + 1) / 2
 //!         })
 //!         .tasks(8)
-//!         .approaches("sequential,threads,rayon,async")
+//!         .approaches([ApproachId::Threads, ApproachId::Rayon, ApproachId::Async])
 //!         .runs(2);
 //!     lab.serve_worker_if_asked();
 //!     let report = lab.run()?;
 //!     assert!(report.results.iter().all(|r| r.verified));
-//!     parlab::lab::print_table(&report);
+//!     println!("{report}");
 //!     Ok(())
 //! }
 //! ```
@@ -34,13 +35,90 @@ use std::fmt::Debug;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use anyhow::Context;
-use clap::Parser;
-
 use crate::cancel::Cancel;
+use crate::error::UsageError;
 pub use crate::judge::report::Report;
+pub use crate::plan::approaches::ApproachId;
+use crate::plan::approaches::Family;
 use crate::plan::custom::{TaskDone, TaskResult, TaskRunner};
-use crate::run::approach::Family;
+use crate::plan::workload::{WorkSpec, WorkloadKind};
+use crate::plan::{Plan, Repetitions};
+
+/// Why a [`Lab`] could not run: each names the builder method to change.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum LabError {
+    /// A setting the lab cannot run with.
+    #[error("Lab::{method}: {problem}; {fix}")]
+    Invalid {
+        /// The builder method whose value is wrong, e.g. `tasks`.
+        method: &'static str,
+        /// What is wrong with it.
+        problem: String,
+        /// What it accepts.
+        fix: String,
+    },
+    /// Process approaches asked for without [`Lab::serve_worker_if_asked`] in `main`.
+    #[error(
+        "{} run tasks in worker processes, which are this program started again: put \
+         `lab.serve_worker_if_asked();` first in main (after building the Lab), or leave them \
+         out of Lab::approaches",
+        .0.join(", ")
+    )]
+    WorkersNotServed(Vec<&'static str>),
+    /// The run stopped before its end (a signal, or an approach that failed part-way).
+    #[error("the lab's run stopped early: {0}")]
+    Stopped(String),
+}
+
+impl From<UsageError> for LabError {
+    fn from(e: UsageError) -> Self {
+        // The checks speak of the command line's flags; a library user wrote builder calls.
+        let method = |flag: &str| match flag {
+            "--tasks" => "tasks",
+            "--pool-size" => "pool_size",
+            "--runs" => "runs",
+            "--warmup" => "warmup",
+            "--approach" => "approaches",
+            _ => "run",
+        };
+        let words = |text: String| {
+            [
+                ("--tasks", "Lab::tasks"),
+                ("--pool-size", "Lab::pool_size"),
+                ("--runs", "Lab::runs"),
+                ("--warmup", "Lab::warmup"),
+                ("--approach", "Lab::approaches"),
+            ]
+            .iter()
+            .fold(text, |t, (flag, call)| t.replace(flag, call))
+        };
+        match e {
+            UsageError::BadValue {
+                flag,
+                problem,
+                allowed,
+            } => Self::Invalid {
+                method: method(flag),
+                problem: words(problem),
+                fix: words(allowed),
+            },
+            UsageError::TooManyThreads { tasks, limit } => Self::Invalid {
+                method: "tasks",
+                problem: format!(
+                    "{tasks} tasks need {tasks} threads with approach threads, but this machine \
+                     holds at most about {limit}"
+                ),
+                fix: "use fewer tasks or a pooled approach (ThreadPool, Rayon, Async)".into(),
+            },
+            other => Self::Invalid {
+                method: "run",
+                problem: other.to_string(),
+                fix: String::new(),
+            },
+        }
+    }
+}
 
 /// The environment variable that tells a re-started program it is a worker of a lab, and of
 /// which one (its [`Lab::name`]).
@@ -54,7 +132,7 @@ pub struct Lab<T> {
     f: Arc<TaskFn<T>>,
     check: Option<Arc<CheckFn<T>>>,
     tasks: u32,
-    approaches: String,
+    approaches: Vec<ApproachId>,
     runs: Option<u32>,
     warmup: Option<u32>,
     pool_size: Option<usize>,
@@ -71,7 +149,15 @@ impl<T: Debug + 'static> Lab<T> {
             f: Arc::new(f),
             check: None,
             tasks: 8,
-            approaches: "sequential,threads,thread-pool,rayon,async,async-inline,async-mt".into(),
+            approaches: vec![
+                ApproachId::Sequential,
+                ApproachId::Threads,
+                ApproachId::ThreadPool,
+                ApproachId::Rayon,
+                ApproachId::Async,
+                ApproachId::AsyncInline,
+                ApproachId::AsyncMt,
+            ],
             runs: None,
             warmup: None,
             pool_size: None,
@@ -109,9 +195,9 @@ impl<T: Debug + 'static> Lab<T> {
         self
     }
 
-    /// The approaches, as `--approach` takes them: a comma list of ids, or `all`.
-    pub fn approaches(mut self, list: &str) -> Self {
-        self.approaches = list.to_string();
+    /// The approaches, in order (default: every in-process Rust approach).
+    pub fn approaches(mut self, ids: impl IntoIterator<Item = ApproachId>) -> Self {
+        self.approaches = ids.into_iter().collect();
         self
     }
 
@@ -169,31 +255,8 @@ impl<T: Debug + 'static> Lab<T> {
 
     /// Runs every approach and returns the report (with its notes). A result the check
     /// refuses marks that approach's run as failed in the report; it is not an error here.
-    pub fn run(&self) -> anyhow::Result<Report> {
-        let mut argv: Vec<String> = ["parlab", "run", "--workload", "noop", "--no-progress"]
-            .map(String::from)
-            .into();
-        argv.extend(["--approach".into(), self.approaches.clone()]);
-        argv.extend(["--tasks".into(), self.tasks.to_string()]);
-        let optional = [
-            ("--runs", self.runs.map(|n| n.to_string())),
-            ("--warmup", self.warmup.map(|n| n.to_string())),
-            ("--pool-size", self.pool_size.map(|n| n.to_string())),
-        ];
-        for (flag, value) in optional {
-            if let Some(v) = value {
-                argv.extend([flag.to_string(), v]);
-            }
-        }
-        let cli = crate::app::cli::Cli::try_parse_from(&argv).context("parlab::lab settings")?;
-        let Some(crate::app::cli::Command::Run(args)) = cli.command else {
-            anyhow::bail!("parlab::lab: could not build its run");
-        };
-        let mut cfg = crate::plan::config::RunConfig::from_args(&args)?;
-        // The settings were checked as noop work; the tasks run the function instead.
-        cfg.work.workload = crate::plan::workload::WorkloadKind::parse("function")
-            .context("the function workload is registered")?;
-        let process: Vec<&str> = cfg
+    pub fn run(&self) -> Result<Report, LabError> {
+        let process: Vec<&'static str> = self
             .approaches
             .iter()
             .map(|a| a.info())
@@ -201,45 +264,46 @@ impl<T: Debug + 'static> Lab<T> {
             .map(|i| i.id)
             .collect();
         if !process.is_empty() && !self.serves_workers.load(Ordering::Relaxed) {
-            anyhow::bail!(
-                "{} run tasks in worker processes, which are this program started again: put \
-                 `lab.serve_worker_if_asked();` first in main (after building the Lab), or \
-                 leave them out",
-                process.join(", ")
-            );
+            return Err(LabError::WorkersNotServed(process));
         }
-        cfg.approach.custom = Some(crate::plan::settings::CustomWork {
-            runner: self.runner(),
-            worker_env: vec![(ENV_LAB_WORKER.into(), self.name.clone())],
-        });
+        let settings = crate::plan::settings::ApproachSettings {
+            custom: Some(crate::plan::settings::CustomWork {
+                runner: self.runner(),
+                worker_env: vec![(ENV_LAB_WORKER.into(), self.name.clone())],
+            }),
+            ..Default::default()
+        };
+        let mut builder = Plan::builder()
+            .work(WorkSpec {
+                workload: WorkloadKind::Function,
+                number: 0,
+                io_wait_ns: 0,
+                net: crate::plan::workload::NetSpec::DEFAULT,
+            })
+            .tasks(self.tasks)
+            .approaches(self.approaches.iter().copied())
+            .repetitions(Repetitions {
+                runs: self.runs,
+                warmup: self.warmup,
+            })
+            .settings(settings);
+        if let Some(size) = self.pool_size {
+            builder = builder.pool_size(size);
+        }
+        let plan = builder.build()?;
         let machine = crate::machine::Machine::detect();
         let outcome = crate::run::bench::run_all(
-            &cfg,
+            &plan,
             &crate::run::bench::RealExecutor,
             &Cancel::new(),
             &mut crate::run::bench::Quiet,
         );
         if let Some(stop) = outcome.stop {
-            anyhow::bail!("the lab's run stopped early: {stop:?}");
+            return Err(LabError::Stopped(format!("{stop:?}")));
         }
-        let report = Report::build(&cfg, machine, &outcome.measurements);
-        Ok(crate::judge::notes::annotate(report, &cfg))
+        let report = Report::build(&plan, machine, &outcome.measurements);
+        Ok(crate::judge::notes::annotate(report, &plan))
     }
-}
-
-/// The comparison table, notes and bar chart of `report`, printed on stdout as `parlab run`
-/// prints them.
-pub fn print_table(report: &Report) {
-    let width = crate::show::output::terminal_width();
-    let mut text = crate::show::output::table::render(report, width);
-    text.push('\n');
-    text.push_str(&crate::show::output::bars::render(
-        &crate::show::output::bars::from_report(report),
-        width.map_or(80, usize::from),
-        !crate::format::locale_is_utf8(),
-    ));
-    // A closed stdout (a pipe read no further) is not the caller's error: nothing panics.
-    let _ = crate::say::out_bytes(text.as_bytes());
 }
 
 /// Runs the user's function and check as custom tasks.
@@ -268,16 +332,38 @@ mod tests {
     fn answers_are_checked_and_process_approaches_need_the_worker_call() {
         // Refused before anything runs: this test binary never called serve_worker_if_asked.
         let e = Lab::new(|t| t)
-            .approaches("threads,process-pool")
+            .approaches([ApproachId::Threads, ApproachId::ProcessPool])
             .run()
             .unwrap_err();
         assert!(e.to_string().contains("serve_worker_if_asked"), "{e}");
         assert!(e.to_string().contains("process-pool"), "{e}");
+        // A bad setting names the builder method, not a flag.
+        let e = Lab::new(|t| t)
+            .tasks(0)
+            .approaches([ApproachId::Threads])
+            .run()
+            .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                LabError::Invalid {
+                    method: "tasks",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert!(!e.to_string().contains("--"), "{e}");
 
         let report = Lab::new(|t| u64::from(t) * 2)
             .expect(|t| u64::from(t) * 2)
             .tasks(5)
-            .approaches("threads,rayon,async,async-mt")
+            .approaches([
+                ApproachId::Threads,
+                ApproachId::Rayon,
+                ApproachId::Async,
+                ApproachId::AsyncMt,
+            ])
             .runs(1)
             .warmup(0)
             .run()
@@ -288,7 +374,7 @@ mod tests {
         let report = Lab::new(|t| u64::from(t) * 2)
             .check(|t, v| t != 3 || *v == 0)
             .tasks(5)
-            .approaches("thread-pool")
+            .approaches([ApproachId::ThreadPool])
             .runs(1)
             .warmup(0)
             .run()

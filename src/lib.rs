@@ -12,18 +12,18 @@
 //! value, and gives back the same [`report::Report`] that `parlab run` prints and exports:
 //!
 //! ```
-//! use parlab::lab::Lab;
+//! use parlab::lab::{ApproachId, Lab};
 //!
-//! fn main() -> anyhow::Result<()> {
+//! fn main() -> Result<(), parlab::lab::LabError> {
 //!     let lab = Lab::new(|task| (0..=u64::from(task) * 1000).map(|i| i % 7).sum::<u64>())
 //!         .check(|task, value| task == 0 || *value > 0)
 //!         .tasks(4)
-//!         .approaches("threads,rayon,async")
+//!         .approaches([ApproachId::Threads, ApproachId::Rayon, ApproachId::Async])
 //!         .runs(1);
 //!     // First in main: a process approach restarts this program as a worker.
 //!     lab.serve_worker_if_asked();
 //!     let report = lab.run()?;
-//!     parlab::lab::print_table(&report);
+//!     println!("{report}");
 //!     Ok(())
 //! }
 //! ```

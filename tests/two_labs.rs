@@ -14,14 +14,26 @@ use std::process::ExitCode;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Barrier};
 
-use parlab::lab::Lab;
-use parlab::run::approach::Family;
+use parlab::lab::{ApproachId, Lab};
+use parlab::plan::approaches::Family;
 
 /// Calls of each lab's function in this process.
 static CALLS: [AtomicU64; 2] = [AtomicU64::new(0), AtomicU64::new(0)];
 
-const IN_PROCESS: &str = "sequential,threads,thread-pool,rayon,async,async-inline,async-mt";
-const PROCESSES: &str = "process,process-pool,process-pool-chunked";
+const IN_PROCESS: [ApproachId; 7] = [
+    ApproachId::Sequential,
+    ApproachId::Threads,
+    ApproachId::ThreadPool,
+    ApproachId::Rayon,
+    ApproachId::Async,
+    ApproachId::AsyncInline,
+    ApproachId::AsyncMt,
+];
+const PROCESSES: [ApproachId; 3] = [
+    ApproachId::Process,
+    ApproachId::ProcessPool,
+    ApproachId::ProcessPoolChunked,
+];
 
 /// Lab `i`: `tasks` tasks computing `task * mul + add`, checked against the same, and refusing a
 /// task index past its own.
@@ -43,10 +55,10 @@ fn main() -> ExitCode {
     for l in &labs {
         l.serve_worker_if_asked();
     }
-    let approaches = format!("{IN_PROCESS},{PROCESSES}");
+    let approaches: Vec<ApproachId> = IN_PROCESS.iter().chain(&PROCESSES).copied().collect();
     let labs: Vec<Lab<u64>> = labs
         .into_iter()
-        .map(|l| l.approaches(&approaches))
+        .map(|l| l.approaches(approaches.iter().copied()))
         .collect();
     let start = Arc::new(Barrier::new(2));
     let reports = std::thread::scope(|s| {
@@ -76,7 +88,7 @@ fn main() -> ExitCode {
             }
         };
         let mut ids: Vec<&str> = report.results.iter().map(|r| r.approach.as_str()).collect();
-        let mut asked: Vec<&str> = approaches.split(',').collect();
+        let mut asked: Vec<&str> = approaches.iter().map(|a| a.as_str()).collect();
         ids.sort_unstable();
         asked.sort_unstable();
         if ids != asked {

@@ -1,7 +1,7 @@
 //! The command line, as clap sees it: subcommands and flags, no logic.
 //!
 //! Values that need checking (numbers, durations, approach lists) are taken as text here and
-//! checked in [`crate::plan::config`], so that every mistake gets one clear line naming the flag.
+//! checked in [`crate::app::config`], so that every mistake gets one clear line naming the flag.
 
 use clap::builder::{PossibleValue, StringValueParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -340,7 +340,7 @@ pub enum FormatArg {
     Json,
 }
 
-/// A text flag whose values completions offer, checked later by [`crate::plan::config`] (so that a
+/// A text flag whose values completions offer, checked later by [`crate::app::config`] (so that a
 /// mistake gets its one clear line naming the flag, and comma lists stay text).
 #[derive(Clone)]
 struct Choices(fn() -> Vec<PossibleValue>);
@@ -366,9 +366,9 @@ impl TypedValueParser for Choices {
 fn approach_choices() -> Vec<PossibleValue> {
     std::iter::once(PossibleValue::new("all").help("every approach"))
         .chain(
-            crate::run::approach::REGISTRY
+            crate::plan::approaches::catalogue::ALL
                 .iter()
-                .map(|a| PossibleValue::new(a.info().id).help(a.info().summary)),
+                .map(|a| PossibleValue::new(a.id).help(a.summary)),
         )
         .collect()
 }

@@ -2,7 +2,10 @@
 //! status it ends with.
 
 pub mod cli;
+pub mod config;
 pub mod demos;
+#[cfg(test)]
+pub mod fixture;
 pub mod interactive;
 
 use std::io::IsTerminal;
@@ -11,12 +14,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 
 use crate::app::cli::{Cli, Command, DemosArgs, RunArgs, SweepArgs};
+use crate::app::config::{DemosConfig, Format, RunConfig, SweepConfig};
 use crate::cancel::{self, Cancel};
 use crate::error::UsageError;
 use crate::judge::compare::Baseline;
 use crate::judge::report::Report;
 use crate::machine::Machine;
-use crate::plan::config::{DemosConfig, Format, RunConfig, SweepConfig};
 use crate::run::bench::{
     self, Executor, RealExecutor, Stop,
     mock::{BusyMockExecutor, MockExecutor},
@@ -67,14 +70,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 /// `parlab list`: every approach, what it does, its Python counterpart; then every workload.
 fn list() -> anyhow::Result<ExitCode> {
     let mut out = String::new();
-    let width = crate::run::approach::REGISTRY
+    let width = crate::plan::approaches::catalogue::ALL
         .iter()
-        .map(|a| a.info().id.len())
+        .map(|a| a.id.len())
         .max()
         .unwrap_or(0);
-    for a in crate::run::approach::REGISTRY {
-        let i = a.info();
-        if crate::run::approach::python::is_python(i) {
+    for a in crate::plan::approaches::catalogue::ALL {
+        let i = a;
+        if crate::plan::approaches::is_python(i) {
             continue;
         }
         out.push_str(&format!(
@@ -144,7 +147,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     machine.python = cfg.python.clone();
     let exports = ExportManager::new(cfg.exports.clone());
     exports.check_writable(&Report::build(&cfg, machine.clone(), &[]))?;
-    let serving = match Serving::start(&mut cfg.work, cfg.mock, &cfg.approach) {
+    let serving = match Serving::start(&mut cfg.plan.work, cfg.plan.mock, &cfg.plan.approach) {
         Ok(s) => s,
         Err(message) => {
             say::report_error(format!("error: {message}"));
@@ -222,7 +225,7 @@ fn checked_python_hint(cfg: &RunConfig, args: &RunArgs) -> Option<String> {
     let runs_python = |c: &RunConfig| {
         c.approaches
             .iter()
-            .any(|a| crate::run::approach::python::is_python(a.info()))
+            .any(|a| crate::plan::approaches::is_python(a))
     };
     RunConfig::from_args(&suggested)
         .ok()
@@ -237,7 +240,11 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     say::stop_run_on_failure(&cancel);
     let (executor, mut machine) = executor_and_machine(cfg.run.mock, cfg.run.load.mock_load);
     machine.python = cfg.run.python.clone();
-    let serving = match Serving::start(&mut cfg.run.work, cfg.run.mock, &cfg.run.approach) {
+    let serving = match Serving::start(
+        &mut cfg.run.plan.work,
+        cfg.run.plan.mock,
+        &cfg.run.plan.approach,
+    ) {
         Ok(s) => s,
         Err(message) => {
             say::report_error(format!("error: {message}"));
@@ -254,7 +261,8 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     let mut lines = progress::PlainLines::new(cfg.run.verbose);
     let observer: &mut dyn bench::Observer = if quiet { &mut bench::Quiet } else { &mut lines };
     let outcome = crate::judge::sweep::run(
-        &cfg,
+        &cfg.run.plan,
+        &cfg.pool_sizes,
         &serving.executor(executor),
         machine,
         &cancel,

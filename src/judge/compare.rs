@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::UsageError;
 use crate::judge::report::{ApproachResult, FORMAT_VERSION, Report};
-use crate::plan::config::RunConfig;
+use crate::plan::Plan;
 use crate::plan::infile::ReadError;
 
 /// What to do about a bad `--compare` file.
@@ -48,7 +48,7 @@ impl Baseline {
 
     /// Fails unless the saved run did the same work as `cfg` will (workload, number, tasks,
     /// wait): other work would make every comparison meaningless.
-    pub fn check_matches(&self, cfg: &RunConfig) -> Result<(), UsageError> {
+    pub fn check_matches(&self, cfg: &Plan) -> Result<(), UsageError> {
         let saved = &self.report.config;
         let shown = self.path.display();
         let computes = cfg.work.workload.computes();

@@ -8,11 +8,11 @@
 
 use crate::judge::claims::{Facts, Lesson, check};
 use crate::judge::report::{ApproachResult, Report};
-use crate::plan::config::RunConfig;
-use crate::run::approach::Family;
+use crate::plan::Plan;
+use crate::plan::approaches::Family;
 
 /// The lesson of `report`, if its figures teach one, before it is checked.
-pub fn lesson(report: &Report, cfg: &RunConfig) -> Option<Lesson> {
+pub fn lesson(report: &Report, cfg: &Plan) -> Option<Lesson> {
     let facts = Facts::of(report, cfg);
     let baseline = facts.baseline();
     // The work as the rows did it: CPython's where only Python approaches ran.
@@ -61,7 +61,7 @@ pub fn lesson(report: &Report, cfg: &RunConfig) -> Option<Lesson> {
 /// Work that is mostly computation: in Rust threads scale; in CPython the GIL stops them.
 fn compute_lesson(
     report: &Report,
-    cfg: &RunConfig,
+    cfg: &Plan,
     threads: Option<&ApproachResult>,
     processes: Option<&ApproachResult>,
 ) -> Option<Lesson> {
@@ -96,7 +96,7 @@ fn compute_lesson(
 /// what differs is the cost of each waiting task.
 fn wait_lesson(
     facts: &Facts,
-    cfg: &RunConfig,
+    cfg: &Plan,
     threads: Option<&ApproachResult>,
     asyncs: Option<&ApproachResult>,
 ) -> Option<Lesson> {
@@ -123,11 +123,11 @@ fn wait_lesson(
 }
 
 /// Work that is nothing: what is left is each approach's own cost.
-fn noop_lesson(report: &Report, cfg: &RunConfig) -> Option<Lesson> {
+fn noop_lesson(report: &Report, cfg: &Plan) -> Option<Lesson> {
     let mut costs: Vec<(&str, f64)> = report
         .results
         .iter()
-        .filter(|r| crate::run::approach::find(&r.approach).is_some())
+        .filter(|r| crate::plan::approaches::find(&r.approach).is_some())
         .filter_map(|r| Some((r.approach.as_str(), r.own_cost_per_task_s(cfg.tasks)?)))
         .collect();
     costs.sort_by(|a, b| a.1.total_cmp(&b.1));

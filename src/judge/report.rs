@@ -8,10 +8,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::judge::context::Context;
 use crate::machine::Machine;
-use crate::plan::config::RunConfig;
+use crate::plan::Plan;
+use crate::plan::approaches::{self as approach, Family};
 use crate::plan::ideal::{self, Concurrency, WorkCost};
 use crate::plan::workload::WorkloadKind;
-use crate::run::approach::{self, ChildFigures, Family};
+use crate::run::approach::ChildFigures;
 use crate::run::bench::RunMeasurement;
 use crate::run::record::recorder::TaskEvent;
 use crate::stats;
@@ -316,7 +317,7 @@ impl MachineLoad {
 impl Report {
     /// Builds the report of `measurements` (every measured run, of every approach, in the order
     /// run), run with `cfg` on `machine`.
-    pub fn build(cfg: &RunConfig, machine: Machine, measurements: &[RunMeasurement]) -> Self {
+    pub fn build(cfg: &Plan, machine: Machine, measurements: &[RunMeasurement]) -> Self {
         let groups = group_by_approach(measurements);
         let baseline: Option<Vec<f64>> = groups
             .iter()
@@ -324,8 +325,7 @@ impl Report {
             .map(|g| g.iter().map(|m| m.wall_s).collect());
         // CPython computes far slower than Rust: each language's approaches are measured
         // against the work as that language does it.
-        let is_python =
-            |id: &str| approach::find(id).is_some_and(|a| approach::python::is_python(a.info()));
+        let is_python = |id: &str| approach::find(id).is_some_and(|a| approach::is_python(a));
         let work_of = |python: bool| {
             WorkCost::measured(
                 cfg.tasks,
@@ -480,8 +480,8 @@ impl ApproachResult {
     }
 
     /// Sets the ideal and the efficiency from the work's cost and this approach's concurrency.
-    fn set_ideal(&mut self, cfg: &RunConfig, work: &WorkCost, baseline_bound_s: Option<f64>) {
-        let Some(info) = approach::find(&self.approach).map(|a| a.info()) else {
+    fn set_ideal(&mut self, cfg: &Plan, work: &WorkCost, baseline_bound_s: Option<f64>) {
+        let Some(info) = approach::find(&self.approach).map(|a| a) else {
             return;
         };
         let mut c = Concurrency::of(info, cfg.pool_size, cfg.tasks, cfg.logical_cores);
@@ -536,7 +536,7 @@ fn approach_result(
         .copied()
         .unwrap_or(runs[0]);
     let verified = runs.iter().all(|m| m.verified);
-    let info = approach::find(&rep.approach).map(|a| a.info());
+    let info = approach::find(&rep.approach).map(|a| a);
     let (speedup, speedup_min, speedup_max) = match baseline.filter(|_| verified) {
         Some(base) => {
             let (lo, hi) = stats::speedup_range(base, &walls).unzip();
@@ -599,11 +599,11 @@ fn approach_result(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::app::config::mock_config;
     use crate::cancel::Cancel;
-    use crate::plan::config::mock_config;
     use crate::run::bench::{self, Quiet, mock::MockExecutor};
 
-    fn measured(args: &[&str]) -> (RunConfig, Vec<RunMeasurement>) {
+    fn measured(args: &[&str]) -> (Plan, Vec<RunMeasurement>) {
         let cfg = mock_config(args);
         let out = bench::run_all(&cfg, &MockExecutor, &Cancel::new(), &mut Quiet);
         (cfg, out.measurements)

@@ -11,9 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::cancel::Cancel;
 use crate::judge::report::{ConfigSummary, FORMAT_VERSION, Report};
 use crate::machine::Machine;
-use crate::plan::config::{RunConfig, SweepConfig};
+use crate::plan::Plan;
+use crate::plan::approaches::Width;
 use crate::plan::ideal::{self, Concurrency, WorkCost};
-use crate::run::approach::Width;
 use crate::run::bench::{self, Executor, Observer, Stop};
 use crate::stats;
 
@@ -122,7 +122,8 @@ pub struct SweepOutcome {
 
 /// Runs the sweep. `on_size` hears each pool size (index, size) before it runs.
 pub fn run(
-    cfg: &SweepConfig,
+    plan: &Plan,
+    pool_sizes: &[usize],
     executor: &dyn Executor,
     machine: Machine,
     cancel: &Cancel,
@@ -131,11 +132,11 @@ pub fn run(
 ) -> SweepOutcome {
     let mut reports: Vec<(usize, Report)> = Vec::new();
     let mut stop = None;
-    for (i, &size) in cfg.pool_sizes.iter().enumerate() {
+    for (i, &size) in pool_sizes.iter().enumerate() {
         on_size(i, size);
-        let run_cfg = RunConfig {
+        let run_cfg = Plan {
             pool_size: size,
-            ..cfg.run.clone()
+            ..plan.clone()
         };
         let outcome = bench::run_all(&run_cfg, executor, cancel, observer);
         let mut report = Report::build(&run_cfg, machine.clone(), &outcome.measurements);
@@ -148,7 +149,7 @@ pub fn run(
     }
     let any_unverified = reports.iter().any(|(_, r)| r.any_unverified());
     SweepOutcome {
-        sweep: summarise(cfg, machine, &reports),
+        sweep: summarise(plan, pool_sizes, machine, &reports),
         stop,
         any_unverified,
         last_report: reports.last().map(|(_, r)| r.clone()),
@@ -157,7 +158,12 @@ pub fn run(
 }
 
 /// The sweep's figures from each pool size's report.
-pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)]) -> Sweep {
+pub fn summarise(
+    plan: &Plan,
+    pool_sizes: &[usize],
+    machine: Machine,
+    reports: &[(usize, Report)],
+) -> Sweep {
     let mut points = Vec::new();
     let mut sequential_wall_s = Vec::new();
     let mut notes = Vec::new();
@@ -165,11 +171,7 @@ pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)
         if let Some(s) = report.result("sequential") {
             sequential_wall_s.push(s.wall_s);
         }
-        let in_order = cfg
-            .run
-            .approaches
-            .iter()
-            .filter_map(|a| report.result(a.info().id));
+        let in_order = plan.approaches.iter().filter_map(|a| report.result(a.id));
         for r in in_order.filter(|r| r.approach != "sequential") {
             points.push(SweepPoint {
                 pool_size: *size,
@@ -198,9 +200,9 @@ pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)
     }
     // Approaches in the user's order, as the first size's points list them.
     let mut approaches: Vec<String> = Vec::new();
-    for a in &cfg.run.approaches {
-        if points.iter().any(|p| p.approach == a.info().id) {
-            approaches.push(a.info().id.to_string());
+    for a in &plan.approaches {
+        if points.iter().any(|p| p.approach == a.id) {
+            approaches.push(a.id.to_string());
         }
     }
     let fits = approaches
@@ -212,9 +214,9 @@ pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)
                 .filter_map(|p| {
                     let s = p.speedup?;
                     let n = effective_workers(
-                        cfg.run.work.workload.computes(),
-                        cfg.run.tasks,
-                        cfg.run.logical_cores,
+                        plan.work.workload.computes(),
+                        plan.tasks,
+                        plan.logical_cores,
                         p.pool_size as f64,
                     );
                     Some((n, s))
@@ -244,9 +246,9 @@ pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)
         .map(|(_, r)| r.work)
         .min_by(|a, b| a.busy_s().total_cmp(&b.busy_s()))
         .unwrap_or_default();
-    let cores = cfg.run.logical_cores;
-    let computes = cfg.run.work.workload.computes();
-    if computes && cfg.pool_sizes.iter().any(|&n| n > cores) {
+    let cores = plan.logical_cores;
+    let computes = plan.work.workload.computes();
+    if computes && pool_sizes.iter().any(|&n| n > cores) {
         notes.push(format!(
             "pool sizes above the {cores} logical cores cannot compute faster: the ideal line is flat there"
         ));
@@ -264,10 +266,10 @@ pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)
             own.join(", ")
         ));
     }
-    if let Some(&n) = cfg.pool_sizes.iter().find(|&&n| n > cfg.run.tasks as usize) {
+    if let Some(&n) = pool_sizes.iter().find(|&&n| n > plan.tasks as usize) {
         notes.push(format!(
             "only {} tasks: pool sizes from {n} up have idle workers",
-            cfg.run.tasks
+            plan.tasks
         ));
     }
     let mut sweep = Sweep {
@@ -275,17 +277,17 @@ pub fn summarise(cfg: &SweepConfig, machine: Machine, reports: &[(usize, Report)
         parlab_version: env!("CARGO_PKG_VERSION").to_string(),
         machine,
         config: ConfigSummary {
-            workload: cfg.run.work.workload,
-            number: cfg.run.work.number,
-            tasks: cfg.run.tasks,
-            pool_size: cfg.run.pool_size,
-            io_wait_s: cfg.run.work.io_wait().as_secs_f64(),
-            runs: cfg.run.repetitions.runs,
-            warmup: cfg.run.repetitions.warmup,
-            command: cfg.run.command.as_ref().map(|c| c.command.clone()),
+            workload: plan.work.workload,
+            number: plan.work.number,
+            tasks: plan.tasks,
+            pool_size: plan.pool_size,
+            io_wait_s: plan.work.io_wait().as_secs_f64(),
+            runs: plan.repetitions.runs,
+            warmup: plan.repetitions.warmup,
+            command: plan.command.as_ref().map(|c| c.command.clone()),
             repetitions_used: Vec::new(),
         },
-        pool_sizes: cfg.pool_sizes.clone(),
+        pool_sizes: pool_sizes.to_vec(),
         ideal: Vec::new(),
         work,
         sequential_wall_s,

@@ -16,9 +16,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::workload::{Step, StepKind};
-use crate::run::approach::{ApproachInfo, Width};
-use crate::run::record::recorder::TaskEvent;
+use crate::plan::approaches::{ApproachInfo, Width};
 
 /// What the work of a run costs in itself, without any approach's overhead.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
@@ -34,62 +32,6 @@ pub struct WorkCost {
 }
 
 impl WorkCost {
-    /// The cost measured from task events: for each step of each task, the shortest time any
-    /// of `runs` took for it (the least contended measurement of that piece of work). Steps no
-    /// run recorded cost nothing; a task no run recorded costs its plan's waits.
-    pub fn measured<'a>(
-        tasks: u32,
-        plan: &[Step],
-        runs: impl IntoIterator<Item = &'a [TaskEvent]>,
-    ) -> Self {
-        let n = tasks as usize;
-        let mut best: Vec<Option<f64>> = vec![None; n * plan.len()];
-        for events in runs {
-            for e in events {
-                let t = e.task as usize;
-                if t >= n || e.steps.len() != plan.len() {
-                    continue;
-                }
-                for (i, s) in e.steps.iter().enumerate() {
-                    // A computation's CPU time is its cost with a core to itself; its wall
-                    // time also holds any wait for a core (more threads than cores, the GIL,
-                    // other programs), which no approach can avoid by being better.
-                    let wall = (s.end_s - s.start_s).max(0.0);
-                    let d = match (s.kind, s.cpu_s) {
-                        (StepKind::Cpu, Some(cpu)) => cpu.max(0.0).min(wall),
-                        _ => wall,
-                    };
-                    let slot = &mut best[t * plan.len() + i];
-                    if d.is_finite() && slot.is_none_or(|b| d < b) {
-                        *slot = Some(d);
-                    }
-                }
-            }
-        }
-        let mut cost = Self {
-            tasks,
-            ..Self::default()
-        };
-        for t in 0..n {
-            let (mut compute, mut wait) = (0.0, 0.0);
-            for (i, step) in plan.iter().enumerate() {
-                let planned = match step {
-                    Step::Wait(ns) => *ns as f64 / 1e9,
-                    _ => 0.0,
-                };
-                let d = best[t * plan.len() + i].unwrap_or(planned);
-                match step.kind() {
-                    StepKind::Cpu => compute += d,
-                    StepKind::Wait => wait += d,
-                }
-            }
-            cost.compute_s += compute;
-            cost.wait_s += wait;
-            cost.longest_task_s = cost.longest_task_s.max(compute + wait);
-        }
-        cost
-    }
-
     /// The same work with at most `cpu_s` of it computation and the rest waits: for work whose
     /// steps parlab cannot see into (a command), split by the CPU time it was measured to use.
     pub fn with_compute_at_most(self, cpu_s: f64) -> Self {
@@ -199,7 +141,9 @@ pub fn efficiency(ideal_wall_s: f64, wall_s: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan::workload::{Step, StepKind};
     use crate::run::record::recorder::StepEvent;
+    use crate::run::record::recorder::TaskEvent;
 
     fn cost(tasks: u32, compute_each: f64, wait_each: f64) -> WorkCost {
         WorkCost {

@@ -11,8 +11,8 @@
 use std::collections::BTreeMap;
 
 use crate::judge::report::Report;
+use crate::plan::approaches::Family;
 use crate::plan::workload::StepKind;
-use crate::run::approach::Family;
 
 /// What a segment shows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -264,7 +264,7 @@ mod tests {
 
     #[test]
     fn steps_go_to_the_lane_that_ran_them() {
-        let mut report = crate::show::export::fixture::report();
+        let mut report = crate::app::fixture::report();
         report.results.truncate(1);
         report.results[0].tasks = vec![
             task(
@@ -291,7 +291,7 @@ mod tests {
 
     #[test]
     fn sampling_spans_first_to_last() {
-        let mut p = panels(&crate::show::export::fixture::report())[0].clone();
+        let mut p = panels(&crate::app::fixture::report())[0].clone();
         p.lanes = (0..100)
             .map(|worker| Lane {
                 worker,

@@ -5,3 +5,4 @@ pub mod export;
 pub mod lanes;
 pub mod outfile;
 pub mod output;
+pub mod settings;

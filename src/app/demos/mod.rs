@@ -13,11 +13,11 @@
 
 use std::io::Write;
 
+use crate::app::config::{DemosConfig, DemosPython};
 use crate::cancel::Cancel;
-use crate::plan::config::{DemosConfig, DemosPython, RunConfig};
+use crate::plan::approaches as approach;
 use crate::plan::primes;
 use crate::plan::workload::{WorkSpec, WorkloadKind};
-use crate::run::approach;
 use crate::run::bench::{self, Executor, Quiet, Stop};
 
 pub mod python;
@@ -334,7 +334,7 @@ fn run_one(
         approach::find(id).ok_or_else(|| anyhow::anyhow!("demo approach '{id}' is not registered"))
     };
     let faster = find(demo.faster)?;
-    let mut run_cfg = RunConfig::programmatic(
+    let mut run_cfg = crate::plan::Plan::programmatic(
         demo.work,
         demo.tasks,
         demo.pool_size,
@@ -379,7 +379,7 @@ fn run_one(
     if let Ok(slow) = &result.slower.1
         && !result.improvements().is_empty()
     {
-        let info = faster.info();
+        let info = faster;
         let spawns = match info.family {
             approach::Family::Process | approach::Family::Thread
                 if demo.pool_size < demo.tasks as usize && demo.faster.contains("pool") =>

@@ -124,8 +124,8 @@ mod tests {
         // Every id is a registered Python approach.
         for p in pairs.iter().flatten() {
             for id in [p.demo.slower, p.demo.faster] {
-                let a = crate::run::approach::find(id).unwrap();
-                assert!(crate::run::approach::python::is_python(a.info()), "{id}");
+                let a = crate::plan::approaches::find(id).unwrap();
+                assert!(crate::plan::approaches::is_python(a), "{id}");
             }
         }
     }

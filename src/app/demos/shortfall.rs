@@ -8,7 +8,7 @@
 use std::time::Instant;
 
 use crate::format::format_seconds;
-use crate::run::approach::Family;
+use crate::plan::approaches::Family;
 
 /// The share of the machine other processes used, above which a pair counts as crowded out.
 const BUSY_SHARE: f64 = 0.25;

@@ -146,7 +146,7 @@ fn a_pair_on_a_busy_machine_says_so_and_draws_no_conclusion() {
         "{}",
         demo.heading
     );
-    let cfg = RunConfig::programmatic(
+    let cfg = crate::plan::Plan::programmatic(
         demo.work,
         demo.tasks,
         demo.pool_size,

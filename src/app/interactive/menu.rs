@@ -1,12 +1,12 @@
 //! The interactive menu, built from the approach registry so that every approach is offered.
 //!
 //! Each approach's place, seed-tool name and plain description live in its own
-//! [`ApproachInfo::menu`](crate::run::approach::ApproachInfo::menu); this module only sorts them and
+//! [`ApproachInfo::menu`](crate::plan::approaches::ApproachInfo::menu); this module only sorts them and
 //! adds the two entries that are not approaches (every approach, and the way out). A line shows
 //! both names, the Python one first ("Multiprocessing Pool — process-pool-chunked"), so the menu
 //! and the table speak of the same thing.
 
-use crate::run::approach::{self, ApproachInfo};
+use crate::plan::approaches::{self as approach, ApproachInfo};
 
 /// One entry of the menu.
 #[derive(Debug, Clone)]
@@ -75,8 +75,7 @@ pub(super) fn names(info: &ApproachInfo, ascii: bool) -> String {
 /// The menu: every registered approach in its menu order, then "all", then the way out; each line
 /// at most `width` columns (the description is shortened with an ellipsis where it must be).
 pub(super) fn items(width: usize, ascii: bool) -> Vec<MenuItem> {
-    let mut infos: Vec<&'static ApproachInfo> =
-        approach::REGISTRY.iter().map(|a| a.info()).collect();
+    let mut infos: Vec<&'static ApproachInfo> = approach::catalogue::ALL.iter().copied().collect();
     infos.sort_by_key(|i| i.menu.order);
     let mut rows: Vec<(String, &str, Choice)> = infos
         .iter()
@@ -127,28 +126,28 @@ mod tests {
     #[test]
     fn every_registered_approach_is_offered_exactly_once() {
         let menu = items(200, false);
-        for a in approach::REGISTRY {
-            let id = a.info().id;
+        for a in approach::catalogue::ALL {
+            let id = a.id;
             let offered = menu
                 .iter()
                 .filter(|m| m.choice == Choice::Approach(id))
                 .count();
             assert_eq!(offered, 1, "{id} is offered {offered} times");
         }
-        assert_eq!(menu.len(), approach::REGISTRY.len() + 2);
+        assert_eq!(menu.len(), approach::catalogue::ALL.len() + 2);
         assert_eq!(menu[menu.len() - 2].choice, Choice::All);
         assert_eq!(menu.last().unwrap().choice, Choice::Finish);
     }
 
     #[test]
     fn menu_orders_are_distinct() {
-        let mut orders: Vec<u8> = approach::REGISTRY
+        let mut orders: Vec<u8> = approach::catalogue::ALL
             .iter()
-            .map(|a| a.info().menu.order)
+            .map(|a| a.menu.order)
             .collect();
         orders.sort();
         orders.dedup();
-        assert_eq!(orders.len(), approach::REGISTRY.len());
+        assert_eq!(orders.len(), approach::catalogue::ALL.len());
     }
 
     #[test]

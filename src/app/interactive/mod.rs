@@ -4,7 +4,7 @@
 //! questions with defaults, a measured run with live progress, the running table of every run so
 //! far, and at the end a bar graph of the session that can be saved. Answers become the same
 //! `parlab run` arguments a script would pass, so they are checked by exactly the same code
-//! ([`crate::plan::config`]); an invalid answer is explained and asked again.
+//! ([`crate::app::config`]); an invalid answer is explained and asked again.
 
 mod menu;
 mod session;
@@ -16,12 +16,14 @@ use std::process::ExitCode;
 use inquire::validator::Validation;
 use inquire::{Confirm, InquireError, Select, Text};
 
-use crate::app::cli::{Cli, Command};
+use crate::app::config::{self, DEFAULT_NUMBER};
 use crate::cancel::Cancel;
 use crate::judge::report::Report;
 use crate::machine::{Machine, logical_cores};
-use crate::plan::config::{self, DEFAULT_NUMBER, RunConfig};
-use crate::run::approach;
+use crate::plan::approaches as approach;
+use crate::plan::approaches::ApproachInfo;
+use crate::plan::workload::{WorkSpec, WorkloadKind};
+use crate::plan::{Chosen, Plan, Repetitions};
 use crate::run::bench::{self, RealExecutor, Stop};
 use crate::run::serve::executor::Serving;
 use crate::say;
@@ -29,6 +31,7 @@ use crate::show::export::chart;
 use crate::show::output::{self, bars, progress};
 use menu::Choice;
 pub use session::{Session, SessionRun};
+use std::time::Duration;
 
 /// How a prompt ended, when it did not give an answer.
 enum Interrupt {
@@ -94,10 +97,10 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
         let approaches: Vec<&'static str> = match item.choice {
             Choice::Finish => break,
             // Every Rust approach, as `--approach all`: the Python ones are chosen one by one.
-            Choice::All => approach::REGISTRY
+            Choice::All => approach::catalogue::ALL
                 .iter()
-                .filter(|a| !approach::python::is_python(a.info()))
-                .map(|a| a.info().id)
+                .filter(|a| !approach::is_python(a))
+                .map(|a| a.id)
                 .collect(),
             Choice::Approach(id) => vec![id],
         };
@@ -237,7 +240,7 @@ fn ask(approaches: &[&str], previous: Option<&Answers>) -> Result<Answers, Inqui
     let cores = logical_cores().to_string();
     let pooled = approaches
         .iter()
-        .any(|id| approach::find(id).is_some_and(|a| a.info().pooled));
+        .any(|id| approach::find(id).is_some_and(|a| a.pooled));
     let pool_size = if pooled {
         Text::new("Pool size?")
             .with_default(previous.map_or(&cores, |p| &p.pool_size))
@@ -296,40 +299,51 @@ fn check<T>(parsed: Result<T, crate::error::UsageError>) -> Validation {
     }
 }
 
-/// The `parlab run` configuration the answers stand for, checked by the same code.
-fn build_config(approaches: &[&str], a: &Answers) -> anyhow::Result<RunConfig> {
-    let mut argv = vec![
-        "parlab".to_string(),
-        "run".into(),
-        "--approach".into(),
-        approaches.join(","),
-        "--number".into(),
-        a.number.clone(),
-        "--tasks".into(),
-        a.tasks.clone(),
-        "--pool-size".into(),
-        a.pool_size.clone(),
-        "--no-baseline".into(),
+/// The plan the answers stand for, checked by the same code as `parlab run`'s.
+fn build_config(approaches: &[&str], a: &Answers) -> anyhow::Result<Plan> {
+    let number = config::parse_number(&a.number)?;
+    let tasks = config::parse_count("--tasks", &a.tasks, config::MAX_TASKS)? as u32;
+    let pool_size = config::parse_count("--pool-size", &a.pool_size, 4096)? as usize;
+    let (workload, io_wait) = match &a.io_wait {
+        Some(wait) => (
+            if a.net {
+                WorkloadKind::Net
+            } else {
+                WorkloadKind::Mixed
+            },
+            config::parse_duration("--io-wait", wait)?,
+        ),
+        None => (WorkloadKind::Cpu, Duration::from_millis(250)),
+    };
+    let chosen = approaches
+        .iter()
+        .map(|id| {
+            let info =
+                approach::find(id).ok_or_else(|| anyhow::anyhow!("unknown approach {id}"))?;
+            Ok(Chosen { info, named: true })
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    Ok(Plan::builder()
+        .work(WorkSpec {
+            workload,
+            number,
+            io_wait_ns: io_wait.as_nanos() as u64,
+            net: crate::plan::workload::NetSpec::DEFAULT,
+        })
+        .tasks(tasks)
+        .pool_size(pool_size)
+        .chosen(chosen)
+        .baseline(false)
         // One measured run, as the seed tool does: the session's table is the repetition.
-        "--runs".into(),
-        "1".into(),
-        "--warmup".into(),
-        "0".into(),
-    ];
-    match &a.io_wait {
-        Some(wait) => argv.extend([
-            "--workload".into(),
-            if a.net { "net" } else { "mixed" }.into(),
-            "--io-wait".into(),
-            wait.clone(),
-        ]),
-        None => argv.extend(["--workload".into(), "cpu".into()]),
-    }
-    let cli = <Cli as clap::Parser>::try_parse_from(argv)?;
-    match cli.command {
-        Some(Command::Run(args)) => Ok(RunConfig::from_args(&args)?),
-        _ => unreachable!("the arguments above name the run subcommand"),
-    }
+        .repetitions(Repetitions {
+            runs: Some(1),
+            warmup: Some(0),
+        })
+        .python_probe(Box::new(|a: &[&'static ApproachInfo]| {
+            config::check_python(None, a)
+        }))
+        .max_time(Some(Duration::from_secs(10 * 60)))
+        .build()?)
 }
 
 #[cfg(test)]

@@ -10,8 +10,8 @@ use serde::Serialize;
 use crate::format::{format_kib, format_seconds};
 use crate::judge::report::Report;
 use crate::machine::Machine;
-use crate::plan::config::RunConfig;
-use crate::run::approach::{self, Family};
+use crate::plan::Plan;
+use crate::plan::approaches::{self as approach, Family};
 use crate::show::output::bars::Bar;
 
 /// One approach run in the session.
@@ -63,7 +63,7 @@ impl Session {
     }
 
     /// Adds every approach of `report`, run with `cfg`.
-    pub fn add(&mut self, cfg: &RunConfig, report: &Report) {
+    pub fn add(&mut self, cfg: &Plan, report: &Report) {
         let io_wait_s = cfg
             .work
             .workload
@@ -71,7 +71,7 @@ impl Session {
             .then(|| cfg.work.io_wait().as_secs_f64());
         for r in &report.results {
             let pool_size = approach::find(&r.approach)
-                .is_some_and(|a| a.info().pooled)
+                .is_some_and(|a| a.pooled)
                 .then_some(cfg.pool_size);
             self.runs.push(SessionRun {
                 label: label(

@@ -16,9 +16,9 @@
 
 use super::{Claim, Lesson, NoWin, PyProcessWhy};
 use crate::judge::report::{ApproachResult, Report};
-use crate::plan::config::RunConfig;
+use crate::plan::Plan;
+use crate::plan::approaches as approach;
 use crate::plan::ideal::{Concurrency, WorkCost};
-use crate::run::approach;
 
 /// A task's work under this many times the cheapest approach's own cost per task is too short
 /// to learn from: the approaches' overheads decide the result, not the work.
@@ -56,12 +56,12 @@ pub struct Facts<'a> {
     /// The report.
     pub report: &'a Report,
     /// Its settings.
-    pub cfg: &'a RunConfig,
+    pub cfg: &'a Plan,
 }
 
 impl<'a> Facts<'a> {
     /// The facts of `report` run with `cfg`.
-    pub fn of(report: &'a Report, cfg: &'a RunConfig) -> Self {
+    pub fn of(report: &'a Report, cfg: &'a Plan) -> Self {
         Self { report, cfg }
     }
 
@@ -138,7 +138,7 @@ impl<'a> Facts<'a> {
         if share <= 0.0 {
             return Some(own);
         }
-        let info = approach::find(&r.approach)?.info();
+        let info = approach::find(&r.approach)?;
         let cores = self.cfg.logical_cores.max(1) as f64;
         let w = Concurrency::of(info, self.cfg.pool_size, self.cfg.tasks, cores as usize).compute;
         let got = w.min(cores * w / (w + share * cores));
@@ -173,7 +173,7 @@ impl<'a> Facts<'a> {
 }
 
 fn is_python(id: &str) -> bool {
-    approach::find(id).is_some_and(|a| approach::python::is_python(a.info()))
+    approach::find(id).is_some_and(|a| approach::is_python(a))
 }
 
 fn same(a: f64, b: f64) -> bool {

@@ -3,21 +3,21 @@
 
 use proptest::prelude::*;
 
+use crate::app::fixture::config_for;
 use crate::cancel::Cancel;
 use crate::judge::report::Report;
 use crate::machine::Machine;
-use crate::plan::config::RunConfig;
+use crate::plan::Plan;
+use crate::plan::approaches::{self as approach, Width};
 use crate::plan::ideal::Concurrency;
-use crate::run::approach::{self, Width};
 use crate::run::bench::{self, RunMeasurement, mock::MockExecutor};
-use crate::show::export::fixture::config_for;
 
 /// Two CPU hogs running beside the mock: each runnable thread gets a fair share of the cores,
 /// so an approach computing on `w` threads has `cores·w/(w+2)` of them, the parallel ones lose
 /// most; the hogs' CPU time is what the approach did not get. Runs jitter by ±10%, as runs on
 /// a busy machine do (`jitter` times more where asked). Task events are left alone: CPU time
 /// per step is not slowed by waiting.
-fn make_busy(cfg: &RunConfig, ms: &mut [RunMeasurement], jitter: f64) {
+fn make_busy(cfg: &Plan, ms: &mut [RunMeasurement], jitter: f64) {
     let cores = cfg.logical_cores as f64;
     let hogs = 2.0;
     let computes = cfg.work.workload.computes();
@@ -28,7 +28,7 @@ fn make_busy(cfg: &RunConfig, ms: &mut [RunMeasurement], jitter: f64) {
         let round = seen.entry(m.approach.clone()).or_default();
         let i = *round;
         *round += 1;
-        let Some(info) = approach::find(&m.approach).map(|a| a.info()) else {
+        let Some(info) = approach::find(&m.approach).map(|a| a) else {
             continue;
         };
         let w = Concurrency::of(info, cfg.pool_size, cfg.tasks, cfg.logical_cores).compute;
@@ -47,12 +47,12 @@ fn make_busy(cfg: &RunConfig, ms: &mut [RunMeasurement], jitter: f64) {
 
 /// The report of `parlab run --mock ARGS`, on a busy machine when `busy`, with the last run of
 /// every approach but sequential dropped when `uneven` (as auto repetitions give).
-fn report_with(args: &[&str], busy: bool, uneven: bool) -> (RunConfig, Report) {
+fn report_with(args: &[&str], busy: bool, uneven: bool) -> (Plan, Report) {
     report_jittered(args, busy.then_some(1.0), uneven)
 }
 
 /// [`report_with`], busy with `jitter` times the usual unevenness when it is Some.
-fn report_jittered(args: &[&str], jitter: Option<f64>, uneven: bool) -> (RunConfig, Report) {
+fn report_jittered(args: &[&str], jitter: Option<f64>, uneven: bool) -> (Plan, Report) {
     let cfg = config_for(args);
     let out = bench::run_all(&cfg, &MockExecutor, &Cancel::new(), &mut bench::Quiet);
     let mut ms = out.measurements;
@@ -114,7 +114,7 @@ fn quoted_speedups(text: &str, id: &str) -> Vec<f64> {
 }
 
 /// Every invariant of the claims, on the report's figures and on the text printed.
-fn assert_invariants(cfg: &RunConfig, report: &Report) -> Result<(), TestCaseError> {
+fn assert_invariants(cfg: &Plan, report: &Report) -> Result<(), TestCaseError> {
     let cores = cfg.logical_cores as f64;
     let text = format!(
         "{}\n{}",
@@ -143,7 +143,7 @@ fn assert_invariants(cfg: &RunConfig, report: &Report) -> Result<(), TestCaseErr
         // The ideal within the approach's compute width on work that only computes.
         if only_computes && let (Some(i), Some(a)) = (r.ideal_speedup, approach::find(&r.approach))
         {
-            let c = Concurrency::of(a.info(), cfg.pool_size, cfg.tasks, cfg.logical_cores);
+            let c = Concurrency::of(a, cfg.pool_size, cfg.tasks, cfg.logical_cores);
             prop_assert!(i <= c.compute * (1.0 + 1e-9), "{} ideal {i}", r.approach);
         }
     }
@@ -433,7 +433,7 @@ fn the_ideal_is_a_ratio_of_bounds() {
         let Some(a) = approach::find(&r.approach) else {
             continue;
         };
-        let wide = matches!(a.info().cpu_width, Width::Pool | Width::Tasks);
+        let wide = matches!(a.cpu_width, Width::Pool | Width::Tasks);
         let limit = if wide { 2.0 } else { 1.0 };
         assert!(r.ideal_speedup.unwrap() <= limit + 1e-9, "{r:?}");
     }

@@ -3,7 +3,7 @@
 
 use crate::format::{first_few, format_kib, format_seconds};
 use crate::judge::report::Report;
-use crate::plan::config::RunConfig;
+use crate::plan::Plan;
 use crate::run::record::ChildFigures;
 
 /// How the report describes the clock-offset method (see `crate::run::cluster` `clock`).
@@ -13,7 +13,7 @@ pub const CLOCK_METHOD: &str = "8 ping–pong exchanges over the join connection
 
 /// The cluster notes for `report`: each process's own figures, the clock offsets of other
 /// hosts, and the cost per task beside process-pool's.
-pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
+pub fn notes(report: &Report, cfg: &Plan) -> Vec<String> {
     let mut notes = processes(report);
     notes.extend(cost(report, cfg));
     notes
@@ -82,7 +82,7 @@ fn processes(report: &Report) -> Vec<String> {
 
 /// On noop work (where each time is the approach's own cost), when both `cluster` and
 /// `process-pool` were verified: the two costs per task side by side.
-fn cost(report: &Report, cfg: &RunConfig) -> Vec<String> {
+fn cost(report: &Report, cfg: &Plan) -> Vec<String> {
     let work = &cfg.work;
     let custom = work.plan().contains(&crate::plan::workload::Step::Custom);
     if work.workload.computes() || work.workload.waits() || custom {

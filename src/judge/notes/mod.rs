@@ -6,7 +6,7 @@
 
 use crate::judge::claims::{Claim, Facts, NoWin, check, render};
 use crate::judge::report::Report;
-use crate::plan::config::RunConfig;
+use crate::plan::Plan;
 use crate::plan::primes;
 
 pub mod cluster;
@@ -21,7 +21,7 @@ pub const SUGGESTED_TASK_S: f64 = 0.1;
 /// `report` with its notes and its lesson: the step after [`Report::build`] that every caller
 /// takes before showing or saving a report. Each note and the lesson is built as a claim
 /// ([`crate::judge::claims`]), held against the report's figures, and only then rendered.
-pub fn annotate(mut report: Report, cfg: &RunConfig) -> Report {
+pub fn annotate(mut report: Report, cfg: &Plan) -> Report {
     let facts = Facts::of(&report, cfg);
     let notes: Vec<String> = check::notes(claims(&report, cfg), &facts)
         .iter()
@@ -36,7 +36,7 @@ pub fn annotate(mut report: Report, cfg: &RunConfig) -> Report {
 }
 
 /// The notes for `report`, checked and rendered.
-pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
+pub fn notes(report: &Report, cfg: &Plan) -> Vec<String> {
     let facts = Facts::of(report, cfg);
     check::notes(claims(report, cfg), &facts)
         .iter()
@@ -45,7 +45,7 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
 }
 
 /// The notes for `report` as claims, before they are checked.
-pub fn claims(report: &Report, cfg: &RunConfig) -> Vec<Claim> {
+pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
     let mut notes = Vec::new();
     let cores = cfg.logical_cores;
     let computes = cfg.work.workload.computes();
@@ -98,7 +98,7 @@ pub fn claims(report: &Report, cfg: &RunConfig) -> Vec<Claim> {
     let pooled_ran = report
         .results
         .iter()
-        .any(|r| crate::run::approach::find(&r.approach).is_some_and(|a| a.info().pooled));
+        .any(|r| crate::plan::approaches::find(&r.approach).is_some_and(|a| a.pooled));
     let pool = cfg.pool_size;
     if pooled_ran && compute_bound && pool > cores {
         notes.push(Claim::PoolOverCores { pool, cores });
@@ -162,13 +162,13 @@ pub fn claims(report: &Report, cfg: &RunConfig) -> Vec<Claim> {
 
 /// On waits: the pooled approaches whose pool, smaller than the tasks, held how many waits
 /// overlapped, beside the approach that had every wait in flight at once.
-fn pool_bounds_waits(report: &Report, cfg: &RunConfig) -> Option<Claim> {
-    use crate::run::approach::Width;
+fn pool_bounds_waits(report: &Report, cfg: &Plan) -> Option<Claim> {
+    use crate::plan::approaches::Width;
     let pool = cfg.pool_size;
     if pool >= cfg.tasks as usize {
         return None;
     }
-    let width = |id: &str| crate::run::approach::find(id).map(|a| a.info().wait_width);
+    let width = |id: &str| crate::plan::approaches::find(id).map(|a| a.wait_width);
     let rows = || {
         report
             .results
@@ -205,7 +205,7 @@ fn pool_bounds_waits(report: &Report, cfg: &RunConfig) -> Option<Claim> {
 
 /// The "fastest" note: the fastest approach when it beat the baseline beyond the noise, else
 /// why none did.
-fn fastest(report: &Report, cfg: &RunConfig) -> Option<Claim> {
+fn fastest(report: &Report, cfg: &Plan) -> Option<Claim> {
     let baseline = report.result("sequential").filter(|r| r.verified);
     baseline?;
     let best = report
@@ -241,7 +241,7 @@ fn fastest(report: &Report, cfg: &RunConfig) -> Option<Claim> {
 
 /// The note that the tasks are too short to learn from, with a `--number` (or `--io-wait`) that
 /// makes a task take about [`SUGGESTED_TASK_S`] on this machine, calibrated from this run.
-fn too_short(report: &Report, cfg: &RunConfig) -> Option<Claim> {
+fn too_short(report: &Report, cfg: &Plan) -> Option<Claim> {
     let work = &report.work;
     let per_task_s = work.per_task_s();
     if per_task_s <= 0.0 {
@@ -301,7 +301,7 @@ pub fn suggest_number(number: u64, compute_s: f64) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::show::export::fixture::report_for;
+    use crate::app::fixture::report_for;
     use proptest::prelude::*;
 
     /// The notes and the lesson of the mock run of `args`, as a learner reads them.

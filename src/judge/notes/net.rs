@@ -2,7 +2,7 @@
 //! wired in wherever the notes are gathered.
 
 use crate::judge::report::Report;
-use crate::plan::config::RunConfig;
+use crate::plan::Plan;
 use crate::plan::workload::WorkloadKind;
 
 /// Why async-inline is not wrong on `net` work, when it ran and was verified.
@@ -11,7 +11,7 @@ use crate::plan::workload::WorkloadKind;
 /// stalls every other task. `net` work has no computation: each request is a write, a wait on
 /// a socket and a read, and the loop watches every socket without being held by any of them.
 /// So running the requests on the event loop is exactly what an event loop is for.
-pub fn async_inline_is_right(report: &Report, cfg: &RunConfig) -> Option<String> {
+pub fn async_inline_is_right(report: &Report, cfg: &Plan) -> Option<String> {
     if cfg.work.workload != WorkloadKind::Net || cfg.work.workload.computes() {
         return None;
     }
@@ -24,6 +24,6 @@ pub fn async_inline_is_right(report: &Report, cfg: &RunConfig) -> Option<String>
 }
 
 /// Every note for `net` work.
-pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
+pub fn notes(report: &Report, cfg: &Plan) -> Vec<String> {
     async_inline_is_right(report, cfg).into_iter().collect()
 }

@@ -6,12 +6,12 @@
 
 use crate::judge::claims::{Claim, PyProcessWhy};
 use crate::judge::report::{ApproachResult, Report};
-use crate::plan::config::RunConfig;
-use crate::run::approach::{self, python};
+use crate::plan::Plan;
+use crate::plan::approaches as approach;
 
 /// The notes comparing the Python approaches with each other and with the Rust ones, checked
 /// and rendered.
-pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
+pub fn notes(report: &Report, cfg: &Plan) -> Vec<String> {
     let facts = crate::judge::claims::Facts::of(report, cfg);
     crate::judge::claims::check::notes(claims(report, cfg), &facts)
         .iter()
@@ -20,7 +20,7 @@ pub fn notes(report: &Report, cfg: &RunConfig) -> Vec<String> {
 }
 
 /// The same notes as claims, before they are checked.
-pub fn claims(report: &Report, cfg: &RunConfig) -> Vec<Claim> {
+pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
     let mut notes = Vec::new();
     let ok = |id: &str| report.result(id).filter(|r| r.verified);
     if !report.results.iter().any(|r| r.approach.starts_with("py-")) {
@@ -100,8 +100,8 @@ pub fn claims(report: &Report, cfg: &RunConfig) -> Vec<Claim> {
 }
 
 /// The hint under a table that had no Python approach, saying how to add them.
-pub fn python_hint(cfg: &RunConfig) -> Option<String> {
-    if cfg.approaches.iter().any(|a| python::is_python(a.info())) {
+pub fn python_hint(cfg: &Plan) -> Option<String> {
+    if cfg.approaches.iter().any(|a| approach::is_python(a)) {
         return None;
     }
     Some("hint: add ,python to --approach to see the same tasks in CPython".to_string())
@@ -109,16 +109,16 @@ pub fn python_hint(cfg: &RunConfig) -> Option<String> {
 
 /// `parlab list`'s Python section: whether python3 was found, then the seven approaches.
 pub fn list_section(width: usize) -> String {
-    let found = match python::probe(std::path::Path::new("python3")) {
+    let found = match crate::run::approach::python::probe(std::path::Path::new("python3")) {
         Ok(p) => format!("python3 found: {}", p.describe()),
         Err(e) => format!("not usable here: {e}; install Python 3.8+ or use --python PATH"),
     };
     let mut out = format!("\nPython approaches (--approach python; {found}):\n");
-    for a in approach::REGISTRY
+    for a in approach::catalogue::ALL
         .iter()
-        .filter(|a| python::is_python(a.info()))
+        .filter(|a| approach::is_python(a))
     {
-        let i = a.info();
+        let i = a;
         out.push_str(&format!(
             "{:width$}  {}  [Python: {}]\n",
             i.id, i.summary, i.python
@@ -130,8 +130,8 @@ pub fn list_section(width: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::plan::config::mock_config;
-    use crate::show::export::fixture::report_for;
+    use crate::app::config::mock_config;
+    use crate::app::fixture::report_for;
 
     fn notes_of(args: &[&str]) -> Vec<String> {
         notes(&report_for(args), &mock_config(args))

@@ -45,6 +45,15 @@ pub static REGISTRY: &[&dyn Approach] = &[
     &python::PY_POOL,
 ];
 
+/// The code that runs the approach `info` describes.
+pub fn implementation(info: &ApproachInfo) -> &'static dyn Approach {
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|a| a.info().key == info.key)
+        .expect("every catalogue entry has its code in the registry")
+}
+
 /// Looks an approach up by the id the CLI uses.
 pub fn find(id: &str) -> Option<&'static dyn Approach> {
     REGISTRY.iter().copied().find(|a| a.info().id == id)

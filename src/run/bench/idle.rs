@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use super::{Executor, Observer, RunMeasurement};
 use crate::cancel::Cancel;
 use crate::format::format_seconds;
-use crate::plan::config::RunConfig;
+use crate::plan::Plan;
 
 /// Others' share of the cores above which the machine counts as busy.
 pub const BUSY_SHARE: f64 = 0.10;
@@ -36,7 +36,7 @@ pub struct IdleWatch {
 
 impl IdleWatch {
     /// The watch `cfg` asks for (inactive without `--wait-idle`).
-    pub fn new(cfg: &RunConfig) -> Self {
+    pub fn new(cfg: &Plan) -> Self {
         Self {
             limit: cfg.load.wait_idle,
             cores: cfg.logical_cores,

@@ -27,7 +27,7 @@ const CPU_TASK_S: f64 = 0.1;
 /// One mock task's computation for `number`, s.
 fn cpu_task_s(number: u64) -> f64 {
     let divisions = |n: u64| crate::plan::primes::isqrt(n).max(1) as f64;
-    CPU_TASK_S * divisions(number) / divisions(crate::plan::config::DEFAULT_NUMBER)
+    CPU_TASK_S * divisions(number) / divisions(crate::plan::DEFAULT_NUMBER)
 }
 
 /// The mock executor.

@@ -19,7 +19,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use crate::cancel::Cancel;
-use crate::plan::config::RunConfig;
+use crate::plan::Plan;
 use crate::plan::workload::{Answer, WorkSpec};
 use crate::run::approach::{Approach, ApproachError, ChildFigures, RunContext};
 use crate::run::record::recorder::{Recorder, TaskEvent};
@@ -370,14 +370,17 @@ pub struct BenchOutcome {
 }
 
 /// The approaches to run, in order: the baseline (when wanted) first, then the user's order.
-pub fn schedule(cfg: &RunConfig) -> Vec<&'static dyn Approach> {
+pub fn schedule(cfg: &Plan) -> Vec<&'static dyn Approach> {
     cfg.schedule()
+        .into_iter()
+        .map(crate::run::approach::implementation)
+        .collect()
 }
 
 /// Runs every scheduled approach in rounds, as often as its [`repeat::RunPlan`] says, measuring
 /// each run with `executor`.
 pub fn run_all(
-    cfg: &RunConfig,
+    cfg: &Plan,
     executor: &dyn Executor,
     cancel: &Cancel,
     observer: &mut dyn Observer,

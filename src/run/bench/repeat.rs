@@ -7,8 +7,8 @@
 //! that three runs would pass [`LONG_BUDGET_S`] runs fewer times, and fast work at most
 //! [`MAX_RUNS`] times.
 
-pub use crate::plan::config::Repetitions;
-pub use crate::plan::config::repetitions::{
+pub use crate::plan::Repetitions;
+pub use crate::plan::repetitions::{
     LONG_BUDGET_S, MAX_RUNS, MIN_RUNS, MIN_TIME_S, WARMUP_LIMIT_S, auto_runs, auto_warmup,
 };
 

@@ -59,7 +59,7 @@ impl Executor for Scripted {
     }
 }
 
-use crate::plan::config::mock_config as config;
+use crate::app::config::mock_config as config;
 
 fn scripted(cancel: &Cancel, script: impl Fn(usize, &str) -> Script + 'static) -> Scripted {
     Scripted {
@@ -334,7 +334,9 @@ fn another_programs_cpu_during_a_real_run_is_counted_as_foreign() {
     else {
         unreachable!("a run command")
     };
-    let cfg = RunConfig::from_args(&run).expect("valid config");
+    let cfg = crate::app::config::RunConfig::from_args(&run)
+        .expect("valid config")
+        .plan;
     let out = run_all(&cfg, &RealExecutor, &Cancel::new(), &mut Quiet);
     let pid = hog.0;
     drop(hog);
@@ -518,7 +520,7 @@ fn the_busy_mock_reports_the_load_and_efficiencies_within_the_ideal() {
             .unwrap()
             .wall_s
     };
-    let idle = crate::show::export::fixture::report_for(&["--tasks", "8", "--pool-size", "2"]);
+    let idle = crate::app::fixture::report_for(&["--tasks", "8", "--pool-size", "2"]);
     let idle_wall = |id: &str| {
         idle.results
             .iter()

@@ -9,6 +9,9 @@ pub mod load;
 pub mod measure;
 pub mod recorder;
 
+use crate::plan::ideal::WorkCost;
+use crate::plan::workload::{Step, StepKind};
+use crate::run::record::recorder::TaskEvent;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -129,4 +132,62 @@ pub enum ApproachError {
     /// Something went wrong; the message says what and what to do.
     #[error("{0}")]
     Failed(String),
+}
+
+impl WorkCost {
+    /// The cost measured from task events: for each step of each task, the shortest time any
+    /// of `runs` took for it (the least contended measurement of that piece of work). Steps no
+    /// run recorded cost nothing; a task no run recorded costs its plan's waits.
+    pub fn measured<'a>(
+        tasks: u32,
+        plan: &[Step],
+        runs: impl IntoIterator<Item = &'a [TaskEvent]>,
+    ) -> Self {
+        let n = tasks as usize;
+        let mut best: Vec<Option<f64>> = vec![None; n * plan.len()];
+        for events in runs {
+            for e in events {
+                let t = e.task as usize;
+                if t >= n || e.steps.len() != plan.len() {
+                    continue;
+                }
+                for (i, s) in e.steps.iter().enumerate() {
+                    // A computation's CPU time is its cost with a core to itself; its wall
+                    // time also holds any wait for a core (more threads than cores, the GIL,
+                    // other programs), which no approach can avoid by being better.
+                    let wall = (s.end_s - s.start_s).max(0.0);
+                    let d = match (s.kind, s.cpu_s) {
+                        (StepKind::Cpu, Some(cpu)) => cpu.max(0.0).min(wall),
+                        _ => wall,
+                    };
+                    let slot = &mut best[t * plan.len() + i];
+                    if d.is_finite() && slot.is_none_or(|b| d < b) {
+                        *slot = Some(d);
+                    }
+                }
+            }
+        }
+        let mut cost = Self {
+            tasks,
+            ..Self::default()
+        };
+        for t in 0..n {
+            let (mut compute, mut wait) = (0.0, 0.0);
+            for (i, step) in plan.iter().enumerate() {
+                let planned = match step {
+                    Step::Wait(ns) => *ns as f64 / 1e9,
+                    _ => 0.0,
+                };
+                let d = best[t * plan.len() + i].unwrap_or(planned);
+                match step.kind() {
+                    StepKind::Cpu => compute += d,
+                    StepKind::Wait => wait += d,
+                }
+            }
+            cost.compute_s += compute;
+            cost.wait_s += wait;
+            cost.longest_task_s = cost.longest_task_s.max(compute + wait);
+        }
+        cost
+    }
 }

@@ -13,7 +13,7 @@ use super::Exporter;
 use super::image::{self as picture, DrawResult, FONT, ImageFormat, Picture};
 use crate::format::format_seconds;
 use crate::judge::report::Report;
-use crate::run::approach::Family;
+use crate::plan::approaches::Family;
 use crate::show::output::bars::{self, Bar};
 
 /// The chart of a report, in one format.

@@ -24,7 +24,7 @@ struct Row<'a> {
     min: f64,
     max: f64,
     approach: &'a str,
-    family: crate::run::approach::Family,
+    family: crate::plan::approaches::Family,
     runs: usize,
     wall_s: f64,
     wall_s_mean: f64,

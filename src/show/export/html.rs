@@ -13,7 +13,7 @@ use super::Exporter;
 use crate::format::format_seconds;
 use crate::judge::report::Report;
 use crate::judge::sweep::Sweep;
-use crate::run::approach::Family;
+use crate::plan::approaches::Family;
 
 /// The HTML report exporter.
 pub struct HtmlExporter<'a> {
@@ -358,7 +358,7 @@ pub fn bar_chart(report: &Report) -> String {
 mod tests {
     #[test]
     fn html_and_charts_colour_each_family_alike() {
-        use crate::run::approach::Family;
+        use crate::plan::approaches::Family;
         for f in [
             Family::Sequential,
             Family::Thread,
@@ -375,7 +375,7 @@ mod tests {
 
     #[test]
     fn user_and_system_text_is_escaped() {
-        let mut report = crate::show::export::fixture::report();
+        let mut report = crate::app::fixture::report();
         report.machine.cpu_model = "<script>alert('x')</script> & co".into();
         report.machine.os = "\"OS\"".into();
         report.notes.push("a < b & c > d".into());
@@ -390,7 +390,7 @@ mod tests {
 
     #[test]
     fn self_contained_with_every_section() {
-        let report = crate::show::export::fixture::report();
+        let report = crate::app::fixture::report();
         let html = render(&report, None).unwrap();
         for needle in [
             "id=\"settings\"",

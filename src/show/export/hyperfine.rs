@@ -156,7 +156,7 @@ mod tests {
 
     #[test]
     fn the_keys_summarise_the_measured_runs() {
-        let report = crate::show::export::fixture::report_for(&["-a", "threads", "--runs", "3"]);
+        let report = crate::app::fixture::report_for(&["-a", "threads", "--runs", "3"]);
         let r = report.result("threads").unwrap();
         let k = HyperfineKeys::of(r, &report.config, Parameters::Run);
         assert_eq!(k.command, "threads");
@@ -185,7 +185,7 @@ mod tests {
 
     #[test]
     fn the_document_keeps_every_key_of_the_report() {
-        let report = crate::show::export::fixture::report();
+        let report = crate::app::fixture::report();
         let plain = serde_json::to_value(&report).unwrap();
         let doc = serde_json::to_value(RunDocument::of(&report)).unwrap();
         for key in plain.as_object().unwrap().keys() {

@@ -20,7 +20,7 @@ use self::glyphs::TypesetText;
 /// The font family every picture's text uses, as plotters knows it.
 pub const FONT: &str = "sans-serif";
 
-pub use crate::plan::config::ImageFormat;
+pub use crate::show::settings::ImageFormat;
 
 /// What drawing on a backend `DB` returns.
 pub type DrawResult<DB> = Result<(), DrawingAreaErrorKind<<DB as DrawingBackend>::ErrorType>>;

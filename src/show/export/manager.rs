@@ -9,7 +9,7 @@ use super::ExportTarget;
 use crate::error::UsageError;
 use crate::judge::report::Report;
 use crate::machine::Machine;
-use crate::plan::config::RunConfig;
+use crate::plan::Plan;
 use crate::run::bench::{Observer, RunMeasurement};
 use crate::show::outfile;
 
@@ -92,7 +92,7 @@ impl ExportManager {
 
 /// An observer that rewrites every file export after each measured run.
 pub struct LiveExports<'a> {
-    cfg: &'a RunConfig,
+    cfg: &'a Plan,
     machine: Machine,
     manager: &'a ExportManager,
     measurements: Vec<RunMeasurement>,
@@ -102,7 +102,7 @@ pub struct LiveExports<'a> {
 
 impl<'a> LiveExports<'a> {
     /// Exports of runs of `cfg` on `machine` to `manager`'s files.
-    pub fn new(cfg: &'a RunConfig, machine: Machine, manager: &'a ExportManager) -> Self {
+    pub fn new(cfg: &'a Plan, machine: Machine, manager: &'a ExportManager) -> Self {
         Self {
             cfg,
             machine,

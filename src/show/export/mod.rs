@@ -3,8 +3,6 @@
 
 pub mod chart;
 pub mod csv;
-#[cfg(test)]
-pub mod fixture;
 pub mod html;
 pub mod hyperfine;
 pub mod image;
@@ -18,7 +16,7 @@ pub mod trace;
 pub mod visual;
 
 use crate::judge::report::Report;
-pub use crate::plan::config::{ExportFormat, ExportTarget};
+pub use crate::show::settings::{ExportFormat, ExportTarget};
 
 /// One export format.
 pub trait Exporter {

@@ -290,7 +290,7 @@ mod tests {
 
     #[test]
     fn svg_has_a_panel_per_approach_and_parses() {
-        let report = crate::show::export::fixture::report();
+        let report = crate::app::fixture::report();
         let svg = svg(&report).unwrap();
         let doc = roxmltree::Document::parse(&svg).unwrap();
         let texts: Vec<String> = doc
@@ -314,8 +314,7 @@ mod tests {
 
     #[test]
     fn png_is_a_png_of_the_computed_size() {
-        let report =
-            crate::show::export::fixture::report_for(&["--tasks", "3", "--approach", "threads"]);
+        let report = crate::app::fixture::report_for(&["--tasks", "3", "--approach", "threads"]);
         let bytes = render(&Timeline::of(&report), ImageFormat::Png).unwrap();
         let img = image::load_from_memory(&bytes).unwrap();
         assert_eq!((img.width(), img.height()), size(&lanes::panels(&report)));
@@ -323,7 +322,7 @@ mod tests {
 
     #[test]
     fn huge_runs_are_capped_and_say_so() {
-        let report = crate::show::export::fixture::report_for(&[
+        let report = crate::app::fixture::report_for(&[
             "--workload",
             "io",
             "--io-wait",

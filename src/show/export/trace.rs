@@ -30,8 +30,8 @@ use serde_json::{Value, json};
 
 use super::Exporter;
 use crate::judge::report::{ApproachResult, Report};
+use crate::plan::approaches::Family;
 use crate::plan::workload::StepKind;
-use crate::run::approach::Family;
 use crate::run::record::recorder::TaskEvent;
 
 /// The Chrome trace exporter.
@@ -307,7 +307,7 @@ mod tests {
 
     #[test]
     fn process_approaches_get_a_named_process_per_child() {
-        let mut report = crate::show::export::fixture::report_for(&[
+        let mut report = crate::app::fixture::report_for(&[
             "--tasks",
             "3",
             "--approach",
@@ -335,7 +335,7 @@ mod tests {
 
     #[test]
     fn a_clusters_workers_are_grouped_by_process() {
-        let mut report = crate::show::export::fixture::report_for(&[
+        let mut report = crate::app::fixture::report_for(&[
             "--tasks",
             "4",
             "--approach",
@@ -369,7 +369,7 @@ mod tests {
 
     #[test]
     fn overlapping_tasks_become_async_slices_and_unfinished_ones_are_left_out() {
-        let mut report = crate::show::export::fixture::report_for(&[
+        let mut report = crate::app::fixture::report_for(&[
             "--workload",
             "io",
             "--tasks",

@@ -9,7 +9,7 @@ use super::timeline::TimelineExporter;
 use super::trace::TraceExporter;
 use crate::judge::report::Report;
 use crate::judge::sweep::Sweep;
-use crate::plan::config::VisualOutputs;
+use crate::show::settings::VisualOutputs;
 
 /// Writes every file `outputs` names; the error says which flag's file failed. A sweep's
 /// HTML report gains the sweep's section.

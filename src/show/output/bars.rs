@@ -7,7 +7,7 @@
 
 use crate::format::format_seconds;
 use crate::judge::report::Report;
-use crate::run::approach::Family;
+use crate::plan::approaches::Family;
 
 /// One bar of a chart.
 #[derive(Debug, Clone, PartialEq)]

@@ -133,7 +133,7 @@ mod tests {
 
     #[test]
     fn fits_the_width_and_caps_rows() {
-        let report = crate::show::export::fixture::report_for(&[
+        let report = crate::app::fixture::report_for(&[
             "--workload",
             "io",
             "--tasks",

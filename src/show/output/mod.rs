@@ -19,3 +19,18 @@ pub fn terminal_width() -> Option<u16> {
         .and_then(|c| c.parse().ok())
         .filter(|&c: &u16| c > 0)
 }
+
+/// The comparison table, its notes and the bar chart, as `parlab run` prints them (at the
+/// terminal's width when stdout is one, else 80 columns): `println!("{report}")`.
+impl std::fmt::Display for crate::judge::report::Report {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let width = terminal_width();
+        f.write_str(&table::render(self, width))?;
+        f.write_str("\n")?;
+        f.write_str(&bars::render(
+            &bars::from_report(self),
+            width.map_or(80, usize::from),
+            !crate::format::locale_is_utf8(),
+        ))
+    }
+}

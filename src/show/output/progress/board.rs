@@ -3,8 +3,8 @@
 
 use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
 
+use crate::plan::approaches::Family;
 use crate::plan::workload::{Step, StepKind};
-use crate::run::approach::Family;
 use crate::run::record::recorder::{Recorder, TaskNow};
 
 /// How the bars are laid out.

@@ -8,12 +8,12 @@
 
 use std::time::Duration;
 
-use super::parse_duration;
 use crate::error::UsageError;
 use crate::format::format_seconds;
+use crate::plan::approaches::ApproachInfo;
 use crate::plan::ideal::{Concurrency, ideal_wall_s};
+use crate::plan::parse::parse_duration;
 use crate::plan::workload::WorkSpec;
-use crate::run::approach::Approach;
 
 /// The default of `--max-time`.
 pub const DEFAULT: &str = "10m";
@@ -36,23 +36,20 @@ pub fn parse(text: &str) -> Result<Option<Duration>, UsageError> {
 
 /// The least wall time one run of `approach` could take, s, counting only the plan's waits.
 pub fn lower_bound_s(
-    approach: &dyn Approach,
+    approach: &ApproachInfo,
     work: &WorkSpec,
     tasks: u32,
     pool_size: usize,
     cores: usize,
 ) -> f64 {
     // Waits only (net requests' included); computation counts as nothing.
-    let cost = super::plan_cost::TaskCost::of(work, 0.0).times(tasks);
-    ideal_wall_s(
-        &cost,
-        Concurrency::of(approach.info(), pool_size, tasks, cores),
-    )
+    let cost = crate::plan::plan_cost::TaskCost::of(work, 0.0).times(tasks);
+    ideal_wall_s(&cost, Concurrency::of(approach, pool_size, tasks, cores))
 }
 
 /// Refuses `approach` when one run could not take less than `max`.
 pub fn check(
-    approach: &dyn Approach,
+    approach: &ApproachInfo,
     work: &WorkSpec,
     tasks: u32,
     pool_size: usize,
@@ -64,7 +61,7 @@ pub fn check(
     if bound <= max.as_secs_f64() {
         return Ok(());
     }
-    let info = approach.info();
+    let info = approach;
     let width = Concurrency::of(info, pool_size, tasks, cores).in_flight;
     let change = if info.pooled {
         "use fewer --tasks, a shorter --io-wait or a larger --pool-size"
@@ -98,8 +95,8 @@ mod tests {
             io_wait_ns: 1_000_000_000,
             net: crate::plan::workload::NetSpec::DEFAULT,
         };
-        let pool = crate::run::approach::find("thread-pool").unwrap();
-        let threads = crate::run::approach::find("async").unwrap();
+        let pool = crate::plan::approaches::find("thread-pool").unwrap();
+        let threads = crate::plan::approaches::find("async").unwrap();
         // 100,000 waits of 1 s, 2 at a time: 50,000 s.
         let bound = lower_bound_s(pool, &work, 100_000, 2, 2);
         assert!((bound - 50_000.0).abs() < 1.0, "{bound}");

@@ -2,8 +2,8 @@
 //! limit can hold every connection an approach keeps open at once.
 
 use crate::error::UsageError;
+use crate::plan::approaches::ApproachInfo;
 use crate::plan::workload::NetSpec;
-use crate::run::approach::Approach;
 
 /// The most requests a task may make.
 const MAX_REQUESTS: u64 = 10_000;
@@ -13,7 +13,7 @@ const MAX_PAYLOAD: u64 = 16 << 20;
 /// Parses `--requests` and `--payload`.
 pub fn parse_net(requests: &str, payload: &str) -> Result<NetSpec, UsageError> {
     Ok(NetSpec {
-        requests: super::parse_count("--requests", requests, MAX_REQUESTS)? as u32,
+        requests: crate::plan::parse::parse_count("--requests", requests, MAX_REQUESTS)? as u32,
         payload: parse_bytes("--payload", payload, MAX_PAYLOAD)? as u32,
         port: 0,
     })
@@ -61,13 +61,13 @@ pub fn parse_bytes(flag: &'static str, text: &str, max: u64) -> Result<u64, Usag
 /// the open-file limit holds (in parlab, and in the local server, which holds the other end
 /// of every connection). `open_files` is the soft limit after parlab raised it to the hard one.
 pub fn check_connections(
-    approaches: &[&'static dyn Approach],
+    approaches: &[&'static ApproachInfo],
     tasks: u32,
     pool_size: usize,
     open_files: u64,
 ) -> Result<(), UsageError> {
     for a in approaches {
-        let info = a.info();
+        let info = a;
         let open = info.wait_width.resolve(pool_size, tasks as usize) as u64;
         if open.saturating_add(crate::machine::limits::SPARE_FILES) > open_files {
             return Err(UsageError::bad(
@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn too_many_connections_are_refused_naming_the_limit() {
-        let asyncs = [crate::run::approach::find("async").unwrap()];
+        let asyncs = [crate::plan::approaches::find("async").unwrap()];
         let e = check_connections(&asyncs, 10_000, 4, 1024)
             .unwrap_err()
             .to_string();
@@ -124,7 +124,7 @@ mod tests {
         assert!(e.contains("open-file limit (ulimit -n"), "{e}");
         assert!(check_connections(&asyncs, 900, 4, 1024).is_ok());
         // A pool keeps only its size in flight.
-        let pool = [crate::run::approach::find("thread-pool").unwrap()];
+        let pool = [crate::plan::approaches::find("thread-pool").unwrap()];
         assert!(check_connections(&pool, 10_000, 8, 1024).is_ok());
     }
 }

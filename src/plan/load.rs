@@ -3,8 +3,8 @@
 
 use std::time::Duration;
 
-use super::parse_duration;
 use crate::error::UsageError;
+use crate::plan::parse::parse_duration;
 
 /// How long `--wait-idle` waits in all when no limit is given.
 pub const DEFAULT_WAIT_IDLE: Duration = Duration::from_secs(60);

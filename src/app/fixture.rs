@@ -4,19 +4,19 @@
 use clap::Parser;
 
 use crate::app::cli::{Cli, Command};
+use crate::app::config::RunConfig;
 use crate::cancel::Cancel;
 use crate::judge::report::Report;
 use crate::machine::Machine;
-use crate::plan::config::RunConfig;
 use crate::run::bench::{self, mock::MockExecutor};
 
 /// The checked configuration of `parlab run --mock ARGS`.
-pub fn config_for(args: &[&str]) -> RunConfig {
+pub fn config_for(args: &[&str]) -> crate::plan::Plan {
     let argv = ["parlab", "run", "--mock"].iter().chain(args);
     let Some(Command::Run(run)) = Cli::try_parse_from(argv).expect("valid args").command else {
         unreachable!("a run command")
     };
-    RunConfig::from_args(&run).expect("valid config")
+    RunConfig::from_args(&run).expect("valid config").plan
 }
 
 /// The mock report of `parlab run --mock ARGS`.

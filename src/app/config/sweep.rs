@@ -7,7 +7,7 @@ use super::ImageFormat;
 use super::{RunConfig, default_tasks, parse_count};
 use crate::app::cli::{CommonArgs, RunArgs, SweepArgs};
 use crate::error::UsageError;
-use crate::run::approach;
+use crate::plan::approaches as approach;
 
 /// The validated settings of `parlab sweep`.
 #[derive(Debug, Clone)]
@@ -70,7 +70,7 @@ impl SweepConfig {
         }
         for &size in &pool_sizes {
             for a in &run.approaches {
-                crate::plan::approaches::check_room(a.info(), run.tasks, size, &run.approach)?;
+                crate::plan::approaches::check_room(a, run.tasks, size, &run.approach)?;
             }
             if run.work.workload == crate::plan::workload::WorkloadKind::Net && !run.mock {
                 let open_files = crate::machine::limits::open_files().0;
@@ -81,7 +81,7 @@ impl SweepConfig {
         let not_pooled: Vec<&str> = run
             .approaches
             .iter()
-            .map(|a| a.info())
+            .map(|a| a)
             .filter(|i| !i.pooled && i.id != "sequential")
             .map(|i| i.id)
             .collect();
@@ -92,7 +92,7 @@ impl SweepConfig {
                 format!("sweep runs pooled approaches: {}", pooled_ids()),
             ));
         }
-        run.approaches.retain(|a| a.info().pooled);
+        run.approaches.retain(|a| a.pooled);
         if run.approaches.is_empty() {
             return Err(UsageError::bad(
                 "--approach",
@@ -143,9 +143,9 @@ pub fn parse_pool_sizes(text: &str) -> Result<Vec<usize>, UsageError> {
 }
 
 fn pooled_ids() -> String {
-    approach::REGISTRY
+    approach::catalogue::ALL
         .iter()
-        .map(|a| a.info())
+        .map(|a| a)
         .filter(|i| i.pooled)
         .map(|i| i.id)
         .collect::<Vec<_>>()
@@ -177,14 +177,14 @@ mod tests {
             }
         };
         let cfg = parse(&["--pool-sizes", "1,8"]).unwrap();
-        assert!(cfg.run.approaches.iter().all(|a| a.info().pooled));
+        assert!(cfg.run.approaches.iter().all(|a| a.pooled));
         assert_eq!(
             cfg.run.tasks, 16,
             "two tasks for each of the largest pool's workers"
         );
         assert_eq!(parse(&["--tasks", "3"]).unwrap().run.tasks, 3);
         let cfg = parse(&["--approach", "sequential,rayon"]).unwrap();
-        let ids: Vec<_> = cfg.run.approaches.iter().map(|a| a.info().id).collect();
+        let ids: Vec<_> = cfg.run.approaches.iter().map(|a| a.id).collect();
         assert_eq!(ids, ["rayon"], "sequential is the baseline anyway");
     }
 }

@@ -14,12 +14,12 @@
 use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant};
 
-use super::repetitions::{auto_runs, auto_warmup};
 use crate::format::format_seconds;
-use crate::plan::config::Repetitions;
+use crate::plan::Repetitions;
+use crate::plan::approaches::ApproachInfo;
 use crate::plan::ideal::{Concurrency, WorkCost, ideal_wall_s};
+use crate::plan::repetitions::{auto_runs, auto_warmup};
 use crate::plan::workload::{Step, WorkSpec};
-use crate::run::approach::Approach;
 
 /// Plans shorter than this, s, get no line.
 pub const QUIET_BELOW_S: f64 = 10.0;
@@ -77,7 +77,7 @@ impl TaskCost {
 
 /// The cost of one trial division on this machine, s: `SAMPLE_DIVISIONS` timed once.
 pub fn division_s() -> f64 {
-    let n = crate::plan::config::DEFAULT_NUMBER;
+    let n = crate::plan::DEFAULT_NUMBER;
     let start = Instant::now();
     let found = crate::plan::primes::divide(
         std::hint::black_box(n),
@@ -119,7 +119,7 @@ impl PlanCost {
     /// The cost of running `order` on `tasks` tasks of `work`.
     #[allow(clippy::too_many_arguments)]
     pub fn of(
-        order: &[&dyn Approach],
+        order: &[&ApproachInfo],
         unasked_baseline: bool,
         work: &WorkSpec,
         tasks: u32,
@@ -133,15 +133,15 @@ impl PlanCost {
         let parts = order
             .iter()
             .map(|a| {
-                let own = if crate::run::approach::python::is_python(a.info()) {
+                let own = if crate::plan::approaches::is_python(a) {
                     &py_cost
                 } else {
                     &cost
                 };
-                let run_s = ideal_wall_s(own, Concurrency::of(a.info(), pool_size, tasks, cores));
+                let run_s = ideal_wall_s(own, Concurrency::of(a, pool_size, tasks, cores));
                 let warm = asked.warmup.unwrap_or_else(|| auto_warmup(run_s));
                 Part {
-                    id: a.info().id,
+                    id: a.id,
                     run_s,
                     runs: warm + asked.runs.unwrap_or_else(|| auto_runs(run_s)),
                     fewest_runs: warm + asked.runs.unwrap_or(1),
@@ -300,8 +300,8 @@ mod tests {
         }
     }
 
-    fn find(id: &str) -> &'static dyn Approach {
-        crate::run::approach::find(id).unwrap()
+    fn find(id: &str) -> &'static ApproachInfo {
+        crate::plan::approaches::find(id).unwrap()
     }
 
     #[test]
