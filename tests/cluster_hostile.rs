@@ -364,12 +364,17 @@ fn a_secret_given_by_hand_must_be_128_bits_and_is_used_by_both_sides() {
     assert_eq!(processes_running(&format!("--join 127.0.0.1:{p0}")), Vec::<String>::new());
 }
 
-/// Forwards `from` to `to`, handing each line after the first `raw` bytes to `edit`.
+/// Forwards `from` to `to`: the first `raw` bytes as they come, then line by line, each
+/// handed to `edit`.
 fn pass(from: TcpStream, mut to: TcpStream, raw: usize, edit: fn(String) -> String) {
     let mut r = BufReader::new(from);
-    let mut head = vec![0u8; raw];
-    if r.read_exact(&mut head).is_err() || to.write_all(&head).is_err() {
-        return;
+    let mut buf = [0u8; 64];
+    let mut left = raw;
+    while left > 0 {
+        match r.read(&mut buf[..left.min(64)]) {
+            Ok(n) if n > 0 && to.write_all(&buf[..n]).is_ok() => left -= n,
+            _ => return,
+        }
     }
     let mut line = String::new();
     while r.read_line(&mut line).is_ok_and(|n| n > 0) {
@@ -430,7 +435,7 @@ fn a_stranger_on_a_joined_hosts_listen_port_is_not_taken_for_parlab() {
     let mut parlab = parlab_over(
         &hosts,
         "30s",
-        &["--tasks", "6", "--number", SMALL_PRIME, "--format", "json"],
+        &["-w", "io", "--io-wait", "300ms", "--tasks", "6"],
     );
     let printed = parlab.line(" parlab cluster-worker ", Duration::from_secs(30));
     let worker = Watched::start(printed_command(&printed, None));
