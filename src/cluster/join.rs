@@ -206,6 +206,9 @@ fn listen_to_parlab(
                 return;
             }
         };
+        // Whether a run was under way, read before anything is killed: killing its commands
+        // can end the run's workers, and the run with them, before this thread looks.
+        let mid_run = running.load(Ordering::SeqCst);
         // Commands it started are in groups of their own, which parlab cannot reach here.
         crate::shell::kill_all();
         if let Some(e) = ended {
@@ -219,7 +222,7 @@ fn listen_to_parlab(
             say(&format!("{why}; stopping"));
             std::process::exit(1);
         }
-        if running.load(Ordering::SeqCst) {
+        if mid_run {
             say("parlab closed the connection in the middle of a run; stopping");
             std::process::exit(1);
         }
