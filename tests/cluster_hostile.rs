@@ -117,7 +117,11 @@ impl Watched {
             if since.elapsed() > limit {
                 let _ = self.child.kill();
                 let _ = self.child.wait();
-                panic!("pid {} did not end within {limit:?}: {:?}", self.child.id(), self.seen);
+                panic!(
+                    "pid {} did not end within {limit:?}: {:?}",
+                    self.child.id(),
+                    self.seen
+                );
             }
             thread::sleep(Duration::from_millis(20));
         };
@@ -192,26 +196,36 @@ fn a_stranger_without_the_secret_gets_nothing_of_the_run_and_takes_no_slot() {
     // The stranger says it is process 1 (as an old parlab's host would), and then whatever it
     // likes, and reads all it is sent.
     let mut stranger = TcpStream::connect(("127.0.0.1", p0)).unwrap();
-    stranger
-        .write_all(b"join 1 4242 4 fakeboot-1\n")
-        .unwrap();
+    stranger.write_all(b"join 1 4242 4 fakeboot-1\n").unwrap();
     stranger.write_all(&[0u8; 64]).unwrap();
     stranger
         .set_read_timeout(Some(Duration::from_secs(20)))
         .unwrap();
     let mut got = Vec::new();
     let _ = stranger.read_to_end(&mut got);
-    assert!(got.len() <= 24 + 33, "only the challenge and a refusal: {got:?}");
+    assert!(
+        got.len() <= 24 + 33,
+        "only the challenge and a refusal: {got:?}"
+    );
     let seen = String::from_utf8_lossy(&got);
-    assert!(!seen.contains("run") && !seen.contains("leaked-if-seen"), "{got:?}");
+    assert!(
+        !seen.contains("run") && !seen.contains("leaked-if-seen"),
+        "{got:?}"
+    );
     // The real host still takes slot 1, and the run verifies.
     let worker = Watched::start(printed_command(&printed, None));
     let (code, err, _) = parlab.end(Duration::from_secs(120));
     assert_eq!(code, Some(0), "{err}");
-    assert!(err.contains("turned away a connection from 127.0.0.1"), "{err}");
+    assert!(
+        err.contains("turned away a connection from 127.0.0.1"),
+        "{err}"
+    );
     let (wcode, werr, _) = worker.end(Duration::from_secs(30));
     assert_eq!(wcode, Some(0), "{werr}");
-    assert_eq!(processes_running(&format!("--join 127.0.0.1:{p0}")), Vec::<String>::new());
+    assert_eq!(
+        processes_running(&format!("--join 127.0.0.1:{p0}")),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -236,7 +250,10 @@ fn a_slow_or_silent_stranger_holds_up_neither_the_join_limit_nor_ctrl_c() {
     let (code, err, _) = parlab.end(Duration::from_secs(60));
     let took = since.elapsed();
     assert_eq!(code, Some(1), "{err}");
-    assert!(err.contains("did not join within the time limit of 4"), "{err}");
+    assert!(
+        err.contains("did not join within the time limit of 4"),
+        "{err}"
+    );
     // 4 s and some (a busy machine), far from the 41 s of a limit stretched per byte.
     assert!(took < Duration::from_secs(20), "took {took:?}");
     drop(silent);
@@ -251,7 +268,10 @@ fn a_slow_or_silent_stranger_holds_up_neither_the_join_limit_nor_ctrl_c() {
     signal(parlab.pid() as i32, libc::SIGINT);
     let (code, err, took) = parlab.end(Duration::from_secs(30));
     assert_ne!(code, Some(0), "{err}");
-    assert!(took < Duration::from_secs(10), "SIGINT heard after {took:?}: {err}");
+    assert!(
+        took < Duration::from_secs(10),
+        "SIGINT heard after {took:?}: {err}"
+    );
 }
 
 /// A stand-in for parlab that a genuine `cluster-worker` meets at its `--join` address: it
@@ -313,10 +333,18 @@ fn a_genuine_worker_runs_nothing_from_a_process_without_the_secret() {
         worker
             .env("PARLAB_CLUSTER_SECRET", "0f".repeat(16))
             .args(["cluster-worker", "--join", &format!("127.0.0.1:{port}")])
-            .args(["--index", "1", "--listen", &format!("127.0.0.1:{}", free_port())]);
+            .args([
+                "--index",
+                "1",
+                "--listen",
+                &format!("127.0.0.1:{}", free_port()),
+            ]);
         let (code, err, _) = Watched::start(worker).end(Duration::from_secs(30));
         assert_eq!(code, Some(1), "{what}: {err}");
-        assert!(err.contains(says) && err.contains("nothing was run"), "{what}: {err}");
+        assert!(
+            err.contains(says) && err.contains("nothing was run"),
+            "{what}: {err}"
+        );
         assert!(!pwned.exists(), "{what}: ran the stranger's command");
         fake.join().unwrap();
     }
@@ -343,13 +371,18 @@ fn a_secret_given_by_hand_must_be_128_bits_and_is_used_by_both_sides() {
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("PARLAB_CLUSTER_SECRET") && err.contains("128"), "{err}");
+    assert!(
+        err.contains("PARLAB_CLUSTER_SECRET") && err.contains("128"),
+        "{err}"
+    );
     // From a file, for a scripted cluster: parlab does not print it; the host gets the file.
     let file = _dir.path().join("secret");
     std::fs::write(&file, "5a".repeat(20) + "\n").unwrap();
     let mut cmd = parlab_std();
     cmd.env("PARLAB_CLUSTER_SECRET_FILE", &file)
-        .args(["run", "-a", "cluster", "--runs", "1", "--warmup", "0", "--tasks", "4"])
+        .args([
+            "run", "-a", "cluster", "--runs", "1", "--warmup", "0", "--tasks", "4",
+        ])
         .args(["--no-baseline", "--join-timeout", "30s", "--hosts"])
         .arg(&hosts);
     let mut parlab = Watched::start(cmd);
@@ -361,7 +394,10 @@ fn a_secret_given_by_hand_must_be_128_bits_and_is_used_by_both_sides() {
     let (code, err, _) = parlab.end(Duration::from_secs(120));
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(worker.end(Duration::from_secs(30)).0, Some(0));
-    assert_eq!(processes_running(&format!("--join 127.0.0.1:{p0}")), Vec::<String>::new());
+    assert_eq!(
+        processes_running(&format!("--join 127.0.0.1:{p0}")),
+        Vec::<String>::new()
+    );
 }
 
 /// Forwards `from` to `to`: the first `raw` bytes as they come, then line by line, each
@@ -378,7 +414,10 @@ fn pass(from: TcpStream, mut to: TcpStream, raw: usize, edit: fn(String) -> Stri
     }
     let mut line = String::new();
     while r.read_line(&mut line).is_ok_and(|n| n > 0) {
-        if to.write_all(edit(std::mem::take(&mut line)).as_bytes()).is_err() {
+        if to
+            .write_all(edit(std::mem::take(&mut line)).as_bytes())
+            .is_err()
+        {
             break;
         }
     }
@@ -426,7 +465,10 @@ fn a_relay_rewriting_a_hosts_figures_is_caught() {
     );
     let (wcode, _, _) = worker.end(Duration::from_secs(30));
     assert!(wcode.is_some());
-    assert_eq!(processes_running(&format!("--join 127.0.0.1:{relay}")), Vec::<String>::new());
+    assert_eq!(
+        processes_running(&format!("--join 127.0.0.1:{relay}")),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -453,7 +495,10 @@ fn a_stranger_on_a_joined_hosts_listen_port_is_not_taken_for_parlab() {
     assert_eq!(code, Some(0), "{err}");
     assert_eq!(worker.end(Duration::from_secs(30)).0, Some(0));
     drop(stranger);
-    assert_eq!(processes_running(&format!("--join 127.0.0.1:{p0}")), Vec::<String>::new());
+    assert_eq!(
+        processes_running(&format!("--join 127.0.0.1:{p0}")),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
@@ -469,7 +514,11 @@ fn a_stopped_local_cluster_process_ends_the_run_within_the_keepalive() {
         if let Some(&pid) = pids_running(&needle).first() {
             break pid;
         }
-        assert!(Instant::now() < until, "no cluster process: {:?}", parlab.seen);
+        assert!(
+            Instant::now() < until,
+            "no cluster process: {:?}",
+            parlab.seen
+        );
         thread::sleep(Duration::from_millis(20));
     };
     thread::sleep(Duration::from_millis(1500));
@@ -518,5 +567,38 @@ fn a_stopped_joined_process_ends_the_run_within_the_keepalive_and_then_itself() 
     };
     assert_eq!(wcode, Some(1), "{werr}");
     assert!(!werr.contains("panicked"), "{werr}");
-    assert_eq!(processes_running(&format!("--join 127.0.0.1:{p0}")), Vec::<String>::new());
+    assert_eq!(
+        processes_running(&format!("--join 127.0.0.1:{p0}")),
+        Vec::<String>::new()
+    );
+}
+
+#[test]
+fn a_host_that_joined_first_waits_for_a_late_one_past_the_keepalive() {
+    // parlab says `beat` to each host from the moment it is admitted: the first does not take
+    // parlab's wait for the second for silence.
+    let (p0, p1, p2) = (free_port(), free_port(), free_port());
+    let dir = tempfile::tempdir().unwrap();
+    let hosts = dir.path().join("hosts.txt");
+    std::fs::write(
+        &hosts,
+        format!("127.0.0.1:{p0}\n127.0.0.1:{p1}\n127.0.0.1:{p2}\n"),
+    )
+    .unwrap();
+    let mut parlab = parlab_over(&hosts, "60s", &["--tasks", "6", "--number", SMALL_PRIME]);
+    let first = parlab.line("--index 1 ", Duration::from_secs(30));
+    let second = parlab.line("--index 2 ", Duration::from_secs(30));
+    let one = Watched::start(printed_command(&first, None));
+    thread::sleep(KEEPALIVE + Duration::from_secs(2));
+    let two = Watched::start(printed_command(&second, None));
+    let (code, err, _) = parlab.end(Duration::from_secs(120));
+    assert_eq!(code, Some(0), "{err}");
+    for w in [one, two] {
+        let (c, e, _) = w.end(Duration::from_secs(30));
+        assert_eq!(c, Some(0), "{e}");
+    }
+    assert_eq!(
+        processes_running(&format!("--join 127.0.0.1:{p0}")),
+        Vec::<String>::new()
+    );
 }

@@ -103,7 +103,11 @@ fn delayed(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
     });
     let mut buf = vec![0u8; 64 * 1024];
     while let Ok(n) = from.read(&mut buf) {
-        if n == 0 || tx.send((Instant::now() + delay, buf[..n].to_vec())).is_err() {
+        if n == 0
+            || tx
+                .send((Instant::now() + delay, buf[..n].to_vec()))
+                .is_err()
+        {
             break;
         }
     }
@@ -265,18 +269,46 @@ fn two_namespaces_with_uneven_delays_verify_measure_the_offset_and_survive_a_cut
     std::fs::write(&hosts, "10.231.0.1:7000\n10.231.0.2:7001\n").unwrap();
     // Both relays in the host's namespace: its join connection to parlab, and parlab's mesh
     // connection to it, each 20 ms towards the host and 5 ms back.
-    relay(pair.b.clone(), "127.0.0.1:7100", "10.231.0.1:7000", BACK, THERE);
-    relay(pair.b.clone(), "10.231.0.2:7001", "127.0.0.1:7101", THERE, BACK);
+    relay(
+        pair.b.clone(),
+        "127.0.0.1:7100",
+        "10.231.0.1:7000",
+        BACK,
+        THERE,
+    );
+    relay(
+        pair.b.clone(),
+        "10.231.0.2:7001",
+        "127.0.0.1:7101",
+        THERE,
+        BACK,
+    );
     let hosts_arg = hosts.to_str().unwrap();
     let run = |extra: &[&str]| {
         let mut args = vec!["run", "-a", "cluster", "--no-baseline", "--runs", "1"];
-        args.extend(["--warmup", "0", "--join-timeout", "30s", "--hosts", hosts_arg]);
+        args.extend([
+            "--warmup",
+            "0",
+            "--join-timeout",
+            "30s",
+            "--hosts",
+            hosts_arg,
+        ]);
         args.extend(extra);
         start_in(&pair.a, &args, &[])
     };
 
     // 1. A run that verifies, its clock offset within its stated bound.
-    let mut parlab = run(&["-w", "mixed", "--io-wait", "20ms", "--tasks", "8", "--format", "json"]);
+    let mut parlab = run(&[
+        "-w",
+        "mixed",
+        "--io-wait",
+        "20ms",
+        "--tasks",
+        "8",
+        "--format",
+        "json",
+    ]);
     let printed = parlab.line(" parlab cluster-worker ", Duration::from_secs(30));
     let worker = start_in(&pair.b, &worker_args(), &secret_of(&printed));
     let (code, out, err, _) = parlab.end(Duration::from_secs(120));
@@ -296,8 +328,14 @@ fn two_namespaces_with_uneven_delays_verify_measure_the_offset_and_survive_a_cut
     );
     // One clock (the truth is 0): the estimate is within its bound, which covers the uneven
     // delays (half the round trip of 25 ms and more).
-    assert!(offset.unsigned_abs() <= bound, "offset {offset} ns ± {bound}");
-    assert!(bound >= 12_000_000, "the relays' delays are in the bound: {bound}");
+    assert!(
+        offset.unsigned_abs() <= bound,
+        "offset {offset} ns ± {bound}"
+    );
+    assert!(
+        bound >= 12_000_000,
+        "the relays' delays are in the bound: {bound}"
+    );
     assert_eq!(worker.end(Duration::from_secs(30)).0, Some(0));
 
     // 2. The link cut mid-run: reported within the keepalive, nothing left on either side.
@@ -315,5 +353,7 @@ fn two_namespaces_with_uneven_delays_verify_measure_the_offset_and_survive_a_cut
     assert!(werr.contains("parlab said nothing for 8 s"), "{werr}");
     assert!(wtook < KEEPALIVE * 3, "the host ended after {wtook:?}");
     assert_eq!(left_behind(), Vec::<String>::new());
-    eprintln!("offset {offset} ns ± {bound} ns; cut reported after {took:?} by parlab, {wtook:?} by the host");
+    eprintln!(
+        "offset {offset} ns ± {bound} ns; cut reported after {took:?} by parlab, {wtook:?} by the host"
+    );
 }

@@ -7,7 +7,7 @@
 //! can have) before it takes its slot; what it reports at the end of each run is checked
 //! against its cores and the run's wall ([`check_end`]).
 
-use std::io::{BufReader, Write};
+use std::io::BufReader;
 use std::net::{TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,7 +16,7 @@ use super::auth::{self, Kind, Secret};
 use super::child;
 use super::hosts::Hosts;
 use super::watch::EndFigures;
-use super::wire::{self, Door};
+use super::wire::{self, Conn, Door};
 use crate::record::{ApproachError, RunContext};
 
 /// How often the wait looks at the cancel flag and its time limit.
@@ -33,8 +33,8 @@ const NAMED_REFUSALS: usize = 3;
 
 /// What a joining process said of itself.
 pub(super) struct Hello {
-    /// Its connection, proven.
-    pub stream: TcpStream,
+    /// Its connection, proven; parlab says `beat` on it from the moment it is admitted.
+    pub conn: Conn,
     /// Its pid.
     pub pid: u32,
     /// Its host's logical cores.
@@ -94,7 +94,7 @@ pub(super) fn gather(
         let knock = door
             .next(POLL)
             .map_err(|e| failed(format!("cannot accept a joining process: {e}")))?;
-        let (peer, (i, mut h)) = match knock {
+        let (peer, (i, h)) = match knock {
             None => continue,
             Some((peer, Ok(joining))) => (peer, joining),
             Some((peer, Err(why))) => {
@@ -124,12 +124,16 @@ pub(super) fn gather(
         };
         match refused {
             Some(why) => {
-                let _ = h.stream.write_all(format!("refused {why}\n").as_bytes());
+                let _ = h.conn.line(&format!("refused {why}\n"));
                 let _ = crate::say::err_bytes(
                     format!("parlab cluster: refused process {i} from {peer}: {why}\n").as_bytes(),
                 );
             }
-            None => joined[i] = Some(h),
+            None => {
+                // From now on it hears parlab every second, however long the others take.
+                h.conn.beat();
+                joined[i] = Some(h);
+            }
         }
     }
     Ok(joined)
@@ -185,7 +189,10 @@ fn hello(stream: TcpStream, proven: u64) -> Result<(usize, Hello), String> {
     let line = String::from_utf8_lossy(&line);
     let words: Vec<&str> = line.split_whitespace().collect();
     let [join, i, pid, cores, machine] = words[..] else {
-        return Err(format!("it said '{}', not `join I PID CORES MACHINE`", line.trim()));
+        return Err(format!(
+            "it said '{}', not `join I PID CORES MACHINE`",
+            line.trim()
+        ));
     };
     let i: usize = i
         .parse()
@@ -212,7 +219,7 @@ fn hello(stream: TcpStream, proven: u64) -> Result<(usize, Hello), String> {
     Ok((
         i,
         Hello {
-            stream,
+            conn: Conn::new(stream),
             pid,
             cores: Some(cores),
             machine,
@@ -241,8 +248,8 @@ pub(super) fn check_end(f: &EndFigures, cores: u32, span_ns: i64) -> Result<(), 
 }
 
 /// The reader of a joined connection, for its own thread: every line bounded.
-pub(super) fn reader(stream: &TcpStream) -> std::io::Result<BufReader<TcpStream>> {
-    Ok(BufReader::new(stream.try_clone()?))
+pub(super) fn reader(conn: &Conn) -> std::io::Result<BufReader<TcpStream>> {
+    Ok(BufReader::new(conn.reader()?))
 }
 
 /// Reads the next line of a joined connection: None at its end; an error for a line longer

@@ -103,7 +103,10 @@ impl Secret {
             ));
         }
         if text.len() > 2 * MAX_SECRET_BYTES {
-            return Err(format!("is longer than {} hex digits", 2 * MAX_SECRET_BYTES));
+            return Err(format!(
+                "is longer than {} hex digits",
+                2 * MAX_SECRET_BYTES
+            ));
         }
         let bytes = (0..text.len())
             .step_by(2)
@@ -128,7 +131,10 @@ impl Secret {
         let shown = std::path::Path::new(&path).display().to_string();
         let mut text = String::new();
         std::fs::File::open(&path)
-            .and_then(|f| f.take(4 * MAX_SECRET_BYTES as u64).read_to_string(&mut text))
+            .and_then(|f| {
+                f.take(4 * MAX_SECRET_BYTES as u64)
+                    .read_to_string(&mut text)
+            })
             .map_err(|e| format!("{SECRET_FILE_ENV}={shown}: {e}"))?;
         Secret::from_hex(&text)
             .map(Some)
@@ -188,7 +194,10 @@ impl std::fmt::Display for Refused {
 }
 
 fn is_timeout(e: &io::Error) -> bool {
-    matches!(e.kind(), io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut)
+    matches!(
+        e.kind(),
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+    )
 }
 
 impl From<io::Error> for Refused {
@@ -364,7 +373,11 @@ mod tests {
         assert_eq!(s.hex().len(), 64);
         assert_eq!(Secret::from_hex(&s.hex()).unwrap(), s);
         assert_ne!(Secret::random().unwrap(), s);
-        assert!(Secret::from_hex("abcd").unwrap_err().contains("at least 128"));
+        assert!(
+            Secret::from_hex("abcd")
+                .unwrap_err()
+                .contains("at least 128")
+        );
         assert!(Secret::from_hex(&"z".repeat(32)).is_err());
         assert!(Secret::from_hex(&"a".repeat(33)).is_err());
         assert!(format!("{s:?}").contains("32 bytes"));

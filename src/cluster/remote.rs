@@ -15,7 +15,6 @@
 //! `watch::KEEPALIVE` (stopped, stuck, or the network cut) ends the run, and parlab silent as
 //! long ends the joined process.
 
-use std::io::Write;
 use std::net::TcpListener;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Mutex, MutexGuard};
@@ -132,8 +131,8 @@ fn join(
         .skip(1)
         .flat_map(|(i, j)| j.map(|j| (i, j)))
     {
-        let _ = h.stream.set_write_timeout(Some(watch::KEEPALIVE));
-        let mut reader = admit::reader(&h.stream).map_err(|e| failed(e.to_string()))?;
+        let mut reader = admit::reader(&h.conn).map_err(|e| failed(e.to_string()))?;
+        let _ = reader.get_ref().set_write_timeout(Some(watch::KEEPALIVE));
         let tx = tx.clone();
         std::thread::spawn(move || {
             let closed = loop {
@@ -150,28 +149,11 @@ fn join(
             let _ = reader.get_ref().shutdown(std::net::Shutdown::Both);
             let _ = tx.send((i, Err(closed), super::clock_ns()));
         });
-        streams.push(Some(Conn::new(h.stream)));
+        streams.push(Some(h.conn));
         pids.push(h.pid);
         cores.push(h.cores);
         machines.push(h.machine);
     }
-    // parlab's beats, from a thread of its own whatever parlab is doing, for as long as the
-    // session lasts.
-    let weak: Vec<_> = streams.iter().flatten().map(Conn::weak).collect();
-    watch::beat_forever(move |line| {
-        let mut alive = false;
-        for w in &weak {
-            if let Some(s) = w.upgrade() {
-                alive = true;
-                let _ = (&*s.lock().unwrap_or_else(|e| e.into_inner())).write_all(line.as_bytes());
-            }
-        }
-        if alive {
-            Ok(())
-        } else {
-            Err(std::io::ErrorKind::NotConnected.into())
-        }
-    });
     let now = super::clock_ns();
     Ok(Session {
         hosts: hosts.lines.clone(),

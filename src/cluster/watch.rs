@@ -83,7 +83,10 @@ pub fn silent(local_pid: Option<u32>) -> String {
     let stopped = local_pid.is_some_and(|pid| {
         std::fs::read_to_string(format!("/proc/{pid}/stat"))
             .ok()
-            .and_then(|s| s.rsplit_once(')').map(|(_, rest)| rest.trim_start().to_owned()))
+            .and_then(|s| {
+                s.rsplit_once(')')
+                    .map(|(_, rest)| rest.trim_start().to_owned())
+            })
             .is_some_and(|rest| rest.starts_with('T') || rest.starts_with('t'))
     });
     let why = if stopped {

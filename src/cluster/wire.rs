@@ -5,9 +5,9 @@
 
 use std::io::{self, BufRead, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
-use std::sync::{Arc, Mutex};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use super::auth::{self, Kind, Secret};
@@ -104,7 +104,8 @@ impl<T: Send + 'static> Door<T> {
     }
 
     fn start(&self, stream: TcpStream, peer: SocketAddr) {
-        if self.pending.load(Ordering::SeqCst) >= MAX_PENDING || stream.set_nonblocking(false).is_err()
+        if self.pending.load(Ordering::SeqCst) >= MAX_PENDING
+            || stream.set_nonblocking(false).is_err()
         {
             return;
         }
@@ -155,9 +156,19 @@ impl Conn {
         let _ = stream.shutdown(std::net::Shutdown::Both);
     }
 
-    /// A handle that does not keep the connection.
-    pub fn weak(&self) -> std::sync::Weak<Mutex<TcpStream>> {
-        Arc::downgrade(&self.0)
+    /// A copy of the stream, for a reader.
+    pub fn reader(&self) -> io::Result<TcpStream> {
+        self.0.lock().unwrap_or_else(|e| e.into_inner()).try_clone()
+    }
+
+    /// Says `beat` on the connection every second from a thread of its own, for as long as
+    /// the connection is kept (see `super::watch`).
+    pub fn beat(&self) {
+        let weak = Arc::downgrade(&self.0);
+        super::watch::beat_forever(move |line| match weak.upgrade() {
+            Some(s) => (&*s.lock().unwrap_or_else(|e| e.into_inner())).write_all(line.as_bytes()),
+            None => Err(io::ErrorKind::NotConnected.into()),
+        });
     }
 }
 
