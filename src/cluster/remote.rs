@@ -463,8 +463,9 @@ fn pump(
 /// `watch::KEEPALIVE` before its `end`.
 fn silence(s: &Session, ends: &[Option<EndFigures>]) -> Result<(), String> {
     let now = super::clock_ns();
-    for i in 1..s.streams.len() {
-        if ends[i].is_none() && now - s.heard[i] > watch::KEEPALIVE.as_nanos() as i64 {
+    let limit = watch::KEEPALIVE.as_nanos() as i64;
+    for (i, end) in ends.iter().enumerate().skip(1) {
+        if end.is_none() && now - s.heard[i] > limit {
             return Err(format!(
                 "cluster process {i} ({}) {}",
                 s.hosts[i],
