@@ -360,7 +360,8 @@ mod tests {
         drop(a);
         t.join().unwrap();
         let (a, c) = pair();
-        (&a).write_all(b"HTTP/1.1 200 OK\r\n\r\n....").unwrap();
+        (&a).write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n")
+            .unwrap();
         assert!(matches!(
             connect(&c, &secret(7), Kind::Join, 1),
             Err(Refused::NotParlab(_))

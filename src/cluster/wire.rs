@@ -5,8 +5,9 @@
 
 use std::io::{self, BufRead, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream, ToSocketAddrs};
+use std::os::fd::AsRawFd;
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::mpsc::{self, Receiver, RecvTimeoutError, Sender};
+use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -82,24 +83,46 @@ impl<T: Send + 'static> Door<T> {
     }
 
     /// Starts the handshake of every connection waiting, then waits up to `wait` for one to
-    /// finish, its outcome.
+    /// finish, its outcome. A new connection is taken as it comes (the wait is on the
+    /// listener), a finished handshake within 2 ms.
     pub fn next(&self, wait: Duration) -> io::Result<Option<Knock<T>>> {
+        let until = Instant::now() + wait;
+        loop {
+            self.take_waiting()?;
+            match self.rx.try_recv() {
+                Ok(knock) => return Ok(Some(knock)),
+                Err(_) if Instant::now() >= until => return Ok(None),
+                Err(_) => {}
+            }
+            let mut fd = libc::pollfd {
+                fd: self.listener.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            let ms = until
+                .saturating_duration_since(Instant::now())
+                .as_millis()
+                .clamp(0, 2) as libc::c_int;
+            // SAFETY: poll on one pollfd we own, for at most 2 ms.
+            unsafe { libc::poll(&mut fd, 1, ms) };
+        }
+    }
+
+    /// Starts the handshake of every connection the listener holds.
+    fn take_waiting(&self) -> io::Result<()> {
         loop {
             match self.listener.accept() {
                 Ok((stream, peer)) => self.start(stream, peer),
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(()),
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
                 // Out of descriptors, or a connection reset before it was taken: not the
                 // listener's end.
-                Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => break,
+                Err(e) if matches!(e.raw_os_error(), Some(libc::EMFILE | libc::ENFILE)) => {
+                    return Ok(());
+                }
                 Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => {}
                 Err(e) => return Err(e),
             }
-        }
-        match self.rx.recv_timeout(wait) {
-            Ok(knock) => Ok(Some(knock)),
-            Err(RecvTimeoutError::Timeout) => Ok(None),
-            Err(RecvTimeoutError::Disconnected) => Ok(None),
         }
     }
 
