@@ -492,6 +492,9 @@ fn ci_finds_every_test_hook_in_a_build_with_them() {
         "PARLAB_TASKS",
         "PARLAB_LAB_WORKER",
         "PARLAB_RUSTC_VERSION",
+        // A cluster session's secret, given by hand for a scripted cluster (src/cluster/auth.rs).
+        "PARLAB_CLUSTER_SECRET",
+        "PARLAB_CLUSTER_SECRET_FILE",
     ];
     let mut files = vec![std::path::PathBuf::from("src")];
     let mut names = std::collections::BTreeSet::new();

@@ -298,7 +298,7 @@ fn a_host_that_never_joins_ends_with_the_time_limit_message_naming_it() {
     let (p0, p1) = (free_port(), free_port());
     let missing = format!("127.0.0.1:{p1}");
     let (_dir, path) = hosts_file(&[format!("127.0.0.1:{p0}"), missing.clone()]);
-    let run = parlab_std()
+    let mut run = parlab_std()
         .args(["run", "-a", "cluster", "--tasks", "2", "--runs", "1"])
         .args(["--warmup", "0", "--join-timeout", "2s", "--hosts"])
         .arg(&path)
@@ -306,16 +306,16 @@ fn a_host_that_never_joins_ends_with_the_time_limit_message_naming_it() {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    // A process that is none of the file's is refused, and ends.
-    let stranger = std::process::Command::new(common::PARLAB)
-        .args([
-            "cluster-worker",
-            "--join",
-            &format!("127.0.0.1:{p0}"),
-            "--index",
-            "7",
-        ])
-        .args(["--listen", &format!("127.0.0.1:{}", free_port())])
+    use std::io::BufRead;
+    let mut lines = std::io::BufReader::new(run.stderr.take().unwrap()).lines();
+    let printed = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.contains(" parlab cluster-worker "))
+        .expect("the command for process 1");
+    let rest = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
+    // A process that is none of the file's, though it has the secret, is refused, and ends.
+    let stranger = printed_command(&printed.replace("--index 1 ", "--index 7 "))
         .output()
         .unwrap();
     let refused = String::from_utf8_lossy(&stranger.stderr);
@@ -324,9 +324,9 @@ fn a_host_that_never_joins_ends_with_the_time_limit_message_naming_it() {
         refused.contains("parlab refused it: --index 7 is not a process"),
         "{refused}"
     );
-    let out = run.wait_with_output().unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let status = run.wait().unwrap();
+    let stderr = printed + "\n" + &rest.join().unwrap().join("\n");
+    assert_eq!(status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("did not join within the time limit")
             && stderr.contains("--join-timeout")
@@ -376,6 +376,25 @@ fn a_bad_hosts_file_is_refused_naming_the_flag_and_line() {
         ));
 }
 
+/// The command parlab printed on `line` (`  HOST:PORT:  [VAR=VALUE ...] parlab ARGS`), to
+/// run with the binary under test.
+fn printed_command(line: &str) -> std::process::Command {
+    let (_, command) = line.split_once(":  ").expect("HOST:PORT:  COMMAND");
+    let mut words = command.split_whitespace();
+    let mut run = std::process::Command::new(common::PARLAB);
+    for w in words.by_ref() {
+        match w.split_once('=') {
+            Some((name, value)) => run.env(name, value),
+            None => {
+                assert_eq!(w, "parlab", "{line}");
+                break;
+            }
+        };
+    }
+    run.args(words);
+    run
+}
+
 /// What a run over one joined host left.
 struct Joined {
     /// parlab's exit and output.
@@ -405,12 +424,11 @@ fn join_one_host(words: &[&str], env: &[(&str, &str)]) -> Joined {
     let command = lines
         .by_ref()
         .map_while(Result::ok)
-        .find_map(|l| l.split_once("  parlab ").map(|(_, rest)| rest.to_owned()))
+        .find(|l| l.contains(" parlab cluster-worker "))
         .expect("parlab prints the command for process 1");
     // Keep reading stderr so that parlab never blocks on it.
     let rest = std::thread::spawn(move || lines.map_while(Result::ok).collect::<Vec<_>>());
-    let worker = std::process::Command::new(common::PARLAB)
-        .args(command.split_whitespace())
+    let worker = printed_command(&command)
         .envs(env.iter().copied())
         .output()
         .unwrap();

@@ -388,6 +388,14 @@ fn parse_hosts(args: &CommonArgs) -> Result<Option<crate::plan::hosts::Hosts>, U
     })?;
     let lines = crate::plan::hosts::parse(&text)
         .map_err(|why| UsageError::bad("--hosts", format!("{}: {why}", path.display()), fix))?;
+    // The session's secret, if one is given for a scripted cluster, must be one.
+    crate::run::cluster::auth::Secret::from_env().map_err(|why| {
+        UsageError::bad(
+            "--hosts",
+            why,
+            "give at least 32 hex digits (128 bits), or unset it: parlab then makes a secret",
+        )
+    })?;
     Ok(Some(crate::plan::hosts::Hosts {
         lines,
         join_timeout,

@@ -1,8 +1,9 @@
 //! The hidden `parlab cluster-worker --parent PID --index K --spec JSON` process: one timely
 //! process of a cluster run, started by parlab (see [`super::parent`]).
 //!
-//! It talks to parlab in lines: `port N` on its stdout once it listens, the addresses of every
-//! process on its stdin in return (see `super::mesh`), then a `start` line as each task starts
+//! It talks to parlab in lines: `port N` on its stdout once it listens, the run's secret and
+//! the addresses of every process on its stdin in return (see `super::mesh`), `beat` every
+//! second all along (see `super::watch`), then a `start` line as each task starts
 //! and an `end` line with its own peak memory (VmHWM) and CPU time at the end (see
 //! `super::watch`). Its stdout itself points at /dev/null meanwhile, so that nothing else
 //! printed can get in between. Panics and errors go to stderr, which parlab's
@@ -14,8 +15,9 @@ use std::os::fd::{AsFd, AsRawFd};
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use super::auth::Secret;
 use super::watch::{self, EndFigures};
-use super::{Spec, flow, mesh};
+use super::{Spec, flow, mesh, wire};
 use crate::cancel::Cancel;
 use crate::run::worker::fault::Fault;
 
@@ -81,8 +83,11 @@ pub fn main(args: Args, custom: Option<Arc<dyn crate::plan::custom::TaskRunner>>
         Ok(f) => f,
         Err(e) => return fail(format!("cannot set up stdout: {e}")),
     };
-    let joined = join(&report, args.index, spec.layout.threads);
     let report = Arc::new(report);
+    let beats = report.clone();
+    // One write of a few bytes to a pipe: whole, never inside another line.
+    watch::beat_forever(move |line| (&*beats).write_all(line.as_bytes()));
+    let joined = join(&report, args.index, spec.layout.threads);
     let says = report.clone();
     let on_start: flow::OnStart = Arc::new(move |task, worker, ns| {
         let _ = (&*says).write_all(watch::start_line(task, worker, ns).as_bytes());
@@ -115,8 +120,20 @@ pub(super) fn one_line_panics(process: usize) {
 /// process with `peer_gone` where that is given: for a joined process, whose peers (parlab among
 /// them) close their connections when parlab stops a run, so that how it ends does not depend
 /// on whether the mesh or parlab's own connection noticed first.
+///
+/// Only the first panic decides: every later one (timely's threads fail in a cascade once one
+/// has) waits for the exit the first one makes, so two threads never race to `exit` with
+/// different statuses. And in a joined process any other panic waits a moment before it says
+/// 101: when parlab has closed the connection, the thread that reads it ends the process with
+/// its own status first (the panic was a consequence of the stop, not its cause).
 pub(super) fn one_line_panics_or(process: usize, peer_gone: Option<u8>) {
+    static FIRST: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
     std::panic::set_hook(Box::new(move |info| {
+        if FIRST.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            loop {
+                std::thread::park();
+            }
+        }
         crate::run::shell::kill_all();
         let message = info.to_string().replace('\n', " ");
         let status = match peer_gone {
@@ -128,7 +145,10 @@ pub(super) fn one_line_panics_or(process: usize, peer_gone: Option<u8>) {
                 );
                 i32::from(code)
             }
-            _ => {
+            other => {
+                if other.is_some() {
+                    std::thread::sleep(std::time::Duration::from_millis(300));
+                }
                 let _ = writeln!(
                     std::io::stderr(),
                     "parlab cluster process {process}: {message}"
@@ -140,21 +160,25 @@ pub(super) fn one_line_panics_or(process: usize, peer_gone: Option<u8>) {
     }));
 }
 
-/// Listens on a free port, tells parlab which (`port N`), reads every process's address from
-/// stdin (one line, space-separated, timely's order), and connects to them all.
+/// Listens on a free port, tells parlab which (`port N`), reads the run's secret (a line, hex)
+/// and every process's address (one line, space-separated, timely's order) from stdin, and
+/// connects to them all.
 fn join(report: &File, index: usize, threads: usize) -> std::io::Result<Builders> {
     let listener = mesh::listen()?;
-    writeln!(&*report, "port {}", listener.local_addr()?.port())?;
-    let mut line = String::new();
-    std::io::stdin().read_line(&mut line)?;
+    // One write, so that a `beat` never lands inside the line.
+    let port = format!("port {}\n", listener.local_addr()?.port());
+    (&*report).write_all(port.as_bytes())?;
+    let bad = |what: &str| std::io::Error::new(std::io::ErrorKind::InvalidData, what.to_owned());
+    let mut stdin = std::io::stdin().lock();
+    let secret = wire::read_line(&mut stdin, wire::SHORT_LINE)?
+        .and_then(|hex| Secret::from_hex(&hex).ok())
+        .ok_or_else(|| bad("parlab sent no secret"))?;
+    let line = wire::read_line(&mut stdin, wire::RUN_LINE)?.unwrap_or_default();
     let addresses: Vec<String> = line.split_whitespace().map(str::to_owned).collect();
     if index >= addresses.len() {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "parlab sent no address list",
-        ));
+        return Err(bad("parlab sent no address list"));
     }
-    let sockets = mesh::connect(&listener, &addresses, index)?;
+    let sockets = mesh::connect(&listener, &addresses, index, &secret, None)?;
     mesh::builders(sockets, index, threads)
 }
 
@@ -165,10 +189,7 @@ pub(super) fn run_workers(
     joined: std::io::Result<Builders>,
     spec: Spec,
     fault: Option<Fault>,
-    (on_start, custom): (
-        flow::OnStart,
-        Option<Arc<dyn crate::plan::custom::TaskRunner>>,
-    ),
+    (on_start, custom): (flow::OnStart, Option<Arc<dyn crate::plan::custom::TaskRunner>>),
 ) -> Result<(), String> {
     let (builders, others) = joined.map_err(|e| format!("cannot join the cluster: {e}"))?;
     let cancel = Cancel::new();

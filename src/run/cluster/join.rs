@@ -4,25 +4,30 @@
 //!
 //! It listens on its own `--listen` address (its line of the hosts file) for the timely mesh,
 //! connects to parlab (process 0) at `--join` (retrying for a while, so it may be started
-//! first) and says `join I PID CORES MACHINE` (its host's logical cores and boot id: the ideal
+//! first), proves that both sides know the run's secret (from `PARLAB_CLUSTER_SECRET`, or the
+//! file `PARLAB_CLUSTER_SECRET_FILE` names: see `super::auth`; nothing is sent or run before
+//! that) and says `join I PID CORES MACHINE` (its host's logical cores and boot id: the ideal
 //! counts the cores of every machine once). It then serves parlab's session, one line at a
 //! time on that connection: `ping` is answered at once with `pong T`, its clock (so parlab can
 //! measure the offset, see `super::clock`); `run JSON` runs one run's workers, with a `start`
 //! line as each task starts and an `end` line with its own figures for that run (see
 //! `super::watch`); `refused WHY` ends it, exit 1. It serves every run of parlab's session
 //! (repetitions, several approaches' runs, a sweep's sizes) and ends when parlab closes the
-//! connection: exit 0 between runs, exit 1 in the middle of one. Its `--command`s run in
+//! connection: exit 0 between runs, exit 1 in the middle of one. Both sides say `beat` every
+//! second; one that hears nothing for `watch::KEEPALIVE` takes the other for gone (exit 1). Its `--command`s run in
 //! process groups of their own, killed on every way out, so nothing is left on any host.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use super::auth::{self, Kind, Secret};
 use super::watch::{self, EndFigures};
+use super::wire::{self, Conn};
 use super::{Spec, child, flow, mesh};
 use crate::run::record::measure::{Usage, peak_rss_kib, reset_peak_rss};
 
@@ -93,21 +98,38 @@ pub fn main(args: Args) -> ExitCode {
     if let Err(e) = super::skew_from_env() {
         return fail(e);
     }
+    let secret = match Secret::from_env() {
+        Ok(Some(s)) => s,
+        Ok(None) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: parlab {} needs the run's secret: run the command parlab printed for \
+                 this host as it printed it (it starts with {}=...), or set {} to a file \
+                 holding the secret",
+                child::COMMAND,
+                auth::SECRET_ENV,
+                auth::SECRET_FILE_ENV
+            );
+            return ExitCode::from(2);
+        }
+        Err(why) => {
+            let _ = writeln!(std::io::stderr(), "error: {why}");
+            return ExitCode::from(2);
+        }
+    };
     let listener = match TcpListener::bind(&args.listen) {
         Ok(l) => l,
         Err(e) => return fail(format!("cannot listen on {} (--listen): {e}", args.listen)),
     };
-    let control = match connect(&args.join) {
+    let control = match connect(&args.join, &secret, index) {
         Ok(s) => s,
-        Err(e) => {
-            return fail(format!(
-                "cannot reach parlab at {} (--join): {e}",
-                args.join
-            ));
-        }
+        Err(e) => return fail(e),
     };
     let _ = control.set_nodelay(true);
     let _ = mesh::keepalive(&control);
+    // parlab says `beat` every second: silence this long means it is stopped or cut off.
+    let _ = control.set_read_timeout(Some(watch::KEEPALIVE));
+    let _ = control.set_write_timeout(Some(watch::KEEPALIVE));
     let reader = match control.try_clone() {
         Ok(s) => s,
         Err(e) => return fail(e.to_string()),
@@ -115,12 +137,14 @@ pub fn main(args: Args) -> ExitCode {
     let cores = crate::machine::logical_cores();
     let machine = super::machine_id().unwrap_or_else(|| "-".into());
     let greeting = format!("join {index} {} {cores} {machine}", std::process::id());
-    if let Err(e) = writeln!(&control, "{greeting}") {
+    if let Err(e) = (&control).write_all(format!("{greeting}\n").as_bytes()) {
         return fail(format!("cannot greet parlab: {e}"));
     }
     let running = Arc::new(AtomicBool::new(false));
-    // Worker threads and the `pong`s all write to parlab: one line at a time, whole.
-    let control = Writer(Arc::new(Mutex::new(control)));
+    // Worker threads, the beats and the `pong`s all write to parlab: one line at a time, whole.
+    let control = Conn::new(control);
+    let beats = control.clone();
+    watch::beat_forever(move |line| beats.line(line));
     let runs = listen_to_parlab(reader, control.clone(), index, running.clone());
     for line in runs {
         let Some(json) = line.strip_prefix("run ") else {
@@ -138,7 +162,7 @@ pub fn main(args: Args) -> ExitCode {
             ));
         }
         running.store(true, Ordering::SeqCst);
-        let figures = match serve(&listener, &control, me, run) {
+        let figures = match serve(&listener, &control, me, run, &secret) {
             Ok(f) => f,
             Err(message) => return fail(message),
         };
@@ -152,43 +176,57 @@ pub fn main(args: Args) -> ExitCode {
 }
 
 /// Reads parlab's lines on a thread of its own: answers each `ping` at once, passes every
-/// other line on, and ends this process when parlab closes the connection (exit 1 in the
-/// middle of a run, 0 between runs).
+/// other line on, and ends this process when parlab closes the connection or falls silent for
+/// [`watch::KEEPALIVE`] (exit 1 in the middle of a run, 0 between runs when it closed).
 fn listen_to_parlab(
     reader: TcpStream,
-    answer: Writer,
+    answer: Conn,
     index: usize,
     running: Arc<AtomicBool>,
 ) -> mpsc::IntoIter<String> {
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
-        for line in BufReader::new(reader).lines().map_while(Result::ok) {
+        let say = |what: &str| {
+            let _ = writeln!(std::io::stderr(), "parlab cluster process {index}: {what}");
+        };
+        let mut reader = BufReader::new(reader);
+        let ended = loop {
+            let line = match wire::read_line(&mut reader, wire::RUN_LINE) {
+                Ok(Some(line)) => line,
+                Ok(None) => break None,
+                Err(e) => break Some(e),
+            };
             if line == "ping" {
                 let _ = answer.line(&format!("pong {}\n", super::clock_ns()));
+            } else if line == "beat" {
             } else if let Some(why) = line.strip_prefix("refused ") {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "parlab cluster process {index}: parlab refused it: {why}"
-                );
+                say(&format!("parlab refused it: {why}"));
                 std::process::exit(1);
             } else if tx.send(line).is_err() {
                 return;
             }
-        }
+        };
+        // Whether a run was under way, read before anything is killed: killing its commands
+        // can end the run's workers, and the run with them, before this thread looks.
+        let mid_run = running.load(Ordering::SeqCst);
         // Commands it started are in groups of their own, which parlab cannot reach here.
         crate::run::shell::kill_all();
-        if running.load(Ordering::SeqCst) {
-            let _ = writeln!(
-                std::io::stderr(),
-                "parlab cluster process {index}: parlab closed the connection in the middle of \
-                 a run; stopping"
-            );
+        if let Some(e) = ended {
+            let why = match e.kind() {
+                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => format!(
+                    "parlab said nothing for {} s (stopped, or the network to it is down)",
+                    watch::KEEPALIVE.as_secs()
+                ),
+                _ => format!("the connection to parlab failed: {e}"),
+            };
+            say(&format!("{why}; stopping"));
             std::process::exit(1);
         }
-        let _ = writeln!(
-            std::io::stderr(),
-            "parlab cluster process {index}: parlab ended the session"
-        );
+        if mid_run {
+            say("parlab closed the connection in the middle of a run; stopping");
+            std::process::exit(1);
+        }
+        say("parlab ended the session");
         std::process::exit(0);
     });
     rx.into_iter()
@@ -197,9 +235,10 @@ fn listen_to_parlab(
 /// Runs this process's workers for one run and returns its figures for that run.
 fn serve(
     listener: &TcpListener,
-    control: &Writer,
+    control: &Conn,
     me: usize,
     run: RemoteRun,
+    secret: &Secret,
 ) -> Result<EndFigures, String> {
     let RemoteRun {
         spec,
@@ -227,7 +266,7 @@ fn serve(
     let on_start: flow::OnStart = Arc::new(move |task, worker, ns| {
         let _ = says.line(&watch::start_line(task, worker, ns));
     });
-    let joined = mesh::connect(listener, &addresses, me)
+    let joined = mesh::connect(listener, &addresses, me, secret, None)
         .and_then(|sockets| mesh::builders(sockets, me, spec.layout.threads));
     child::run_workers(joined, spec, fault, (on_start, custom))?;
     let used = Usage::own().since(&before);
@@ -238,26 +277,29 @@ fn serve(
     })
 }
 
-/// The connection to parlab, written a whole line at a time by any thread.
-#[derive(Clone)]
-struct Writer(Arc<Mutex<TcpStream>>);
-
-impl Writer {
-    /// Writes `line` (ending in a newline) whole.
-    fn line(&self, line: &str) -> std::io::Result<()> {
-        let stream = self.0.lock().unwrap_or_else(|e| e.into_inner());
-        (&*stream).write_all(line.as_bytes())
-    }
-}
-
-/// Connects to parlab, retrying every 200 ms for up to a minute.
-fn connect(address: &str) -> std::io::Result<TcpStream> {
+/// Connects to parlab (retrying every 200 ms for up to a minute while nothing listens there)
+/// and proves both sides know the secret; the error says what went wrong.
+fn connect(address: &str, secret: &Secret, index: usize) -> Result<TcpStream, String> {
     let since = Instant::now();
-    loop {
+    let stream = loop {
         match TcpStream::connect(address) {
-            Ok(s) => return Ok(s),
-            Err(e) if since.elapsed() > CONNECT_LIMIT => return Err(e),
+            Ok(s) => break s,
+            Err(e) if since.elapsed() > CONNECT_LIMIT => {
+                return Err(format!("cannot reach parlab at {address} (--join): {e}"));
+            }
             Err(_) => std::thread::sleep(Duration::from_millis(200)),
         }
+    };
+    match auth::connect(&stream, secret, Kind::Join, index as u64) {
+        Ok(()) => Ok(stream),
+        Err(auth::Refused::WrongSecret) => Err(format!(
+            "parlab at {address} (--join) and this process do not share the secret (the \
+             secret is new each time parlab starts: use the command it printed this time); \
+             nothing was run"
+        )),
+        Err(e) => Err(format!(
+            "the process at {address} (--join) is not the parlab that printed this command: \
+             {e}; nothing was run"
+        )),
     }
 }

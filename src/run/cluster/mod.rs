@@ -1,6 +1,9 @@
 //! The `cluster` approach's machinery: the same tasks spread over the workers of several
 //! processes by timely-dataflow (crate `timely`), connected over TCP.
 //!
+//! Every connection between a run's processes opens with a challenge–response on the run's
+//! secret (see [`auth`]), and every line read off one is bounded (see `wire`).
+//!
 //! `flow` is the dataflow every worker builds (tasks in at parlab's first worker, exchanged on
 //! the task index, run with [`crate::run::exec`], their records exchanged back to that worker),
 //! [`child`] the hidden `parlab cluster-worker` process, and [`parent`] parlab's side: free
@@ -16,6 +19,8 @@
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
+mod admit;
+pub mod auth;
 pub mod child;
 mod clock;
 mod flow;
@@ -25,6 +30,7 @@ mod mesh;
 pub mod parent;
 pub mod remote;
 mod watch;
+mod wire;
 
 use serde::{Deserialize, Serialize};
 

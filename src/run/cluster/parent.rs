@@ -6,14 +6,15 @@
 //! [`run`] returns, `Procs`' `Drop` kills (by process group) and reaps every process still
 //! alive.
 
-use std::io::{BufRead, BufReader, Write};
+use std::io::{BufReader, Write};
 use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::time::{Duration, Instant};
 
+use super::auth::Secret;
 use super::watch::{self, EndFigures, Heard, StopOnDrop};
-use super::{Layout, Spec, child, flow, mesh};
+use super::{Layout, Spec, child, flow, mesh, wire};
 use crate::cancel::Cancel;
 use crate::run::record::{ApproachError, ChildFigures, Outcome, RunContext};
 use crate::run::worker::parent::describe;
@@ -45,9 +46,13 @@ pub fn run(id: &str, ctx: &RunContext, layout: Layout) -> Result<Outcome, Approa
         children: Vec::new(),
         reaped: Vec::new(),
         lines,
+        heard: Vec::new(),
         ends: Vec::new(),
     };
     let mut addresses = Vec::with_capacity(layout.processes);
+    // This run's own secret: its processes prove it to one another (see `super::auth`), so no
+    // other program on this machine can join the mesh.
+    let secret = Secret::random().map_err(failed)?;
     let json = serde_json::to_string(&spec).map_err(|e| failed(e.to_string()))?;
     for index in 0..layout.processes - 1 {
         procs
@@ -75,6 +80,7 @@ pub fn run(id: &str, ctx: &RunContext, layout: Layout) -> Result<Outcome, Approa
             )));
         }
         while let Ok((i, line)) = procs.lines.try_recv() {
+            procs.heard[i] = Instant::now();
             if let Some(p) = line
                 .strip_prefix("port ")
                 .and_then(|p| p.trim().parse::<u16>().ok())
@@ -88,7 +94,8 @@ pub fn run(id: &str, ctx: &RunContext, layout: Layout) -> Result<Outcome, Approa
     let own = listener.local_addr().map_err(|e| failed(e.to_string()))?;
     addresses.extend(ports.iter().flatten().map(|p| format!("127.0.0.1:{p}")));
     addresses.push(own.to_string());
-    let list = addresses.join(" ") + "\n";
+    // The secret first, then every address (the children's stdin: no other process sees it).
+    let list = format!("{}\n{}\n", secret.hex(), addresses.join(" "));
     for (i, c) in procs.children.iter_mut().enumerate() {
         if let Some(mut stdin) = c.stdin.take() {
             stdin.write_all(list.as_bytes()).map_err(|e| {
@@ -100,7 +107,7 @@ pub fn run(id: &str, ctx: &RunContext, layout: Layout) -> Result<Outcome, Approa
         }
     }
     let stop = StopOnDrop(Cancel::new());
-    let rx = start_own(ctx, spec, listener, addresses, stop.0.clone()).map_err(failed)?;
+    let rx = start_own(ctx, spec, listener, (addresses, secret), stop.0.clone()).map_err(failed)?;
     loop {
         procs.pump(ctx, layout);
         match rx.recv_timeout(POLL) {
@@ -135,7 +142,7 @@ pub(super) fn start_own(
     ctx: &RunContext,
     spec: Spec,
     listener: std::net::TcpListener,
-    addresses: Vec<String>,
+    (addresses, secret): (Vec<String>, Secret),
     stop: Cancel,
 ) -> Result<Receiver<Result<(), String>>, String> {
     quiet_timely_panics();
@@ -152,7 +159,7 @@ pub(super) fn start_own(
         .spawn(move || {
             // Timely's guards panic as they drop when a peer died: that is an error too.
             let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                mesh::connect(&listener, &addresses, me)
+                mesh::connect(&listener, &addresses, me, &secret, Some(&cancel))
                     .and_then(|sockets| mesh::builders(sockets, me, layout.threads))
                     .map_err(|e| format!("cannot join the cluster: {e}"))
                     .and_then(|(builders, others)| {
@@ -207,6 +214,8 @@ struct Procs {
     reaped: Vec<bool>,
     /// Every line a process wrote on its stdout, with its index.
     lines: Receiver<(usize, String)>,
+    /// When each last said anything (it says `beat` every second: see `super::watch`).
+    heard: Vec<Instant>,
     /// What each said of itself at its end.
     ends: Vec<Option<EndFigures>>,
 }
@@ -240,10 +249,12 @@ impl Procs {
         let out = child.stdout.take();
         self.children.push(child);
         self.reaped.push(false);
+        self.heard.push(Instant::now());
         self.ends.push(None);
         if let Some(out) = out {
             std::thread::spawn(move || {
-                for line in BufReader::new(out).lines().map_while(Result::ok) {
+                let mut out = BufReader::new(out);
+                while let Ok(Some(line)) = wire::read_line(&mut out, wire::SHORT_LINE) {
                     if lines.send((index, line)).is_err() {
                         break;
                     }
@@ -262,6 +273,7 @@ impl Procs {
 
     /// Records what one line of process `index + 1` says.
     fn note(&mut self, ctx: &RunContext, layout: Layout, index: usize, line: &str) {
+        self.heard[index] = Instant::now();
         match watch::parse(line) {
             Heard::Start { task, worker, ns } => {
                 watch::started(&ctx.recorder, layout, task, worker, ns)
@@ -297,6 +309,15 @@ impl Procs {
                         watch::held(ctx, layout, process)
                     ));
                 }
+            } else if self.heard[i].elapsed() > watch::KEEPALIVE {
+                // Stopped (SIGSTOP, a debugger) or stuck: its tasks would never come back.
+                let process = i + 1;
+                return Err(format!(
+                    "cluster process {process} (pid {}) {}{}",
+                    child.id(),
+                    watch::silent(Some(child.id())),
+                    watch::held(ctx, layout, process)
+                ));
             }
         }
         Ok(())
@@ -307,6 +328,7 @@ impl Procs {
     fn finish(mut self, ctx: &RunContext, layout: Layout) -> Result<Outcome, String> {
         let since = Instant::now();
         while self.reaped.iter().any(|r| !r) {
+            self.pump(ctx, layout);
             self.check(ctx, layout)?;
             if since.elapsed() > START_LIMIT {
                 let late: Vec<String> = (0..self.children.len())

@@ -1,7 +1,7 @@
 //! parlab's side of a cluster run across machines (`--hosts FILE`): parlab is process 0 and
 //! listens on its own line's address; it prints, for every other line, the command to start
-//! there, and waits (`--join-timeout`) for each to connect and say `join I PID CORES MACHINE`
-//! (one that names no process of the file, or one already joined, is told `refused WHY`).
+//! there (with the session's secret), and waits (`--join-timeout`) for each to connect, prove
+//! it knows the secret and say `join I PID CORES MACHINE` (see `super::admit`).
 //!
 //! The joined processes make a session that lasts as long as parlab: every run of approach
 //! `cluster` (warm-ups, repetitions, a sweep's sizes) uses them again, so the wait for them is
@@ -11,19 +11,22 @@
 //! environment of `--command` work) and hears its `start` and `end` lines (see
 //! `super::watch`). A connection that closes before a process's `end` means it died. A joined
 //! process ends itself when parlab's connection closes, so nothing is left running on any host
-//! once parlab stops.
+//! once parlab stops. Both sides say `beat` every second: a process silent for
+//! `watch::KEEPALIVE` (stopped, stuck, or the network cut) ends the run, and parlab silent as
+//! long ends the joined process.
 
-use std::io::{BufRead, BufReader, ErrorKind, Write};
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use super::auth::Secret;
 use super::clock::{self, Exchange, Offset};
 use super::hosts::Hosts;
 use super::join::RemoteRun;
 use super::watch::{self, EndFigures, Heard, StopOnDrop};
-use super::{Layout, Spec, child, parent};
+use super::wire::{self, Conn};
+use super::{Layout, Spec, admit, parent};
 use crate::cancel::Cancel;
 use crate::run::record::{ApproachError, ChildFigures, Outcome, RunContext};
 
@@ -45,16 +48,22 @@ struct Session {
     hosts: Vec<String>,
     /// parlab's own listener (on `hosts[0]`).
     listener: TcpListener,
-    /// The connection to process `i` at `i` (None at 0, parlab).
-    streams: Vec<Option<TcpStream>>,
+    /// The connection to process `i` at `i` (None at 0, parlab), proven (see `super::admit`).
+    streams: Vec<Option<Conn>>,
+    /// The session's secret, which every mesh connection proves too.
+    secret: Secret,
     /// The pid each process said it has.
     pids: Vec<u32>,
     /// The logical cores each said its host has.
     cores: Vec<Option<u32>>,
     /// The machine each said it runs on (its boot id), if it could tell.
     machines: Vec<Option<String>>,
-    /// Every line from process `i`, with parlab's clock as it came; None once it closed.
-    lines: Receiver<(usize, Option<String>, i64)>,
+    /// Every line from process `i`, with parlab's clock as it came; once it closed, Err with
+    /// why.
+    lines: Receiver<(usize, Result<String, String>, i64)>,
+    /// When each process last said anything, on parlab's clock (ns): it says `beat` every
+    /// second, so silence for `watch::KEEPALIVE` means it is stopped, stuck or cut off.
+    heard: Vec<i64>,
     /// Each host's clock offset, measured before the coming run.
     offsets: Vec<Option<Offset>>,
     /// Whether each host's connection has closed (seen after its last run ended).
@@ -66,7 +75,7 @@ impl Drop for Session {
     /// leave open): every joined process then ends itself.
     fn drop(&mut self) {
         for s in self.streams.iter().flatten() {
-            let _ = s.shutdown(std::net::Shutdown::Both);
+            s.shutdown();
         }
     }
 }
@@ -95,7 +104,8 @@ pub fn prepare(id: &str, ctx: &RunContext, hosts: &Hosts) -> Result<(), Approach
     measured.map_err(failed)
 }
 
-/// Waits for every host of `hosts` to join, printing the command for each.
+/// Waits for every host of `hosts` to join (see `super::admit`), then starts a reader thread
+/// for each connection and the beats parlab sends them all.
 fn join(
     ctx: &RunContext,
     hosts: &Hosts,
@@ -103,70 +113,13 @@ fn join(
 ) -> Result<Session, ApproachError> {
     let n = hosts.lines.len();
     let own = &hosts.lines[0];
+    let (secret, given) = admit::secret().map_err(&failed)?;
     let listener = TcpListener::bind(own).map_err(|e| {
         failed(format!(
             "cannot listen on {own} (the first line of --hosts, this machine's process 0): {e}"
         ))
     })?;
-    listener
-        .set_nonblocking(true)
-        .map_err(|e| failed(e.to_string()))?;
-    let mut say = format!(
-        "parlab cluster: waiting up to {} for {} process(es) to join {own}; start on each host:\n",
-        crate::format::format_seconds(hosts.join_timeout.as_secs_f64()),
-        n - 1
-    );
-    for (i, line) in hosts.lines.iter().enumerate().skip(1) {
-        say.push_str(&format!("  {line}:  {}\n", command(own, i, line)));
-    }
-    let _ = crate::say::err_bytes(say.as_bytes());
-    let mut joined: Vec<Option<Hello>> = (0..n).map(|_| None).collect();
-    let since = Instant::now();
-    while joined.iter().skip(1).any(Option::is_none) {
-        if ctx.cancel.is_cancelled() {
-            return Err(ApproachError::Cancelled);
-        }
-        if since.elapsed() > hosts.join_timeout {
-            let missing: Vec<String> = (1..n)
-                .filter(|&i| joined[i].is_none())
-                .map(|i| format!("{} (process {i})", hosts.lines[i]))
-                .collect();
-            return Err(failed(format!(
-                "{} did not join within the time limit of {} (--join-timeout): {}",
-                if missing.len() == 1 {
-                    "1 host"
-                } else {
-                    "these hosts"
-                },
-                crate::format::format_seconds(hosts.join_timeout.as_secs_f64()),
-                missing.join(", ")
-            )));
-        }
-        match listener.accept() {
-            Ok((stream, _)) => {
-                if let Some((i, mut h)) = hello(stream) {
-                    let refused = if !(1..n).contains(&i) {
-                        Some(format!(
-                            "--index {i} is not a process of its hosts file (1 to {})",
-                            n - 1
-                        ))
-                    } else if joined[i].is_some() {
-                        Some(format!("process {i} has joined already"))
-                    } else {
-                        None
-                    };
-                    match refused {
-                        Some(why) => {
-                            let _ = h.stream.write_all(format!("refused {why}\n").as_bytes());
-                        }
-                        None => joined[i] = Some(h),
-                    }
-                }
-            }
-            Err(e) if e.kind() == ErrorKind::WouldBlock => std::thread::sleep(POLL / 5),
-            Err(e) => return Err(failed(format!("cannot accept a joining process: {e}"))),
-        }
-    }
+    let joined = admit::gather(ctx, hosts, &listener, (&secret, given), failed)?;
     let (tx, lines) = mpsc::channel();
     let mut streams = vec![None];
     let mut pids = vec![std::process::id()];
@@ -178,29 +131,40 @@ fn join(
         .skip(1)
         .flat_map(|(i, j)| j.map(|j| (i, j)))
     {
-        let reader = h.stream.try_clone().map_err(|e| failed(e.to_string()))?;
+        let mut reader = admit::reader(&h.conn).map_err(|e| failed(e.to_string()))?;
+        let _ = reader.get_ref().set_write_timeout(Some(watch::KEEPALIVE));
         let tx = tx.clone();
         std::thread::spawn(move || {
-            for line in BufReader::new(reader).lines().map_while(Result::ok) {
-                if tx.send((i, Some(line), super::clock_ns())).is_err() {
-                    return;
+            let closed = loop {
+                match admit::next_line(&mut reader) {
+                    Ok(Some(line)) => {
+                        if tx.send((i, Ok(line), super::clock_ns())).is_err() {
+                            return;
+                        }
+                    }
+                    Ok(None) => break "disconnected".to_owned(),
+                    Err(e) => break format!("sent what no cluster process sends ({e})"),
                 }
-            }
-            let _ = tx.send((i, None, super::clock_ns()));
+            };
+            let _ = reader.get_ref().shutdown(std::net::Shutdown::Both);
+            let _ = tx.send((i, Err(closed), super::clock_ns()));
         });
-        streams.push(Some(h.stream));
+        streams.push(Some(h.conn));
         pids.push(h.pid);
         cores.push(h.cores);
         machines.push(h.machine);
     }
+    let now = super::clock_ns();
     Ok(Session {
         hosts: hosts.lines.clone(),
         listener,
         streams,
+        secret,
         pids,
         cores,
         machines,
         lines,
+        heard: vec![now; n],
         offsets: vec![None; n],
         gone: vec![false; n],
     })
@@ -209,14 +173,15 @@ fn join(
 /// Measures every joined host's clock against parlab's (see `super::clock`).
 fn measure_offsets(s: &mut Session, ctx: &RunContext) -> Result<(), String> {
     // What came after the last run: only a closed connection matters now.
-    while let Ok((i, line, _)) = s.lines.try_recv() {
-        if line.is_none() {
+    while let Ok((i, line, at)) = s.lines.try_recv() {
+        s.heard[i] = at;
+        if line.is_err() {
             s.gone[i] = true;
         }
     }
     if let Some(i) = s.gone.iter().position(|g| *g) {
         return Err(format!(
-            "cluster process {i} ({}) disconnected between runs",
+            "cluster process {i} ({}) disconnected while it waited for a run",
             s.hosts[i]
         ));
     }
@@ -227,9 +192,9 @@ fn measure_offsets(s: &mut Session, ctx: &RunContext) -> Result<(), String> {
                 return Err("interrupted".into());
             }
             let sent = super::clock_ns();
-            let stream = s.streams[i].as_mut().ok_or("a joined process was lost")?;
+            let stream = s.streams[i].as_ref().ok_or("a joined process was lost")?;
             stream
-                .write_all(b"ping\n")
+                .line("ping\n")
                 .map_err(|e| format!("cannot reach {} (process {i}): {e}", s.hosts[i]))?;
             let since = Instant::now();
             loop {
@@ -237,7 +202,8 @@ fn measure_offsets(s: &mut Session, ctx: &RunContext) -> Result<(), String> {
                     .lines
                     .recv_timeout(END_LIMIT.saturating_sub(since.elapsed()))
                 {
-                    Ok((j, Some(line), back)) if j == i => {
+                    Ok((j, Ok(line), back)) if j == i => {
+                        s.heard[j] = back;
                         if let Some(theirs) = line
                             .strip_prefix("pong ")
                             .and_then(|t| t.trim().parse().ok())
@@ -246,16 +212,17 @@ fn measure_offsets(s: &mut Session, ctx: &RunContext) -> Result<(), String> {
                             break;
                         }
                     }
-                    Ok((j, None, _)) => {
+                    Ok((j, Err(why), _)) => {
                         return Err(format!(
-                            "cluster process {j} ({}) disconnected between runs",
+                            "cluster process {j} ({}) {why} while it waited for a run",
                             s.hosts[j]
                         ));
                     }
                     Ok(_) => {}
                     Err(_) => {
                         return Err(format!(
-                            "cluster process {i} ({}) did not answer within {} s",
+                            "cluster process {i} ({}) did not answer within {} s: it is \
+                             stopped or stuck, or the network to it is down",
                             s.hosts[i],
                             END_LIMIT.as_secs()
                         ));
@@ -316,6 +283,7 @@ fn run_on(s: &mut Session, ctx: &RunContext, threads: usize) -> Result<Outcome, 
     // Timely's order: the others, then parlab last (it only connects, never accepts).
     let mut addresses: Vec<String> = s.hosts[1..].to_vec();
     addresses.push(s.hosts[0].clone());
+    let sent_ns = super::clock_ns();
     for i in 1..n {
         let offset = s.offsets[i].map_or(0, |o| o.ns);
         let run = RemoteRun {
@@ -327,24 +295,34 @@ fn run_on(s: &mut Session, ctx: &RunContext, threads: usize) -> Result<Outcome, 
             env: ctx.settings.worker_env(),
         };
         let json = serde_json::to_string(&run).map_err(|e| Some(e.to_string()))?;
+        if json.len() >= wire::RUN_LINE {
+            return Err(Some(format!(
+                "the run is {} bytes as sent to another host, more than the {} MiB a joined \
+                 process reads: give a shorter --command",
+                json.len(),
+                wire::RUN_LINE >> 20
+            )));
+        }
         let stream = s.streams[i]
-            .as_mut()
+            .as_ref()
             .ok_or_else(|| Some("a joined process was lost".to_owned()))?;
         stream
-            .write_all(format!("run {json}\n").as_bytes())
+            .line(&format!("run {json}\n"))
             .map_err(|e| Some(format!("cannot send the run to {}: {e}", s.hosts[i])))?;
     }
     let listener = s.listener.try_clone().map_err(|e| Some(e.to_string()))?;
     let stop = StopOnDrop(Cancel::new());
-    let rx = parent::start_own(ctx, spec, listener, addresses, stop.0.clone()).map_err(Some)?;
+    let own = (addresses, s.secret.clone());
+    let rx = parent::start_own(ctx, spec, listener, own, stop.0.clone()).map_err(Some)?;
     let mut ends: Vec<Option<EndFigures>> = vec![None; n];
     let mut done = false;
     let mut ended_at: Option<Instant> = None;
     loop {
-        pump(s, ctx, layout, &mut ends).map_err(Some)?;
+        pump(s, ctx, (layout, sent_ns), &mut ends).map_err(Some)?;
         if done && ends.iter().skip(1).all(Option::is_some) {
             break;
         }
+        silence(s, &ends).map_err(Some)?;
         if ctx.cancel.is_cancelled() {
             return Err(None);
         }
@@ -371,7 +349,7 @@ fn run_on(s: &mut Session, ctx: &RunContext, threads: usize) -> Result<Outcome, 
                 Ok(Err(e)) => {
                     // A host that went away is the better explanation: give it a moment to show.
                     std::thread::sleep(POLL * 4);
-                    pump(s, ctx, layout, &mut ends).map_err(Some)?;
+                    pump(s, ctx, (layout, sent_ns), &mut ends).map_err(Some)?;
                     return Err(Some(format!("cluster process 0 (parlab): {e}")));
                 }
                 Err(RecvTimeoutError::Timeout) => {}
@@ -440,25 +418,38 @@ fn concurrency(s: &Session, threads: usize) -> (f64, f64) {
     (compute as f64, (s.streams.len() * threads) as f64)
 }
 
-/// Records every line the joined processes sent since the last call; an error when one of them
-/// disconnected before its `end`.
+/// Records every line the joined processes sent since the last call (the run's layout, and
+/// when it was sent to them); an error when one of them disconnected before its `end`, or
+/// said what it cannot have done.
 fn pump(
     s: &mut Session,
     ctx: &RunContext,
-    layout: Layout,
+    (layout, sent_ns): (Layout, i64),
     ends: &mut [Option<EndFigures>],
 ) -> Result<(), String> {
-    while let Ok((i, line, _)) = s.lines.try_recv() {
+    while let Ok((i, line, at)) = s.lines.try_recv() {
+        s.heard[i] = at;
         match line.as_deref().map(watch::parse) {
-            Some(Heard::Start { task, worker, ns }) => {
+            // Only its own workers' starts (a start can be no other process's).
+            Ok(Heard::Start { task, worker, ns }) if worker as usize / layout.threads == i => {
                 watch::started(&ctx.recorder, layout, task, worker, ns)
             }
-            Some(Heard::End(f)) => ends[i] = Some(f),
-            Some(Heard::Other) => {}
-            None if ends[i].is_some() => s.gone[i] = true,
-            None => {
+            Ok(Heard::End(f)) => {
+                let cores = s.cores[i].unwrap_or(1);
+                admit::check_end(&f, cores, at - sent_ns).map_err(|why| {
+                    format!(
+                        "cluster process {i} ({}) {why}: its figures cannot be trusted (is \
+                         something between the hosts rewriting the connection?)",
+                        s.hosts[i]
+                    )
+                })?;
+                ends[i] = Some(f)
+            }
+            Ok(_) => {}
+            Err(_) if ends[i].is_some() => s.gone[i] = true,
+            Err(why) => {
                 return Err(format!(
-                    "cluster process {i} ({}) disconnected before the run ended{}",
+                    "cluster process {i} ({}) {why} before the run ended{}",
                     s.hosts[i],
                     watch::held(ctx, layout, i)
                 ));
@@ -468,46 +459,19 @@ fn pump(
     Ok(())
 }
 
-/// The command that starts cluster process `index` on `line`'s host.
-/// (The worker threads come with the run itself.)
-pub fn command(own: &str, index: usize, line: &str) -> String {
-    format!(
-        "parlab {} --join {own} --index {index} --listen {line}",
-        child::COMMAND
-    )
-}
-
-/// What a joining process said of itself.
-struct Hello {
-    stream: TcpStream,
-    pid: u32,
-    cores: Option<u32>,
-    machine: Option<String>,
-}
-
-/// Reads a joining process's `join I PID CORES MACHINE` line (within 2 s): its index and the
-/// rest.
-fn hello(stream: TcpStream) -> Option<(usize, Hello)> {
-    stream.set_nonblocking(false).ok()?;
-    stream.set_nodelay(true).ok()?;
-    super::mesh::keepalive(&stream).ok()?;
-    stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    let mut line = String::new();
-    let mut reader = BufReader::new(stream.try_clone().ok()?);
-    reader.read_line(&mut line).ok()?;
-    let mut words = line.strip_prefix("join ")?.split_whitespace();
-    let i: usize = words.next()?.parse().ok()?;
-    let pid: u32 = words.next().and_then(|p| p.parse().ok()).unwrap_or(0);
-    let cores: Option<u32> = words.next().and_then(|c| c.parse().ok()).filter(|&c| c > 0);
-    let machine = words.next().filter(|m| *m != "-").map(str::to_owned);
-    stream.set_read_timeout(None).ok()?;
-    Some((
-        i,
-        Hello {
-            stream,
-            pid,
-            cores,
-            machine,
-        },
-    ))
+/// An error naming the first joined process that has said nothing (not even `beat`) for
+/// `watch::KEEPALIVE` before its `end`.
+fn silence(s: &Session, ends: &[Option<EndFigures>]) -> Result<(), String> {
+    let now = super::clock_ns();
+    let limit = watch::KEEPALIVE.as_nanos() as i64;
+    for (i, end) in ends.iter().enumerate().skip(1) {
+        if end.is_none() && now - s.heard[i] > limit {
+            return Err(format!(
+                "cluster process {i} ({}) {}",
+                s.hosts[i],
+                watch::silent(None)
+            ));
+        }
+    }
+    Ok(())
 }

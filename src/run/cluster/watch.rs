@@ -4,11 +4,16 @@
 //! A process writes a line `start TASK WORKER NS` as each of its tasks starts (the progress
 //! display, `--task-timeout`, and the task a dead process held all come from it; the task's
 //! exact times come later with its record), and `end PEAK_KIB USER_NS SYS_NS`, its own peak
-//! memory and the CPU time it used, once its workers are done. A line is written whole (one
+//! memory and the CPU time it used, once its workers are done; and `beat` every [`BEAT`] from
+//! a thread of its own, whatever its workers do, so that a process that says nothing for
+//! [`KEEPALIVE`] is known to be stopped (SIGSTOP), stuck, or cut off by the network, and the
+//! run ends instead of waiting for it for ever. (parlab says `beat` to a joined process in the
+//! same way, see `super::join`.) A line is written whole (one
 //! write to a pipe, or under a lock on a socket), so the workers of one process never
 //! interleave.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use super::Layout;
 use crate::format::{first_few, format_seconds};
@@ -49,6 +54,52 @@ impl EndFigures {
     pub fn cpu_s(self) -> (f64, f64) {
         (self.user_ns as f64 / 1e9, self.sys_ns as f64 / 1e9)
     }
+}
+
+/// How often a cluster process says `beat`.
+pub const BEAT: Duration = Duration::from_secs(1);
+
+/// How long a process may say nothing (not even `beat`) before it is taken for stopped, stuck
+/// or cut off: eight beats missed, generous on a busy machine.
+pub const KEEPALIVE: Duration = Duration::from_secs(8);
+
+/// The line that says the process is alive.
+pub const BEAT_LINE: &str = "beat\n";
+
+/// Writes [`BEAT_LINE`] with `say` every [`BEAT`] on a thread of its own, until `say` fails.
+pub fn beat_forever(say: impl Fn(&str) -> std::io::Result<()> + Send + 'static) {
+    let _ = std::thread::Builder::new()
+        .name("cluster:beat".into())
+        .spawn(move || {
+            while say(BEAT_LINE).is_ok() {
+                std::thread::sleep(BEAT);
+            }
+        });
+}
+
+/// Why a process said nothing for [`KEEPALIVE`], for its error: a local process's state says
+/// whether it was stopped.
+pub fn silent(local_pid: Option<u32>) -> String {
+    let stopped = local_pid.is_some_and(|pid| {
+        std::fs::read_to_string(format!("/proc/{pid}/stat"))
+            .ok()
+            .and_then(|s| {
+                s.rsplit_once(')')
+                    .map(|(_, rest)| rest.trim_start().to_owned())
+            })
+            .is_some_and(|rest| rest.starts_with('T') || rest.starts_with('t'))
+    });
+    let why = if stopped {
+        "it is stopped (SIGSTOP, Ctrl-Z or a debugger)"
+    } else if local_pid.is_some() {
+        "it is stuck"
+    } else {
+        "it is stopped or stuck, or the network to it is down"
+    };
+    format!(
+        "said nothing for {} s: {why}; the run was stopped",
+        KEEPALIVE.as_secs()
+    )
 }
 
 /// The line that says a task started.
