@@ -258,7 +258,7 @@ fn the_crate_docs_link_no_hidden_module() {
     let docs: String = lines
         .iter()
         .filter(|l| l.starts_with("//!"))
-        .map(|l| *l)
+        .copied()
         .collect();
     for m in hidden {
         for link in [format!("[`{m}`]"), format!("[`{m}::"), format!("(mod@{m})")] {
