@@ -39,13 +39,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::List) => list(),
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
-            crate::manual::completions(shell, &mut script);
+            manual::completions(shell, &mut script);
             say::out_bytes(&script)?;
             Ok(ExitCode::SUCCESS)
         }
         Some(Command::Man { dir: None }) => {
             let mut out = Vec::new();
-            crate::manual::print_top_page(&mut out)?;
+            manual::print_top_page(&mut out)?;
             say::out_bytes(&out)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -59,6 +59,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     }
 }
 
+// Declared here rather than at the top, beside the one flow that uses it.
+pub mod manual;
+
 /// `parlab man --dir DIR`: a page per subcommand, each path on stdout.
 fn man_pages(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
     if !dir.is_dir() {
@@ -69,7 +72,7 @@ fn man_pages(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
         )
         .into());
     }
-    let written = crate::manual::write_pages(dir)
+    let written = manual::write_pages(dir)
         .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
     for path in written {
         say::out_line(path.display());

@@ -80,8 +80,6 @@ pub mod lesson;
 pub mod limits;
 pub mod machine;
 #[doc(hidden)]
-pub mod manual;
-#[doc(hidden)]
 pub mod notes;
 #[doc(hidden)]
 pub mod notes_cluster;

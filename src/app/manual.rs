@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use clap::CommandFactory;
 use clap_mangen::roff::{Roff, bold, roman};
 
-use crate::cli::Cli;
+use super::Cli;
 
 /// The subcommands that measure (and the interactive mode): the full list of exit statuses.
 const MEASURING: [&str; 4] = ["parlab", "run", "sweep", "demos"];
