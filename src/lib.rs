@@ -1,10 +1,12 @@
 //! parlab runs the same work under every common concurrency and parallelism approach,
 //! measures each honestly and shows the differences.
 //!
-//! Data flows one way: [`cli`] → [`config`] → [`bench`](mod@bench) (the scheduler, which hands each
-//! [`approach`] the [`workload`]'s tasks and records what happens) → [`report`] (figures and
-//! [`notes`]) → [`output`] on the terminal and [`export`] to files, every file through
-//! [`outfile`]. The process approaches run tasks in [`worker`] processes: parlab itself, started with a hidden subcommand.
+//! Data flows one way: the command line (modules `cli`, `config`) → the scheduler (`bench`),
+//! which hands each approach (`approach`) the workload's tasks (`workload`) and records what
+//! happens → a [`report::Report`] (figures, the [`ideal`] and the notes) → the terminal
+//! (`output`) and files ([`export`]). The process approaches run tasks in worker processes
+//! (`worker`): parlab itself, started with a hidden subcommand. Those modules are public for
+//! parlab's own binary and tests only, and hidden from these docs.
 //!
 //! # Measure your own work
 //!
@@ -29,11 +31,9 @@
 //! ```
 //!
 //! The library's surface is [`lab`] and what its [`report::Report`] holds ([`report`],
-//! [`ideal`], [`machine`]), plus the [`export`] formats a report can be written in. The other
-//! modules are public for parlab's own binary and tests only, and hidden from these docs.
+//! [`ideal`], [`machine`]), plus the [`export`] formats a report can be written in.
 //!
-//! Or, from the command line, a shell command per task: `parlab run --command 'gzip -c {task}.log'`
-//! (see [`shell`]).
+//! Or, from the command line, a shell command per task: `parlab run --command 'gzip -c {task}.log'`.
 
 pub mod app;
 pub mod cancel;

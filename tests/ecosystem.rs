@@ -152,11 +152,122 @@ fn the_man_page_and_completions_render() {
     let man = stdout(&["man"]);
     assert!(man.lines().any(|l| l.starts_with(".TH parlab 1")), "{man}");
     assert!(man.contains("sweep"));
+    assert!(man.contains(".SH \"EXIT STATUS\"") && man.contains(".SH ENVIRONMENT"));
     let bash = stdout(&["completions", "bash"]);
     for a in parlab::run::approach::REGISTRY {
         assert!(bash.contains(a.info().id), "{}", a.info().id);
     }
     assert!(bash.contains("mixed") && bash.contains("noop"));
+}
+
+/// The visible subcommands, as clap knows them (the hidden ones are parlab's own processes).
+fn visible_subcommands() -> Vec<String> {
+    use clap::CommandFactory;
+    parlab::cli::Cli::command()
+        .get_subcommands()
+        .filter(|s| !s.is_hide_set())
+        .map(|s| s.get_name().to_owned())
+        .collect()
+}
+
+#[test]
+fn man_dir_writes_a_page_per_subcommand_with_exit_status_and_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let listed = stdout(&["man", "--dir", dir.path().to_str().unwrap()]);
+    let mut pages: Vec<String> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .collect();
+    pages.sort();
+    let mut expected: Vec<String> = visible_subcommands()
+        .iter()
+        .map(|s| format!("parlab-{s}.1"))
+        .collect();
+    expected.push("parlab.1".into());
+    expected.sort();
+    assert!(expected.len() >= 7, "{expected:?}");
+    assert_eq!(pages, expected);
+    assert_eq!(listed.lines().count(), pages.len(), "{listed}");
+    let top = std::fs::read_to_string(dir.path().join("parlab.1")).unwrap();
+    for page in &pages {
+        let text = std::fs::read_to_string(dir.path().join(page)).unwrap();
+        let name = page.trim_end_matches(".1");
+        assert!(text.contains(&format!(".TH {name} 1 ")), "{page}");
+        for section in [".SH \"EXIT STATUS\"", ".SH ENVIRONMENT", ".SH OPTIONS"] {
+            assert!(text.contains(section), "{page} lacks {section}");
+        }
+        assert!(
+            text.contains("NO_COLOR") && text.contains("\\fB2\\fR"),
+            "{page}"
+        );
+        let measures = ["parlab", "parlab-run", "parlab-sweep", "parlab-demos"].contains(&name);
+        assert_eq!(text.contains("SIGINT"), measures, "{page}");
+        // The top page points to every other page, and to no page that is not there.
+        if name != "parlab" {
+            assert!(
+                top.contains(&format!("{}(1)", name.replace('-', "\\-"))),
+                "{name}"
+            );
+        }
+        assert!(
+            !text.contains("mock") && !text.contains("help(1)"),
+            "{page}"
+        );
+    }
+    let run = std::fs::read_to_string(dir.path().join("parlab-run.1")).unwrap();
+    assert!(run.contains("\\-\\-pool\\-size") && run.contains("parlab(1)"));
+    let out = common::parlab_std()
+        .args(["man", "--dir", "/nonexistent/man1"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--dir"));
+}
+
+#[test]
+fn completions_offer_no_hidden_subcommand_or_flag_in_any_shell() {
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let script = stdout(&["completions", shell]);
+        for sub in visible_subcommands() {
+            assert!(script.contains(&sub), "{shell} lacks {sub}");
+        }
+        assert!(script.contains("pool-sizes"), "{shell}");
+        // What only the hidden items have: their descriptions and their flags.
+        for hidden in ["Run as a", "parent", "io-wait-ns", "mock"] {
+            assert!(!script.contains(hidden), "{shell} offers {hidden:?}");
+        }
+    }
+    let bash = stdout(&["completions", "bash"]);
+    assert!(!bash.contains("parlab,worker)") && !bash.contains("parlab,serve)"));
+    let zsh = stdout(&["completions", "zsh"]);
+    assert!(!zsh.contains("'worker:") && !zsh.contains("'serve:"));
+}
+
+/// rustdoc shows a link to a module hidden from the docs as plain text: the crate-root docs
+/// link only the modules they document (a broken link is `cargo doc`'s to catch, in .ci/run).
+#[test]
+fn the_crate_docs_link_no_hidden_module() {
+    let lib = std::fs::read_to_string("src/lib.rs").unwrap();
+    let lines: Vec<&str> = lib.lines().collect();
+    let hidden: Vec<&str> = lines
+        .windows(2)
+        .filter(|w| w[0].trim() == "#[doc(hidden)]")
+        .filter_map(|w| w[1].strip_prefix("pub mod ")?.strip_suffix(';'))
+        .collect();
+    assert!(!hidden.contains(&"lab"), "{hidden:?}");
+    let docs: String = lines
+        .iter()
+        .filter(|l| l.starts_with("//!"))
+        .copied()
+        .collect();
+    for m in hidden {
+        for link in [format!("[`{m}`]"), format!("[`{m}::"), format!("(mod@{m})")] {
+            assert!(
+                !docs.contains(&link),
+                "src/lib.rs links the hidden module {m}: {link}"
+            );
+        }
+    }
 }
 
 /// Runs `parlab ARGS…` and returns (stdout, stderr); the exit status must be 0.

@@ -43,8 +43,12 @@ pub enum Command {
         /// The shell.
         shell: clap_complete::Shell,
     },
-    /// Print the man page (roff): `parlab man > parlab.1`.
-    Man,
+    /// Print the man page (roff): `parlab man > parlab.1`; or write one per subcommand.
+    Man {
+        /// Write parlab.1 and a page per subcommand (parlab-run.1 …) into DIR instead.
+        #[arg(long, value_name = "DIR")]
+        dir: Option<std::path::PathBuf>,
+    },
     /// Run as a worker process of the process approaches (parlab starts these itself).
     #[command(hide = true)]
     Worker {

@@ -45,19 +45,18 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         }) => Ok(crate::run::serve::main(io_wait_ns, payload)),
         Some(Command::List) => list(),
         Some(Command::Completions { shell }) => {
-            use clap::CommandFactory;
             let mut script = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "parlab", &mut script);
+            manual::completions(shell, &mut script);
             say::out_bytes(&script)?;
             Ok(ExitCode::SUCCESS)
         }
-        Some(Command::Man) => {
-            use clap::CommandFactory;
+        Some(Command::Man { dir: None }) => {
             let mut out = Vec::new();
-            clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+            manual::print_top_page(&mut out)?;
             say::out_bytes(&out)?;
             Ok(ExitCode::SUCCESS)
         }
+        Some(Command::Man { dir: Some(dir) }) => man_pages(&dir),
         None => {
             if !std::io::stdin().is_terminal() {
                 return Err(UsageError::NotInteractive.into());
@@ -65,6 +64,27 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             crate::app::interactive::run_session()
         }
     }
+}
+
+// Declared here rather than at the top, beside the one flow that uses it.
+pub mod manual;
+
+/// `parlab man --dir DIR`: a page per subcommand, each path on stdout.
+fn man_pages(dir: &std::path::Path) -> anyhow::Result<ExitCode> {
+    if !dir.is_dir() {
+        return Err(UsageError::bad(
+            "--dir",
+            format!("{} is not a directory", dir.display()),
+            "give a directory that exists (e.g. `mkdir -p man1` first)",
+        )
+        .into());
+    }
+    let written = manual::write_pages(dir)
+        .with_context(|| format!("cannot write the man pages into {}", dir.display()))?;
+    for path in written {
+        say::out_line(path.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 /// `parlab list`: every approach, what it does, its Python counterpart; then every workload.
