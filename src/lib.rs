@@ -1,17 +1,21 @@
 //! parlab runs the same work under every common concurrency and parallelism approach,
 //! measures each honestly and shows the differences.
 //!
-//! Data flows one way: the command line (modules `cli`, `config`) → the scheduler (`bench`),
-//! which hands each approach (`approach`) the workload's tasks (`workload`) and records what
-//! happens → a [`report::Report`] (figures, the [`ideal`] and the notes) → the terminal
-//! (`output`) and files ([`export`]). The process approaches run tasks in worker processes
-//! (`worker`): parlab itself, started with a hidden subcommand. Those modules are public for
-//! parlab's own binary and tests only, and hidden from these docs.
+//! The code is laid out as the pipeline it runs, each folder using only the ones after it:
+//!
+//! - [`app`]: the command line, interactive mode, the demos and the sweep's flow;
+//! - [`show`]: the terminal (table, bars, progress) and every file (exports, pictures, trace);
+//! - [`judge`]: the [`judge::report::Report`], the ideal, the comparison, the notes and lesson;
+//! - [`run`]: the scheduler, the approaches with their worker, cluster and Python machinery,
+//!   the execution of each step and its recording;
+//! - [`plan`]: what to run, the [`plan::Plan`] and its checks, the workloads and the approaches
+//!   as data ([`plan::approaches`]);
+//! - [`machine`] and the leaves ([`format`], [`stats`], [`error`], [`cancel`], [`say`]).
 //!
 //! # Measure your own work
 //!
 //! [`lab::Lab`] runs your function (task index → value) under the approaches, checks every
-//! value, and gives back the same [`report::Report`] that `parlab run` prints and exports:
+//! value, and gives back the same [`judge::report::Report`] that `parlab run` prints and exports:
 //!
 //! ```
 //! use parlab::lab::{ApproachId, Lab};
@@ -30,8 +34,8 @@
 //! }
 //! ```
 //!
-//! The library's surface is [`lab`] and what its [`report::Report`] holds ([`report`],
-//! [`ideal`], [`machine`]), plus the [`export`] formats a report can be written in.
+//! The library's surface is [`lab`] and what its [`judge::report::Report`] holds, plus the
+//! [`show::export`] formats a report can be written in.
 //!
 //! Or, from the command line, a shell command per task: `parlab run --command 'gzip -c {task}.log'`.
 
