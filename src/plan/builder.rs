@@ -10,6 +10,7 @@ use crate::machine::PythonFacts;
 use crate::plan::approaches::{self, ApproachId, ApproachInfo, catalogue};
 use crate::plan::settings::ApproachSettings;
 use crate::plan::workload::{WorkSpec, WorkloadKind};
+pub use crate::plan::implied::Chosen;
 use crate::plan::{implied, load, max_time, net, plan_cost};
 
 /// What the user asked for; `None` means "decide from the first run".
@@ -108,16 +109,6 @@ pub const DEFAULT_NUMBER: u64 = 834_238_027_356_431;
 /// Twice the logical cores, at least 4: every parallel approach has work for every core.
 pub fn default_tasks(logical_cores: usize) -> u32 {
     (2 * logical_cores).max(4) as u32
-}
-
-/// One approach of a selection, and whether it was named (refused with an error when it cannot
-/// run) or only implied by `all` or `python` (skipped with a note).
-#[derive(Debug, Clone, Copy)]
-pub struct Chosen {
-    /// The approach.
-    pub info: &'static ApproachInfo,
-    /// Whether it was named rather than implied.
-    pub named: bool,
 }
 
 /// Finds the Python interpreter for the Python approaches among those given (see

@@ -4,7 +4,16 @@
 
 use crate::error::UsageError;
 use crate::plan::approaches::ApproachInfo;
-use crate::plan::builder::Chosen;
+
+/// One approach of a selection, and whether it was named (refused with an error when it cannot
+/// run) or only implied by `all` or `python` (skipped with a note).
+#[derive(Debug, Clone, Copy)]
+pub struct Chosen {
+    /// The approach.
+    pub info: &'static ApproachInfo,
+    /// Whether it was named rather than implied.
+    pub named: bool,
+}
 
 /// Keeps the approaches `check` accepts. One it refuses is an error when named, and otherwise
 /// skipped with a note, returned in the second list.

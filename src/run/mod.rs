@@ -1,4 +1,4 @@
-//! Running a plan: the scheduler ([`bench`]), the approaches with their worker processes,
+//! Running a plan: the scheduler ([`bench`](mod@bench)), the approaches with their worker processes,
 //! cluster and Python machinery, the execution of each step, and the recording of what happens.
 
 pub mod approach;

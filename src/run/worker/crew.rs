@@ -15,7 +15,7 @@ use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
-use super::parent::describe;
+use super::exit::describe;
 use super::protocol::{FrameReader, FromWorker, PROTOCOL_VERSION, ToWorker, WorkerFigures, encode};
 use crate::format::format_seconds;
 use crate::run::record::{ApproachError, ChildFigures, Outcome, RunContext};

@@ -20,6 +20,7 @@
 
 pub mod child;
 mod crew;
+pub mod exit;
 pub mod fault;
 pub mod parent;
 pub mod protocol;

@@ -12,8 +12,6 @@
 //! Workers ask the kernel to kill them if the thread that started them exits (see
 //! [`super::child`]); that is safe because no worker outlives the [`run`] call that started it.
 
-use std::os::unix::process::ExitStatusExt;
-use std::process::ExitStatus;
 use std::time::{Duration, Instant};
 
 use super::crew::Crew;
@@ -119,32 +117,13 @@ fn make_room_for(children: u32) {
 
 pub use crate::machine::process_limit;
 
-/// How a process ended, in words: "killed by signal 9 (SIGKILL)", "exited with status 3".
-pub fn describe(status: ExitStatus) -> String {
-    if let Some(signal) = status.signal() {
-        let name = match signal {
-            libc::SIGKILL => " (SIGKILL)",
-            libc::SIGTERM => " (SIGTERM)",
-            libc::SIGINT => " (SIGINT)",
-            libc::SIGSEGV => " (SIGSEGV)",
-            libc::SIGABRT => " (SIGABRT)",
-            libc::SIGBUS => " (SIGBUS)",
-            libc::SIGPIPE => " (SIGPIPE)",
-            libc::SIGHUP => " (SIGHUP)",
-            _ => "",
-        };
-        format!("killed by signal {signal}{name}")
-    } else {
-        match status.code() {
-            Some(code) => format!("exited with status {code}"),
-            None => format!("ended ({status})"),
-        }
-    }
-}
+pub use super::exit::describe;
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::process::ExitStatusExt;
+    use std::process::ExitStatus;
 
     #[test]
     fn exit_statuses_in_words() {
