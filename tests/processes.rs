@@ -1,16 +1,18 @@
 //! `parlab run` with the process approaches when things go wrong, end to end: a worker that dies
-//! (killed, panics, exits), Ctrl-C and SIGTERM, a parlab executable deleted under a run, and
-//! settings refused up front. Each test has its own timeout and checks that no worker of the
-//! parlab it started is left alive.
+//! (killed, panics, exits), Ctrl-C and SIGTERM, a parlab executable deleted under a run,
+//! settings refused up front, and a worker fed garbage on its stdin. Each test has its own
+//! timeout and checks that no worker of the parlab it started is left alive.
 //!
 //! Workers are made to fail with the hidden `PARLAB_WORKER_FAIL=task=N,mode=kill|panic|exit`.
 
+use std::io::Write;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-mod common;
+use crate::common;
 
-use common::PARLAB;
+use crate::common::PARLAB;
+
 const IDS: [&str; 3] = ["process", "process-pool", "process-pool-chunked"];
 
 /// Longer than any of these runs can take unless something hangs.
@@ -439,4 +441,27 @@ fn settings_a_process_approach_cannot_run_are_refused_up_front() {
         "{}",
         ran.stdout
     );
+}
+
+#[test]
+fn a_worker_refuses_garbage_on_its_stdin_without_panicking() {
+    for garbage in [
+        &b"\xff\xff\xff\xff"[..],
+        b"\x02\x00\x00\x00\xc8\x01",
+        b"\x09\x00",
+    ] {
+        let mut child = Command::new(PARLAB)
+            .arg("worker")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(garbage).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{garbage:?}: {stderr}");
+        assert!(stderr.starts_with("parlab worker: frames: "), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
 }

@@ -1,8 +1,7 @@
 //! Helpers every integration test shares: the one way to run the real binary.
 //!
-//! Every test target includes this file (`mod common;`, or with `#[path = "../common/mod.rs"]`
-//! from a folder target) and starts parlab through it, so that all of them run the same binary
-//! the same way; each target adds only the environment its checks depend on.
+//! Every test starts parlab through this module (`crate::common`), so that all of them run the
+//! same binary the same way; a module adds only the environment its checks depend on.
 
 #![allow(dead_code)]
 
@@ -33,12 +32,14 @@ pub fn parlab() -> Command {
 pub const SMALL_PRIME: &str = "1000000007";
 
 /// How many approaches `--approach all` runs: every Rust one (the Python ones are asked for by
-/// name).
+/// name), as `parlab list` lists them first, one a line, before a blank line.
 pub fn all_count() -> usize {
-    parlab::run::approach::REGISTRY
-        .iter()
-        .filter(|a| !parlab::run::approach::python::is_python(a.info()))
-        .count()
+    let out = parlab_std().arg("list").output().expect("parlab list runs");
+    assert!(out.status.success(), "parlab list: {:?}", out.status);
+    let list = String::from_utf8(out.stdout).expect("parlab list prints UTF-8");
+    let count = list.lines().take_while(|l| !l.trim().is_empty()).count();
+    assert!(count > 1, "no approaches before a blank line in:\n{list}");
+    count
 }
 
 /// How a child that [`wait_capturing`] waited for ended, and what it printed.
