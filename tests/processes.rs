@@ -6,26 +6,17 @@
 //! Workers are made to fail with the hidden `PARLAB_WORKER_FAIL=task=N,mode=kill|panic|exit`.
 
 use std::io::Write;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common;
 
-use crate::common::PARLAB;
+use crate::common::{PARLAB, Ran, stat_field};
 
 const IDS: [&str; 3] = ["process", "process-pool", "process-pool-chunked"];
 
 /// Longer than any of these runs can take unless something hangs.
 const TIMEOUT: Duration = Duration::from_secs(60);
-
-/// A finished parlab.
-struct Ran {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-    pid: u32,
-    took: Duration,
-}
 
 fn start(program: &str, args: &[&str], env: &[(&str, &str)]) -> Child {
     let mut cmd = Command::new(program);
@@ -43,14 +34,7 @@ fn start(program: &str, args: &[&str], env: &[(&str, &str)]) -> Child {
 
 /// Waits for `child` (started at `since`), killing it and failing the test after [`TIMEOUT`].
 fn finish(child: Child, since: Instant) -> Ran {
-    let f = common::wait_capturing(child, since, TIMEOUT, |_| {});
-    Ran {
-        status: f.status,
-        stdout: f.stdout,
-        stderr: f.stderr,
-        pid: f.pid,
-        took: f.took,
-    }
+    common::wait_capturing(child, since, TIMEOUT, |_| {})
 }
 
 fn parlab(args: &[&str], env: &[(&str, &str)]) -> Ran {
@@ -58,12 +42,6 @@ fn parlab(args: &[&str], env: &[(&str, &str)]) -> Ran {
     let ran = finish(start(PARLAB, args, env), since);
     assert_no_workers_left(ran.pid);
     ran
-}
-
-/// Field `n` after the command name of /proc/`pid`/stat (0: state, 1: parent, 2: group).
-fn stat_field(pid: u32, n: usize) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat[stat.rfind(')')? + 2..].split(' ').nth(n)?.parse().ok()
 }
 
 /// Pids of processes that are children of `pid`, or parlab workers it started.

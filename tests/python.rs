@@ -9,11 +9,11 @@
 
 use crate::common;
 
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use crate::common::{PARLAB, SMALL_PRIME};
+use crate::common::{PARLAB, Ran, SMALL_PRIME};
 
 /// The slack parlab allows between its CPU and wall clocks (`CPU_SLACK_S` in
 /// src/run/record/measure.rs), s.
@@ -21,12 +21,6 @@ const CPU_SLACK_S: f64 = 50e-6;
 
 /// A hang guard, not a timing assertion.
 const TIMEOUT: Duration = Duration::from_secs(120);
-
-struct Ran {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-}
 
 /// A tag no other test's processes carry.
 fn new_tag() -> String {
@@ -55,12 +49,7 @@ fn start(args: &[&str], env: &[(&str, &str)], tag: &str) -> Child {
 
 /// Waits for `child`, killing it and failing the test after [`TIMEOUT`].
 fn finish(child: Child) -> Ran {
-    let f = common::wait_capturing(child, Instant::now(), TIMEOUT, |_| {});
-    Ran {
-        status: f.status,
-        stdout: f.stdout,
-        stderr: f.stderr,
-    }
+    common::wait_capturing(child, Instant::now(), TIMEOUT, |_| {})
 }
 
 /// Pids of live processes (not zombies) whose environment holds `tag`.

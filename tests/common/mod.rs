@@ -43,7 +43,7 @@ pub fn all_count() -> usize {
 }
 
 /// How a child that [`wait_capturing`] waited for ended, and what it printed.
-pub struct Finished {
+pub struct Ran {
     /// Its exit status.
     pub status: std::process::ExitStatus,
     /// Everything it wrote to stdout (invalid UTF-8 replaced).
@@ -64,7 +64,7 @@ pub fn wait_capturing(
     since: std::time::Instant,
     timeout: std::time::Duration,
     on_hang: impl FnOnce(u32),
-) -> Finished {
+) -> Ran {
     use std::io::Read;
     let pid = child.id();
     let drain = |mut pipe: Box<dyn Read + Send>| {
@@ -89,11 +89,26 @@ pub fn wait_capturing(
         std::thread::sleep(std::time::Duration::from_millis(10));
     };
     let took = since.elapsed();
-    Finished {
+    Ran {
         status,
         stdout: out.join().unwrap(),
         stderr: err.join().unwrap(),
         pid,
         took,
     }
+}
+
+impl Ran {
+    /// The exit code, or a failed test naming the signal that ended it.
+    pub fn code(&self) -> i32 {
+        self.status
+            .code()
+            .unwrap_or_else(|| panic!("ended by a signal: {:?}\n{}", self.status, self.stderr))
+    }
+}
+
+/// Field `n` after the command name of /proc/`pid`/stat (0: state, 1: parent, 2: group).
+pub fn stat_field(pid: u32, n: usize) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 2..].split(' ').nth(n)?.parse().ok()
 }
