@@ -1,10 +1,11 @@
-"""End-to-end tests of parlab's Python driver (src/approach/python/driver.py), standard library only.
+"""End-to-end tests of parlab's Python driver (src/run/approach/python/driver.py), standard
+library only.
 
 Run from the repository root: ``python3 -m unittest discover -s tests/py``.
 
 Each test runs the driver as parlab will: a child interpreter in its own session (so every
 process it forks can be found afterwards by session id), the ready line read, one request line
-written, JSON lines read back. Plans are made the way parlab's ``src/workload`` makes them.
+written, JSON lines read back. Plans are made the way parlab's ``src/plan/workload`` makes them.
 No timing assertions: the only clock checks are hang guards of several seconds.
 """
 
@@ -21,7 +22,7 @@ import time
 import unittest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DRIVER = os.path.join(REPO, "src", "approach", "python", "driver.py")
+DRIVER = os.path.join(REPO, "src", "run", "approach", "python", "driver.py")
 APPROACHES = ("py-sequential", "py-threads", "py-thread-pool", "py-asyncio",
               "py-process", "py-process-pool", "py-pool")
 POOLED = ("py-thread-pool", "py-process-pool", "py-pool")
@@ -30,7 +31,7 @@ GUARD_S = 20  # a hang guard, not a timing assertion
 PRIME = 1000003
 
 
-# ---- plans, as parlab's src/workload/mod.rs makes them ----
+# ---- plans, as parlab's src/plan/workload/mod.rs makes them ----
 
 def divide_steps(number, cuts):
     """Rust's divide_steps: trial division of `number` split at the fractions `cuts`."""
@@ -230,7 +231,7 @@ def run_all(testcase, reqs, fault="", via_c=False):
 
 
 class PlanTests(unittest.TestCase):
-    """The plans these tests send are parlab's (src/workload/mod.rs's own tests)."""
+    """The plans these tests send are parlab's (src/plan/workload/mod.rs's own tests)."""
 
     def test_cpu_plan_is_one_division_to_the_square_root(self):
         self.assertEqual(plan("cpu", 97), [{"divide": [2, 9]}])
