@@ -3,9 +3,7 @@
 //! Module index: bad input (table-driven), JSON document keys, mock snapshots, list, the test
 //! hooks compiled in for tests only.
 
-mod common;
-
-use common::{SMALL_PRIME, parlab};
+use crate::common::{SMALL_PRIME, parlab};
 use predicates::prelude::*;
 
 /// Every bad value ends with one line naming the flag, exit status 2, and no panic.

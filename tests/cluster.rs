@@ -1,11 +1,11 @@
 //! The `cluster` approach on localhost: verified answers and an event per task over several
 //! processes, a process killed mid-run, and two runs at once.
 
-mod common;
+use crate::common;
 
 use std::collections::BTreeSet;
 
-use common::{SMALL_PRIME, parlab, parlab_std};
+use crate::common::{SMALL_PRIME, parlab, parlab_std};
 use serde_json::Value;
 
 /// Runs `args` with approach cluster as JSON and returns cluster's result.

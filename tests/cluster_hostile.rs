@@ -5,7 +5,6 @@
 //! or joined) ends the run within the keepalive. Every case runs under a time limit and checks
 //! that no process is left.
 
-mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -14,7 +13,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::{PARLAB, SMALL_PRIME, parlab_std};
+use crate::common::{PARLAB, SMALL_PRIME, parlab_std};
 
 /// The keepalive parlab states (src/cluster/watch.rs): a process silent this long is gone.
 const KEEPALIVE: Duration = Duration::from_secs(8);

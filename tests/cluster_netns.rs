@@ -7,7 +7,6 @@
 //!
 //! It needs root (`ip netns`); elsewhere it says why it is skipped.
 
-mod common;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -17,7 +16,7 @@ use std::sync::mpsc;
 use std::thread;
 use std::time::{Duration, Instant};
 
-use common::PARLAB;
+use crate::common::PARLAB;
 
 /// The keepalive parlab states (src/cluster/watch.rs).
 const KEEPALIVE: Duration = Duration::from_secs(8);

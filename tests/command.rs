@@ -1,8 +1,8 @@
 //! `--command`: a shell command per task, run by every approach that can run commands.
 
-mod common;
+use crate::common;
 
-use common::parlab;
+use crate::common::parlab;
 use predicates::prelude::*;
 use std::time::{Duration, Instant};
 

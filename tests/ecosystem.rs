@@ -2,7 +2,7 @@
 //! (keys and types), for `run` and `sweep`; subcommands that list only their own flags; the
 //! man page and the completions.
 
-mod common;
+use crate::common;
 
 use serde_json::Value;
 
@@ -154,8 +154,20 @@ fn the_man_page_and_completions_render() {
     assert!(man.contains("sweep"));
     assert!(man.contains(".SH \"EXIT STATUS\"") && man.contains(".SH ENVIRONMENT"));
     let bash = stdout(&["completions", "bash"]);
-    for a in parlab::run::approach::REGISTRY {
-        assert!(bash.contains(a.info().id), "{}", a.info().id);
+    // Every approach and workload `parlab list` names (its first word on each line under a
+    // heading), Rust and Python ones alike.
+    let list = stdout(&["list"]);
+    let ids: Vec<&str> = list
+        .lines()
+        .filter(|l| !l.trim().is_empty() && !l.ends_with(':'))
+        .filter_map(|l| l.split_whitespace().next())
+        .collect();
+    assert!(
+        ids.contains(&"threads") && ids.contains(&"py-pool"),
+        "{list}"
+    );
+    for id in ids {
+        assert!(bash.contains(id), "{id}");
     }
     assert!(bash.contains("mixed") && bash.contains("noop"));
 }

@@ -1,7 +1,7 @@
 //! `--timeline-term`: the text Gantt after the table, snapshotted on the deterministic mock
 //! executor at a fixed width.
 
-mod common;
+use crate::common;
 
 /// The text Gantt part of `parlab run --mock ARGS --timeline-term` at `columns` wide.
 fn gantt(args: &[&str], columns: u16) -> String {

@@ -5,7 +5,7 @@
 //! Without Chromium the test is skipped with a reason, except under CI=true, where it fails:
 //! `.ci/run` installs Debian's `chromium`.
 
-mod common;
+use crate::common;
 
 use std::io::Read;
 use std::path::{Path, PathBuf};

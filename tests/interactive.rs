@@ -6,7 +6,7 @@
 //! during a `process-pool` run.
 //! (Without a terminal, `parlab` prints a hint and exits 2: see tests/cli.rs.)
 
-mod common;
+use crate::common;
 
 use std::path::Path;
 use std::time::{Duration, Instant};

@@ -1,9 +1,7 @@
 //! End-to-end: the machine's load in `parlab run`'s JSON (the busy mock machine) and the
 //! flags that deal with it (`--wait-idle`, the hidden `--mock-load`).
 
-mod common;
-
-use common::parlab;
+use crate::common::parlab;
 
 fn json_of(args: &[&str]) -> serde_json::Value {
     let out = parlab()

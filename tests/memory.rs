@@ -1,5 +1,5 @@
 //! Peak memory must be each approach's own, not inherited from one measured earlier in the
-//! same process. Its own test binary, so no other test shares the process.
+//! same process. It holds the target's `SERIAL`, so no other test runs in the process meanwhile.
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -29,6 +29,7 @@ fn measure(id: &str, work: WorkSpec, tasks: u32) -> u64 {
 
 #[test]
 fn noop_after_ten_thousand_waiting_threads_reports_its_own_small_peak() {
+    let _serial = crate::serial();
     if std::fs::write("/proc/self/clear_refs", "5").is_err() {
         eprintln!("skipped: this kernel does not let a process reset its peak memory");
         return;

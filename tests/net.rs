@@ -2,9 +2,9 @@
 //! dying server, a corrupted or cut reply, Ctrl-C and a too-small open-file limit each end the
 //! run as they should, with no process left behind. No timing is asserted.
 
-mod common;
+use crate::common;
 
-use common::{parlab, parlab_std};
+use crate::common::{parlab, parlab_std};
 use std::os::unix::process::CommandExt;
 use std::time::{Duration, Instant};
 

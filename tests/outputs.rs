@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-mod common;
+use crate::common;
 
 /// Runs `parlab ARGS…` and returns (exit status, stdout, stderr).
 fn run(args: &[&str]) -> (i32, String, String) {

@@ -1,29 +1,22 @@
 //! `parlab run` with the process approaches when things go wrong, end to end: a worker that dies
-//! (killed, panics, exits), Ctrl-C and SIGTERM, a parlab executable deleted under a run, and
-//! settings refused up front. Each test has its own timeout and checks that no worker of the
-//! parlab it started is left alive.
+//! (killed, panics, exits), Ctrl-C and SIGTERM, a parlab executable deleted under a run,
+//! settings refused up front, and a worker fed garbage on its stdin. Each test has its own
+//! timeout and checks that no worker of the parlab it started is left alive.
 //!
 //! Workers are made to fail with the hidden `PARLAB_WORKER_FAIL=task=N,mode=kill|panic|exit`.
 
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::io::Write;
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-mod common;
+use crate::common;
 
-use common::PARLAB;
+use crate::common::{PARLAB, Ran, stat_field};
+
 const IDS: [&str; 3] = ["process", "process-pool", "process-pool-chunked"];
 
 /// Longer than any of these runs can take unless something hangs.
 const TIMEOUT: Duration = Duration::from_secs(60);
-
-/// A finished parlab.
-struct Ran {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-    pid: u32,
-    took: Duration,
-}
 
 fn start(program: &str, args: &[&str], env: &[(&str, &str)]) -> Child {
     let mut cmd = Command::new(program);
@@ -41,14 +34,7 @@ fn start(program: &str, args: &[&str], env: &[(&str, &str)]) -> Child {
 
 /// Waits for `child` (started at `since`), killing it and failing the test after [`TIMEOUT`].
 fn finish(child: Child, since: Instant) -> Ran {
-    let f = common::wait_capturing(child, since, TIMEOUT, |_| {});
-    Ran {
-        status: f.status,
-        stdout: f.stdout,
-        stderr: f.stderr,
-        pid: f.pid,
-        took: f.took,
-    }
+    common::wait_capturing(child, since, TIMEOUT, |_| {})
 }
 
 fn parlab(args: &[&str], env: &[(&str, &str)]) -> Ran {
@@ -56,12 +42,6 @@ fn parlab(args: &[&str], env: &[(&str, &str)]) -> Ran {
     let ran = finish(start(PARLAB, args, env), since);
     assert_no_workers_left(ran.pid);
     ran
-}
-
-/// Field `n` after the command name of /proc/`pid`/stat (0: state, 1: parent, 2: group).
-fn stat_field(pid: u32, n: usize) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat[stat.rfind(')')? + 2..].split(' ').nth(n)?.parse().ok()
 }
 
 /// Pids of processes that are children of `pid`, or parlab workers it started.
@@ -439,4 +419,27 @@ fn settings_a_process_approach_cannot_run_are_refused_up_front() {
         "{}",
         ran.stdout
     );
+}
+
+#[test]
+fn a_worker_refuses_garbage_on_its_stdin_without_panicking() {
+    for garbage in [
+        &b"\xff\xff\xff\xff"[..],
+        b"\x02\x00\x00\x00\xc8\x01",
+        b"\x09\x00",
+    ] {
+        let mut child = Command::new(PARLAB)
+            .arg("worker")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(garbage).unwrap();
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{garbage:?}: {stderr}");
+        assert!(stderr.starts_with("parlab worker: frames: "), "{stderr}");
+        assert!(!stderr.contains("panicked"), "{stderr}");
+    }
 }

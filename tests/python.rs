@@ -7,22 +7,20 @@
 //! interpreter and every process it forks inherit: a process left behind is found by its
 //! environment, even once orphaned.
 
-mod common;
+use crate::common;
 
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{PARLAB, SMALL_PRIME};
+use crate::common::{PARLAB, Ran, SMALL_PRIME};
+
+/// The slack parlab allows between its CPU and wall clocks (`CPU_SLACK_S` in
+/// src/run/record/measure.rs), s.
+const CPU_SLACK_S: f64 = 50e-6;
 
 /// A hang guard, not a timing assertion.
 const TIMEOUT: Duration = Duration::from_secs(120);
-
-struct Ran {
-    status: ExitStatus,
-    stdout: String,
-    stderr: String,
-}
 
 /// A tag no other test's processes carry.
 fn new_tag() -> String {
@@ -51,12 +49,7 @@ fn start(args: &[&str], env: &[(&str, &str)], tag: &str) -> Child {
 
 /// Waits for `child`, killing it and failing the test after [`TIMEOUT`].
 fn finish(child: Child) -> Ran {
-    let f = common::wait_capturing(child, Instant::now(), TIMEOUT, |_| {});
-    Ran {
-        status: f.status,
-        stdout: f.stdout,
-        stderr: f.stderr,
-    }
+    common::wait_capturing(child, Instant::now(), TIMEOUT, |_| {})
 }
 
 /// Pids of live processes (not zombies) whose environment holds `tag`.
@@ -413,7 +406,7 @@ fn noop_python_rows_leave_the_drivers_fixed_cost_out() {
             // (before: 30-80 ms more; then, with parlab's pipe readers counted, 100-160 µs
             // more on py-sequential's 20 µs).
             assert!(
-                cpu <= wall * cores * 1.02 + parlab::run::record::measure::CPU_SLACK_S,
+                cpu <= wall * cores * 1.02 + CPU_SLACK_S,
                 "{id}: cpu {cpu} s in {wall} s: {run}"
             );
         }

@@ -1,9 +1,7 @@
 //! `--timeline` and `--html` from the command line: the files are written in the format asked
 //! for, and a bad file name is a usage error (exit 2, naming the flag) before anything runs.
 
-mod common;
-
-use common::parlab_plain as parlab;
+use crate::common::parlab_plain as parlab;
 
 #[test]
 fn writes_svg_png_and_html() {

@@ -3,7 +3,7 @@
 //! task appears exactly once, times are microseconds matching the report and monotonic within
 //! each task), on the mock executor and on a real small run.
 
-mod common;
+use crate::common;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 

@@ -1,8 +1,7 @@
 //! Helpers every integration test shares: the one way to run the real binary.
 //!
-//! Every test target includes this file (`mod common;`, or with `#[path = "../common/mod.rs"]`
-//! from a folder target) and starts parlab through it, so that all of them run the same binary
-//! the same way; each target adds only the environment its checks depend on.
+//! Every test starts parlab through this module (`crate::common`), so that all of them run the
+//! same binary the same way; a module adds only the environment its checks depend on.
 
 #![allow(dead_code)]
 
@@ -33,16 +32,18 @@ pub fn parlab() -> Command {
 pub const SMALL_PRIME: &str = "1000000007";
 
 /// How many approaches `--approach all` runs: every Rust one (the Python ones are asked for by
-/// name).
+/// name), as `parlab list` lists them first, one a line, before a blank line.
 pub fn all_count() -> usize {
-    parlab::run::approach::REGISTRY
-        .iter()
-        .filter(|a| !parlab::run::approach::python::is_python(a.info()))
-        .count()
+    let out = parlab_std().arg("list").output().expect("parlab list runs");
+    assert!(out.status.success(), "parlab list: {:?}", out.status);
+    let list = String::from_utf8(out.stdout).expect("parlab list prints UTF-8");
+    let count = list.lines().take_while(|l| !l.trim().is_empty()).count();
+    assert!(count > 1, "no approaches before a blank line in:\n{list}");
+    count
 }
 
 /// How a child that [`wait_capturing`] waited for ended, and what it printed.
-pub struct Finished {
+pub struct Ran {
     /// Its exit status.
     pub status: std::process::ExitStatus,
     /// Everything it wrote to stdout (invalid UTF-8 replaced).
@@ -63,7 +64,7 @@ pub fn wait_capturing(
     since: std::time::Instant,
     timeout: std::time::Duration,
     on_hang: impl FnOnce(u32),
-) -> Finished {
+) -> Ran {
     use std::io::Read;
     let pid = child.id();
     let drain = |mut pipe: Box<dyn Read + Send>| {
@@ -88,11 +89,26 @@ pub fn wait_capturing(
         std::thread::sleep(std::time::Duration::from_millis(10));
     };
     let took = since.elapsed();
-    Finished {
+    Ran {
         status,
         stdout: out.join().unwrap(),
         stderr: err.join().unwrap(),
         pid,
         took,
     }
+}
+
+impl Ran {
+    /// The exit code, or a failed test naming the signal that ended it.
+    pub fn code(&self) -> i32 {
+        self.status
+            .code()
+            .unwrap_or_else(|| panic!("ended by a signal: {:?}\n{}", self.status, self.stderr))
+    }
+}
+
+/// Field `n` after the command name of /proc/`pid`/stat (0: state, 1: parent, 2: group).
+pub fn stat_field(pid: u32, n: usize) -> Option<u32> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    stat[stat.rfind(')')? + 2..].split(' ').nth(n)?.parse().ok()
 }

@@ -1,7 +1,7 @@
 //! Issue 15 items 7 and 8: a `--compare` file's text cannot drive the terminal, and only a
 //! regular file of bounded size is read (no growing on /dev/zero, no blocking on a FIFO).
 
-use crate::guard::{parlab, sh};
+use super::guard::{parlab, sh};
 
 const RUN: [&str; 9] = [
     "run",

@@ -1,29 +1,13 @@
 //! Runs one case under a timeout and checks that nothing it started is left.
 
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::PARLAB;
+pub use crate::common::Ran;
+use crate::common::{PARLAB, stat_field};
 
 /// Longer than any case can take unless something hangs.
 pub const TIMEOUT: Duration = Duration::from_secs(60);
-
-/// A finished case.
-pub struct Ran {
-    pub status: ExitStatus,
-    pub stdout: String,
-    pub stderr: String,
-    pub took: Duration,
-}
-
-impl Ran {
-    /// The exit code, or a failed test naming the signal that ended it.
-    pub fn code(&self) -> i32 {
-        self.status
-            .code()
-            .unwrap_or_else(|| panic!("ended by a signal: {:?}\n{}", self.status, self.stderr))
-    }
-}
 
 /// Runs `script` with `bash -c`, `$PARLAB` set to the binary, under [`TIMEOUT`].
 pub fn sh(script: &str) -> Ran {
@@ -54,20 +38,10 @@ pub fn run(mut cmd: Command) -> Ran {
 
 /// Waits for `child`, killing what it started and failing the test after [`TIMEOUT`].
 pub fn finish(child: Child, since: Instant) -> Ran {
-    let f = crate::common::wait_capturing(child, since, TIMEOUT, |pid| kill_all(&descendants(pid)));
-    assert_nothing_left(f.pid);
-    Ran {
-        status: f.status,
-        stdout: f.stdout,
-        stderr: f.stderr,
-        took: f.took,
-    }
-}
-
-/// Field `n` after the command name of /proc/`pid`/stat (0: state, 1: parent, 2: group).
-pub fn stat_field(pid: u32, n: usize) -> Option<u32> {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
-    stat[stat.rfind(')')? + 2..].split(' ').nth(n)?.parse().ok()
+    let ran =
+        crate::common::wait_capturing(child, since, TIMEOUT, |pid| kill_all(&descendants(pid)));
+    assert_nothing_left(ran.pid);
+    ran
 }
 
 /// The state letter of `pid` (R, S, T, Z…), or None when it is gone.

@@ -5,8 +5,8 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use super::guard::{self, Ran};
 use crate::common::PARLAB;
-use crate::guard::{self, Ran};
 
 /// Starts parlab with `args`, stops (SIGSTOP) one of its workers once one is busy, resumes it
 /// after `resume` if given, and waits for the end under the guard's timeout.

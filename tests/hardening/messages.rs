@@ -1,7 +1,7 @@
 //! Issue 15 item 9: messages that suggest what is accepted, name the flag, and an empty fault
 //! variable that means no fault.
 
-use crate::guard::{parlab, run};
+use super::guard::{parlab, run};
 
 #[test]
 fn an_hour_is_a_unit_and_an_unknown_unit_suggests_accepted_ones() {

@@ -2,7 +2,7 @@
 //! each, and still refuses one named; `threads` is refused up front near the kernel's memory-map
 //! limit instead of aborting part-way.
 
-use crate::guard::{parlab, sh};
+use super::guard::{parlab, sh};
 
 #[test]
 fn all_skips_what_the_settings_rule_out_and_a_named_one_is_still_refused() {

@@ -1,7 +1,7 @@
 //! Issue 15 item 3: a failed write never panics. A closed pipe is a quiet success; any other
 //! failure is one message on the stream that still works and exit status 1.
 
-use crate::guard::sh;
+use super::guard::sh;
 
 /// Every subcommand that prints, quick under `--mock`.
 const COMMANDS: [&str; 5] = [

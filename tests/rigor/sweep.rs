@@ -4,6 +4,17 @@ use super::run;
 
 const SWEEP: &[&str] = &["sweep", "--mock", "--runs", "3", "--pool-sizes", "1,2,4"];
 
+/// The Rust approaches `--pool-size` applies to: the ones `all` sweeps.
+const POOLED: [&str; 7] = [
+    "thread-pool",
+    "rayon",
+    "async",
+    "async-mt",
+    "process-pool",
+    "process-pool-chunked",
+    "cluster",
+];
+
 fn sweep(extra: &[&str]) -> (i32, String, String) {
     run(&SWEEP.iter().chain(extra).copied().collect::<Vec<_>>())
 }
@@ -36,16 +47,16 @@ fn the_json_document() {
     assert_eq!(ideal[1], ideal[2], "{ideal:?}");
     // `all` means every pooled Rust approach, each at every size (Python ones are named).
     let points = v["points"].as_array().unwrap();
-    let pooled = parlab::run::approach::REGISTRY
+    let mut swept: Vec<&str> = points
         .iter()
-        .filter(|a| a.info().pooled && !parlab::run::approach::python::is_python(a.info()))
-        .count();
-    assert_eq!(points.len(), 3 * pooled);
-    assert!(
-        points
-            .iter()
-            .all(|p| p["approach"] != "threads" && p["approach"] != "sequential")
-    );
+        .map(|p| p["approach"].as_str().unwrap())
+        .collect();
+    swept.sort();
+    swept.dedup();
+    let mut pooled = POOLED.to_vec();
+    pooled.sort();
+    assert_eq!(swept, pooled);
+    assert_eq!(points.len(), 3 * pooled.len());
     for fit in v["fits"].as_array().unwrap() {
         let p = fit["parallel_fraction"].as_f64().unwrap();
         assert!((0.95..=1.0).contains(&p), "{fit}");

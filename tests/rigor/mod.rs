@@ -14,8 +14,7 @@ mod flags;
 mod interrupt;
 mod sweep;
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 

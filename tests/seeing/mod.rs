@@ -11,8 +11,7 @@ mod charts;
 mod demos;
 mod progress;
 
-#[path = "../common/mod.rs"]
-mod common;
+use crate::common;
 
 use assert_cmd::Command;
 

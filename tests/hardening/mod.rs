@@ -11,8 +11,6 @@
 //! - `files`: escapes from a compare file, unbounded and blocking compare files;
 //! - `limits`: hung workers, process and thread limits.
 
-#[path = "../common/mod.rs"]
-mod common;
 mod files;
 mod guard;
 mod limits;
