@@ -92,6 +92,7 @@ pub mod output;
 #[doc(hidden)]
 pub mod primes;
 #[doc(hidden)]
+pub mod reaper;
 pub mod record;
 pub mod report;
 #[doc(hidden)]
