@@ -14,6 +14,7 @@ use crate::outfile;
 use crate::settings::{ApproachSettings, CustomWork};
 use crate::workload::{WorkSpec, WorkloadKind};
 
+mod cluster_room;
 mod demos_python;
 mod implied;
 pub mod load;
@@ -258,6 +259,7 @@ impl RunConfig {
         let approaches_skipped = refuse_approaches(workload, &args.common.approach, &mut parsed)?;
         let (approaches, skipped) = implied::screen(&args.common.approach, parsed, |a| {
             a.check(tasks, pool_size, &settings)?;
+            cluster_room::check(a, pool_size, &settings, crate::machine::thread_limit)?;
             max_time::check(a, &work, tasks, pool_size, logical_cores, max_time)
         })?;
         let python = check_python(args, &approaches)?;

@@ -71,6 +71,7 @@ impl SweepConfig {
         for &size in &pool_sizes {
             for a in &run.approaches {
                 a.check(run.tasks, size, &run.approach)?;
+                super::cluster_room::check(*a, size, &run.approach, crate::machine::thread_limit)?;
             }
             if run.work.workload == crate::workload::WorkloadKind::Net && !run.mock {
                 let open_files = crate::limits::open_files().0;
