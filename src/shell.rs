@@ -21,7 +21,13 @@
 //! listed in a registry while it lives. A waiting task looks at the run's cancel flag at least
 //! every [`POLL`] and kills its group when the flag is set (Ctrl-C, SIGTERM, a failure
 //! elsewhere); [`kill_all`] kills every group still listed, for the paths that end parlab. In a
-//! worker process the commands stay in the worker's group instead, which parlab kills whole.
+//! worker process too each command has its own group, so that a worker killed with its group
+//! leaves the helper to end the command's tree.
+//!
+//! The helper ends whatever the command leaves behind, in its group or not (`sleep &`,
+//! `nohup`, `setsid`), when the command ends, when parlab asks it to stop (SIGTERM, then
+//! SIGKILL to its group after a grace) and when its parent dies however it dies: see
+//! [`crate::reaper`].
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -118,7 +124,7 @@ pub struct CommandRunner {
     pub show_output: bool,
     /// The parlab executable that starts each command (see the module docs).
     pub helper: PathBuf,
-    /// Give each command its own process group (false inside a worker process).
+    /// Give each command its own process group.
     pub own_group: bool,
 }
 
@@ -149,7 +155,9 @@ impl CommandRunner {
             tasks: var(ENV_TASKS)?.parse().ok()?,
             show_output: var(ENV_SHOW_OUTPUT).is_some_and(|v| v == "1"),
             helper: std::env::current_exe().ok()?,
-            own_group: false,
+            // Its own group, out of the worker's: a worker killed with its group leaves the
+            // helper alive to end the command's whole tree (it hears of the worker's death).
+            own_group: true,
         })
     }
 

@@ -9,7 +9,9 @@
 //! - `refusals`: implied approaches the settings rule out are skipped with a note;
 //! - `messages`: duration units, negative pool sizes, an empty fault variable;
 //! - `files`: escapes from a compare file, unbounded and blocking compare files;
-//! - `limits`: hung workers, process and thread limits.
+//! - `limits`: hung workers, process and thread limits;
+//! - `waits`: a command's whole process tree, a stopped server, a FIFO without a reader, a
+//!   cluster too large (issue 23).
 
 #[path = "../common/mod.rs"]
 mod common;
@@ -18,4 +20,5 @@ mod guard;
 mod limits;
 mod messages;
 mod refusals;
+mod waits;
 mod writes;
