@@ -111,7 +111,11 @@ fn descendants_by_scan(root: i32) -> Vec<i32> {
     let mut links = Vec::new();
     if let Ok(entries) = std::fs::read_dir("/proc") {
         for entry in entries.flatten() {
-            let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<i32>().ok()) else {
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|s| s.parse::<i32>().ok())
+            else {
                 continue;
             };
             let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
@@ -205,10 +209,16 @@ mod tests {
         let me = std::process::id() as i32;
         let by_files = descendants_by_children_files(me).unwrap_or_default();
         let by_scan = descendants_by_scan(me);
-        let mut child = std::process::Command::new("sleep").arg("5").spawn().unwrap();
+        let mut child = std::process::Command::new("sleep")
+            .arg("5")
+            .spawn()
+            .unwrap();
         let pid = child.id() as i32;
         assert!(descendants().contains(&pid), "the walk finds a child");
-        assert!(descendants_by_scan(me).contains(&pid), "the scan finds a child");
+        assert!(
+            descendants_by_scan(me).contains(&pid),
+            "the scan finds a child"
+        );
         child.kill().unwrap();
         child.wait().unwrap();
         assert!(!by_files.contains(&pid) && !by_scan.contains(&pid));

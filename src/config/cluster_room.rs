@@ -64,9 +64,17 @@ mod tests {
         let settings = ApproachSettings::default();
         // 16 processes of 1 worker: 16 × (1 + 1 + 30 + 2) = 544 threads.
         assert_eq!(threads_needed(16, 1), 544);
-        let e = check(cluster, 16, &settings, || 20).unwrap_err().to_string();
-        assert!(e.starts_with("--pool-size: approach cluster with 16 workers"), "{e}");
-        assert!(e.contains("about 544 threads") && e.contains("at most about 20"), "{e}");
+        let e = check(cluster, 16, &settings, || 20)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--pool-size: approach cluster with 16 workers"),
+            "{e}"
+        );
+        assert!(
+            e.contains("about 544 threads") && e.contains("at most about 20"),
+            "{e}"
+        );
         assert!(check(cluster, 16, &settings, || 10_000).is_ok());
         assert!(check(threads, 16, &settings, || 1).is_ok());
         // No overflow on absurd sizes.

@@ -44,7 +44,9 @@ impl ServedExecutor<'_> {
                     std::thread::park_timeout(WATCH_EVERY);
                     if !server.is_stopped() {
                         stopped_since = None;
-                    } else if stopped_since.get_or_insert_with(std::time::Instant::now).elapsed()
+                    } else if stopped_since
+                        .get_or_insert_with(std::time::Instant::now)
+                        .elapsed()
                         >= STOPPED_LIMIT
                         && server.kill_if_stopped()
                     {

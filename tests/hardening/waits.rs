@@ -68,8 +68,21 @@ fn a_commands_background_processes_end_with_its_task() {
             let m = marker(c, a, 0);
             let command = leaver.replace('M', &m);
             let ran = guard::parlab(&[
-                "run", "-w", "command", "--command", &command, "-a", approach, "--tasks", "2",
-                "--runs", "1", "--warmup", "0", "--no-baseline", "-q",
+                "run",
+                "-w",
+                "command",
+                "--command",
+                &command,
+                "-a",
+                approach,
+                "--tasks",
+                "2",
+                "--runs",
+                "1",
+                "--warmup",
+                "0",
+                "--no-baseline",
+                "-q",
             ]);
             assert_eq!(ran.code(), 0, "{command} under {approach}: {}", ran.stderr);
             assert_none_with(&m, &format!("`{command}` under {approach}"));
@@ -83,8 +96,21 @@ fn signalled(approach: &str, m: &str, signal: i32) -> std::process::ExitStatus {
     let command = format!("setsid sleep {m} & sleep {m}; exit 0");
     let mut child = Command::new(PARLAB)
         .args([
-            "run", "-w", "command", "--command", &command, "-a", approach, "--tasks", "2",
-            "--runs", "1", "--warmup", "0", "--no-baseline", "-q",
+            "run",
+            "-w",
+            "command",
+            "--command",
+            &command,
+            "-a",
+            approach,
+            "--tasks",
+            "2",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "--no-baseline",
+            "-q",
         ])
         .env_remove("PARLAB_WORKER_FAIL")
         .stdin(Stdio::null())
@@ -150,10 +176,28 @@ fn server_of(parent: u32) -> u32 {
 
 #[test]
 fn a_stopped_local_server_fails_the_run_naming_it_under_every_kind_of_approach() {
-    for approach in ["sequential", "async", "process-pool", "process-pool --task-timeout 2s"] {
+    for approach in [
+        "sequential",
+        "async",
+        "process-pool",
+        "process-pool --task-timeout 2s",
+    ] {
         let mut args = vec![
-            "run", "-w", "net", "--io-wait", "100ms", "--tasks", "4", "--runs", "50",
-            "--warmup", "0", "--no-baseline", "--max-time", "none", "-a",
+            "run",
+            "-w",
+            "net",
+            "--io-wait",
+            "100ms",
+            "--tasks",
+            "4",
+            "--runs",
+            "50",
+            "--warmup",
+            "0",
+            "--no-baseline",
+            "--max-time",
+            "none",
+            "-a",
         ];
         args.extend(approach.split(' '));
         let mut cmd = Command::new(PARLAB);
@@ -175,7 +219,10 @@ fn a_stopped_local_server_fails_the_run_naming_it_under_every_kind_of_approach()
             "{approach}: {}",
             ran.stderr
         );
-        assert!(guard::state(server).is_none(), "{approach}: the server is left");
+        assert!(
+            guard::state(server).is_none(),
+            "{approach}: the server is left"
+        );
     }
 }
 
@@ -192,12 +239,14 @@ fn an_export_to_a_fifo_without_a_reader_hears_sigint_and_sigterm() {
         // SAFETY: mkfifo reads a valid, NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
         let mut cmd = Command::new(PARLAB);
-        cmd.args(["run", "-w", "noop", "-a", "threads", "--runs", "1", "-q", flag])
-            .arg(&fifo)
-            .env_remove("PARLAB_WORKER_FAIL")
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
+        cmd.args([
+            "run", "-w", "noop", "-a", "threads", "--runs", "1", "-q", flag,
+        ])
+        .arg(&fifo)
+        .env_remove("PARLAB_WORKER_FAIL")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
         let since = Instant::now();
         let child = cmd.spawn().unwrap();
         let pid = child.id() as i32;
@@ -212,7 +261,10 @@ fn an_export_to_a_fifo_without_a_reader_hears_sigint_and_sigterm() {
             "{flag}: {}",
             ran.stderr
         );
-        assert!(ran.took < Duration::from_secs(9), "{flag}: waited for a reader");
+        assert!(
+            ran.took < Duration::from_secs(9),
+            "{flag}: waited for a reader"
+        );
     }
 }
 

@@ -162,7 +162,10 @@ mod tests {
         let marker = dir.path().join("pid");
         std::fs::write(
             &slow,
-            format!("#!/bin/sh\necho $$ > {}\nexec sleep 300\n", marker.display()),
+            format!(
+                "#!/bin/sh\necho $$ > {}\nexec sleep 300\n",
+                marker.display()
+            ),
         )
         .unwrap();
         std::fs::set_permissions(&slow, std::os::unix::fs::PermissionsExt::from_mode(0o755))
