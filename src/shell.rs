@@ -69,7 +69,7 @@ const KILL_GRACE: Duration = Duration::from_millis(crate::reaper::GRACE.as_milli
 
 /// Ends every command's process group still running (Ctrl-C, an error, the end of parlab):
 /// SIGTERM, so each helper ends its command's whole tree, then SIGKILL to the groups still
-/// there after [`KILL_GRACE`].
+/// there after a grace (three times the helper's).
 pub fn kill_all() {
     let groups = GROUPS.lock().unwrap_or_else(|e| e.into_inner()).clone();
     if groups.is_empty() {
