@@ -283,14 +283,6 @@ impl RunConfig {
                 crate::format::format_seconds(baseline_wait)
             ));
         }
-        if baseline
-            && !asked_sequential
-            && let Some(why) =
-                max_time::baseline_refused(&work, tasks, pool_size, logical_cores, max_time)
-        {
-            baseline = false;
-            baseline_skipped = Some(format!("no speedups: the sequential baseline: {why}"));
-        }
         let format = match args.common.format {
             FormatArg::Table => Format::Table,
             FormatArg::Json => Format::Json,

@@ -50,22 +50,6 @@ pub fn lower_bound_s(
     )
 }
 
-/// Why the sequential baseline could not run within `max` (the refusal's text), if it could
-/// not: then a run whose approaches were only implied goes without it, as it goes without an
-/// approach that does not fit.
-pub fn baseline_refused(
-    work: &WorkSpec,
-    tasks: u32,
-    pool_size: usize,
-    cores: usize,
-    max: Option<Duration>,
-) -> Option<String> {
-    let sequential = crate::approach::find("sequential")?;
-    check(sequential, work, tasks, pool_size, cores, max)
-        .err()
-        .map(|e| e.to_string())
-}
-
 /// Refuses `approach` when one run could not take less than `max`.
 pub fn check(
     approach: &dyn Approach,
