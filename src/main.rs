@@ -32,9 +32,19 @@ fn main() -> ExitCode {
     let cli = parlab::app::cli::Cli::parse_from(args);
     let result = parlab::app::run(cli);
     // A failed write to stdout or stderr decides the status: a reader that stopped reading
-    // (e.g. `parlab list | head -1`) is not an error; any other failure is one message.
+    // (e.g. `parlab list | head -1`) is not an error, but it does not hide one (an approach
+    // that FAILED still makes the status non-zero); any other failure is one message.
     match parlab::say::status() {
-        WriteStatus::Closed => return ExitCode::SUCCESS,
+        WriteStatus::Closed => {
+            return match result {
+                Ok(code) => code,
+                Err(e) if parlab::say::is_broken_pipe(&e) => ExitCode::SUCCESS,
+                Err(e) if e.downcast_ref::<parlab::error::UsageError>().is_some() => {
+                    ExitCode::from(2)
+                }
+                Err(_) => ExitCode::from(1),
+            };
+        }
         WriteStatus::Failed(message) => {
             parlab::say::report_error(format!("error: {message}"));
             return ExitCode::from(1);

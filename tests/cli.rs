@@ -485,6 +485,7 @@ fn ci_finds_every_test_hook_in_a_build_with_them() {
     // .ci/no-hooks) or one users set (or the build sets), listed here.
     const NOT_HOOKS: &[&str] = &[
         "PARLAB_COMMAND",
+        "PARLAB_HELPER_PARENT",
         "PARLAB_SHOW_OUTPUT",
         "PARLAB_TASK",
         "PARLAB_TASKS",

@@ -361,3 +361,58 @@ fn ctrl_c_during_a_process_pool_run_stops_it_kills_the_workers_and_returns_to_th
     expect(&mut s, "No runs this session");
     ends_with_status(&mut s, 0);
 }
+
+#[test]
+fn a_signal_sent_with_kill_at_the_menu_ends_the_session_with_its_status() {
+    for (signal, code) in [(libc::SIGINT, 130), (libc::SIGTERM, 143)] {
+        let dir = tempfile::tempdir().unwrap();
+        let mut s = start(dir.path());
+        let pid = s.get_process().pid().as_raw();
+        expect(&mut s, "Which approach?");
+        // SAFETY: kill takes plain integers; the pid is our pty's child, not yet reaped.
+        unsafe { libc::kill(pid, signal) };
+        expect(&mut s, "ended by signal");
+        ends_with_status(&mut s, code);
+    }
+}
+
+#[test]
+fn sigterm_during_a_run_ends_the_session_with_143_and_leaves_no_worker() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = start(dir.path());
+    let pid = s.get_process().pid().as_raw() as u32;
+    expect(&mut s, "Which approach?");
+    answer(&mut s, "ProcessPoolExecutor");
+    expect(&mut s, "Number to test for primality");
+    send(&mut s, ENTER);
+    expect(&mut s, "How many tasks");
+    answer(&mut s, "200");
+    expect(&mut s, "Pool size?");
+    answer(&mut s, "2");
+    expect(&mut s, "Simulate I/O?");
+    answer(&mut s, "n");
+    let since = Instant::now();
+    while children_of(pid).len() < 2 {
+        assert!(
+            since.elapsed() < Duration::from_secs(60),
+            "the workers never started"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let workers = children_of(pid);
+    // SAFETY: as above.
+    unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+    ends_with_status(&mut s, 143);
+    // Reparented to init once parlab is gone, a killed worker is reaped a moment later.
+    let since = Instant::now();
+    while workers
+        .iter()
+        .any(|w| Path::new(&format!("/proc/{w}")).exists())
+    {
+        assert!(
+            since.elapsed() < Duration::from_secs(10),
+            "workers left alive: {workers:?}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

@@ -3,6 +3,7 @@
 //! each approach needs, the open files, the deadline and the plan's estimated cost).
 
 pub mod approaches;
+pub mod cluster_room;
 pub mod builder;
 pub mod custom;
 pub mod hosts;

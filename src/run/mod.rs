@@ -5,6 +5,7 @@ pub mod approach;
 pub mod bench;
 pub mod cluster;
 pub mod exec;
+pub mod reaper;
 pub mod record;
 pub mod serve;
 pub mod shell;

@@ -21,7 +21,13 @@
 //! listed in a registry while it lives. A waiting task looks at the run's cancel flag at least
 //! every [`POLL`] and kills its group when the flag is set (Ctrl-C, SIGTERM, a failure
 //! elsewhere); [`kill_all`] kills every group still listed, for the paths that end parlab. In a
-//! worker process the commands stay in the worker's group instead, which parlab kills whole.
+//! worker process too each command has its own group, so that a worker killed with its group
+//! leaves the helper to end the command's tree.
+//!
+//! The helper ends whatever the command leaves behind, in its group or not (`sleep &`,
+//! `nohup`, `setsid`), when the command ends, when parlab asks it to stop (SIGTERM, then
+//! SIGKILL to its group after a grace) and when its parent dies however it dies: see
+//! [`crate::run::reaper`].
 
 use std::ffi::OsStr;
 use std::fs::File;
@@ -57,13 +63,42 @@ const STDERR_TAIL_BYTES: u64 = 4096;
 /// Process groups started and not yet reaped.
 static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
 
-/// Kills every command's process group still running (Ctrl-C, an error, the end of parlab).
+/// How long a helper asked to stop has to end its command's tree before parlab kills its
+/// group: the helper's own grace and some room.
+const KILL_GRACE: Duration = Duration::from_millis(crate::run::reaper::GRACE.as_millis() as u64 * 3);
+
+/// Ends every command's process group still running (Ctrl-C, an error, the end of parlab):
+/// SIGTERM, so each helper ends its command's whole tree, then SIGKILL to the groups still
+/// there after a grace (three times the helper's).
 pub fn kill_all() {
-    let groups = GROUPS.lock().unwrap_or_else(|e| e.into_inner());
-    for &pgid in groups.iter() {
+    let groups = GROUPS.lock().unwrap_or_else(|e| e.into_inner()).clone();
+    if groups.is_empty() {
+        return;
+    }
+    for &pgid in &groups {
         // SAFETY: kill takes plain integers; the group leader is not reaped yet (it leaves the
         // registry only once reaped), so the id cannot belong to anyone else.
+        unsafe { libc::kill(-pgid, libc::SIGTERM) };
+    }
+    let start = std::time::Instant::now();
+    while start.elapsed() < KILL_GRACE && groups.iter().any(|&pgid| helper_lives(pgid)) {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let groups = GROUPS.lock().unwrap_or_else(|e| e.into_inner());
+    for &pgid in groups.iter() {
+        // SAFETY: as above.
         unsafe { libc::kill(-pgid, libc::SIGKILL) };
+    }
+}
+
+/// True while helper `pid` runs (not yet ended: a zombie or a reaped one does not).
+fn helper_lives(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        Ok(stat) => stat
+            .rsplit_once(')')
+            .and_then(|(_, rest)| rest.split_whitespace().next())
+            .is_some_and(|state| state != "Z" && state != "X"),
+        Err(_) => false,
     }
 }
 
@@ -89,7 +124,7 @@ pub struct CommandRunner {
     pub show_output: bool,
     /// The parlab executable that starts each command (see the module docs).
     pub helper: PathBuf,
-    /// Give each command its own process group (false inside a worker process).
+    /// Give each command its own process group.
     pub own_group: bool,
 }
 
@@ -120,7 +155,9 @@ impl CommandRunner {
             tasks: var(ENV_TASKS)?.parse().ok()?,
             show_output: var(ENV_SHOW_OUTPUT).is_some_and(|v| v == "1"),
             helper: std::env::current_exe().ok()?,
-            own_group: false,
+            // Its own group, out of the worker's: a worker killed with its group leaves the
+            // helper alive to end the command's whole tree (it hears of the worker's death).
+            own_group: true,
         })
     }
 
@@ -142,6 +179,7 @@ impl CommandRunner {
             .arg(&line)
             .env(ENV_TASK, task.to_string())
             .env(ENV_TASKS, self.tasks.to_string())
+            .env(ENV_PARENT, std::process::id().to_string())
             .stdin(Stdio::from(report.try_clone().map_err(fail)?));
         match &stderr {
             Some(f) => cmd
@@ -162,7 +200,7 @@ impl CommandRunner {
             line,
             pid,
             own_group: self.own_group,
-            killed: false,
+            killed: None,
             report,
             stderr,
         })
@@ -225,7 +263,8 @@ struct Started {
     line: String,
     pid: i32,
     own_group: bool,
-    killed: bool,
+    /// When the run's cancel was first seen and the helper asked to stop.
+    killed: Option<std::time::Instant>,
     report: File,
     stderr: Option<File>,
 }
@@ -254,13 +293,22 @@ impl Started {
         }
     }
 
-    /// Kills the command (its whole group) once the run is cancelled.
+    /// Stops the command once the run is cancelled: SIGTERM to the helper (which ends the
+    /// command's whole tree), then SIGKILL to its group if it is still there after
+    /// [`KILL_GRACE`].
     fn kill_if(&mut self, cancel: &Cancel) {
-        if cancel.is_cancelled() && !self.killed {
-            self.killed = true;
-            let target = if self.own_group { -self.pid } else { self.pid };
-            // SAFETY: kill takes plain integers; the helper is not reaped yet.
-            unsafe { libc::kill(target, libc::SIGKILL) };
+        let target = if self.own_group { -self.pid } else { self.pid };
+        match self.killed {
+            None if cancel.is_cancelled() => {
+                self.killed = Some(std::time::Instant::now());
+                // SAFETY: kill takes plain integers; the helper is not reaped yet.
+                unsafe { libc::kill(self.pid, libc::SIGTERM) };
+            }
+            Some(at) if at.elapsed() >= KILL_GRACE => {
+                // SAFETY: as above.
+                unsafe { libc::kill(target, libc::SIGKILL) };
+            }
+            _ => {}
         }
     }
 
@@ -283,7 +331,7 @@ impl Started {
             });
         }
         let status = match (kind, value) {
-            _ if self.killed => "was stopped (the run was cancelled)".to_string(),
+            _ if self.killed.is_some() => "was stopped (the run was cancelled)".to_string(),
             ("exit", 127) => "exited with status 127 (the shell did not find the command)".into(),
             ("exit", 126) => "exited with status 126 (the command could not be run)".into(),
             ("exit", code) => format!("exited with status {code}"),
@@ -372,18 +420,23 @@ pub fn helper_args(args: &[std::ffi::OsString]) -> Option<&OsStr> {
     }
 }
 
-/// The helper: forks `sh -c command` from this small process, waits for it, writes
-/// `exit CODE PEAK_KIB` or `signal N PEAK_KIB` to its stdin (parlab's report file) and exits
-/// with the command's status.
+/// The environment variable that gives the helper its parent's pid, so it can tell whether
+/// its parent died before it asked to hear of that (see [`crate::run::reaper::prepare_helper`]).
+pub const ENV_PARENT: &str = "PARLAB_HELPER_PARENT";
+
+/// The helper: forks `sh -c command` from this small process, waits for it, ends whatever it
+/// left behind (see [`crate::run::reaper`]), writes `exit CODE PEAK_KIB` or `signal N PEAK_KIB` to
+/// its stdin (parlab's report file) and exits with the command's status. Asked to stop
+/// (SIGTERM from parlab, or parlab's death), it ends the command's whole tree first.
 pub fn helper_main(command: &OsStr) -> ExitCode {
-    #[cfg(target_os = "linux")]
-    // SAFETY: prctl(PR_SET_PDEATHSIG) takes plain integers and changes only this process.
-    unsafe {
-        libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL)
-    };
+    let parent = std::env::var(ENV_PARENT).ok().and_then(|p| p.parse().ok());
+    if !crate::run::reaper::prepare_helper(parent) {
+        return ExitCode::from(128 + libc::SIGTERM as u8);
+    }
     let child = std::process::Command::new("sh")
         .arg("-c")
         .arg(command)
+        .env_remove(ENV_PARENT)
         .stdin(Stdio::null())
         .spawn();
     let child = match child {
@@ -394,19 +447,45 @@ pub fn helper_main(command: &OsStr) -> ExitCode {
         }
     };
     let pid = child.id() as i32;
-    let mut status = 0;
-    // SAFETY: rusage is plain data we own; wait4 fills it and the status.
-    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-    loop {
+    let mut shell: Option<(libc::c_int, libc::rusage)> = None;
+    let pidfd = pidfd_open(pid);
+    while !crate::run::reaper::stop_asked() {
+        let mut status = 0;
+        // SAFETY: rusage is plain data we own; wait4 fills it and the status.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
         // SAFETY: as above; our own child.
-        let r = unsafe { libc::wait4(pid, &mut status, 0, &mut ru) };
+        let r = unsafe { libc::wait4(pid, &mut status, libc::WNOHANG, &mut ru) };
         if r == pid {
+            shell = Some((status, ru));
             break;
         }
-        if io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
+        if r < 0 && io::Error::last_os_error().raw_os_error() != Some(libc::EINTR) {
             return ExitCode::from(127);
         }
+        // A stop signal interrupts the poll; the timeout only covers one that came just
+        // before it.
+        match &pidfd {
+            Some(fd) => {
+                let mut p = libc::pollfd {
+                    fd: fd.as_raw_fd(),
+                    events: libc::POLLIN,
+                    revents: 0,
+                };
+                // SAFETY: one pollfd we own.
+                unsafe { libc::poll(&mut p, 1, 100) };
+            }
+            None => std::thread::sleep(Duration::from_millis(2)),
+        }
     }
+    // Whatever the command left behind, or the whole command when asked to stop.
+    crate::run::reaper::end_tree(&mut |reaped, status, ru| {
+        if reaped == pid {
+            shell = Some((status, *ru));
+        }
+    });
+    let Some((status, ru)) = shell else {
+        return ExitCode::from(127);
+    };
     let (kind, value, code) = if libc::WIFSIGNALED(status) {
         let s = libc::WTERMSIG(status);
         ("signal", s, (128 + s).min(255) as u8)

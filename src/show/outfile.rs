@@ -85,16 +85,111 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => write_atomically(&target, bytes),
         Err(e) => Err(e),
         Ok(m) if m.is_file() => write_atomically(&target, bytes),
-        Ok(m) if is_stream_type(m.file_type()) => {
-            let mut f = fs::OpenOptions::new().write(true).open(&target)?;
-            f.write_all(bytes)?;
-            f.flush()
-        }
+        Ok(m) if is_stream_type(m.file_type()) => write_stream(&target, bytes),
         Ok(m) => Err(io::Error::other(format!(
             "it is {}; parlab writes regular files, character devices and FIFOs only",
             kind(m.file_type())
         ))),
     }
+}
+
+/// How long a FIFO may go without a reader, or a reader without reading, before the write is
+/// given up.
+const STREAM_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
+
+/// Writes `bytes` to a character device or FIFO without ever blocking for good: opened and
+/// written non-blocking, waiting at most [`STREAM_PATIENCE`] for a reader to open it and for
+/// each stretch of progress, and giving up at once on SIGINT or SIGTERM (the run's own handlers
+/// still see the signal).
+fn write_stream(target: &Path, bytes: &[u8]) -> io::Result<()> {
+    let heard = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut ids = Vec::new();
+    for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
+        if let Ok(id) = signal_hook::flag::register(signal, std::sync::Arc::clone(&heard)) {
+            ids.push(id);
+        }
+    }
+    let result = write_stream_until(target, bytes, &|| {
+        heard.load(std::sync::atomic::Ordering::Relaxed)
+    });
+    for id in ids {
+        signal_hook::low_level::unregister(id);
+    }
+    result
+}
+
+/// [`write_stream`]'s work, giving up when `stop` says so.
+fn write_stream_until(target: &Path, bytes: &[u8], stop: &dyn Fn() -> bool) -> io::Result<()> {
+    use std::os::fd::AsRawFd;
+    use std::os::unix::fs::OpenOptionsExt;
+    use std::time::{Duration, Instant};
+    let step = Duration::from_millis(50);
+    let interrupted = || {
+        io::Error::new(
+            io::ErrorKind::Interrupted,
+            "a signal came while parlab waited to write it",
+        )
+    };
+    let start = Instant::now();
+    let mut f = loop {
+        match fs::OpenOptions::new()
+            .write(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(target)
+        {
+            Ok(f) => break f,
+            // A FIFO without a reader.
+            Err(e) if e.raw_os_error() == Some(libc::ENXIO) => {}
+            Err(e) => return Err(e),
+        }
+        if stop() {
+            return Err(interrupted());
+        }
+        if start.elapsed() >= STREAM_PATIENCE {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "no reader opened it within {} s (start the reader first, e.g. `cat FIFO &`)",
+                    STREAM_PATIENCE.as_secs()
+                ),
+            ));
+        }
+        std::thread::sleep(step);
+    };
+    let mut rest = bytes;
+    let mut progress = Instant::now();
+    while !rest.is_empty() {
+        match f.write(rest) {
+            Ok(n) => {
+                rest = &rest[n..];
+                progress = Instant::now();
+                continue;
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+        if stop() {
+            return Err(interrupted());
+        }
+        if progress.elapsed() >= STREAM_PATIENCE {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "its reader took nothing for {} s",
+                    STREAM_PATIENCE.as_secs()
+                ),
+            ));
+        }
+        let mut p = libc::pollfd {
+            fd: f.as_raw_fd(),
+            events: libc::POLLOUT,
+            revents: 0,
+        };
+        // SAFETY: one pollfd we own; a timeout or EINTR just loops.
+        unsafe { libc::poll(&mut p, 1, step.as_millis() as i32) };
+    }
+    f.flush()
 }
 
 /// The folder `path` goes in (`.` for a bare file name).
@@ -228,6 +323,7 @@ pub fn check_all(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::os::unix::fs::OpenOptionsExt;
 
     #[test]
     fn atomic_writes_replace_whole_files_and_leave_no_temporary() {
@@ -317,5 +413,30 @@ mod tests {
         assert!(check_all(&[("--trace", &fifo), ("--html", &fifo)], None).is_err());
         let null = Path::new("/dev/null");
         assert!(check_all(&[("--trace", null), ("--html", null)], None).is_ok());
+    }
+
+    #[test]
+    fn a_fifo_without_a_reader_is_given_up_on_a_signal() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo reads a valid, NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let asked = std::sync::atomic::AtomicUsize::new(0);
+        let stop = || asked.fetch_add(1, std::sync::atomic::Ordering::Relaxed) >= 3;
+        let e = write_stream_until(&fifo, b"x", &stop).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::Interrupted, "{e}");
+        // A reader that opens but never reads: the write stops when asked, not when the pipe
+        // is full.
+        let reader = fs::OpenOptions::new()
+            .read(true)
+            .custom_flags(libc::O_NONBLOCK)
+            .open(&fifo)
+            .unwrap();
+        asked.store(0, std::sync::atomic::Ordering::Relaxed);
+        let big = vec![b'x'; 1 << 20];
+        let e = write_stream_until(&fifo, &big, &stop).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::Interrupted, "{e}");
+        drop(reader);
     }
 }

@@ -9,11 +9,14 @@
 //! - `refusals`: implied approaches the settings rule out are skipped with a note;
 //! - `messages`: duration units, negative pool sizes, an empty fault variable;
 //! - `files`: escapes from a compare file, unbounded and blocking compare files;
-//! - `limits`: hung workers, process and thread limits.
+//! - `limits`: hung workers, process and thread limits;
+//! - `waits`: a command's whole process tree, a stopped server, a FIFO without a reader, a
+//!   cluster too large (issue 23).
 
 mod files;
 mod guard;
 mod limits;
 mod messages;
 mod refusals;
+mod waits;
 mod writes;

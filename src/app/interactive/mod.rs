@@ -8,6 +8,7 @@
 
 mod menu;
 mod session;
+mod signals;
 mod summary;
 
 use std::path::{Path, PathBuf};
@@ -69,6 +70,7 @@ struct Answers {
 pub fn run_session() -> anyhow::Result<ExitCode> {
     let cancel = Cancel::on_signals()?;
     say::stop_run_on_failure(&cancel);
+    let prompts = signals::PromptGuard::start(&cancel);
     let ascii = !crate::format::locale_is_utf8();
     let mut session = Session::new(Machine::detect());
     let welcome = "parlab: the same work under every approach. Pick one; results add up until \
@@ -127,10 +129,12 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
             Err(Interrupt::Finish) => break,
         };
         cancel.reset();
+        prompts.at_prompt(false);
         let serving = match Serving::start(&mut cfg.work, false, &cfg.approach) {
             Ok(s) => s,
             Err(message) => {
                 crate::say::report_error(format!("error: {message}"));
+                prompts.at_prompt(true);
                 continue;
             }
         };
@@ -158,7 +162,11 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
             }
             None => {}
         }
+        if let Some(signal) = cancel.signal().filter(|&s| signals::ends_session(s)) {
+            return Ok(ExitCode::from(crate::cancel::exit_status_for(signal)));
+        }
         cancel.reset();
+        prompts.at_prompt(true);
         if !report.results.is_empty() {
             session.add(&cfg, &report);
             summary::print_run_summary(&session, &report);

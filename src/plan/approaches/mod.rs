@@ -255,7 +255,10 @@ pub fn check_room(
             }
             Ok(())
         }
-        Needs::ClusterLayout => settings.cluster.check(pool_size).map(|_| ()),
+        Needs::ClusterLayout => {
+            settings.cluster.check(pool_size)?;
+            crate::plan::cluster_room::check(pool_size, settings, crate::machine::thread_limit)
+        }
     }
 }
 

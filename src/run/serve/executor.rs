@@ -28,6 +28,45 @@ impl ServedExecutor<'_> {
     }
 }
 
+impl ServedExecutor<'_> {
+    /// Runs `run` while a thread looks at the server every [`WATCH_EVERY`]: a server stopped
+    /// (SIGSTOP, Ctrl-Z, a debugger) for [`STOPPED_LIMIT`] would hold every request for ever,
+    /// so it is killed, which ends them all, and the run fails naming the server.
+    fn watched<T>(&self, run: impl FnOnce() -> T) -> T {
+        let Some(server) = self.server else {
+            return run();
+        };
+        let done = std::sync::atomic::AtomicBool::new(false);
+        std::thread::scope(|scope| {
+            let watcher = scope.spawn(|| {
+                let mut stopped_since: Option<std::time::Instant> = None;
+                while !done.load(std::sync::atomic::Ordering::Relaxed) {
+                    std::thread::park_timeout(WATCH_EVERY);
+                    if !server.is_stopped() {
+                        stopped_since = None;
+                    } else if stopped_since
+                        .get_or_insert_with(std::time::Instant::now)
+                        .elapsed()
+                        >= STOPPED_LIMIT
+                        && server.kill_if_stopped()
+                    {
+                        return;
+                    }
+                }
+            });
+            let out = run();
+            done.store(true, std::sync::atomic::Ordering::Relaxed);
+            watcher.thread().unpark();
+            out
+        })
+    }
+}
+
+/// How often a run's watcher looks at the local server.
+const WATCH_EVERY: Duration = Duration::from_millis(250);
+/// How long the local server may stay stopped before parlab kills it.
+const STOPPED_LIMIT: Duration = Duration::from_secs(2);
+
 impl Executor for ServedExecutor<'_> {
     fn machine_share(&self, window: Duration, cancel: &crate::cancel::Cancel) -> Option<f64> {
         self.inner.machine_share(window, cancel)
@@ -53,7 +92,7 @@ impl Executor for ServedExecutor<'_> {
         if let Some(e) = self.server_died(approach, Duration::ZERO) {
             return Err(e);
         }
-        let result = self.inner.measure_run(approach, ctx, ordinal);
+        let result = self.watched(|| self.inner.measure_run(approach, ctx, ordinal));
         // A task that failed on the network may have failed because the server died: then
         // say so (a dying server's sockets can close a moment before its exit is seen).
         let suspicious = match &result {

@@ -5,21 +5,31 @@
 //! The server is reaped only when stopped, after every measured run, so its CPU time never
 //! enters the `RUSAGE_CHILDREN` figures the bench takes around each run.
 
-use std::io::{BufRead, BufReader};
+use std::io::Read;
+use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 /// How long the server may take to write its last line and exit once asked.
 const STOP_GRACE: Duration = Duration::from_secs(5);
+/// How long the server may take to say its port.
+const START_LIMIT: Duration = Duration::from_secs(30);
+/// The longest line the server writes (its port, its figures), with room to spare.
+const MAX_LINE: usize = 4096;
 
 /// A running local server.
 pub struct LocalServer {
     child: Child,
     stdin: Option<ChildStdin>,
-    stdout: BufReader<ChildStdout>,
+    stdout: ChildStdout,
+    /// Bytes read from its stdout that are not a whole line yet.
+    pending: Vec<u8>,
     port: u16,
     reaped: bool,
+    /// Set once parlab killed it for being stopped (see [`LocalServer::kill_if_stopped`]).
+    killed_stopped: AtomicBool,
 }
 
 /// What the server cost, measured once it stopped.
@@ -81,13 +91,14 @@ impl LocalServer {
         let mut server = Self {
             child,
             stdin: Some(stdin),
-            stdout: BufReader::new(stdout),
+            stdout,
+            pending: Vec::new(),
             port: 0,
             reaped: false,
+            killed_stopped: AtomicBool::new(false),
         };
-        // The server writes its port or exits; either way this read ends.
-        let mut line = String::new();
-        let _ = server.stdout.read_line(&mut line);
+        // The server writes its port or exits; a stopped or stuck one is given up on.
+        let line = server.line_within(START_LIMIT).unwrap_or_default();
         match line.trim().strip_prefix("port ").map(str::parse::<u16>) {
             Some(Ok(port)) if port > 0 => {
                 server.port = port;
@@ -127,7 +138,9 @@ impl LocalServer {
         if r != 0 || pid == 0 {
             return None;
         }
-        Some(if code == libc::CLD_EXITED {
+        Some(if self.killed_stopped.load(Ordering::Relaxed) {
+            "was stopped (SIGSTOP or a debugger) and parlab killed it".to_string()
+        } else if code == libc::CLD_EXITED {
             format!("exited with status {status}")
         } else {
             format!("killed by signal {status}")
@@ -149,12 +162,77 @@ impl LocalServer {
         }
     }
 
-    /// Stops the server (closes its stdin), reads its last line and reaps it.
+    /// True while the server is stopped (by SIGSTOP, a terminal's Ctrl-Z or a debugger).
+    pub fn is_stopped(&self) -> bool {
+        std::fs::read_to_string(format!("/proc/{}/stat", self.child.id()))
+            .ok()
+            .and_then(|stat| {
+                let (_, rest) = stat.rsplit_once(')')?;
+                rest.split_whitespace().next().map(|s| s == "T" || s == "t")
+            })
+            .unwrap_or(false)
+    }
+
+    /// Kills the server's group when it is stopped, so that every request waiting on it ends
+    /// (its sockets close); true if it did. The server is reaped later, by [`Self::stop`].
+    pub fn kill_if_stopped(&self) -> bool {
+        if self.reaped || !self.is_stopped() {
+            return false;
+        }
+        self.killed_stopped.store(true, Ordering::Relaxed);
+        // SAFETY: kill takes plain integers; the server leads its group and is not reaped.
+        unsafe { libc::kill(-(self.child.id() as i32), libc::SIGKILL) };
+        true
+    }
+
+    /// Reads one line of the server's stdout, waiting at most `limit` (None: no whole line in
+    /// time, or its stdout closed first).
+    fn line_within(&mut self, limit: Duration) -> Option<String> {
+        let deadline = Instant::now() + limit;
+        loop {
+            if let Some(i) = self.pending.iter().position(|&b| b == b'\n') {
+                let line = String::from_utf8_lossy(&self.pending[..=i]).into_owned();
+                self.pending.drain(..=i);
+                return Some(line);
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() || self.pending.len() > MAX_LINE {
+                return None;
+            }
+            let mut p = libc::pollfd {
+                fd: self.stdout.as_raw_fd(),
+                events: libc::POLLIN,
+                revents: 0,
+            };
+            // SAFETY: one pollfd we own.
+            let ready = unsafe { libc::poll(&mut p, 1, left.as_millis().max(1) as i32) };
+            if ready <= 0 {
+                continue; // a timeout (the deadline check ends it) or EINTR
+            }
+            let mut buf = [0u8; 512];
+            match self.stdout.read(&mut buf) {
+                Ok(0) => return None,
+                Ok(n) => self.pending.extend_from_slice(&buf[..n]),
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(_) => return None,
+            }
+        }
+    }
+
+    /// Stops the server (closes its stdin), reads its last line and reaps it; a server that
+    /// does not answer within a grace is killed.
     pub fn stop(mut self) -> Result<ServerFigures, String> {
         drop(self.stdin.take());
-        let mut line = String::new();
-        let _ = self.stdout.read_line(&mut line);
-        let (status, usage) = self.reap(STOP_GRACE);
+        // A stopped server would not answer: no wait for it.
+        self.kill_if_stopped();
+        let line = self.line_within(STOP_GRACE);
+        let grace = if line.is_some() {
+            STOP_GRACE
+        } else {
+            Duration::ZERO
+        };
+        let line = line.unwrap_or_default();
+        let (status, usage) = self.reap(grace);
         self.reaped = true;
         let mut words = line.split_whitespace();
         let (requests, peak) = match (words.next(), words.next(), words.next(), words.next()) {

@@ -3,8 +3,11 @@
 //! The probe is a one-line program any Python 3 runs, so that an old interpreter is told apart
 //! from a missing one and the message can say which.
 
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use serde::{Deserialize, Serialize};
 
@@ -34,20 +37,76 @@ struct Probed {
 /// Runs `interpreter` once and returns its facts, or why it cannot run the Python approaches
 /// (one sentence, without a hint: the caller knows which flag to name).
 pub fn probe(interpreter: &Path) -> Result<PythonFacts, String> {
+    probe_within(interpreter, PROBE_LIMIT)
+}
+
+/// How long the interpreter has to answer (a cold start on a busy machine takes a second or
+/// two).
+const PROBE_LIMIT: Duration = Duration::from_secs(15);
+/// The most of the probe's stdout or stderr read back.
+const PROBE_OUTPUT_BYTES: u64 = 64 * 1024;
+
+/// [`probe`] with its time limit: the interpreter (and its process group) is killed once it
+/// has had `limit`, and dies with parlab (`PR_SET_PDEATHSIG`), however parlab ends.
+fn probe_within(interpreter: &Path, limit: Duration) -> Result<PythonFacts, String> {
     let shown = interpreter.display();
-    let out = Command::new(interpreter)
-        .args(["-c", PROBE])
+    let outputs = (memfd(), memfd());
+    let (Ok(stdout), Ok(stderr)) = outputs else {
+        return Err(format!("could not start '{shown}': no in-memory file"));
+    };
+    let files = (stdout.try_clone(), stderr.try_clone());
+    let (Ok(out_w), Ok(err_w)) = files else {
+        return Err(format!("could not start '{shown}': no in-memory file"));
+    };
+    let mut cmd = Command::new(interpreter);
+    cmd.args(["-c", PROBE])
         .stdin(Stdio::null())
-        .output()
-        .map_err(|e| match e.kind() {
-            std::io::ErrorKind::NotFound => format!("no Python interpreter found at '{shown}'"),
-            _ => format!("could not start '{shown}': {e}"),
-        })?;
-    let text = String::from_utf8_lossy(&out.stdout);
+        .stdout(out_w)
+        .stderr(err_w)
+        .process_group(0);
+    // SAFETY: the closure only calls prctl, which is async-signal-safe.
+    unsafe {
+        cmd.pre_exec(|| {
+            libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL, 0, 0, 0);
+            Ok(())
+        });
+    }
+    let mut child = cmd.spawn().map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => format!("no Python interpreter found at '{shown}'"),
+        _ => format!("could not start '{shown}': {e}"),
+    })?;
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() < limit => std::thread::sleep(Duration::from_millis(10)),
+            _ => {
+                // SAFETY: kill takes plain integers; the child leads its group, not reaped.
+                unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+                let _ = child.wait();
+                return Err(format!(
+                    "'{shown}' did not answer within {} s",
+                    limit.as_secs_f64()
+                ));
+            }
+        }
+    };
+    // Whatever it started in its group goes with it.
+    // SAFETY: as above; the group may be empty now, which is harmless.
+    unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+    let read = |f: std::fs::File| {
+        let mut bytes = Vec::new();
+        let mut f = f;
+        let _ = f.seek(SeekFrom::Start(0));
+        let _ = f.take(PROBE_OUTPUT_BYTES).read_to_end(&mut bytes);
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    let (out_text, err_text) = (read(stdout), read(stderr));
+    let text = out_text;
     let probed: Probed = match serde_json::from_str(text.trim()) {
-        Ok(p) if out.status.success() => p,
+        Ok(p) if status.success() => p,
         _ => {
-            let said = String::from_utf8_lossy(&out.stderr);
+            let said = err_text;
             let said = said
                 .lines()
                 .rev()
@@ -70,6 +129,19 @@ pub fn probe(interpreter: &Path) -> Result<PythonFacts, String> {
     })
 }
 
+/// An anonymous in-memory file for the probe's output (closed on exec: the child gets the
+/// duplicates made for it).
+fn memfd() -> std::io::Result<std::fs::File> {
+    use std::os::fd::FromRawFd;
+    // SAFETY: memfd_create takes a C string and flags; it returns a new descriptor or -1.
+    let fd = unsafe { libc::memfd_create(c"parlab-probe".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: the descriptor is new and ours alone.
+    Ok(unsafe { std::fs::File::from_raw_fd(fd) })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -80,6 +152,32 @@ mod tests {
         assert!(
             e.contains("no Python interpreter found at '/nonexistent/python3'"),
             "{e}"
+        );
+    }
+
+    #[test]
+    fn an_interpreter_that_does_not_answer_is_killed_in_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let slow = dir.path().join("python3");
+        let marker = dir.path().join("pid");
+        std::fs::write(
+            &slow,
+            format!(
+                "#!/bin/sh\necho $$ > {}\nexec sleep 300\n",
+                marker.display()
+            ),
+        )
+        .unwrap();
+        std::fs::set_permissions(&slow, std::os::unix::fs::PermissionsExt::from_mode(0o755))
+            .unwrap();
+        let start = Instant::now();
+        let e = probe_within(&slow, Duration::from_millis(500)).unwrap_err();
+        assert!(e.contains("did not answer within 0.5 s"), "{e}");
+        assert!(start.elapsed() < Duration::from_secs(60));
+        let pid = std::fs::read_to_string(&marker).unwrap();
+        assert!(
+            !std::path::Path::new(&format!("/proc/{}", pid.trim())).exists(),
+            "the probe was left running"
         );
     }
 
