@@ -8,7 +8,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::common::PARLAB;
-use crate::guard::{self, TIMEOUT};
+use super::guard::{self, TIMEOUT};
 
 /// Live processes (not zombies) whose command line holds `marker`.
 fn with_marker(marker: &str) -> Vec<u32> {
