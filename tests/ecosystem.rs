@@ -175,7 +175,7 @@ fn the_man_page_and_completions_render() {
 /// The visible subcommands, as clap knows them (the hidden ones are parlab's own processes).
 fn visible_subcommands() -> Vec<String> {
     use clap::CommandFactory;
-    parlab::cli::Cli::command()
+    parlab::app::cli::Cli::command()
         .get_subcommands()
         .filter(|s| !s.is_hide_set())
         .map(|s| s.get_name().to_owned())
