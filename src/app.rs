@@ -272,27 +272,18 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     if let Some(report) = &outcome.last_report {
         crate::export::visual::write_files(&cfg.run.visuals, report, Some(&outcome.sweep))?;
     }
-    let mut to_stdout = None;
-    for t in &cfg.run.exports {
-        let bytes =
-            crate::export::sweep_export::serialize(t.format, &outcome.sweep, &outcome.reports)?;
-        match &t.path {
-            Some(path) => crate::outfile::write(path, &bytes).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: cannot write '{}': {e}",
-                    t.format.flag(),
-                    path.display()
-                )
-            })?,
-            None => to_stdout = Some(bytes),
-        }
-    }
+    let to_stdout = crate::export::sweep_export::write_all(
+        &cfg.run.exports,
+        &outcome.sweep,
+        &outcome.reports,
+        cfg.export_baseline,
+    )?;
     let bytes = match cfg.run.format {
-        Format::Json => {
-            let mut b = serde_json::to_vec_pretty(&outcome.sweep)?;
-            b.push(b'\n');
-            b
-        }
+        Format::Json => crate::export::sweep_export::summary_json(
+            &outcome.sweep,
+            &outcome.reports,
+            cfg.export_baseline,
+        )?,
         Format::Table if outcome.sweep.points.is_empty() => Vec::new(),
         Format::Table if quiet => {
             let mut sweep = outcome.sweep.clone();
