@@ -189,8 +189,8 @@ pub struct CommonArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
 
-    /// Measured runs per approach [default: at least 3 and at least 2 s in all, decided from
-    /// the first run; fewer for runs over 20 s].
+    /// Measured runs per approach [default: at least 5 and at least 2 s in all, decided from
+    /// the first run; fewer for runs over 12 s].
     #[arg(short = 'r', long, value_name = "N", allow_negative_numbers = true)]
     pub runs: Option<String>,
 

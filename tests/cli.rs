@@ -419,7 +419,7 @@ fn a_long_plan_is_estimated_up_front() {
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(
-        first.starts_with("parlab: this plan takes about 68 s: the sequential baseline"),
+        first.starts_with("parlab: this plan takes about 72 s: the sequential baseline"),
         "{first}"
     );
     let quick = parlab()
