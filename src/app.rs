@@ -340,7 +340,8 @@ fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Writes the report to stdout in the configured format (the table to stderr when an export
-/// takes stdout), then the stdout export.
+/// takes stdout), then the stdout export. Stdout carries results: the lesson and the hint
+/// follow the table only in a terminal, else they go to stderr; `--quiet` leaves them out.
 fn print_report(
     cfg: &RunConfig,
     report: &Report,
@@ -348,13 +349,22 @@ fn print_report(
     exports: &ExportManager,
     hint: Option<&str>,
 ) -> anyhow::Result<()> {
+    let on_terminal = if exports.uses_stdout() {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    let colour = cfg.output.colour.enabled(on_terminal);
+    // The lesson and hint when they do not follow the table.
+    let mut aside = String::new();
     let bytes = match cfg.format {
         Format::Json => JsonExporter.serialize(report)?,
         Format::Table if report.results.is_empty() => Vec::new(),
         Format::Table if cfg.output.quiet => {
-            // The table alone: no notes, no bar chart.
+            // The table alone: no notes, lesson or bar chart.
             let mut bare = report.clone();
             bare.notes.clear();
+            bare.lesson = None;
             let mut text =
                 output::table::render_compared(&bare, baseline, output::terminal_width());
             if cfg.visuals.timeline_term {
@@ -366,17 +376,34 @@ fn print_report(
         }
         Format::Table => {
             let width = output::terminal_width();
-            let mut text = output::table::render_compared(report, baseline, width);
+            let mut shown = report.clone();
+            let lesson = shown
+                .lesson
+                .take()
+                .map(|l| output::table::lesson_text(&l, width.map(usize::from)));
+            let mut text = output::table::render_compared(&shown, baseline, width);
+            if on_terminal && let Some(lesson) = &lesson {
+                text.push_str(&if colour {
+                    output::colour::lesson(lesson)
+                } else {
+                    lesson.clone()
+                });
+            } else if let Some(lesson) = &lesson {
+                aside.push_str(lesson);
+            }
             text.push('\n');
-            text.push_str(&output::bars::render(
-                &output::bars::from_report(report),
-                width.map_or(80, usize::from),
-                cfg.ascii,
-            ));
+            let bars = output::bars::from_report(report);
+            let chart = output::bars::render(&bars, width.map_or(80, usize::from), cfg.ascii);
+            text.push_str(&if colour {
+                output::colour::bars(&chart, &bars)
+            } else {
+                chart
+            });
             if let Some(hint) = hint {
-                text.push('\n');
-                text.push_str(hint);
-                text.push('\n');
+                let (to, gap) = if on_terminal { (&mut text, "\n") } else { (&mut aside, "") };
+                to.push_str(gap);
+                to.push_str(hint);
+                to.push('\n');
             }
             if cfg.visuals.timeline_term {
                 let width = width.unwrap_or(output::gantt::DEFAULT_WIDTH);
@@ -395,6 +422,9 @@ fn print_report(
         // Stdout stays one JSON document: the text Gantt goes to stderr.
         let width = output::terminal_width().unwrap_or(output::gantt::DEFAULT_WIDTH);
         say::err_bytes(output::gantt::render(report, width).as_bytes())?;
+    }
+    if !aside.is_empty() {
+        say::err_bytes(aside.as_bytes())?;
     }
     if let Some(export) = exports.stdout_bytes(report)? {
         say::out_bytes(&export)?;

@@ -311,7 +311,8 @@ pub struct SweepArgs {
 /// How much parlab says, and in colour or not.
 #[derive(Debug, Args, Clone)]
 pub struct OutputArgs {
-    /// Print the results and errors only: no progress, notes or other messages.
+    /// Print the results and errors only: the table alone (and the exports), no progress,
+    /// notes, lesson, bar chart or other messages.
     #[arg(short, long)]
     pub quiet: bool,
 

@@ -282,14 +282,22 @@ fn quiet_prints_the_table_and_nothing_else() {
         !err.is_empty() && out.contains("• "),
         "without -q: lines and notes"
     );
+    // Into a pipe, stdout is the results: the lesson and the hint go to stderr.
+    assert!(!out.contains("Lesson:") && !out.contains("hint:"), "{out}");
+    assert!(err.contains("Lesson:"), "{err}");
     let quiet: Vec<&str> = args.iter().copied().chain(["--quiet"]).collect();
     let (out, err) = both(&quiet);
-    assert_eq!(err, "", "no progress on stderr");
+    assert_eq!(err, "", "no progress, lesson or hint on stderr");
     assert!(out.contains("│ threads"), "{out}");
-    assert!(
-        !out.contains("• ") && !out.contains("█"),
-        "no notes or bars: {out}"
-    );
+    // The table alone: its one-line heading, then nothing but the box.
+    let mut lines = out.lines();
+    assert!(lines.next().unwrap().starts_with("cpu × 4 tasks"), "{out}");
+    for line in lines {
+        assert!(
+            line.starts_with(['┌', '│', '╞', '├', '└']),
+            "not the table: {line:?} in\n{out}"
+        );
+    }
     let (out, err) = both(&[
         "sweep",
         "--mock",
@@ -315,6 +323,11 @@ fn color_always_and_never_override_the_terminal_check() {
     assert!(with("always").contains("\x1b[31m"));
     assert!(!with("never").contains('\x1b'));
     assert!(!with("auto").contains('\x1b'), "a pipe is not a terminal");
+    // `run` too: the bars in their family's colour, into a pipe when asked.
+    let run = |c: &str| both(&["run", "--mock", "-a", "threads", "--runs", "2", "--color", c]).0;
+    let always = run("always");
+    assert!(always.contains("\x1b[32m█"), "{always}");
+    assert!(!run("never").contains('\x1b') && !run("auto").contains('\x1b'));
 }
 
 #[test]
