@@ -286,9 +286,12 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         )?,
         Format::Table if outcome.sweep.points.is_empty() => Vec::new(),
         Format::Table if quiet => {
-            let mut sweep = outcome.sweep.clone();
-            sweep.notes.clear();
-            output::sweep::render(&sweep, output::terminal_width()).into_bytes()
+            // The table alone: its heading and the box, not the fits, chart or notes below.
+            let text = output::sweep::render(&outcome.sweep, output::terminal_width());
+            let end = text.find("\n└").map_or(text.len(), |at| {
+                text[at + 1..].find('\n').map_or(text.len(), |n| at + 1 + n + 1)
+            });
+            text[..end].as_bytes().to_vec()
         }
         Format::Table => {
             output::sweep::render(&outcome.sweep, output::terminal_width()).into_bytes()

@@ -310,7 +310,13 @@ fn quiet_prints_the_table_and_nothing_else() {
         "-q",
     ]);
     assert_eq!(err, "");
-    assert!(out.contains("thread-pool") && !out.contains("• "), "{out}");
+    assert!(out.contains("thread-pool"), "{out}");
+    let mut lines = out.lines();
+    assert!(lines.next().unwrap().starts_with("sweep: "), "{out}");
+    assert!(
+        lines.all(|l| l.starts_with(['┌', '│', '╞', '├', '└'])),
+        "the table alone: {out}"
+    );
 }
 
 #[test]
