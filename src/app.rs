@@ -289,7 +289,9 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
             // The table alone: its heading and the box, not the fits, chart or notes below.
             let text = output::sweep::render(&outcome.sweep, output::terminal_width());
             let end = text.find("\n└").map_or(text.len(), |at| {
-                text[at + 1..].find('\n').map_or(text.len(), |n| at + 1 + n + 1)
+                text[at + 1..]
+                    .find('\n')
+                    .map_or(text.len(), |n| at + 1 + n + 1)
             });
             text[..end].as_bytes().to_vec()
         }
@@ -403,7 +405,11 @@ fn print_report(
                 chart
             });
             if let Some(hint) = hint {
-                let (to, gap) = if on_terminal { (&mut text, "\n") } else { (&mut aside, "") };
+                let (to, gap) = if on_terminal {
+                    (&mut text, "\n")
+                } else {
+                    (&mut aside, "")
+                };
                 to.push_str(gap);
                 to.push_str(hint);
                 to.push('\n');

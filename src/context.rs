@@ -137,7 +137,16 @@ mod tests {
             "parlab run --html 'my report.html' ''"
         );
         // A shell's special characters are quoted too, and the line reads back word for word.
-        let args = ["parlab", "run", "--command", "true;true", "-w", "command", "$HOME", "a'b"];
+        let args = [
+            "parlab",
+            "run",
+            "--command",
+            "true;true",
+            "-w",
+            "command",
+            "$HOME",
+            "a'b",
+        ];
         let line = command_line(args.map(String::from));
         assert_eq!(
             line,

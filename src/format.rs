@@ -174,7 +174,11 @@ mod tests {
         assert_eq!(wrap("abcdefgh ij", 4, "", ""), ["abcdefgh", "ij"]);
         // By display width: each of these characters takes two columns.
         assert_eq!(wrap("日本 語", 5, "", ""), ["日本", "語"]);
-        assert_eq!(wrap("ab-cd ef", 5, "", ""), ["ab-cd", "ef"], "no hyphenation");
+        assert_eq!(
+            wrap("ab-cd ef", 5, "", ""),
+            ["ab-cd", "ef"],
+            "no hyphenation"
+        );
         assert_eq!(wrap("", 5, "• ", "  "), ["• "]);
         let text = bullets(&["one two three four".to_string()], Some(10));
         assert_eq!(text, "• one two\n  three\n  four\n");

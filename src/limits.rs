@@ -5,9 +5,8 @@
 pub fn open_files() -> (u64, u64) {
     // rlimit::INFINITY is RLIM_INFINITY, which is u64::MAX on Linux but not everywhere.
     let val = |v: u64| if v == rlimit::INFINITY { u64::MAX } else { v };
-    rlimit::getrlimit(rlimit::Resource::NOFILE).map_or((u64::MAX, u64::MAX), |(soft, hard)| {
-        (val(soft), val(hard))
-    })
+    rlimit::getrlimit(rlimit::Resource::NOFILE)
+        .map_or((u64::MAX, u64::MAX), |(soft, hard)| (val(soft), val(hard)))
 }
 
 /// Raises the soft open-file limit to the hard one (children inherit it); returns the soft

@@ -129,9 +129,20 @@ fn a_run_exports_keep_the_order_of_approach() {
     let doc = json("threads,sequential,rayon");
     assert_eq!(commands(&doc), ["threads", "sequential", "rayon"]);
     // The CSV's rows and the Markdown's too.
-    let args = ["run", "--mock", "-a", "threads,sequential,rayon", "--runs", "2"];
+    let args = [
+        "run",
+        "--mock",
+        "-a",
+        "threads,sequential,rayon",
+        "--runs",
+        "2",
+    ];
     let csv = stdout(&[&args[..], &["--export-csv", "-"]].concat());
-    let firsts: Vec<&str> = csv.lines().skip(1).map(|l| l.split(',').next().unwrap()).collect();
+    let firsts: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
     assert_eq!(firsts, ["threads", "sequential", "rayon"], "{csv}");
     let md = stdout(&[&args[..], &["--export-markdown", "-"]].concat());
     let rows: Vec<&str> = md
@@ -146,7 +157,16 @@ fn a_run_exports_keep_the_order_of_approach() {
 fn a_runs_json_and_csv_parameters_agree() {
     for cmd in [
         &["run", "--mock", "-a", "threads", "--runs", "2"][..],
-        &["sweep", "--mock", "--pool-sizes", "1,2", "-a", "rayon", "--runs", "2"][..],
+        &[
+            "sweep",
+            "--mock",
+            "--pool-sizes",
+            "1,2",
+            "-a",
+            "rayon",
+            "--runs",
+            "2",
+        ][..],
     ] {
         let doc: Value =
             serde_json::from_str(&stdout(&[cmd, &["--export-json", "-"]].concat())).unwrap();
@@ -163,8 +183,10 @@ fn a_runs_json_and_csv_parameters_agree() {
                 .zip(row)
                 .filter_map(|(h, v)| h.strip_prefix("parameter_").map(|n| (n, *v)))
                 .collect();
-            let in_json: Vec<(&str, &str)> =
-                p.iter().map(|(k, v)| (k.as_str(), v.as_str().unwrap())).collect();
+            let in_json: Vec<(&str, &str)> = p
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str().unwrap()))
+                .collect();
             assert_eq!(in_csv, in_json, "{cmd:?}");
         }
     }
@@ -211,19 +233,42 @@ fn a_sweep_export_reads_as_one_series_per_approach() {
     assert_eq!(points.len(), 6);
     assert_eq!(
         commands(&whole),
-        ["thread-pool", "thread-pool", "thread-pool", "rayon", "rayon", "rayon"]
+        [
+            "thread-pool",
+            "thread-pool",
+            "thread-pool",
+            "rayon",
+            "rayon",
+            "rayon"
+        ]
     );
     // Asked for, the baseline is a series too; `--format json` carries the same results.
     let args: Vec<&str> = sweep
         .iter()
-        .map(|a| if *a == "thread-pool,rayon" { "sequential,rayon" } else { a })
+        .map(|a| {
+            if *a == "thread-pool,rayon" {
+                "sequential,rayon"
+            } else {
+                a
+            }
+        })
         .chain(["--format", "json"])
         .collect();
     let doc: Value = serde_json::from_str(&stdout(&args)).unwrap();
-    assert!(doc["points"].is_array() && doc["fits"].is_array(), "the sweep's own keys stay");
+    assert!(
+        doc["points"].is_array() && doc["fits"].is_array(),
+        "the sweep's own keys stay"
+    );
     assert_eq!(
         commands(&doc),
-        ["sequential", "sequential", "sequential", "rayon", "rayon", "rayon"]
+        [
+            "sequential",
+            "sequential",
+            "sequential",
+            "rayon",
+            "rayon",
+            "rayon"
+        ]
     );
     let csv = stdout(&[&sweep[..], &["--export-csv", "-"]].concat());
     assert!(
@@ -330,7 +375,12 @@ fn color_always_and_never_override_the_terminal_check() {
     assert!(!with("never").contains('\x1b'));
     assert!(!with("auto").contains('\x1b'), "a pipe is not a terminal");
     // `run` too: the bars in their family's colour, into a pipe when asked.
-    let run = |c: &str| both(&["run", "--mock", "-a", "threads", "--runs", "2", "--color", c]).0;
+    let run = |c: &str| {
+        both(&[
+            "run", "--mock", "-a", "threads", "--runs", "2", "--color", c,
+        ])
+        .0
+    };
     let always = run("always");
     assert!(always.contains("\x1b[32m█"), "{always}");
     assert!(!run("never").contains('\x1b') && !run("auto").contains('\x1b'));

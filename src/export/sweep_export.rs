@@ -61,7 +61,10 @@ pub fn exported_approaches(reports: &[Report], with_baseline: bool) -> Vec<Strin
 
 /// The results of `approaches` in `reports`: approach by approach, each at every pool size
 /// in the order measured (ascending).
-fn series<'a>(reports: &'a [Report], approaches: &[String]) -> Vec<(&'a Report, &'a ApproachResult)> {
+fn series<'a>(
+    reports: &'a [Report],
+    approaches: &[String],
+) -> Vec<(&'a Report, &'a ApproachResult)> {
     approaches
         .iter()
         .flat_map(|id| {
@@ -111,16 +114,19 @@ pub fn serialize(
             bytes.push(b'\n');
             Ok(bytes)
         }
-        ExportFormat::Csv => super::csv::write(
-            &series(reports, approaches),
-            Parameters::PoolSizeOnly,
-        ),
+        ExportFormat::Csv => {
+            super::csv::write(&series(reports, approaches), Parameters::PoolSizeOnly)
+        }
         ExportFormat::Markdown => Ok(markdown(&series(reports, approaches)).into_bytes()),
     }
 }
 
 /// `sweep --format json`: the sweep's summary, and `results` as the JSON export has them.
-pub fn summary_json(sweep: &Sweep, reports: &[Report], with_baseline: bool) -> anyhow::Result<Vec<u8>> {
+pub fn summary_json(
+    sweep: &Sweep,
+    reports: &[Report],
+    with_baseline: bool,
+) -> anyhow::Result<Vec<u8>> {
     let approaches = exported_approaches(reports, with_baseline);
     let doc = SummaryDocument {
         sweep,

@@ -81,7 +81,13 @@ mod tests {
         ];
         let chart = super::super::bars::render(&bars, 40, false);
         let painted = super::bars(&chart, &bars);
-        assert!(painted.lines().next().unwrap().starts_with("threads    \x1b[32m█"));
+        assert!(
+            painted
+                .lines()
+                .next()
+                .unwrap()
+                .starts_with("threads    \x1b[32m█")
+        );
         assert!(!painted.lines().nth(1).unwrap().contains('\x1b'));
         assert!(painted.lines().nth(2).unwrap().contains("\x1b[35m█"));
         let plain: String = painted.replace("\x1b[32m", "").replace("\x1b[35m", "");
