@@ -457,3 +457,30 @@ fn the_context_and_the_runs_actually_used_are_reported() {
     assert!(!c["kernel"].as_str().unwrap().is_empty(), "{c}");
     assert_eq!(c["parlab_version"], env!("CARGO_PKG_VERSION"));
 }
+
+#[test]
+fn the_saved_command_line_reads_back_through_shlex() {
+    let args = [
+        "run",
+        "-a",
+        "sequential",
+        "-w",
+        "command",
+        "--command",
+        "true;true",
+        "--tasks",
+        "1",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+    ];
+    let doc: Value = serde_json::from_str(&stdout(&args)).unwrap();
+    let line = doc["context"]["command_line"].as_str().unwrap();
+    assert!(line.contains("'true;true'"), "{line}");
+    let words = shlex::split(line).unwrap();
+    assert_eq!(words[0], "parlab");
+    assert_eq!(words[1..], args, "{line}");
+}
