@@ -293,7 +293,7 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
                     .find('\n')
                     .map_or(text.len(), |n| at + 1 + n + 1)
             });
-            text[..end].as_bytes().to_vec()
+            text.as_bytes()[..end].to_vec()
         }
         Format::Table => {
             output::sweep::render(&outcome.sweep, output::terminal_width()).into_bytes()
