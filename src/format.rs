@@ -108,26 +108,24 @@ pub fn format_speedup(speedup: Option<f64>, min: Option<f64>, max: Option<f64>) 
     }
 }
 
-/// `text` in lines of at most `width` characters (a longer word gets a line of its own), the
-/// first starting with `first`, the rest with `rest`.
+/// `text` in lines of at most `width` columns of display width (a wide character counts two;
+/// a longer word gets a line of its own), the first starting with `first`, the rest with
+/// `rest`. Runs of whitespace become one space.
 pub fn wrap(text: &str, width: usize, first: &str, rest: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut line = String::from(first);
-    let mut empty = true;
-    for word in text.split_whitespace() {
-        let needed = line.chars().count() + usize::from(!empty) + word.chars().count();
-        if !empty && needed > width {
-            lines.push(std::mem::replace(&mut line, String::from(rest)));
-            empty = true;
-        }
-        if !empty {
-            line.push(' ');
-        }
-        line.push_str(word);
-        empty = false;
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if words.is_empty() {
+        return vec![first.to_string()];
     }
-    lines.push(line);
-    lines
+    let options = textwrap::Options::new(width.max(1))
+        .initial_indent(first)
+        .subsequent_indent(rest)
+        .break_words(false)
+        .word_separator(textwrap::WordSeparator::AsciiSpace)
+        .word_splitter(textwrap::WordSplitter::NoHyphenation);
+    textwrap::wrap(&words.join(" "), options)
+        .into_iter()
+        .map(|l| l.into_owned())
+        .collect()
 }
 
 /// Notes as bullets (`• `), each wrapped to `width` columns with a hanging indent when a
@@ -174,6 +172,14 @@ mod tests {
         let lines = wrap("ab cd ef", 5, "", "");
         assert_eq!(lines, ["ab cd", "ef"]);
         assert_eq!(wrap("abcdefgh ij", 4, "", ""), ["abcdefgh", "ij"]);
+        // By display width: each of these characters takes two columns.
+        assert_eq!(wrap("日本 語", 5, "", ""), ["日本", "語"]);
+        assert_eq!(
+            wrap("ab-cd ef", 5, "", ""),
+            ["ab-cd", "ef"],
+            "no hyphenation"
+        );
+        assert_eq!(wrap("", 5, "• ", "  "), ["• "]);
         let text = bullets(&["one two three four".to_string()], Some(10));
         assert_eq!(text, "• one two\n  three\n  four\n");
         let items: Vec<String> = (1..=7).map(|i| format!("a{i}")).collect();

@@ -32,6 +32,9 @@ fn check_hyperfine_entry(b: &Value) {
         .map(|t| t.as_f64().unwrap())
         .collect();
     assert_eq!(times.len(), b["runs"].as_array().unwrap().len());
+    let memory = b["memory_usage_byte"].as_array().unwrap();
+    assert_eq!(memory.len(), times.len(), "one per run: {b}");
+    assert!(memory.iter().all(|m| m.as_u64().unwrap() > 0), "{b}");
     let codes = b["exit_codes"].as_array().unwrap();
     assert_eq!(codes.len(), times.len());
     assert!(codes.iter().all(|c| c.as_i64() == Some(0)), "{b}");
@@ -75,55 +78,204 @@ fn a_run_export_reads_like_hyperfines() {
     }
 }
 
+/// `doc`'s `results` as `plot_parametrized.py` reads one file: every entry's one parameter
+/// (the same name throughout) as x, its `mean` as y. Returns the name and the (x, y) points.
+fn parametrized_series(doc: &Value) -> (String, Vec<(f64, f64)>) {
+    let results = doc["results"].as_array().unwrap();
+    assert!(!results.is_empty(), "no benchmark data to plot");
+    let mut names = Vec::new();
+    let points = results
+        .iter()
+        .map(|b| {
+            let p = b["parameters"].as_object().unwrap();
+            assert_eq!(p.len(), 1, "exactly one parameter: {p:?}");
+            let (name, value) = p.iter().next().unwrap();
+            names.push(name.clone());
+            let x: f64 = value.as_str().unwrap().parse().unwrap();
+            (x, b["mean"].as_f64().unwrap())
+        })
+        .collect();
+    names.dedup();
+    assert_eq!(names.len(), 1, "one parameter name: {names:?}");
+    (names.remove(0), points)
+}
+
+/// The `command` of each entry of `doc`'s `results`, in order.
+fn commands(doc: &Value) -> Vec<String> {
+    doc["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| b["command"].as_str().unwrap().to_string())
+        .collect()
+}
+
 #[test]
-fn a_sweep_export_has_one_entry_per_approach_and_pool_size() {
-    let out = stdout(&[
+fn a_run_exports_keep_the_order_of_approach() {
+    let json = |approaches: &str| -> Value {
+        let args = ["run", "--mock", "-a", approaches, "--runs", "2"];
+        let out = stdout(&[&args[..], &["--export-json", "-"]].concat());
+        serde_json::from_str(&out).unwrap()
+    };
+    // The mock's rayon is faster than threads, threads faster than thread-pool at 2 workers:
+    // the table sorts them, the export does not.
+    let order = ["rayon", "thread-pool", "threads"];
+    for asked in [order, [order[2], order[0], order[1]]] {
+        let doc = json(&asked.join(","));
+        let mut want = vec!["sequential".to_string()];
+        want.extend(asked.iter().map(|a| a.to_string()));
+        assert_eq!(commands(&doc), want, "an unasked baseline first");
+    }
+    let doc = json("threads,sequential,rayon");
+    assert_eq!(commands(&doc), ["threads", "sequential", "rayon"]);
+    // The CSV's rows and the Markdown's too.
+    let args = [
+        "run",
+        "--mock",
+        "-a",
+        "threads,sequential,rayon",
+        "--runs",
+        "2",
+    ];
+    let csv = stdout(&[&args[..], &["--export-csv", "-"]].concat());
+    let firsts: Vec<&str> = csv
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').next().unwrap())
+        .collect();
+    assert_eq!(firsts, ["threads", "sequential", "rayon"], "{csv}");
+    let md = stdout(&[&args[..], &["--export-markdown", "-"]].concat());
+    let rows: Vec<&str> = md
+        .lines()
+        .filter_map(|l| l.strip_prefix("| `"))
+        .map(|l| l.split('`').next().unwrap())
+        .collect();
+    assert_eq!(rows, ["threads", "sequential", "rayon"], "{md}");
+}
+
+#[test]
+fn a_runs_json_and_csv_parameters_agree() {
+    for cmd in [
+        &["run", "--mock", "-a", "threads", "--runs", "2"][..],
+        &[
+            "sweep",
+            "--mock",
+            "--pool-sizes",
+            "1,2",
+            "-a",
+            "rayon",
+            "--runs",
+            "2",
+        ][..],
+    ] {
+        let doc: Value =
+            serde_json::from_str(&stdout(&[cmd, &["--export-json", "-"]].concat())).unwrap();
+        let csv = stdout(&[cmd, &["--export-csv", "-"]].concat());
+        let mut lines = csv.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        let results = doc["results"].as_array().unwrap();
+        assert_eq!(rows.len(), results.len(), "{csv}");
+        for (row, b) in rows.iter().zip(results) {
+            let p = b["parameters"].as_object().unwrap();
+            let in_csv: Vec<(&str, &str)> = header
+                .iter()
+                .zip(row)
+                .filter_map(|(h, v)| h.strip_prefix("parameter_").map(|n| (n, *v)))
+                .collect();
+            let in_json: Vec<(&str, &str)> = p
+                .iter()
+                .map(|(k, v)| (k.as_str(), v.as_str().unwrap()))
+                .collect();
+            assert_eq!(in_csv, in_json, "{cmd:?}");
+        }
+    }
+}
+
+#[test]
+fn a_sweep_export_reads_as_one_series_per_approach() {
+    let dir = tempfile::tempdir().unwrap();
+    let template = dir.path().join("sweep-{approach}.json");
+    let sweep = [
         "sweep",
         "--mock",
         "--pool-sizes",
-        "1,2",
+        "1,2,4",
         "-a",
         "thread-pool,rayon",
         "--runs",
         "2",
-        "--export-json",
-        "-",
-    ]);
-    let doc: Value = serde_json::from_str(&out).unwrap();
-    let mut seen: Vec<(String, String)> = Vec::new();
-    for b in doc["results"].as_array().unwrap() {
-        check_hyperfine_entry(b);
-        // The parametrized plot wants exactly one parameter.
-        let p = b["parameters"].as_object().unwrap();
-        assert_eq!(p.len(), 1, "{p:?}");
-        seen.push((
-            b["command"].as_str().unwrap().into(),
-            p["pool_size"].as_str().unwrap().into(),
-        ));
-    }
-    for a in ["thread-pool", "rayon", "sequential"] {
-        for size in ["1", "2"] {
-            let n = seen.iter().filter(|(c, s)| c == a && s == size).count();
-            assert_eq!(n, 1, "{a} at {size}: {seen:?}");
+    ];
+    let args: Vec<&str> = sweep
+        .iter()
+        .copied()
+        .chain(["--export-json", template.to_str().unwrap()])
+        .collect();
+    stdout(&args);
+    // `plot_parametrized.py sweep-*.json`: one file, one line, per approach.
+    for a in ["thread-pool", "rayon"] {
+        let path = dir.path().join(format!("sweep-{a}.json"));
+        let doc: Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+        for b in doc["results"].as_array().unwrap() {
+            check_hyperfine_entry(b);
         }
+        assert!(commands(&doc).iter().all(|c| c == a), "{path:?}");
+        let (name, points) = parametrized_series(&doc);
+        assert_eq!(name, "pool_size");
+        let xs: Vec<f64> = points.iter().map(|p| p.0).collect();
+        assert_eq!(xs, [1.0, 2.0, 4.0], "{a}: one point per size, ascending");
     }
-    let csv = stdout(&[
-        "sweep",
-        "--mock",
-        "--pool-sizes",
-        "1,2",
-        "-a",
-        "thread-pool",
-        "--runs",
-        "2",
-        "--export-csv",
-        "-",
-    ]);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 2);
+    // One file: the same entries, approach by approach, no baseline (not asked for).
+    let whole: Value =
+        serde_json::from_str(&stdout(&[&sweep[..], &["--export-json", "-"]].concat())).unwrap();
+    let (_, points) = parametrized_series(&whole);
+    assert_eq!(points.len(), 6);
+    assert_eq!(
+        commands(&whole),
+        [
+            "thread-pool",
+            "thread-pool",
+            "thread-pool",
+            "rayon",
+            "rayon",
+            "rayon"
+        ]
+    );
+    // Asked for, the baseline is a series too; `--format json` carries the same results.
+    let args: Vec<&str> = sweep
+        .iter()
+        .map(|a| {
+            if *a == "thread-pool,rayon" {
+                "sequential,rayon"
+            } else {
+                a
+            }
+        })
+        .chain(["--format", "json"])
+        .collect();
+    let doc: Value = serde_json::from_str(&stdout(&args)).unwrap();
+    assert!(
+        doc["points"].is_array() && doc["fits"].is_array(),
+        "the sweep's own keys stay"
+    );
+    assert_eq!(
+        commands(&doc),
+        [
+            "sequential",
+            "sequential",
+            "sequential",
+            "rayon",
+            "rayon",
+            "rayon"
+        ]
+    );
+    let csv = stdout(&[&sweep[..], &["--export-csv", "-"]].concat());
     assert!(
         csv.starts_with("command,mean,stddev,median,user,system,min,max,approach,"),
         "{csv}"
     );
-    assert_eq!(csv.lines().count(), 5, "{csv}");
+    assert_eq!(csv.lines().count(), 7, "{csv}");
 }
 
 #[test]
@@ -298,14 +450,22 @@ fn quiet_prints_the_table_and_nothing_else() {
         !err.is_empty() && out.contains("• "),
         "without -q: lines and notes"
     );
+    // Into a pipe, stdout is the results: the lesson and the hint go to stderr.
+    assert!(!out.contains("Lesson:") && !out.contains("hint:"), "{out}");
+    assert!(err.contains("Lesson:"), "{err}");
     let quiet: Vec<&str> = args.iter().copied().chain(["--quiet"]).collect();
     let (out, err) = both(&quiet);
-    assert_eq!(err, "", "no progress on stderr");
+    assert_eq!(err, "", "no progress, lesson or hint on stderr");
     assert!(out.contains("│ threads"), "{out}");
-    assert!(
-        !out.contains("• ") && !out.contains("█"),
-        "no notes or bars: {out}"
-    );
+    // The table alone: its one-line heading, then nothing but the box.
+    let mut lines = out.lines();
+    assert!(lines.next().unwrap().starts_with("cpu × 4 tasks"), "{out}");
+    for line in lines {
+        assert!(
+            line.starts_with(['┌', '│', '╞', '├', '└']),
+            "not the table: {line:?} in\n{out}"
+        );
+    }
     let (out, err) = both(&[
         "sweep",
         "--mock",
@@ -318,7 +478,13 @@ fn quiet_prints_the_table_and_nothing_else() {
         "-q",
     ]);
     assert_eq!(err, "");
-    assert!(out.contains("thread-pool") && !out.contains("• "), "{out}");
+    assert!(out.contains("thread-pool"), "{out}");
+    let mut lines = out.lines();
+    assert!(lines.next().unwrap().starts_with("sweep: "), "{out}");
+    assert!(
+        lines.all(|l| l.starts_with(['┌', '│', '╞', '├', '└'])),
+        "the table alone: {out}"
+    );
 }
 
 #[test]
@@ -331,6 +497,16 @@ fn color_always_and_never_override_the_terminal_check() {
     assert!(with("always").contains("\x1b[31m"));
     assert!(!with("never").contains('\x1b'));
     assert!(!with("auto").contains('\x1b'), "a pipe is not a terminal");
+    // `run` too: the bars in their family's colour, into a pipe when asked.
+    let run = |c: &str| {
+        both(&[
+            "run", "--mock", "-a", "threads", "--runs", "2", "--color", c,
+        ])
+        .0
+    };
+    let always = run("always");
+    assert!(always.contains("\x1b[32m█"), "{always}");
+    assert!(!run("never").contains('\x1b') && !run("auto").contains('\x1b'));
 }
 
 #[test]
@@ -403,4 +579,31 @@ fn the_context_and_the_runs_actually_used_are_reported() {
     assert!(c["rustc"].as_str().unwrap().starts_with("rustc "), "{c}");
     assert!(!c["kernel"].as_str().unwrap().is_empty(), "{c}");
     assert_eq!(c["parlab_version"], env!("CARGO_PKG_VERSION"));
+}
+
+#[test]
+fn the_saved_command_line_reads_back_through_shlex() {
+    let args = [
+        "run",
+        "-a",
+        "sequential",
+        "-w",
+        "command",
+        "--command",
+        "true;true",
+        "--tasks",
+        "1",
+        "--runs",
+        "1",
+        "--warmup",
+        "0",
+        "--format",
+        "json",
+    ];
+    let doc: Value = serde_json::from_str(&stdout(&args)).unwrap();
+    let line = doc["context"]["command_line"].as_str().unwrap();
+    assert!(line.contains("'true;true'"), "{line}");
+    let words = shlex::split(line).unwrap();
+    assert_eq!(words[0], "parlab");
+    assert_eq!(words[1..], args, "{line}");
 }

@@ -336,7 +336,9 @@ fn all_stays_rust_only_and_a_table_hints_at_python() {
     assert!(!ran.stdout.contains("py-"), "{}", ran.stdout);
     assert!(!ran.stdout.contains("hint:"));
     let ran = parlab(&["run", "--mock", "--tasks", "2"], &[]);
-    assert!(ran.stdout.contains("hint: add ,python to --approach"));
+    // Into a pipe the hint follows the results on stderr, not stdout.
+    assert!(ran.stderr.contains("hint: add ,python to --approach"));
+    assert!(!ran.stdout.contains("hint:"));
 }
 
 #[test]

@@ -193,8 +193,8 @@ pub struct CommonArgs {
     #[arg(long, value_enum, default_value_t = FormatArg::Table)]
     pub format: FormatArg,
 
-    /// Measured runs per approach [default: at least 3 and at least 2 s in all, decided from
-    /// the first run; fewer for runs over 20 s].
+    /// Measured runs per approach [default: at least 5 and at least 2 s in all, decided from
+    /// the first run; fewer for runs over 12 s].
     #[arg(short = 'r', long, value_name = "N", allow_negative_numbers = true)]
     pub runs: Option<String>,
 
@@ -315,7 +315,8 @@ pub struct SweepArgs {
 /// How much parlab says, and in colour or not.
 #[derive(Debug, Args, Clone)]
 pub struct OutputArgs {
-    /// Print the results and errors only: no progress, notes or other messages.
+    /// Print the results and errors only: the table alone (and the exports), no progress,
+    /// notes, lesson, bar chart or other messages.
     #[arg(short, long)]
     pub quiet: bool,
 

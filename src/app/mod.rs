@@ -304,35 +304,28 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     if let Some(report) = &outcome.last_report {
         crate::show::export::visual::write_files(&cfg.run.visuals, report, Some(&outcome.sweep))?;
     }
-    let mut to_stdout = None;
-    for t in &cfg.run.exports {
-        let bytes = crate::show::export::sweep_export::serialize(
-            t.format,
+    let to_stdout = crate::show::export::sweep_export::write_all(
+        &cfg.run.exports,
+        &outcome.sweep,
+        &outcome.reports,
+        cfg.export_baseline,
+    )?;
+    let bytes = match cfg.run.format {
+        Format::Json => crate::show::export::sweep_export::summary_json(
             &outcome.sweep,
             &outcome.reports,
-        )?;
-        match &t.path {
-            Some(path) => crate::show::outfile::write(path, &bytes).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: cannot write '{}': {e}",
-                    t.format.flag(),
-                    path.display()
-                )
-            })?,
-            None => to_stdout = Some(bytes),
-        }
-    }
-    let bytes = match cfg.run.format {
-        Format::Json => {
-            let mut b = serde_json::to_vec_pretty(&outcome.sweep)?;
-            b.push(b'\n');
-            b
-        }
+            cfg.export_baseline,
+        )?,
         Format::Table if outcome.sweep.points.is_empty() => Vec::new(),
         Format::Table if quiet => {
-            let mut sweep = outcome.sweep.clone();
-            sweep.notes.clear();
-            output::sweep::render(&sweep, output::terminal_width()).into_bytes()
+            // The table alone: its heading and the box, not the fits, chart or notes below.
+            let text = output::sweep::render(&outcome.sweep, output::terminal_width());
+            let end = text.find("\n└").map_or(text.len(), |at| {
+                text[at + 1..]
+                    .find('\n')
+                    .map_or(text.len(), |n| at + 1 + n + 1)
+            });
+            text.as_bytes()[..end].to_vec()
         }
         Format::Table => {
             output::sweep::render(&outcome.sweep, output::terminal_width()).into_bytes()
@@ -384,7 +377,8 @@ fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Writes the report to stdout in the configured format (the table to stderr when an export
-/// takes stdout), then the stdout export.
+/// takes stdout), then the stdout export. Stdout carries results: the lesson and the hint
+/// follow the table only in a terminal, else they go to stderr; `--quiet` leaves them out.
 fn print_report(
     cfg: &RunConfig,
     report: &Report,
@@ -392,13 +386,22 @@ fn print_report(
     exports: &ExportManager,
     hint: Option<&str>,
 ) -> anyhow::Result<()> {
+    let on_terminal = if exports.uses_stdout() {
+        std::io::stderr().is_terminal()
+    } else {
+        std::io::stdout().is_terminal()
+    };
+    let colour = cfg.output.colour.enabled(on_terminal);
+    // The lesson and hint when they do not follow the table.
+    let mut aside = String::new();
     let bytes = match cfg.format {
         Format::Json => JsonExporter.serialize(report)?,
         Format::Table if report.results.is_empty() => Vec::new(),
         Format::Table if cfg.output.quiet => {
-            // The table alone: no notes, no bar chart.
+            // The table alone: no notes, lesson or bar chart.
             let mut bare = report.clone();
             bare.notes.clear();
+            bare.lesson = None;
             let mut text =
                 output::table::render_compared(&bare, baseline, output::terminal_width());
             if cfg.visuals.timeline_term {
@@ -410,17 +413,38 @@ fn print_report(
         }
         Format::Table => {
             let width = output::terminal_width();
-            let mut text = output::table::render_compared(report, baseline, width);
+            let mut shown = report.clone();
+            let lesson = shown
+                .lesson
+                .take()
+                .map(|l| output::table::lesson_text(&l, width.map(usize::from)));
+            let mut text = output::table::render_compared(&shown, baseline, width);
+            if on_terminal && let Some(lesson) = &lesson {
+                text.push_str(&if colour {
+                    output::colour::lesson(lesson)
+                } else {
+                    lesson.clone()
+                });
+            } else if let Some(lesson) = &lesson {
+                aside.push_str(lesson);
+            }
             text.push('\n');
-            text.push_str(&output::bars::render(
-                &output::bars::from_report(report),
-                width.map_or(80, usize::from),
-                cfg.ascii,
-            ));
+            let bars = output::bars::from_report(report);
+            let chart = output::bars::render(&bars, width.map_or(80, usize::from), cfg.ascii);
+            text.push_str(&if colour {
+                output::colour::bars(&chart, &bars)
+            } else {
+                chart
+            });
             if let Some(hint) = hint {
-                text.push('\n');
-                text.push_str(hint);
-                text.push('\n');
+                let (to, gap) = if on_terminal {
+                    (&mut text, "\n")
+                } else {
+                    (&mut aside, "")
+                };
+                to.push_str(gap);
+                to.push_str(hint);
+                to.push('\n');
             }
             if cfg.visuals.timeline_term {
                 let width = width.unwrap_or(output::gantt::DEFAULT_WIDTH);
@@ -439,6 +463,9 @@ fn print_report(
         // Stdout stays one JSON document: the text Gantt goes to stderr.
         let width = output::terminal_width().unwrap_or(output::gantt::DEFAULT_WIDTH);
         say::err_bytes(output::gantt::render(report, width).as_bytes())?;
+    }
+    if !aside.is_empty() {
+        say::err_bytes(aside.as_bytes())?;
     }
     if let Some(export) = exports.stdout_bytes(report)? {
         say::out_bytes(&export)?;

@@ -53,46 +53,32 @@ impl Context {
     }
 }
 
-/// `args` as one line: the program by its file name, words with spaces quoted.
+/// `args` as one line: the program by its file name, each word quoted as a POSIX shell needs
+/// (`shlex`), so that the line reads back word for word (`shlex::split`) and runs again.
 pub fn command_line(args: impl IntoIterator<Item = String>) -> String {
-    let mut words: Vec<String> = Vec::new();
-    for (i, a) in args.into_iter().enumerate() {
-        let a = if i == 0 {
-            std::path::Path::new(&a)
+    let words: Vec<String> = args
+        .into_iter()
+        .enumerate()
+        .map(|(i, a)| match i {
+            0 => std::path::Path::new(&a)
                 .file_name()
-                .map_or(a.clone(), |f| f.to_string_lossy().into_owned())
-        } else {
-            a
-        };
-        if a.is_empty() || a.contains(|c: char| c.is_whitespace() || c == '\'' || c == '"') {
-            words.push(format!("'{}'", a.replace('\'', r"'\''")));
-        } else {
-            words.push(a);
-        }
-    }
-    words.join(" ")
+                .map_or(a.clone(), |f| f.to_string_lossy().into_owned()),
+            _ => a,
+        })
+        .collect();
+    // Only a NUL byte cannot be quoted, and no argument holds one.
+    shlex::try_join(words.iter().map(String::as_str))
+        .unwrap_or_else(|_| words.join(" ").replace('\0', ""))
 }
 
 /// The kernel's name, release and machine, from uname(2).
 fn kernel() -> String {
-    // SAFETY: uname fills the struct we own; on failure we do not read it.
-    let mut u: libc::utsname = unsafe { std::mem::zeroed() };
-    if unsafe { libc::uname(&mut u) } != 0 {
-        return "unknown".into();
-    }
-    let field = |f: &[libc::c_char]| {
-        let bytes: Vec<u8> = f
-            .iter()
-            .take_while(|&&c| c != 0)
-            .map(|&c| c as u8)
-            .collect();
-        String::from_utf8_lossy(&bytes).into_owned()
-    };
+    let u = rustix::system::uname();
     format!(
         "{} {} {}",
-        field(&u.sysname),
-        field(&u.release),
-        field(&u.machine)
+        u.sysname().to_string_lossy(),
+        u.release().to_string_lossy(),
+        u.machine().to_string_lossy()
     )
 }
 
@@ -150,6 +136,24 @@ mod tests {
             command_line(args.map(String::from)),
             "parlab run --html 'my report.html' ''"
         );
+        // A shell's special characters are quoted too, and the line reads back word for word.
+        let args = [
+            "parlab",
+            "run",
+            "--command",
+            "true;true",
+            "-w",
+            "command",
+            "$HOME",
+            "a'b",
+        ];
+        let line = command_line(args.map(String::from));
+        assert_eq!(
+            line,
+            r#"parlab run --command 'true;true' -w command '$HOME' "a'b""#
+        );
+        let back = shlex::split(&line).unwrap();
+        assert_eq!(back, args);
     }
 
     #[test]

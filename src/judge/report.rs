@@ -76,7 +76,8 @@ pub struct ConfigSummary {
     /// The command each task ran (`--command`), `{task}` not replaced; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
-    /// The warm-up and measured runs each approach actually had, in the order first run.
+    /// The warm-up and measured runs each approach actually had, in the order asked for
+    /// (`--approach`, an unasked baseline first): the order of the exports' results.
     #[serde(default)]
     pub repetitions_used: Vec<RepetitionsUsed>,
 }
@@ -318,7 +319,15 @@ impl Report {
     /// Builds the report of `measurements` (every measured run, of every approach, in the order
     /// run), run with `cfg` on `machine`.
     pub fn build(cfg: &Plan, machine: Machine, measurements: &[RunMeasurement]) -> Self {
-        let groups = group_by_approach(measurements);
+        let mut groups = group_by_approach(measurements);
+        // In the order asked for, an unasked baseline first: exports keep it (hyperfine keeps
+        // its commands' order); the table below sorts by speed.
+        groups.sort_by_key(|g| {
+            cfg.approaches
+                .iter()
+                .position(|a| a.id == g[0].approach)
+                .map_or(0, |i| i + 1)
+        });
         let baseline: Option<Vec<f64>> = groups
             .iter()
             .find(|g| g[0].approach == "sequential" && g.iter().all(|m| m.verified))

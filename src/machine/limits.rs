@@ -3,39 +3,17 @@
 
 /// The soft and hard open-file limits (`ulimit -n`, `ulimit -Hn`); `u64::MAX` for unlimited.
 pub fn open_files() -> (u64, u64) {
-    let mut rl = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes into the struct we own.
-    if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) } != 0 {
-        return (u64::MAX, u64::MAX);
-    }
-    #[allow(clippy::unnecessary_cast)] // rlim_t is u64 on Linux, not on every platform
-    let val = |v: libc::rlim_t| {
-        if v == libc::RLIM_INFINITY {
-            u64::MAX
-        } else {
-            v as u64
-        }
-    };
-    (val(rl.rlim_cur), val(rl.rlim_max))
+    // rlimit::INFINITY is RLIM_INFINITY, which is u64::MAX on Linux but not everywhere.
+    let val = |v: u64| if v == rlimit::INFINITY { u64::MAX } else { v };
+    rlimit::getrlimit(rlimit::Resource::NOFILE)
+        .map_or((u64::MAX, u64::MAX), |(soft, hard)| (val(soft), val(hard)))
 }
 
 /// Raises the soft open-file limit to the hard one (children inherit it); returns the soft
 /// limit in force afterwards.
 pub fn raise_open_files() -> u64 {
-    let mut rl = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit and setrlimit read and write the struct we own.
-    unsafe {
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) == 0 && rl.rlim_cur < rl.rlim_max {
-            rl.rlim_cur = rl.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &rl);
-        }
-    }
+    // At most the hard limit (and, on macOS, the kernel's own cap); a failure leaves it as is.
+    let _ = rlimit::increase_nofile_limit(u64::MAX);
     open_files().0
 }
 

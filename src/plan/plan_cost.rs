@@ -317,10 +317,10 @@ mod tests {
             Repetitions::default(),
             1e-9,
         );
-        // 200 s a run: no warm-up, 60 / 200 rounds down to 1 run; threads: 1 s, 1 + 3 runs.
+        // 200 s a run: no warm-up, 60 / 200 rounds down to 1 run; threads: 1 s, 1 + 5 runs.
         assert_eq!(plan.parts[0].runs, 1);
-        assert_eq!(plan.parts[1].runs, 4);
-        assert!((plan.total_s() - 204.0).abs() < 1e-6, "{}", plan.total_s());
+        assert_eq!(plan.parts[1].runs, 6);
+        assert!((plan.total_s() - 206.0).abs() < 1e-6, "{}", plan.total_s());
         let line = plan.line(None).unwrap();
         assert!(
             line.starts_with("parlab: this plan takes about 3 min:"),

@@ -6,11 +6,18 @@
 //! runs at least [`MIN_RUNS`] times and for at least [`MIN_TIME_S`] in all, decided from how
 //! long its first run took. The first run is a warm-up (thrown away) when it was short; when it
 //! took more than [`WARMUP_LIMIT_S`] there is nothing left to warm and it counts. Work so long
-//! that three runs would pass [`LONG_BUDGET_S`] runs fewer times, and fast work at most
+//! that [`MIN_RUNS`] runs would pass [`LONG_BUDGET_S`] runs fewer times, and fast work at most
 //! [`MAX_RUNS`] times.
+//!
+//! Five runs, not hyperfine's ten: one parlab run is a whole batch of tasks under one approach,
+//! and a default run measures a dozen approaches, so ten runs of one-second work would take two
+//! minutes before the first table. Five still give the statistics something to work with: a
+//! median that two outlier runs cannot move, a spread and outlier test with a middle to measure
+//! from, Welch's t-test with four degrees of freedom a side, and hyperfine's
+//! `plot_progression.py` a moving-average window (it takes runs ÷ 5, and three runs gave it 0).
 
 /// The fewest measured runs by default.
-pub const MIN_RUNS: u32 = 3;
+pub const MIN_RUNS: u32 = 5;
 /// The least measured time per approach by default, s.
 pub const MIN_TIME_S: f64 = 2.0;
 /// The most measured runs by default (for very fast work).

@@ -18,6 +18,8 @@ pub struct SweepConfig {
     pub pool_sizes: Vec<usize>,
     /// Where to draw the chart, if anywhere, and in which format.
     pub chart: Option<(PathBuf, ImageFormat)>,
+    /// `--approach` named `sequential`: the exports list the baseline too.
+    pub export_baseline: bool,
 }
 
 impl SweepConfig {
@@ -92,6 +94,7 @@ impl SweepConfig {
                 format!("sweep runs pooled approaches: {}", pooled_ids()),
             ));
         }
+        let export_baseline = run.approaches.iter().any(|a| a.id == "sequential");
         run.approaches.retain(|a| a.pooled);
         if run.approaches.is_empty() {
             return Err(UsageError::bad(
@@ -113,6 +116,7 @@ impl SweepConfig {
             run,
             pool_sizes,
             chart,
+            export_baseline,
         })
     }
 }

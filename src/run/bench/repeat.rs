@@ -4,7 +4,7 @@
 //! runs at least [`MIN_RUNS`] times and for at least [`MIN_TIME_S`] in all, decided from how
 //! long its first run took. The first run is a warm-up (thrown away) when it was short; when it
 //! took more than [`WARMUP_LIMIT_S`] there is nothing left to warm and it counts. Work so long
-//! that three runs would pass [`LONG_BUDGET_S`] runs fewer times, and fast work at most
+//! that [`MIN_RUNS`] runs would pass [`LONG_BUDGET_S`] runs fewer times, and fast work at most
 //! [`MAX_RUNS`] times.
 
 pub use crate::plan::Repetitions;
@@ -140,10 +140,12 @@ mod tests {
     fn defaults_follow_the_first_run() {
         let auto = Repetitions::default();
         assert_eq!(play(auto, 0.1), (1, 20), "2 s of 0.1 s runs");
-        assert_eq!(play(auto, 1.0), (1, 3), "at least 3");
+        assert_eq!(play(auto, 1.0), (1, MIN_RUNS), "at least 5");
+        assert_eq!(MIN_RUNS, 5, "plot_progression.py's window is runs ÷ 5");
         assert_eq!(play(auto, 0.000_01), (1, MAX_RUNS), "capped for fast work");
-        assert_eq!(play(auto, 5.0), (0, 3), "no warm-up for long runs");
-        assert_eq!(play(auto, 25.0), (0, 2), "fewer runs for very long work");
+        assert_eq!(play(auto, 5.0), (0, 5), "no warm-up for long runs");
+        assert_eq!(play(auto, 15.0), (0, 4), "fewer runs for very long work");
+        assert_eq!(play(auto, 25.0), (0, 2));
         assert_eq!(play(auto, 90.0), (0, 1));
         assert_eq!(play(auto, 0.0), (1, MAX_RUNS));
     }
@@ -154,7 +156,7 @@ mod tests {
         assert_eq!(play(runs(Some(10), None), 0.1), (1, 10));
         assert_eq!(play(runs(Some(10), Some(0)), 0.1), (0, 10));
         assert_eq!(play(runs(Some(2), Some(3)), 0.1), (3, 2));
-        assert_eq!(play(runs(None, Some(2)), 1.0), (2, 3));
+        assert_eq!(play(runs(None, Some(2)), 1.0), (2, 5));
         assert_eq!(play(runs(Some(1), None), 10.0), (0, 1));
     }
 

@@ -1,15 +1,16 @@
-//! `--export-csv`: one row per approach. hyperfine's columns come first, with its meanings
-//! (`command,mean,stddev,median,user,system,min,max`, see [`super::hyperfine`]), then parlab's,
-//! then the pool size as hyperfine names a parameter (`parameter_pool_size`). Empty cells mean
-//! "none" (no baseline, no child process, one run's stddev).
+//! `--export-csv`: one row per approach, in the order asked for. hyperfine's columns come first,
+//! with its meanings (`command,mean,stddev,median,user,system,min,max`, see
+//! [`super::hyperfine`]), then parlab's, then the JSON's `parameters` as hyperfine names them
+//! (`parameter_NAME`): a run's pool size, tasks, workload and number; a sweep's pool size
+//! alone. Empty cells mean "none" (no baseline, no child process, one run's stddev).
 
 use serde::Serialize;
 
 use super::Exporter;
-use super::hyperfine::{HyperfineKeys, Parameters};
-use crate::judge::report::Report;
+use super::hyperfine::{HyperfineKeys, Parameters, in_asked_order};
+use crate::judge::report::{ApproachResult, Report};
 
-/// One row per approach, fastest first.
+/// One row per approach, in the order asked for.
 pub struct CsvExporter;
 
 /// A CSV row; every column names its unit.
@@ -45,11 +46,11 @@ struct Row<'a> {
     child_peak_rss_kib: Option<u64>,
     outliers: usize,
     verified: bool,
-    parameter_pool_size: usize,
 }
 
-/// The columns, for a CSV with no rows (serde writes them with the first row).
-const HEADER: [&str; 31] = [
+/// The columns before the parameters (the header is written by hand: the parameters differ
+/// between a run and a sweep).
+const HEADER: [&str; 30] = [
     "command",
     "mean",
     "stddev",
@@ -80,25 +81,36 @@ const HEADER: [&str; 31] = [
     "child_peak_rss_kib",
     "outliers",
     "verified",
-    "parameter_pool_size",
 ];
 
 impl Exporter for CsvExporter {
     fn serialize(&self, report: &Report) -> anyhow::Result<Vec<u8>> {
-        rows(std::slice::from_ref(report))
+        let rows: Vec<_> = in_asked_order(report)
+            .into_iter()
+            .map(|r| (report, r))
+            .collect();
+        write(&rows, Parameters::Run)
     }
 }
 
-/// The rows of every result of `reports` (a run has one report, a sweep one per pool size).
-pub fn rows(reports: &[Report]) -> anyhow::Result<Vec<u8>> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    if reports.iter().all(|r| r.results.is_empty()) {
-        w.write_record(HEADER)?;
-    }
-    for report in reports {
-        for r in &report.results {
-            let h = HyperfineKeys::of(r, &report.config, Parameters::PoolSizeOnly);
-            w.serialize(Row {
+/// The CSV of `rows`: each a result and the report it belongs to (a run has one report, a
+/// sweep one per pool size), with `which` parameters.
+pub fn write(rows: &[(&Report, &ApproachResult)], which: Parameters) -> anyhow::Result<Vec<u8>> {
+    let mut w = csv::WriterBuilder::new()
+        .has_headers(false)
+        .from_writer(Vec::new());
+    let names = HyperfineKeys::parameter_names(which);
+    let header = HEADER
+        .iter()
+        .map(|h| h.to_string())
+        .chain(names.iter().map(|n| format!("parameter_{n}")));
+    w.write_record(header)?;
+    for &(report, r) in rows {
+        let h = HyperfineKeys::of(r, &report.config, which);
+        // Serialized as a tuple: the row's fields, then the parameters, in one record.
+        let parameters: Vec<&str> = names.iter().map(|n| h.parameters[n].as_str()).collect();
+        w.serialize((
+            Row {
                 command: &r.approach,
                 mean: h.mean,
                 stddev: h.stddev,
@@ -129,9 +141,9 @@ pub fn rows(reports: &[Report]) -> anyhow::Result<Vec<u8>> {
                 child_peak_rss_kib: r.child_peak_rss_kib,
                 outliers: r.runs.iter().filter(|x| x.outlier).count(),
                 verified: r.verified,
-                parameter_pool_size: report.config.pool_size,
-            })?;
-        }
+            },
+            parameters,
+        ))?;
     }
     Ok(w.into_inner()?)
 }

@@ -1,8 +1,14 @@
 //! hyperfine's keys for every result, beside parlab's own: `command`, `mean`, `stddev`,
-//! `median`, `user`, `system`, `min`, `max`, `times`, `exit_codes` and `parameters`, with
-//! hyperfine's meanings and types, so that scripts written for hyperfine's `--export-json`
-//! (statistics, whisker, histogram, progression and parametrized plots, Welch's t-test) read
-//! parlab's exports. Computed here from the report's figures; the report itself is unchanged.
+//! `median`, `user`, `system`, `min`, `max`, `times`, `memory_usage_byte`, `exit_codes` and
+//! `parameters`, with hyperfine's meanings and types, so that scripts written for hyperfine's
+//! `--export-json` (statistics, whisker, histogram, progression, comparison and parametrized
+//! plots, Welch's t-test) read parlab's exports. Computed here from the report's figures; the
+//! report itself is unchanged.
+//!
+//! Exports list the approaches in the order `--approach` gave them (an unasked baseline first),
+//! as hyperfine keeps the order of its commands: scripts that set files side by side
+//! (`plot_benchmark_comparison.py`) match entries by position. Only the terminal table sorts
+//! by speed.
 
 use std::collections::BTreeMap;
 
@@ -33,6 +39,10 @@ pub struct HyperfineKeys {
     pub max: f64,
     /// Every measured run's wall time, in the order run.
     pub times: Vec<f64>,
+    /// Every measured run's peak resident memory, bytes: parlab's own process (its size at
+    /// start-up plus the most the run added), or its largest child process where that is
+    /// larger (process approaches).
+    pub memory_usage_byte: Vec<u64>,
     /// One per measured run: 0 when it was verified, 1 when not.
     pub exit_codes: Vec<i32>,
     /// The settings that define the benchmark, as text (hyperfine writes parameter values as
@@ -51,17 +61,31 @@ pub enum Parameters {
 }
 
 impl HyperfineKeys {
+    /// The names in `parameters`, in the order JSON writes them (the CSV's `parameter_NAME`
+    /// columns follow it, so the two agree).
+    pub fn parameter_names(which: Parameters) -> &'static [&'static str] {
+        match which {
+            Parameters::Run => &["number", "pool_size", "tasks", "workload"],
+            Parameters::PoolSizeOnly => &["pool_size"],
+        }
+    }
+
     /// The keys of `r`, measured with `config` (its pool size is `pool_size`).
     pub fn of(r: &ApproachResult, config: &ConfigSummary, which: Parameters) -> Self {
         let times: Vec<f64> = r.runs.iter().map(|x| x.wall_s).collect();
         let n = r.runs.len().max(1) as f64;
-        let mut parameters = BTreeMap::new();
-        parameters.insert("pool_size", config.pool_size.to_string());
-        if which == Parameters::Run {
-            parameters.insert("tasks", config.tasks.to_string());
-            parameters.insert("workload", config.workload.id().to_string());
-            parameters.insert("number", config.number.to_string());
-        }
+        let parameters = Self::parameter_names(which)
+            .iter()
+            .map(|&name| {
+                let value = match name {
+                    "pool_size" => config.pool_size.to_string(),
+                    "tasks" => config.tasks.to_string(),
+                    "workload" => config.workload.id().to_string(),
+                    _ => config.number.to_string(),
+                };
+                (name, value)
+            })
+            .collect();
         Self {
             command: r.approach.clone(),
             mean: r.wall_s_mean,
@@ -71,6 +95,11 @@ impl HyperfineKeys {
             system: r.runs.iter().map(|x| x.cpu_sys_s).sum::<f64>() / n,
             min: r.wall_s_min,
             max: r.wall_s_max,
+            memory_usage_byte: r
+                .runs
+                .iter()
+                .map(|x| x.peak_rss_kib.max(x.child_peak_rss_kib.unwrap_or(0)) * 1024)
+                .collect(),
             exit_codes: r.runs.iter().map(|x| i32::from(!x.verified)).collect(),
             times,
             parameters,
@@ -89,11 +118,26 @@ pub struct Entry<'a> {
     pub result: &'a ApproachResult,
 }
 
-/// The entries of `report`'s results, with `which` parameters.
+/// `report`'s results in the order asked for (`--approach`, an unasked baseline first, as
+/// [`ConfigSummary::repetitions_used`] lists them), not fastest first as the table shows them.
+pub fn in_asked_order(report: &Report) -> Vec<&ApproachResult> {
+    let asked = &report.config.repetitions_used;
+    let place = |r: &ApproachResult| {
+        asked
+            .iter()
+            .position(|u| u.approach == r.approach)
+            .unwrap_or(usize::MAX)
+    };
+    let mut results: Vec<&ApproachResult> = report.results.iter().collect();
+    // Stable: a result missing from the list (an older file) keeps its place among the rest.
+    results.sort_by_key(|r| place(r));
+    results
+}
+
+/// The entries of `report`'s results in the order asked for, with `which` parameters.
 pub fn entries(report: &Report, which: Parameters) -> Vec<Entry<'_>> {
-    report
-        .results
-        .iter()
+    in_asked_order(report)
+        .into_iter()
         .map(|r| Entry {
             hyperfine: HyperfineKeys::of(r, &report.config, which),
             result: r,
@@ -191,12 +235,12 @@ mod tests {
         for key in plain.as_object().unwrap().keys() {
             assert!(doc.get(key).is_some(), "{key} is missing");
         }
-        for (a, b) in plain["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .zip(doc["results"].as_array().unwrap())
-        {
+        let results = doc["results"].as_array().unwrap();
+        for a in plain["results"].as_array().unwrap() {
+            let b = results
+                .iter()
+                .find(|b| b["approach"] == a["approach"])
+                .unwrap();
             for (key, value) in a.as_object().unwrap() {
                 assert_eq!(&b[key], value, "{key}");
             }

@@ -1,5 +1,6 @@
 //! `--export-markdown`: the comparison as a Markdown table, ready for a README or an issue
-//! (hyperfine's layout: mean ± σ, min, max, relative; here the median leads).
+//! (hyperfine's layout: mean ± σ, min, max, relative; here the median leads), one row per
+//! approach in the order asked for, as hyperfine keeps its commands' order.
 
 use super::Exporter;
 use crate::judge::report::Report;
@@ -44,7 +45,7 @@ impl Exporter for MarkdownExporter {
             report.config.repetitions_text(),
         );
         let t = |s: f64| format!("{:.1}", s * scale);
-        for r in &report.results {
+        for r in super::hyperfine::in_asked_order(report) {
             let speedup = crate::format::format_speedup(r.speedup, r.speedup_min, r.speedup_max);
             out.push_str(&format!(
                 "| `{}` | {} | {} | {} | {} | {} | {} | {} | {:.0}% | {} | {} |\n",

@@ -1,15 +1,28 @@
-//! `parlab sweep --export-json/--export-csv/--export-markdown`: one entry per approach and
-//! pool size, from each pool size's report. The JSON's `results` carry hyperfine's keys with
-//! `parameters.pool_size` as the one parameter, so hyperfine's parametrized plot reads it.
+//! `parlab sweep --export-json/--export-csv/--export-markdown` and `--format json`: one entry
+//! per approach and pool size, from each pool size's report. The JSON's `results` carry
+//! hyperfine's keys with `parameters.pool_size` as the one parameter, so hyperfine's
+//! `plot_parametrized.py` reads it.
+//!
+//! That script draws one line per file, through every entry of the file. So entries go approach
+//! by approach (in the order asked for), each approach's pool sizes ascending; the sequential
+//! baseline, measured at every size for the speedups, is left out unless `--approach` names
+//! it (its time does not depend on the pool size); and an export path holding `{approach}`
+//! is written once per approach, with the id in its place: one file, one line, per approach
+//! (`plot_parametrized.py sweep-*.json --titles …`).
+
+use std::path::Path;
 
 use serde::Serialize;
 
-use super::ExportFormat;
-use super::hyperfine::{Entry, Parameters, entries};
+use super::hyperfine::{Entry, HyperfineKeys, Parameters, in_asked_order};
+use super::{ExportFormat, ExportTarget};
 use crate::judge::context::Context;
-use crate::judge::report::{ConfigSummary, Report};
-use crate::judge::sweep::Sweep;
 use crate::machine::Machine;
+use crate::judge::report::{ApproachResult, ConfigSummary, Report};
+use crate::judge::sweep::Sweep;
+
+/// The placeholder in an export path that makes one file per approach.
+pub const PER_APPROACH: &str = "{approach}";
 
 /// The JSON document of a sweep.
 #[derive(Serialize)]
@@ -21,17 +34,65 @@ struct SweepDocument<'a> {
     /// The settings (its `pool_size` is the first size).
     config: &'a ConfigSummary,
     pool_sizes: &'a [usize],
-    /// One entry per pool size and approach, in the order measured.
+    /// One entry per approach and pool size, approach by approach.
     results: Vec<Entry<'a>>,
     notes: &'a [String],
 }
 
-/// The sweep's export in `format`, from every pool size's report (`reports`, in the order
-/// measured) and the sweep's summary.
+/// `sweep --format json`: the sweep's summary with the export's `results` beside it.
+#[derive(Serialize)]
+struct SummaryDocument<'a> {
+    #[serde(flatten)]
+    sweep: &'a Sweep,
+    results: Vec<Entry<'a>>,
+}
+
+/// The approaches a sweep exports, in the order asked for: every one measured, less the
+/// sequential baseline unless `with_baseline` (`--approach` named it).
+pub fn exported_approaches(reports: &[Report], with_baseline: bool) -> Vec<String> {
+    let mut ids: Vec<String> = Vec::new();
+    for r in reports.iter().flat_map(in_asked_order) {
+        if (with_baseline || r.approach != "sequential") && !ids.contains(&r.approach) {
+            ids.push(r.approach.clone());
+        }
+    }
+    ids
+}
+
+/// The results of `approaches` in `reports`: approach by approach, each at every pool size
+/// in the order measured (ascending).
+fn series<'a>(
+    reports: &'a [Report],
+    approaches: &[String],
+) -> Vec<(&'a Report, &'a ApproachResult)> {
+    approaches
+        .iter()
+        .flat_map(|id| {
+            reports
+                .iter()
+                .filter_map(move |rep| rep.result(id).map(|r| (rep, r)))
+        })
+        .collect()
+}
+
+/// The `results` entries of `approaches` in `reports`.
+fn entries<'a>(reports: &'a [Report], approaches: &[String]) -> Vec<Entry<'a>> {
+    series(reports, approaches)
+        .into_iter()
+        .map(|(rep, r)| Entry {
+            hyperfine: HyperfineKeys::of(r, &rep.config, Parameters::PoolSizeOnly),
+            result: r,
+        })
+        .collect()
+}
+
+/// The sweep's export of `approaches` in `format`, from every pool size's report (`reports`,
+/// in the order measured) and the sweep's summary.
 pub fn serialize(
     format: ExportFormat,
     sweep: &Sweep,
     reports: &[Report],
+    approaches: &[String],
 ) -> anyhow::Result<Vec<u8>> {
     match format {
         ExportFormat::Json => {
@@ -46,25 +107,78 @@ pub fn serialize(
                 machine: &sweep.machine,
                 config: &sweep.config,
                 pool_sizes: &sweep.pool_sizes,
-                results: reports
-                    .iter()
-                    .flat_map(|r| entries(r, Parameters::PoolSizeOnly))
-                    .collect(),
+                results: entries(reports, approaches),
                 notes: &sweep.notes,
             };
             let mut bytes = serde_json::to_vec_pretty(&doc)?;
             bytes.push(b'\n');
             Ok(bytes)
         }
-        ExportFormat::Csv => super::csv::rows(reports),
-        ExportFormat::Markdown => Ok(markdown(reports).into_bytes()),
+        ExportFormat::Csv => {
+            super::csv::write(&series(reports, approaches), Parameters::PoolSizeOnly)
+        }
+        ExportFormat::Markdown => Ok(markdown(&series(reports, approaches)).into_bytes()),
     }
 }
 
-/// A Markdown table with a row per pool size and approach.
-fn markdown(reports: &[Report]) -> String {
+/// `sweep --format json`: the sweep's summary, and `results` as the JSON export has them.
+pub fn summary_json(
+    sweep: &Sweep,
+    reports: &[Report],
+    with_baseline: bool,
+) -> anyhow::Result<Vec<u8>> {
+    let approaches = exported_approaches(reports, with_baseline);
+    let doc = SummaryDocument {
+        sweep,
+        results: entries(reports, &approaches),
+    };
+    let mut bytes = serde_json::to_vec_pretty(&doc)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// Writes every export in `targets` (a path with [`PER_APPROACH`] once per approach); returns
+/// the one that goes to stdout, if any.
+pub fn write_all(
+    targets: &[ExportTarget],
+    sweep: &Sweep,
+    reports: &[Report],
+    with_baseline: bool,
+) -> anyhow::Result<Option<Vec<u8>>> {
+    let approaches = exported_approaches(reports, with_baseline);
+    let mut to_stdout = None;
+    for t in targets {
+        let Some(path) = &t.path else {
+            to_stdout = Some(serialize(t.format, sweep, reports, &approaches)?);
+            continue;
+        };
+        let write = |path: &Path, approaches: &[String]| -> anyhow::Result<()> {
+            let bytes = serialize(t.format, sweep, reports, approaches)?;
+            crate::show::outfile::write(path, &bytes).map_err(|e| {
+                anyhow::anyhow!(
+                    "{}: cannot write '{}': {e}",
+                    t.format.flag(),
+                    path.display()
+                )
+            })
+        };
+        let text = path.to_string_lossy();
+        if text.contains(PER_APPROACH) {
+            for id in &approaches {
+                let one = text.replace(PER_APPROACH, id);
+                write(Path::new(&one), std::slice::from_ref(id))?;
+            }
+        } else {
+            write(path, &approaches)?;
+        }
+    }
+    Ok(to_stdout)
+}
+
+/// A Markdown table with a row per approach and pool size.
+fn markdown(rows: &[(&Report, &ApproachResult)]) -> String {
     let mut out = String::new();
-    if let Some(first) = reports.first() {
+    if let Some((first, _)) = rows.first() {
         let c = &first.context;
         out.push_str(&format!(
             "{}\n\n_{}, parlab {} (built with {}) on {}: `{}`; {}_\n\n",
@@ -81,21 +195,19 @@ fn markdown(reports: &[Report]) -> String {
         "| Pool size | Approach | Median [s] | σ [s] | Min [s] | Max [s] | Runs | Speedup | Verified |\n\
          |---:|:---|---:|---:|---:|---:|---:|---:|:---|\n",
     );
-    for report in reports {
-        for r in &report.results {
-            out.push_str(&format!(
-                "| {} | `{}` | {:.4} | {:.4} | {:.4} | {:.4} | {} | {} | {} |\n",
-                report.config.pool_size,
-                r.approach,
-                r.wall_s,
-                r.wall_s_stddev,
-                r.wall_s_min,
-                r.wall_s_max,
-                r.runs.len(),
-                crate::format::format_speedup(r.speedup, r.speedup_min, r.speedup_max),
-                if r.verified { "yes" } else { "**FAILED**" },
-            ));
-        }
+    for (report, r) in rows {
+        out.push_str(&format!(
+            "| {} | `{}` | {:.4} | {:.4} | {:.4} | {:.4} | {} | {} | {} |\n",
+            report.config.pool_size,
+            r.approach,
+            r.wall_s,
+            r.wall_s_stddev,
+            r.wall_s_min,
+            r.wall_s_max,
+            r.runs.len(),
+            crate::format::format_speedup(r.speedup, r.speedup_min, r.speedup_max),
+            if r.verified { "yes" } else { "**FAILED**" },
+        ));
     }
     out
 }

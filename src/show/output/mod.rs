@@ -2,6 +2,7 @@
 //! Gantt and live progress while approaches run. Number formats live in [`crate::format`].
 
 pub mod bars;
+pub mod colour;
 pub mod gantt;
 pub mod progress;
 pub mod sweep;
