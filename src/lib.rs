@@ -35,6 +35,7 @@
 //! Or, from the command line, a shell command per task: `parlab run --command 'gzip -c {task}.log'`
 //! (see [`shell`]).
 
+#[cfg(feature = "cli")]
 pub mod app;
 pub mod cancel;
 pub mod error;

@@ -255,7 +255,21 @@ pub fn check_room(
             }
             Ok(())
         }
+        #[cfg(feature = "cluster")]
         Needs::ClusterLayout => settings.cluster.check(pool_size).map(|_| ()),
+        #[cfg(not(feature = "cluster"))]
+        Needs::ClusterLayout => {
+            let _ = settings;
+            Err(UsageError::bad(
+                "--approach",
+                format!(
+                    "approach {} needs parlab's `cluster` feature (timely-dataflow), which this \
+                     build leaves out",
+                    info.id
+                ),
+                "turn the feature on (features = [\"cluster\"]) or leave it out of --approach",
+            ))
+        }
     }
 }
 

@@ -1,18 +1,24 @@
 //! Results in formats other tools read: one file per format behind [`Exporter`], which only
 //! returns bytes; writing them (to stdout or a file) is [`manager`]'s business.
 
+#[cfg(feature = "charts")]
 pub mod chart;
 pub mod csv;
+#[cfg(feature = "charts")]
 pub mod html;
 pub mod hyperfine;
+#[cfg(feature = "charts")]
 pub mod image;
 pub mod json;
 pub mod manager;
 pub mod markdown;
+#[cfg(feature = "charts")]
 pub mod sweep_chart;
 pub mod sweep_export;
+#[cfg(feature = "charts")]
 pub mod timeline;
 pub mod trace;
+#[cfg(feature = "charts")]
 pub mod visual;
 
 use crate::judge::report::Report;

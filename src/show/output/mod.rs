@@ -3,6 +3,7 @@
 
 pub mod bars;
 pub mod gantt;
+#[cfg(feature = "cli")]
 pub mod progress;
 pub mod sweep;
 pub mod table;
