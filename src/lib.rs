@@ -35,16 +35,25 @@
 //! Or, from the command line, a shell command per task: `parlab run --command 'gzip -c {task}.log'`
 //! (see [`shell`]).
 
+// Without the front end (feature `cli`) the flags' parsers, the sweep and the file writers that
+// only src/app/ calls go unused; the default build, which has it, is the one these lints check.
+#![cfg_attr(not(feature = "cli"), allow(dead_code, unused_imports))]
+
 #[cfg(feature = "cli")]
+#[doc(hidden)]
 pub mod app;
+#[doc(hidden)]
 pub mod cancel;
+#[doc(hidden)]
 pub mod error;
-pub mod format;
+pub(crate) mod format;
 pub mod judge;
 pub mod lab;
 pub mod machine;
 pub mod plan;
+#[doc(hidden)]
 pub mod run;
+#[doc(hidden)]
 pub mod say;
 pub mod show;
-pub mod stats;
+pub(crate) mod stats;

@@ -3,19 +3,23 @@
 //! each approach needs, the open files, the deadline and the plan's estimated cost).
 
 pub mod approaches;
-pub mod builder;
-pub mod custom;
-pub mod hosts;
+pub(crate) mod builder;
+pub(crate) mod custom;
+pub(crate) mod hosts;
 pub mod ideal;
-pub mod implied;
-pub mod infile;
-pub mod load;
-pub mod max_time;
-pub mod net;
+pub(crate) mod implied;
+pub(crate) mod infile;
+pub(crate) mod load;
+pub(crate) mod max_time;
+pub(crate) mod net;
+#[doc(hidden)]
 pub mod parse;
-pub mod plan_cost;
+pub(crate) mod plan_cost;
+// Its doctests (and parse's) are the library's, so they stay reachable.
+#[doc(hidden)]
 pub mod primes;
-pub mod repetitions;
+pub(crate) mod repetitions;
+#[doc(hidden)]
 pub mod settings;
 pub mod workload;
 

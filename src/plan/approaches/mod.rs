@@ -118,6 +118,7 @@ pub fn is_python(info: &ApproachInfo) -> bool {
 /// The family an approach belongs to (charts colour by it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Family {
     /// One thing at a time on the calling thread.
     Sequential,

@@ -19,7 +19,7 @@ use std::sync::atomic::{AtomicI64, Ordering};
 pub mod child;
 mod clock;
 mod flow;
-pub use crate::plan::hosts;
+pub(crate) use crate::plan::hosts;
 pub mod join;
 mod mesh;
 pub mod parent;

@@ -2,24 +2,26 @@
 //! returns bytes; writing them (to stdout or a file) is [`manager`]'s business.
 
 #[cfg(feature = "charts")]
+#[doc(hidden)]
 pub mod chart;
 pub mod csv;
 #[cfg(feature = "charts")]
-pub mod html;
-pub mod hyperfine;
+pub(crate) mod html;
+pub(crate) mod hyperfine;
 #[cfg(feature = "charts")]
+#[doc(hidden)]
 pub mod image;
 pub mod json;
-pub mod manager;
+pub(crate) mod manager;
 pub mod markdown;
 #[cfg(feature = "charts")]
-pub mod sweep_chart;
-pub mod sweep_export;
+pub(crate) mod sweep_chart;
+pub(crate) mod sweep_export;
 #[cfg(feature = "charts")]
-pub mod timeline;
-pub mod trace;
+pub(crate) mod timeline;
+pub(crate) mod trace;
 #[cfg(feature = "charts")]
-pub mod visual;
+pub(crate) mod visual;
 
 use crate::judge::report::Report;
 pub use crate::show::settings::{ExportFormat, ExportTarget};
