@@ -1,15 +1,16 @@
 //! parlab runs the same work under every common concurrency and parallelism approach,
 //! measures each honestly and shows the differences.
 //!
-//! Data flows one way: [`cli`] → [`config`] → [`bench`](mod@bench) (the scheduler, which hands each
-//! [`approach`] the [`workload`]'s tasks and records what happens) → [`report`] (figures and
-//! [`notes`]) → [`output`] on the terminal and [`export`] to files, every file through
-//! [`outfile`]. The process approaches run tasks in [`worker`] processes: parlab itself, started with a hidden subcommand.
+//! Data flows one way: [`plan`] (what to run: the workload, the approaches, their settings) →
+//! `run` (the scheduler hands each approach the plan's tasks and records what happens) →
+//! [`judge`] (the [`judge::report::Report`], its figures and notes) → [`show`] (the terminal and
+//! every file). The command line (`app`, feature `cli`) builds the plan; the process approaches
+//! run tasks in worker processes: parlab itself, or your program, started again.
 //!
 //! # Measure your own work
 //!
 //! [`lab::Lab`] runs your function (task index → value) under the approaches, checks every
-//! value, and gives back the same [`report::Report`] that `parlab run` prints and exports:
+//! value, and gives back the same [`judge::report::Report`] that `parlab run` prints and exports:
 //!
 //! ```
 //! use parlab::lab::{ApproachId, Lab};
@@ -28,12 +29,20 @@
 //! }
 //! ```
 //!
-//! The library's surface is [`lab`] and what its [`report::Report`] holds ([`report`],
-//! [`ideal`], [`machine`]), plus the [`export`] formats a report can be written in. The other
-//! modules are public for parlab's own binary and tests only, and hidden from these docs.
+//! The library's surface is [`lab`], what its [`judge::report::Report`] holds (with
+//! [`plan::ideal`], [`plan::approaches`] and [`machine`]), and the data [`show::export`]s a
+//! report can be written in (JSON, CSV, Markdown). The other modules are public for parlab's
+//! own binary and tests only, and hidden from these docs.
 //!
-//! Or, from the command line, a shell command per task: `parlab run --command 'gzip -c {task}.log'`
-//! (see [`shell`]).
+//! # Features
+//!
+//! All on by default; a library user can turn them off (`default-features = false`):
+//! - `cli`: the command line, interactive mode and the live progress (clap, inquire,
+//!   indicatif), and the `parlab` binary; it needs the other two.
+//! - `charts`: the SVG and PNG pictures and the HTML report (plotters and its fonts).
+//! - `cluster`: approach `cluster` (timely-dataflow); without it the approach is refused.
+//!
+//! From the command line, a shell command per task: `parlab run --command 'gzip -c {task}.log'`.
 
 // Without the front end (feature `cli`) the flags' parsers, the sweep and the file writers that
 // only src/app/ calls go unused; the default build, which has it, is the one these lints check.

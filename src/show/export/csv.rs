@@ -1,5 +1,5 @@
 //! `--export-csv`: one row per approach. hyperfine's columns come first, with its meanings
-//! (`command,mean,stddev,median,user,system,min,max`, see [`super::hyperfine`]), then parlab's,
+//! (`command,mean,stddev,median,user,system,min,max`, see `super::hyperfine`), then parlab's,
 //! then the pool size as hyperfine names a parameter (`parameter_pool_size`). Empty cells mean
 //! "none" (no baseline, no child process, one run's stddev).
 

@@ -1,5 +1,5 @@
 //! Results in formats other tools read: one file per format behind [`Exporter`], which only
-//! returns bytes; writing them (to stdout or a file) is [`manager`]'s business.
+//! returns bytes; writing them (to stdout or a file) is `manager`'s business.
 
 #[cfg(feature = "charts")]
 #[doc(hidden)]

@@ -1,5 +1,5 @@
 //! What parlab prints on the terminal: the comparison table, the bar chart under it, the text
-//! Gantt and live progress while approaches run. Number formats live in [`crate::format`].
+//! Gantt and live progress while approaches run. Number formats live in `crate::format`.
 
 pub mod bars;
 pub mod gantt;
