@@ -210,6 +210,7 @@ pub enum Needs {
 }
 
 /// Refuses settings `info` cannot run on this machine, naming the flag to change.
+#[doc(hidden)]
 pub fn check_room(
     info: &ApproachInfo,
     tasks: u32,
