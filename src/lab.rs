@@ -235,6 +235,7 @@ impl<T: Debug + 'static> Lab<T> {
             });
         }
         // A cluster process of approach cluster runs the same function.
+        #[cfg(feature = "cluster")]
         if mine && let Some(cluster) = crate::run::cluster::child::fast_args(&args) {
             let code = crate::run::cluster::child::main(cluster, Some(self.runner()));
             std::process::exit(if code == std::process::ExitCode::SUCCESS {

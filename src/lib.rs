@@ -1,16 +1,11 @@
 //! parlab runs the same work under every common concurrency and parallelism approach,
 //! measures each honestly and shows the differences.
 //!
-//! The code is laid out as the pipeline it runs, each folder using only the ones after it:
-//!
-//! - [`app`]: the command line, interactive mode, the demos and the sweep's flow;
-//! - [`show`]: the terminal (table, bars, progress) and every file (exports, pictures, trace);
-//! - [`judge`]: the [`judge::report::Report`], the ideal, the comparison, the notes and lesson;
-//! - [`run`]: the scheduler, the approaches with their worker, cluster and Python machinery,
-//!   the execution of each step and its recording;
-//! - [`plan`]: what to run, the [`plan::Plan`] and its checks, the workloads and the approaches
-//!   as data ([`plan::approaches`]);
-//! - [`machine`] and the leaves ([`format`], [`stats`], [`error`], [`cancel`], [`say`]).
+//! Data flows one way: [`plan`] (what to run: the workload, the approaches, their settings) →
+//! `run` (the scheduler hands each approach the plan's tasks and records what happens) →
+//! [`judge`] (the [`judge::report::Report`], its figures and notes) → [`show`] (the terminal and
+//! every file). The command line (`app`, feature `cli`) builds the plan; the process approaches
+//! run tasks in worker processes: parlab itself, or your program, started again.
 //!
 //! # Measure your own work
 //!
@@ -34,20 +29,40 @@
 //! }
 //! ```
 //!
-//! The library's surface is [`lab`] and what its [`judge::report::Report`] holds, plus the
-//! [`show::export`] formats a report can be written in.
+//! The library's surface is [`lab`], what its [`judge::report::Report`] holds (with
+//! [`plan::ideal`], [`plan::approaches`] and [`machine`]), and the data [`show::export`]s a
+//! report can be written in (JSON, CSV, Markdown). The other modules are public for parlab's
+//! own binary and tests only, and hidden from these docs.
 //!
-//! Or, from the command line, a shell command per task: `parlab run --command 'gzip -c {task}.log'`.
+//! # Features
+//!
+//! All on by default; a library user can turn them off (`default-features = false`):
+//! - `cli`: the command line, interactive mode and the live progress (clap, inquire,
+//!   indicatif), and the `parlab` binary; it needs the other two.
+//! - `charts`: the SVG and PNG pictures and the HTML report (plotters and its fonts).
+//! - `cluster`: approach `cluster` (timely-dataflow); without it the approach is refused.
+//!
+//! From the command line, a shell command per task: `parlab run --command 'gzip -c {task}.log'`.
 
+// Without the front end (feature `cli`) the flags' parsers, the sweep and the file writers that
+// only src/app/ calls go unused; the default build, which has it, is the one these lints check.
+#![cfg_attr(not(feature = "cli"), allow(dead_code, unused_imports))]
+
+#[cfg(feature = "cli")]
+#[doc(hidden)]
 pub mod app;
+#[doc(hidden)]
 pub mod cancel;
+#[doc(hidden)]
 pub mod error;
-pub mod format;
+pub(crate) mod format;
 pub mod judge;
 pub mod lab;
 pub mod machine;
 pub mod plan;
+#[doc(hidden)]
 pub mod run;
+#[doc(hidden)]
 pub mod say;
 pub mod show;
-pub mod stats;
+pub(crate) mod stats;

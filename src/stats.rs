@@ -77,6 +77,7 @@ pub const MAD_FLOOR: f64 = 0.005;
 /// When more than half the values are equal the MAD is 0; then the mean absolute deviation
 /// stands in (scaled by 1.253314, as Iglewicz and Hoaglin suggest), and when that is 0 too,
 /// every value equals the median and every score is 0.
+#[cfg(test)]
 pub fn modified_z_scores(xs: &[f64]) -> Vec<f64> {
     z_scores(xs, 0.0)
 }
@@ -145,6 +146,7 @@ impl Summary {
 }
 
 /// The index of the value nearest the median (the first such): the run that stands for all.
+#[cfg(test)]
 pub fn median_index(xs: &[f64]) -> Option<usize> {
     let m = median(xs);
     xs.iter()

@@ -184,7 +184,7 @@ pub struct CommonArgs {
     #[arg(
         long,
         value_name = "DURATION",
-        default_value = "10m",
+        default_value = crate::plan::max_time::DEFAULT,
         allow_hyphen_values = true
     )]
     pub max_time: String,

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// The context of a report.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Context {
     /// When parlab started, UTC, RFC 3339 (`2026-12-02T03:04:05Z`).
     pub date_time: String,

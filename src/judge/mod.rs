@@ -1,11 +1,11 @@
 //! Judging what was measured: the report and its figures, the ideal, the comparison with a
 //! saved run, the notes and the lesson, each claim checked against the figures.
 
-pub mod claims;
-pub mod compare;
+pub(crate) mod claims;
+pub(crate) mod compare;
 pub mod context;
-pub mod lesson;
-pub mod notes;
+pub(crate) mod lesson;
+pub(crate) mod notes;
 pub mod report;
-pub mod spread;
-pub mod sweep;
+pub(crate) mod spread;
+pub(crate) mod sweep;

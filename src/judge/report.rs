@@ -12,9 +12,10 @@ use crate::plan::Plan;
 use crate::plan::approaches::{self as approach, Family};
 use crate::plan::ideal::{self, Concurrency, WorkCost};
 use crate::plan::workload::WorkloadKind;
-use crate::run::approach::ChildFigures;
 use crate::run::bench::RunMeasurement;
-use crate::run::record::recorder::TaskEvent;
+// What a report holds of the run's records: public here, where a library user reads them.
+pub use crate::run::record::ChildFigures;
+pub use crate::run::record::recorder::{StepEvent, TaskEvent};
 use crate::stats;
 
 /// The version of the JSON document's layout; `--compare` reads only this version.
@@ -22,6 +23,7 @@ pub const FORMAT_VERSION: u32 = 1;
 
 /// A whole run's results.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Report {
     /// The layout version of this document ([`FORMAT_VERSION`]).
     pub format_version: u32,
@@ -56,6 +58,7 @@ pub struct Report {
 
 /// The settings of a run, as reported.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ConfigSummary {
     /// The workload id.
     pub workload: WorkloadKind,
@@ -84,6 +87,7 @@ pub struct ConfigSummary {
 
 /// The runs one approach actually had.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RepetitionsUsed {
     /// The approach's id.
     pub approach: String,
@@ -154,6 +158,7 @@ impl ConfigSummary {
 
 /// One approach's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ApproachResult {
     /// The approach's id.
     pub approach: String,
@@ -230,6 +235,7 @@ pub struct ApproachResult {
 
 /// One measured run's figures.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct RunFigures {
     /// Wall-clock time, s.
     pub wall_s: f64,
@@ -263,6 +269,7 @@ pub struct RunFigures {
 /// How busy the rest of the machine was while parlab measured: other programs take cores from
 /// the approaches and slow them, unevenly, so a busy machine changes what a run can teach.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct MachineLoad {
     /// CPU time other programs used during every measured run together, s (None: not read).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -318,7 +325,7 @@ impl MachineLoad {
 impl Report {
     /// Builds the report of `measurements` (every measured run, of every approach, in the order
     /// run), run with `cfg` on `machine`.
-    pub fn build(cfg: &Plan, machine: Machine, measurements: &[RunMeasurement]) -> Self {
+    pub(crate) fn build(cfg: &Plan, machine: Machine, measurements: &[RunMeasurement]) -> Self {
         let mut groups = group_by_approach(measurements);
         // In the order asked for, an unasked baseline first: exports keep it (hyperfine keeps
         // its commands' order); the table below sorts by speed.
@@ -334,7 +341,7 @@ impl Report {
             .map(|g| g.iter().map(|m| m.wall_s).collect());
         // CPython computes far slower than Rust: each language's approaches are measured
         // against the work as that language does it.
-        let is_python = |id: &str| approach::find(id).is_some_and(|a| approach::is_python(a));
+        let is_python = |id: &str| approach::find(id).is_some_and(approach::is_python);
         let work_of = |python: bool| {
             WorkCost::measured(
                 cfg.tasks,
@@ -427,7 +434,7 @@ impl Report {
 
     /// This report with `outcome`'s waiting for an idle machine and its re-measured runs
     /// (`--wait-idle`) in its machine load.
-    pub fn add_waits(&mut self, outcome: &crate::run::bench::BenchOutcome) {
+    pub(crate) fn add_waits(&mut self, outcome: &crate::run::bench::BenchOutcome) {
         self.load.retried_runs = outcome.retried_runs;
         self.load.idle_wait_s = outcome.idle_wait_s;
     }
@@ -490,7 +497,7 @@ impl ApproachResult {
 
     /// Sets the ideal and the efficiency from the work's cost and this approach's concurrency.
     fn set_ideal(&mut self, cfg: &Plan, work: &WorkCost, baseline_bound_s: Option<f64>) {
-        let Some(info) = approach::find(&self.approach).map(|a| a) else {
+        let Some(info) = approach::find(&self.approach) else {
             return;
         };
         let mut c = Concurrency::of(info, cfg.pool_size, cfg.tasks, cfg.logical_cores);
@@ -545,7 +552,7 @@ fn approach_result(
         .copied()
         .unwrap_or(runs[0]);
     let verified = runs.iter().all(|m| m.verified);
-    let info = approach::find(&rep.approach).map(|a| a);
+    let info = approach::find(&rep.approach);
     let (speedup, speedup_min, speedup_max) = match baseline.filter(|_| verified) {
         Some(base) => {
             let (lo, hi) = stats::speedup_range(base, &walls).unzip();

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// The machine a run was measured on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct Machine {
     /// The CPU's brand string.
     pub cpu_model: String,
@@ -23,6 +24,7 @@ pub struct Machine {
 
 /// The Python interpreter the Python approaches ran on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct PythonFacts {
     /// Its version, e.g. `3.11.2`.
     pub version: String,

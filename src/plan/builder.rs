@@ -69,7 +69,7 @@ pub struct Plan {
     /// `--max-time`: the whole plan's deadline (None: no limit, and always under the mock).
     pub max_time: Option<Duration>,
     /// The line estimating a long plan's cost, printed before it runs (see
-    /// [`plan_cost::PlanCost::line`]).
+    /// `plan_cost::PlanCost::line`).
     pub plan_line: Option<String>,
     /// How the approaches run: interpreter, cluster layout, worker program, custom work.
     pub approach: ApproachSettings,

@@ -20,6 +20,7 @@ use crate::plan::approaches::{ApproachInfo, Width};
 
 /// What the work of a run costs in itself, without any approach's overhead.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct WorkCost {
     /// Tasks in the run.
     pub tasks: u32,
@@ -67,6 +68,7 @@ impl WorkCost {
 
 /// How much of the work an approach can overlap.
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[non_exhaustive]
 pub struct Concurrency {
     /// Tasks that can compute at the same moment (at most the cores).
     pub compute: f64,

@@ -3,6 +3,7 @@
 
 pub mod approach;
 pub mod bench;
+#[cfg(feature = "cluster")]
 pub mod cluster;
 pub mod exec;
 pub mod reaper;

@@ -222,6 +222,7 @@ impl Lane {
     }
 
     /// How long the lane spends in `kind` between `from_s` and `to_s` (overlaps counted once).
+    #[cfg(test)]
     pub fn covered(&self, kind: SegmentKind, from_s: f64, to_s: f64) -> f64 {
         self.merged(kind, 0.0)
             .iter()

@@ -2,7 +2,8 @@
 //! (exports, pictures, the trace, the HTML report), all through one route to files.
 
 pub mod export;
-pub mod lanes;
-pub mod outfile;
+pub(crate) mod lanes;
+pub(crate) mod outfile;
+#[doc(hidden)]
 pub mod output;
-pub mod settings;
+pub(crate) mod settings;

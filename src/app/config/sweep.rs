@@ -83,7 +83,6 @@ impl SweepConfig {
         let not_pooled: Vec<&str> = run
             .approaches
             .iter()
-            .map(|a| a)
             .filter(|i| !i.pooled && i.id != "sequential")
             .map(|i| i.id)
             .collect();
@@ -149,7 +148,6 @@ pub fn parse_pool_sizes(text: &str) -> Result<Vec<usize>, UsageError> {
 fn pooled_ids() -> String {
     approach::catalogue::ALL
         .iter()
-        .map(|a| a)
         .filter(|i| i.pooled)
         .map(|i| i.id)
         .collect::<Vec<_>>()

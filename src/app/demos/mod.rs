@@ -82,7 +82,7 @@ pub struct DemoResult {
     /// Why the pair fell below half of its ideal gain, when it did.
     pub shortfall: Option<String>,
     /// Others' share of the cores over the pair's runs (0.5: half of them) and the cores,
-    /// where it was measured: above [`crate::judge::claims::check::BUSY_SHARE`] the pair's lines say
+    /// where it was measured: above `crate::judge::claims::check::BUSY_SHARE` the pair's lines say
     /// so and draw no conclusion from its figures.
     pub others: Option<(f64, usize)>,
 }
@@ -420,7 +420,7 @@ pub fn others_share_of(runs: &[bench::RunMeasurement], cores: usize) -> Option<f
 }
 
 /// The busy line of a pair whose runs others disturbed (their share of the cores above
-/// [`crate::judge::claims::check::BUSY_SHARE`]): the figure, and that the pair cannot tell.
+/// `crate::judge::claims::check::BUSY_SHARE`): the figure, and that the pair cannot tell.
 pub fn busy_line(r: &DemoResult) -> Option<String> {
     let (share, cores) = r
         .others

@@ -173,7 +173,7 @@ impl<'a> Facts<'a> {
 }
 
 fn is_python(id: &str) -> bool {
-    approach::find(id).is_some_and(|a| approach::is_python(a))
+    approach::find(id).is_some_and(approach::is_python)
 }
 
 fn same(a: f64, b: f64) -> bool {

@@ -35,15 +35,6 @@ pub fn annotate(mut report: Report, cfg: &Plan) -> Report {
     report
 }
 
-/// The notes for `report`, checked and rendered.
-pub fn notes(report: &Report, cfg: &Plan) -> Vec<String> {
-    let facts = Facts::of(report, cfg);
-    check::notes(claims(report, cfg), &facts)
-        .iter()
-        .map(render::note)
-        .collect()
-}
-
 /// The notes for `report` as claims, before they are checked.
 pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
     let mut notes = Vec::new();

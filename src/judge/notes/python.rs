@@ -11,6 +11,7 @@ use crate::plan::approaches as approach;
 
 /// The notes comparing the Python approaches with each other and with the Rust ones, checked
 /// and rendered.
+#[cfg(test)]
 pub fn notes(report: &Report, cfg: &Plan) -> Vec<String> {
     let facts = crate::judge::claims::Facts::of(report, cfg);
     crate::judge::claims::check::notes(claims(report, cfg), &facts)

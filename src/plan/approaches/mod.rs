@@ -118,6 +118,7 @@ pub fn is_python(info: &ApproachInfo) -> bool {
 /// The family an approach belongs to (charts colour by it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
+#[non_exhaustive]
 pub enum Family {
     /// One thing at a time on the calling thread.
     Sequential,
@@ -209,6 +210,7 @@ pub enum Needs {
 }
 
 /// Refuses settings `info` cannot run on this machine, naming the flag to change.
+#[doc(hidden)]
 pub fn check_room(
     info: &ApproachInfo,
     tasks: u32,
@@ -255,9 +257,23 @@ pub fn check_room(
             }
             Ok(())
         }
+        #[cfg(feature = "cluster")]
         Needs::ClusterLayout => {
             settings.cluster.check(pool_size)?;
             crate::plan::cluster_room::check(pool_size, settings, crate::machine::thread_limit)
+        }
+        #[cfg(not(feature = "cluster"))]
+        Needs::ClusterLayout => {
+            let _ = settings;
+            Err(UsageError::bad(
+                "--approach",
+                format!(
+                    "approach {} needs parlab's `cluster` feature (timely-dataflow), which this \
+                     build leaves out",
+                    info.id
+                ),
+                "turn the feature on (features = [\"cluster\"]) or leave it out of --approach",
+            ))
         }
     }
 }

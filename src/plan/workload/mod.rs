@@ -241,7 +241,7 @@ pub enum Step {
         /// How long the server waits before it answers, ns.
         wait_ns: u64,
     },
-    /// Run the run's custom work ([`crate::plan::custom`]): a shell command or a
+    /// Run the run's custom work (`crate::plan::custom`): a shell command or a
     /// library user's function. parlab cannot see inside it, so it counts as computation.
     Custom,
 }

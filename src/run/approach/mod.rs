@@ -7,6 +7,7 @@
 mod async_inline;
 mod async_mt;
 mod async_pool;
+#[cfg(feature = "cluster")]
 mod cluster;
 mod palette;
 mod process;
@@ -35,6 +36,7 @@ pub static REGISTRY: &[&dyn Approach] = &[
     &process::Process,
     &process_pool::ProcessPool,
     &process_pool_chunked::ProcessPoolChunked,
+    #[cfg(feature = "cluster")]
     &cluster::Cluster,
     &python::PY_SEQUENTIAL,
     &python::PY_THREADS,

@@ -24,7 +24,7 @@ pub mod auth;
 pub mod child;
 mod clock;
 mod flow;
-pub use crate::plan::hosts;
+pub(crate) use crate::plan::hosts;
 pub mod join;
 mod mesh;
 pub mod parent;

@@ -71,6 +71,7 @@ pub struct Outcome {
 
 /// What one child process reported of itself.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct ChildFigures {
     /// The worker number the child's tasks are recorded under.
     pub worker: u32,

@@ -402,6 +402,7 @@ fn ns_to_s(ns: u64) -> f64 {
 
 /// What happened to one task, on the approach's clock (seconds since its start).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct TaskEvent {
     /// The task's index.
     pub task: u32,
@@ -422,6 +423,7 @@ pub struct TaskEvent {
 
 /// One step of a task.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
 pub struct StepEvent {
     /// Computation or wait.
     pub kind: StepKind,

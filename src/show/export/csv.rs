@@ -1,6 +1,6 @@
 //! `--export-csv`: one row per approach, in the order asked for. hyperfine's columns come first,
 //! with its meanings (`command,mean,stddev,median,user,system,min,max`, see
-//! [`super::hyperfine`]), then parlab's, then the JSON's `parameters` as hyperfine names them
+//! `super::hyperfine`), then parlab's, then the JSON's `parameters` as hyperfine names them
 //! (`parameter_NAME`): a run's pool size, tasks, workload and number; a sweep's pool size
 //! alone. Empty cells mean "none" (no baseline, no child process, one run's stddev).
 

@@ -1,5 +1,5 @@
 //! The JSON document (`--format json`, `--export-json`): the report, each result with
-//! hyperfine's keys beside parlab's ([`super::hyperfine`]); keys documented in README.
+//! hyperfine's keys beside parlab's (`super::hyperfine`); keys documented in README.
 
 use super::Exporter;
 use crate::judge::report::Report;

@@ -1,19 +1,27 @@
 //! Results in formats other tools read: one file per format behind [`Exporter`], which only
-//! returns bytes; writing them (to stdout or a file) is [`manager`]'s business.
+//! returns bytes; writing them (to stdout or a file) is `manager`'s business.
 
+#[cfg(feature = "charts")]
+#[doc(hidden)]
 pub mod chart;
 pub mod csv;
-pub mod html;
-pub mod hyperfine;
+#[cfg(feature = "charts")]
+pub(crate) mod html;
+pub(crate) mod hyperfine;
+#[cfg(feature = "charts")]
+#[doc(hidden)]
 pub mod image;
 pub mod json;
-pub mod manager;
+pub(crate) mod manager;
 pub mod markdown;
-pub mod sweep_chart;
-pub mod sweep_export;
-pub mod timeline;
-pub mod trace;
-pub mod visual;
+#[cfg(feature = "charts")]
+pub(crate) mod sweep_chart;
+pub(crate) mod sweep_export;
+#[cfg(feature = "charts")]
+pub(crate) mod timeline;
+pub(crate) mod trace;
+#[cfg(feature = "charts")]
+pub(crate) mod visual;
 
 use crate::judge::report::Report;
 pub use crate::show::settings::{ExportFormat, ExportTarget};

@@ -2,7 +2,7 @@
 //!
 //! Its input is a list of plain [`Bar`]s rather than a report, so that anything with a label
 //! and a time (a run's approaches, an interactive session's runs) can be charted; the same bars
-//! feed the SVG/PNG chart in [`crate::show::export::chart`]. Bars are drawn in eighths of a cell with
+//! feed the SVG/PNG chart in `crate::show::export::chart`. Bars are drawn in eighths of a cell with
 //! Unicode block elements, or in whole cells of `#` where the terminal may not show them.
 
 use crate::format::format_seconds;

@@ -1,9 +1,10 @@
 //! What parlab prints on the terminal: the comparison table, the bar chart under it, the text
-//! Gantt and live progress while approaches run. Number formats live in [`crate::format`].
+//! Gantt and live progress while approaches run. Number formats live in `crate::format`.
 
 pub mod bars;
 pub mod colour;
 pub mod gantt;
+#[cfg(feature = "cli")]
 pub mod progress;
 pub mod sweep;
 pub mod table;
