@@ -368,7 +368,7 @@ impl PlanBuilder {
         if python.is_none() {
             settings.interpreter = None;
         }
-        if workload == WorkloadKind::Net && !self.mock {
+        if workload.needs_server() && !self.mock {
             let open_files = crate::machine::limits::open_files().0;
             net::check_connections(&approaches, tasks, pool_size, open_files)?;
         }
@@ -481,7 +481,7 @@ fn refuse_approaches(
     let mut skipped = Vec::new();
     for c in chosen.iter() {
         let id = c.info.id;
-        if let Some(reason) = workload.refuses(id) {
+        if let Some(reason) = approaches::refusal(c.info, workload) {
             if c.named {
                 return Err(UsageError::bad(
                     "--approach",
@@ -492,7 +492,7 @@ fn refuse_approaches(
             skipped.push(id);
         }
     }
-    chosen.retain(|c| workload.refuses(c.info.id).is_none());
+    chosen.retain(|c| approaches::refusal(c.info, workload).is_none());
     if chosen.is_empty() {
         return Err(UsageError::bad(
             "--approach",

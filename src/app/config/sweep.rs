@@ -72,7 +72,7 @@ impl SweepConfig {
             for a in &run.approaches {
                 crate::plan::approaches::check_room(a, run.tasks, size, &run.approach)?;
             }
-            if run.work.workload == crate::plan::workload::WorkloadKind::Net && !run.mock {
+            if run.work.workload.needs_server() && !run.mock {
                 let open_files = crate::machine::limits::open_files().0;
                 super::net::check_connections(&run.approaches, run.tasks, size, open_files)?;
             }
