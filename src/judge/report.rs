@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::judge::context::Context;
 use crate::machine::Machine;
 use crate::plan::Plan;
+use crate::plan::approaches::catalogue;
 use crate::plan::approaches::{self as approach, Family};
 use crate::plan::ideal::{self, Concurrency, WorkCost};
 use crate::plan::workload::WorkloadKind;
@@ -321,11 +322,11 @@ impl Report {
         let groups = group_by_approach(measurements);
         let baseline: Option<Vec<f64>> = groups
             .iter()
-            .find(|g| g[0].approach == "sequential" && g.iter().all(|m| m.verified))
+            .find(|g| g[0].approach == catalogue::SEQUENTIAL.id && g.iter().all(|m| m.verified))
             .map(|g| g.iter().map(|m| m.wall_s).collect());
         // CPython computes far slower than Rust: each language's approaches are measured
         // against the work as that language does it.
-        let is_python = |id: &str| approach::find(id).is_some_and(|a| approach::is_python(a));
+        let is_python = |id: &str| approach::find(id).is_some_and(approach::is_python);
         let work_of = |python: bool| {
             WorkCost::measured(
                 cfg.tasks,
@@ -345,7 +346,7 @@ impl Report {
             .contains(&crate::plan::workload::Step::Custom)
             && let Some(cpu_s) = groups
                 .iter()
-                .find(|g| g[0].approach == "sequential")
+                .find(|g| g[0].approach == catalogue::SEQUENTIAL.id)
                 .map(|g| {
                     stats::median(
                         &g.iter()
@@ -481,7 +482,7 @@ impl ApproachResult {
 
     /// Sets the ideal and the efficiency from the work's cost and this approach's concurrency.
     fn set_ideal(&mut self, cfg: &Plan, work: &WorkCost, baseline_bound_s: Option<f64>) {
-        let Some(info) = approach::find(&self.approach).map(|a| a) else {
+        let Some(info) = approach::find(&self.approach) else {
             return;
         };
         let mut c = Concurrency::of(info, cfg.pool_size, cfg.tasks, cfg.logical_cores);
@@ -536,7 +537,7 @@ fn approach_result(
         .copied()
         .unwrap_or(runs[0]);
     let verified = runs.iter().all(|m| m.verified);
-    let info = approach::find(&rep.approach).map(|a| a);
+    let info = approach::find(&rep.approach);
     let (speedup, speedup_min, speedup_max) = match baseline.filter(|_| verified) {
         Some(base) => {
             let (lo, hi) = stats::speedup_range(base, &walls).unzip();

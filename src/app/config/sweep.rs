@@ -8,6 +8,7 @@ use super::{RunConfig, default_tasks, parse_count};
 use crate::app::cli::{CommonArgs, RunArgs, SweepArgs};
 use crate::error::UsageError;
 use crate::plan::approaches as approach;
+use crate::plan::approaches::catalogue;
 
 /// The validated settings of `parlab sweep`.
 #[derive(Debug, Clone)]
@@ -81,8 +82,7 @@ impl SweepConfig {
         let not_pooled: Vec<&str> = run
             .approaches
             .iter()
-            .map(|a| a)
-            .filter(|i| !i.pooled && i.id != "sequential")
+            .filter(|i| !i.pooled && i.id != catalogue::SEQUENTIAL.id)
             .map(|i| i.id)
             .collect();
         if !asked_all && !not_pooled.is_empty() {
@@ -145,7 +145,6 @@ pub fn parse_pool_sizes(text: &str) -> Result<Vec<usize>, UsageError> {
 fn pooled_ids() -> String {
     approach::catalogue::ALL
         .iter()
-        .map(|a| a)
         .filter(|i| i.pooled)
         .map(|i| i.id)
         .collect::<Vec<_>>()

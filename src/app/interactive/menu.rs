@@ -75,7 +75,7 @@ pub(super) fn names(info: &ApproachInfo, ascii: bool) -> String {
 /// The menu: every registered approach in its menu order, then "all", then the way out; each line
 /// at most `width` columns (the description is shortened with an ellipsis where it must be).
 pub(super) fn items(width: usize, ascii: bool) -> Vec<MenuItem> {
-    let mut infos: Vec<&'static ApproachInfo> = approach::catalogue::ALL.iter().copied().collect();
+    let mut infos: Vec<&'static ApproachInfo> = approach::catalogue::ALL.to_vec();
     infos.sort_by_key(|i| i.menu.order);
     let mut rows: Vec<(String, &str, Choice)> = infos
         .iter()

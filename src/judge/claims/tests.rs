@@ -28,7 +28,7 @@ fn make_busy(cfg: &Plan, ms: &mut [RunMeasurement], jitter: f64) {
         let round = seen.entry(m.approach.clone()).or_default();
         let i = *round;
         *round += 1;
-        let Some(info) = approach::find(&m.approach).map(|a| a) else {
+        let Some(info) = approach::find(&m.approach) else {
             continue;
         };
         let w = Concurrency::of(info, cfg.pool_size, cfg.tasks, cfg.logical_cores).compute;

@@ -15,7 +15,9 @@ pub fn async_inline_is_right(report: &Report, cfg: &Plan) -> Option<String> {
     if !cfg.work.workload.needs_server() || cfg.work.workload.computes() {
         return None;
     }
-    report.result(catalogue::ASYNC_INLINE.id).filter(|r| r.verified)?;
+    report
+        .result(catalogue::ASYNC_INLINE.id)
+        .filter(|r| r.verified)?;
     Some(
         "async-inline made its requests on the event loop, and that is right here: net work has \
          no computation to stall the loop, and the loop waits on every socket at once"

@@ -343,4 +343,27 @@ mod tests {
             .to_string();
         assert!(err.contains("--tasks"), "{err}");
     }
+
+    #[test]
+    fn one_check_decides_which_approach_runs_which_work() {
+        let py = ApproachId::PyThreads.info();
+        for w in [
+            WorkloadKind::Net,
+            WorkloadKind::Command,
+            WorkloadKind::Function,
+        ] {
+            let why = refusal(py, w).expect("the driver runs no requests or custom work");
+            assert!(why.contains("Python driver"), "{why}");
+        }
+        for w in [WorkloadKind::Cpu, WorkloadKind::Io, WorkloadKind::Mixed] {
+            assert_eq!(refusal(py, w), None, "{w:?}");
+        }
+        let inline = ApproachId::AsyncInline.info();
+        assert!(refusal(inline, WorkloadKind::Command).is_some());
+        assert_eq!(refusal(inline, WorkloadKind::Net), None);
+        for a in catalogue::ALL {
+            assert_eq!(refusal(a, WorkloadKind::Cpu), None, "{}", a.id);
+            assert_eq!(is_python(a), a.id.starts_with("py-"), "{}", a.id);
+        }
+    }
 }

@@ -54,7 +54,10 @@ fn the_driver_accepts_exactly_the_steps_the_python_approaches_declare() {
         })
         .collect();
     let accepted = driver_keys();
-    assert!(!accepted.is_empty(), "the driver's step parser was not found");
+    assert!(
+        !accepted.is_empty(),
+        "the driver's step parser was not found"
+    );
     assert_eq!(declared, accepted);
 }
 

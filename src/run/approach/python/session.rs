@@ -564,4 +564,3 @@ pub(super) fn encode_step(step: &Step) -> Option<serde_json::Value> {
         Step::Request { .. } | Step::Custom => None,
     }
 }
-
