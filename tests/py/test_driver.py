@@ -21,7 +21,7 @@ import time
 import unittest
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-DRIVER = os.path.join(REPO, "src", "approach", "python", "driver.py")
+DRIVER = os.path.join(REPO, "src", "run", "approach", "python", "driver.py")
 APPROACHES = ("py-sequential", "py-threads", "py-thread-pool", "py-asyncio",
               "py-process", "py-process-pool", "py-pool")
 POOLED = ("py-thread-pool", "py-process-pool", "py-pool")
