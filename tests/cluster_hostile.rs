@@ -5,7 +5,6 @@
 //! or joined) ends the run within the keepalive. Every case runs under a time limit and checks
 //! that no process is left.
 
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};

@@ -7,7 +7,6 @@
 //!
 //! It needs root (`ip netns`); elsewhere it says why it is skipped.
 
-
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
 use std::os::fd::AsRawFd;

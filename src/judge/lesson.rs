@@ -10,6 +10,7 @@ use crate::judge::claims::{Facts, Lesson, check};
 use crate::judge::report::{ApproachResult, Report};
 use crate::plan::Plan;
 use crate::plan::approaches::Family;
+use crate::plan::approaches::catalogue;
 
 /// The lesson of `report`, if its figures teach one, before it is checked.
 pub fn lesson(report: &Report, cfg: &Plan) -> Option<Lesson> {
@@ -32,14 +33,14 @@ pub fn lesson(report: &Report, cfg: &Plan) -> Option<Lesson> {
         report
             .results
             .iter()
-            .filter(|r| r.verified && r.family == family && r.approach != "sequential")
+            .filter(|r| r.verified && r.family == family && r.approach != catalogue::SEQUENTIAL.id)
             .filter(|r| r.speedup.is_some())
             .min_by(|a, b| a.wall_s.total_cmp(&b.wall_s))
     };
     let any_beat = report
         .results
         .iter()
-        .any(|r| r.approach != "sequential" && r.beat_baseline(baseline));
+        .any(|r| r.approach != catalogue::SEQUENTIAL.id && r.beat_baseline(baseline));
     if baseline.is_some() && !any_beat {
         return Some(Lesson::NoneWon {
             per_task_s: work.per_task_s(),
@@ -80,7 +81,9 @@ fn compute_lesson(
             cores,
         });
     }
-    if let Some(inline) = report.result("async-inline").filter(|r| r.verified)
+    if let Some(inline) = report
+        .result(catalogue::ASYNC_INLINE.id)
+        .filter(|r| r.verified)
         && let Some(speedup) = inline.speedup
     {
         return Some(Lesson::InlineCompute { speedup });

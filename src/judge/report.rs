@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::judge::context::Context;
 use crate::machine::Machine;
 use crate::plan::Plan;
+use crate::plan::approaches::catalogue;
 use crate::plan::approaches::{self as approach, Family};
 use crate::plan::ideal::{self, Concurrency, WorkCost};
 use crate::plan::workload::WorkloadKind;
@@ -337,7 +338,7 @@ impl Report {
         });
         let baseline: Option<Vec<f64>> = groups
             .iter()
-            .find(|g| g[0].approach == "sequential" && g.iter().all(|m| m.verified))
+            .find(|g| g[0].approach == catalogue::SEQUENTIAL.id && g.iter().all(|m| m.verified))
             .map(|g| g.iter().map(|m| m.wall_s).collect());
         // CPython computes far slower than Rust: each language's approaches are measured
         // against the work as that language does it.
@@ -361,7 +362,7 @@ impl Report {
             .contains(&crate::plan::workload::Step::Custom)
             && let Some(cpu_s) = groups
                 .iter()
-                .find(|g| g[0].approach == "sequential")
+                .find(|g| g[0].approach == catalogue::SEQUENTIAL.id)
                 .map(|g| {
                     stats::median(
                         &g.iter()

@@ -13,6 +13,7 @@ use crate::judge::report::{ConfigSummary, FORMAT_VERSION, Report};
 use crate::machine::Machine;
 use crate::plan::Plan;
 use crate::plan::approaches::Width;
+use crate::plan::approaches::catalogue;
 use crate::plan::ideal::{self, Concurrency, WorkCost};
 use crate::run::bench::{self, Executor, Observer, Stop};
 use crate::stats;
@@ -168,11 +169,11 @@ pub fn summarise(
     let mut sequential_wall_s = Vec::new();
     let mut notes = Vec::new();
     for (size, report) in reports {
-        if let Some(s) = report.result("sequential") {
+        if let Some(s) = report.result(catalogue::SEQUENTIAL.id) {
             sequential_wall_s.push(s.wall_s);
         }
         let in_order = plan.approaches.iter().filter_map(|a| report.result(a.id));
-        for r in in_order.filter(|r| r.approach != "sequential") {
+        for r in in_order.filter(|r| r.approach != catalogue::SEQUENTIAL.id) {
             points.push(SweepPoint {
                 pool_size: *size,
                 approach: r.approach.clone(),

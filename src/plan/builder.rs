@@ -8,9 +8,9 @@ use std::time::Duration;
 use crate::error::UsageError;
 use crate::machine::PythonFacts;
 use crate::plan::approaches::{self, ApproachId, ApproachInfo, catalogue};
+pub use crate::plan::implied::Chosen;
 use crate::plan::settings::ApproachSettings;
 use crate::plan::workload::{WorkSpec, WorkloadKind};
-pub use crate::plan::implied::Chosen;
 use crate::plan::{implied, load, max_time, net, plan_cost};
 
 /// What the user asked for; `None` means "decide from the first run".
@@ -359,7 +359,7 @@ impl PlanBuilder {
         if python.is_none() {
             settings.interpreter = None;
         }
-        if workload == WorkloadKind::Net && !self.mock {
+        if workload.needs_server() && !self.mock {
             let open_files = crate::machine::limits::open_files().0;
             net::check_connections(&approaches, tasks, pool_size, open_files)?;
         }
@@ -472,7 +472,7 @@ fn refuse_approaches(
     let mut skipped = Vec::new();
     for c in chosen.iter() {
         let id = c.info.id;
-        if let Some(reason) = workload.refuses(id) {
+        if let Some(reason) = approaches::refusal(c.info, workload) {
             if c.named {
                 return Err(UsageError::bad(
                     "--approach",
@@ -483,7 +483,7 @@ fn refuse_approaches(
             skipped.push(id);
         }
     }
-    chosen.retain(|c| workload.refuses(c.info.id).is_none());
+    chosen.retain(|c| approaches::refusal(c.info, workload).is_none());
     if chosen.is_empty() {
         return Err(UsageError::bad(
             "--approach",

@@ -60,9 +60,7 @@ mod tests {
         let settings = ApproachSettings::default();
         // 16 processes of 1 worker: 16 × (1 + 1 + 30 + 2) = 544 threads.
         assert_eq!(threads_needed(16, 1), 544);
-        let e = check(16, &settings, || 20)
-            .unwrap_err()
-            .to_string();
+        let e = check(16, &settings, || 20).unwrap_err().to_string();
         assert!(
             e.starts_with("--pool-size: approach cluster with 16 workers"),
             "{e}"

@@ -3,8 +3,8 @@
 //! each approach needs, the open files, the deadline and the plan's estimated cost).
 
 pub mod approaches;
-pub(crate) mod cluster_room;
 pub(crate) mod builder;
+pub(crate) mod cluster_room;
 pub(crate) mod custom;
 pub(crate) mod hosts;
 pub mod ideal;

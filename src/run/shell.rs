@@ -65,7 +65,8 @@ static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
 
 /// How long a helper asked to stop has to end its command's tree before parlab kills its
 /// group: the helper's own grace and some room.
-const KILL_GRACE: Duration = Duration::from_millis(crate::run::reaper::GRACE.as_millis() as u64 * 3);
+const KILL_GRACE: Duration =
+    Duration::from_millis(crate::run::reaper::GRACE.as_millis() as u64 * 3);
 
 /// Ends every command's process group still running (Ctrl-C, an error, the end of parlab):
 /// SIGTERM, so each helper ends its command's whole tree, then SIGKILL to the groups still

@@ -7,8 +7,8 @@
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use crate::common::PARLAB;
 use super::guard::{self, TIMEOUT};
+use crate::common::PARLAB;
 
 /// Live processes (not zombies) whose command line holds `marker`.
 fn with_marker(marker: &str) -> Vec<u32> {

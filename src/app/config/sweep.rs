@@ -8,6 +8,7 @@ use super::{RunConfig, default_tasks, parse_count};
 use crate::app::cli::{CommonArgs, RunArgs, SweepArgs};
 use crate::error::UsageError;
 use crate::plan::approaches as approach;
+use crate::plan::approaches::catalogue;
 
 /// The validated settings of `parlab sweep`.
 #[derive(Debug, Clone)]
@@ -74,7 +75,7 @@ impl SweepConfig {
             for a in &run.approaches {
                 crate::plan::approaches::check_room(a, run.tasks, size, &run.approach)?;
             }
-            if run.work.workload == crate::plan::workload::WorkloadKind::Net && !run.mock {
+            if run.work.workload.needs_server() && !run.mock {
                 let open_files = crate::machine::limits::open_files().0;
                 super::net::check_connections(&run.approaches, run.tasks, size, open_files)?;
             }
@@ -83,7 +84,7 @@ impl SweepConfig {
         let not_pooled: Vec<&str> = run
             .approaches
             .iter()
-            .filter(|i| !i.pooled && i.id != "sequential")
+            .filter(|i| !i.pooled && i.id != catalogue::SEQUENTIAL.id)
             .map(|i| i.id)
             .collect();
         if !asked_all && !not_pooled.is_empty() {
@@ -93,7 +94,10 @@ impl SweepConfig {
                 format!("sweep runs pooled approaches: {}", pooled_ids()),
             ));
         }
-        let export_baseline = run.approaches.iter().any(|a| a.id == "sequential");
+        let export_baseline = run
+            .approaches
+            .iter()
+            .any(|a| a.id == catalogue::SEQUENTIAL.id);
         run.approaches.retain(|a| a.pooled);
         if run.approaches.is_empty() {
             return Err(UsageError::bad(

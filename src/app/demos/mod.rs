@@ -16,6 +16,7 @@ use std::io::Write;
 use crate::app::config::{DemosConfig, DemosPython};
 use crate::cancel::Cancel;
 use crate::plan::approaches as approach;
+use crate::plan::approaches::{ApproachId, catalogue};
 use crate::plan::primes;
 use crate::plan::workload::{WorkSpec, WorkloadKind};
 use crate::run::bench::{self, Executor, Quiet, Stop};
@@ -27,10 +28,10 @@ pub mod shortfall;
 pub const REPEATS: u32 = 3;
 
 /// The approach the multiprocessing demo splits its CPU loop over, one per core.
-pub const PER_CORE: &str = "process";
+pub const PER_CORE: ApproachId = ApproachId::Process;
 
 /// The pool the "multiprocessing with an execution pool" demo uses.
-pub const POOL: &str = "process-pool";
+pub const POOL: ApproachId = ApproachId::ProcessPool;
 
 /// Divisions in the CPU loop the multiprocessing demo splits over the cores (a second or so on
 /// one core), and in each of the pool demo's 10 tasks. `--quick` divides both by 100.
@@ -144,8 +145,8 @@ fn demos_at(cores: usize, quick: bool, scale: u64) -> Vec<Demo> {
     vec![
         Demo {
             heading: format!("Async/await: {} waits of {wait}", 5),
-            slower: "sequential",
-            faster: "async",
+            slower: catalogue::SEQUENTIAL.id,
+            faster: catalogue::ASYNC.id,
             work: io,
             tasks: 5,
             pool_size: 5,
@@ -156,8 +157,8 @@ fn demos_at(cores: usize, quick: bool, scale: u64) -> Vec<Demo> {
                 "Multiprocessing: a CPU loop of {loop_size} divisions split over {cores} \
                  {per_core}, one per core"
             ),
-            slower: "sequential",
-            faster: PER_CORE,
+            slower: catalogue::SEQUENTIAL.id,
+            faster: PER_CORE.as_str(),
             work: split,
             tasks: cores_u32,
             pool_size: cores,
@@ -168,8 +169,8 @@ fn demos_at(cores: usize, quick: bool, scale: u64) -> Vec<Demo> {
                 "Multiprocessing with an execution pool: 10 CPU tasks of {pool_size_text} \
                  divisions, pool of {cores}"
             ),
-            slower: "sequential",
-            faster: POOL,
+            slower: catalogue::SEQUENTIAL.id,
+            faster: POOL.as_str(),
             work: pool_task,
             tasks: 10,
             pool_size: cores,
@@ -177,8 +178,8 @@ fn demos_at(cores: usize, quick: bool, scale: u64) -> Vec<Demo> {
         },
         Demo {
             heading: format!("Threading: 4 waits of {wait}"),
-            slower: "sequential",
-            faster: "threads",
+            slower: catalogue::SEQUENTIAL.id,
+            faster: catalogue::THREADS.id,
             work: io,
             tasks: 4,
             pool_size: 4,
@@ -186,8 +187,8 @@ fn demos_at(cores: usize, quick: bool, scale: u64) -> Vec<Demo> {
         },
         Demo {
             heading: format!("Threading with an execution pool: 4 waits of {wait}, pool of 4"),
-            slower: "sequential",
-            faster: "thread-pool",
+            slower: catalogue::SEQUENTIAL.id,
+            faster: catalogue::THREAD_POOL.id,
             work: io,
             tasks: 4,
             pool_size: 4,
@@ -198,8 +199,8 @@ fn demos_at(cores: usize, quick: bool, scale: u64) -> Vec<Demo> {
                 "Rust only, threads on CPU work: the same loop over {cores} threads; no GIL, so \
                  near-linear speedup"
             ),
-            slower: "sequential",
-            faster: "threads",
+            slower: catalogue::SEQUENTIAL.id,
+            faster: catalogue::THREADS.id,
             work: split,
             tasks: cores_u32,
             pool_size: cores,
@@ -210,8 +211,8 @@ fn demos_at(cores: usize, quick: bool, scale: u64) -> Vec<Demo> {
                 "Rust only, async on CPU work: the same loop as {cores} tasks; async-inline blocks \
                  its event loop, async uses its blocking pool"
             ),
-            slower: "async-inline",
-            faster: "async",
+            slower: catalogue::ASYNC_INLINE.id,
+            faster: catalogue::ASYNC.id,
             work: split,
             tasks: cores_u32,
             pool_size: cores,

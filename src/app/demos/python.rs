@@ -14,18 +14,25 @@
 //! times printed.
 
 use super::{Demo, DemoResult};
+use crate::plan::approaches::ApproachId;
+
+/// Each Rust approach the Python demos pair, with the Python approach doing what it does.
+const COUNTERPARTS: [(ApproachId, ApproachId); 6] = [
+    (ApproachId::Sequential, ApproachId::PySequential),
+    (ApproachId::Async, ApproachId::PyAsyncio),
+    (ApproachId::Process, ApproachId::PyProcess),
+    (ApproachId::ProcessPool, ApproachId::PyProcessPool),
+    (ApproachId::Threads, ApproachId::PyThreads),
+    (ApproachId::ThreadPool, ApproachId::PyThreadPool),
+];
 
 /// The Python approach doing what the Rust approach `id` does in the Python demos, if any.
 pub fn counterpart(id: &str) -> Option<&'static str> {
-    Some(match id {
-        "sequential" => "py-sequential",
-        "async" => "py-asyncio",
-        "process" => "py-process",
-        "process-pool" => "py-process-pool",
-        "threads" => "py-threads",
-        "thread-pool" => "py-thread-pool",
-        _ => return None,
-    })
+    let id = ApproachId::parse(id)?;
+    COUNTERPARTS
+        .iter()
+        .find(|(rust, _)| *rust == id)
+        .map(|(_, py)| py.as_str())
 }
 
 /// A demo pair run in CPython.

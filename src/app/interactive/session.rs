@@ -156,9 +156,11 @@ impl Session {
 
     /// The session's verified sequential run of the same work as `r`, the first if several.
     fn baseline_for(&self, r: &SessionRun) -> Option<&SessionRun> {
-        self.runs
-            .iter()
-            .find(|b| b.approach == "sequential" && b.verified && work_of(b) == work_of(r))
+        self.runs.iter().find(|b| {
+            b.approach == approach::catalogue::SEQUENTIAL.id
+                && b.verified
+                && work_of(b) == work_of(r)
+        })
     }
 
     /// One bar per run, in the order run, labelled with approach, tasks, pool, number and I/O; the

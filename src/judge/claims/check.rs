@@ -18,6 +18,7 @@ use super::{Claim, Lesson, NoWin, PyProcessWhy};
 use crate::judge::report::{ApproachResult, Report};
 use crate::plan::Plan;
 use crate::plan::approaches as approach;
+use crate::plan::approaches::catalogue;
 use crate::plan::ideal::{Concurrency, WorkCost};
 
 /// A task's work under this many times the cheapest approach's own cost per task is too short
@@ -73,7 +74,9 @@ impl<'a> Facts<'a> {
 
     /// The verified baseline.
     pub fn baseline(&self) -> Option<&'a ApproachResult> {
-        self.report.result("sequential").filter(|r| r.verified)
+        self.report
+            .result(catalogue::SEQUENTIAL.id)
+            .filter(|r| r.verified)
     }
 
     /// The verified row, other than sequential, with a speedup and the least median.
@@ -81,7 +84,7 @@ impl<'a> Facts<'a> {
         self.report
             .results
             .iter()
-            .filter(|r| r.verified && r.approach != "sequential" && r.speedup.is_some())
+            .filter(|r| r.verified && r.approach != catalogue::SEQUENTIAL.id && r.speedup.is_some())
             .min_by(|a, b| a.wall_s.total_cmp(&b.wall_s))
     }
 
@@ -94,7 +97,7 @@ impl<'a> Facts<'a> {
     pub fn a_winner(&self) -> Option<&'a ApproachResult> {
         let base = self.baseline();
         self.report.results.iter().find(|r| {
-            r.approach != "sequential"
+            r.approach != catalogue::SEQUENTIAL.id
                 && r.verified
                 && (r.beat_baseline(base)
                     || r.speedup_min.is_some_and(|lo| lo > 1.0 + self.noise(r)))
@@ -267,7 +270,7 @@ pub fn hold(claim: Claim, facts: &Facts) -> Option<Claim> {
                 .report
                 .results
                 .iter()
-                .filter(|r| r.approach != "sequential")
+                .filter(|r| r.approach != catalogue::SEQUENTIAL.id)
                 .filter_map(|r| facts.attributable_cost_s(r))
                 .filter(|&c| c > 0.0)
                 .min_by(f64::total_cmp);
@@ -293,12 +296,12 @@ pub fn hold(claim: Claim, facts: &Facts) -> Option<Claim> {
             }
         }
         Claim::InlineNoFaster { speedup } => facts
-            .speedup("async-inline")
+            .speedup(catalogue::ASYNC_INLINE.id)
             .filter(|&s| same(s, speedup) && s < 1.2)
             .map(|_| claim),
         // "no faster than the cores would be" never beside a threads row past the cores.
         Claim::TakeTurns { .. } => facts
-            .speedup("threads")
+            .speedup(catalogue::THREADS.id)
             .is_none_or(|s| s <= cores as f64 * (1.0 + EFFICIENCY_NOISE))
             .then_some(claim),
         Claim::NoopCost {
@@ -443,8 +446,8 @@ pub fn lesson(lesson: Lesson, facts: &Facts) -> Option<Lesson> {
             }
         }
         Lesson::InlineCompute { speedup } => {
-            let ok = work.compute_share() > 0.5 && quoted("async-inline", speedup);
-            match (ok, past_ideal("async-inline", speedup)) {
+            let ok = work.compute_share() > 0.5 && quoted(catalogue::ASYNC_INLINE.id, speedup);
+            match (ok, past_ideal(catalogue::ASYNC_INLINE.id, speedup)) {
                 (false, _) => None,
                 (true, true) => cannot_tell,
                 (true, false) => Some(lesson),
@@ -489,7 +492,10 @@ pub fn lesson(lesson: Lesson, facts: &Facts) -> Option<Lesson> {
 /// fastest Rust row did against sequential.
 pub fn python_overlaps_as_well(facts: &Facts) -> bool {
     let ok = |id: &str| facts.report.result(id).filter(|r| r.verified);
-    let (Some(t), Some(s)) = (ok("py-threads"), ok("py-sequential")) else {
+    let (Some(t), Some(s)) = (
+        ok(catalogue::PY_THREADS.id),
+        ok(catalogue::PY_SEQUENTIAL.id),
+    ) else {
         return true;
     };
     let python = s.wall_s / t.wall_s;

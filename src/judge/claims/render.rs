@@ -4,6 +4,7 @@
 use super::{Claim, Lesson, NoWin, PyProcessWhy};
 use crate::format::{format_kib, format_seconds};
 use crate::judge::claims::check::SHORT_TASK_RATIO;
+use crate::plan::approaches::catalogue;
 
 /// The text of a note.
 pub fn note(claim: &Claim) -> String {
@@ -282,7 +283,7 @@ pub fn lesson(lesson: &Lesson) -> String {
              then the GIL lets only one of its threads compute."
         ),
         Lesson::ProcessesCompute { best, cores } => {
-            let price = if best.0 == "cluster" {
+            let price = if best.0 == catalogue::CLUSTER.id {
                 "a dataflow over TCP"
             } else {
                 "a pipe per task"

@@ -4,6 +4,7 @@
 use crate::format::{first_few, format_kib, format_seconds};
 use crate::judge::report::Report;
 use crate::plan::Plan;
+use crate::plan::approaches::catalogue;
 use crate::run::record::ChildFigures;
 
 /// How the report describes the clock-offset method (see `crate::run::cluster` `clock`).
@@ -22,7 +23,7 @@ pub fn notes(report: &Report, cfg: &Plan) -> Vec<String> {
 /// Each cluster process's own CPU time and peak memory, and, across machines, how the other
 /// hosts' task times were put on this machine's clock.
 fn processes(report: &Report) -> Vec<String> {
-    let Some(r) = report.result("cluster") else {
+    let Some(r) = report.result(catalogue::CLUSTER.id) else {
         return Vec::new();
     };
     let children: Vec<&ChildFigures> = r.children.iter().filter(|c| c.process.is_some()).collect();
@@ -93,7 +94,10 @@ fn cost(report: &Report, cfg: &Plan) -> Vec<String> {
             .result(id)
             .and_then(|r| r.own_cost_per_task_s(cfg.tasks))
     };
-    let (Some(cluster), Some(pool)) = (cost("cluster"), cost("process-pool")) else {
+    let (Some(cluster), Some(pool)) = (
+        cost(catalogue::CLUSTER.id),
+        cost(catalogue::PROCESS_POOL.id),
+    ) else {
         return Vec::new();
     };
     let cheaper = if (cluster - pool).abs() <= 0.2 * pool.max(cluster) {

@@ -7,6 +7,7 @@
 use crate::judge::claims::{Claim, Facts, NoWin, check, render};
 use crate::judge::report::Report;
 use crate::plan::Plan;
+use crate::plan::approaches::catalogue;
 use crate::plan::primes;
 
 pub mod cluster;
@@ -75,8 +76,12 @@ pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
     // computation was shared would mislead.
     let compute_bound = compute_bound && short.is_none();
     notes.extend(short);
-    if compute_bound && let Some(inline) = report.result("async-inline").filter(|r| r.verified) {
-        let pooled = report.result("async").filter(|r| r.verified);
+    if compute_bound
+        && let Some(inline) = report
+            .result(catalogue::ASYNC_INLINE.id)
+            .filter(|r| r.verified)
+    {
+        let pooled = report.result(catalogue::ASYNC.id).filter(|r| r.verified);
         match (inline.speedup, pooled) {
             (Some(speedup), _) if speedup < 1.2 => notes.push(Claim::InlineNoFaster { speedup }),
             (_, Some(a)) if inline.wall_s > a.wall_s * 1.2 => notes.push(Claim::InlineSlower {
@@ -103,7 +108,8 @@ pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
             cores,
         });
     }
-    if compute_bound && cfg.tasks as usize > cores && report.result("threads").is_some() {
+    if compute_bound && cfg.tasks as usize > cores && report.result(catalogue::THREADS.id).is_some()
+    {
         notes.push(Claim::TakeTurns {
             threads: cfg.tasks,
             cores,
@@ -127,8 +133,10 @@ pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
         notes.extend(pool_bounds_waits(report, cfg));
     }
     if !compute_bound && cfg.work.workload.waits() && cfg.tasks >= 1000 {
-        let threads = report.result("threads");
-        let asyncs = report.result("async").or(report.result("async-mt"));
+        let threads = report.result(catalogue::THREADS.id);
+        let asyncs = report
+            .result(catalogue::ASYNC.id)
+            .or(report.result(catalogue::ASYNC_MT.id));
         if let (Some(t), Some(a)) = (threads, asyncs) {
             notes.push(Claim::WaitMemory {
                 tasks: cfg.tasks,
@@ -164,13 +172,13 @@ fn pool_bounds_waits(report: &Report, cfg: &Plan) -> Option<Claim> {
         report
             .results
             .iter()
-            .filter(|r| r.verified && r.approach != "sequential")
+            .filter(|r| r.verified && r.approach != catalogue::SEQUENTIAL.id)
             .filter_map(|r| Some((r, r.speedup?)))
     };
     let wide_rows = || rows().filter(|(r, _)| width(&r.approach) == Some(Width::Tasks));
     // threads where it ran, as the learner compares pools with it; else the widest.
     let (wide, wide_s) = wide_rows()
-        .find(|(r, _)| r.approach == "threads")
+        .find(|(r, _)| r.approach == catalogue::THREADS.id)
         .or_else(|| wide_rows().max_by(|a, b| a.1.total_cmp(&b.1)))?;
     let mut pooled: Vec<(String, f64)> = rows()
         .filter(|(r, s)| {
@@ -180,10 +188,15 @@ fn pool_bounds_waits(report: &Report, cfg: &Plan) -> Option<Claim> {
         .collect();
     // The pools a learner names first, first; at most three.
     let rank = |id: &str| {
-        ["thread-pool", "process-pool", "py-thread-pool", "py-pool"]
-            .iter()
-            .position(|p| *p == id)
-            .unwrap_or(usize::MAX)
+        [
+            catalogue::THREAD_POOL.id,
+            catalogue::PROCESS_POOL.id,
+            catalogue::PY_THREAD_POOL.id,
+            catalogue::PY_POOL.id,
+        ]
+        .iter()
+        .position(|p| *p == id)
+        .unwrap_or(usize::MAX)
     };
     pooled.sort_by_key(|(id, _)| rank(id));
     pooled.truncate(3);
@@ -197,12 +210,14 @@ fn pool_bounds_waits(report: &Report, cfg: &Plan) -> Option<Claim> {
 /// The "fastest" note: the fastest approach when it beat the baseline beyond the noise, else
 /// why none did.
 fn fastest(report: &Report, cfg: &Plan) -> Option<Claim> {
-    let baseline = report.result("sequential").filter(|r| r.verified);
+    let baseline = report
+        .result(catalogue::SEQUENTIAL.id)
+        .filter(|r| r.verified);
     baseline?;
     let best = report
         .results
         .iter()
-        .filter(|r| r.verified && r.approach != "sequential" && r.speedup.is_some())
+        .filter(|r| r.verified && r.approach != catalogue::SEQUENTIAL.id && r.speedup.is_some())
         .min_by(|a, b| a.wall_s.total_cmp(&b.wall_s))?;
     if best.beat_baseline(baseline) {
         return Some(Claim::Fastest {
@@ -213,13 +228,17 @@ fn fastest(report: &Report, cfg: &Plan) -> Option<Claim> {
         });
     }
     let per_task_s = report.work.per_task_s();
-    let costs: Vec<(String, f64)> = ["threads", "thread-pool", "process"]
-        .iter()
-        .filter_map(|id| {
-            let r = report.result(id)?;
-            Some((id.to_string(), r.own_cost_per_task_s(cfg.tasks)?))
-        })
-        .collect();
+    let costs: Vec<(String, f64)> = [
+        catalogue::THREADS.id,
+        catalogue::THREAD_POOL.id,
+        catalogue::PROCESS.id,
+    ]
+    .iter()
+    .filter_map(|id| {
+        let r = report.result(id)?;
+        Some((id.to_string(), r.own_cost_per_task_s(cfg.tasks)?))
+    })
+    .collect();
     let why = if per_task_s <= 0.0 {
         NoWin::NoWork
     } else if costs.is_empty() {
@@ -241,11 +260,11 @@ fn too_short(report: &Report, cfg: &Plan) -> Option<Claim> {
     let cheapest = report
         .results
         .iter()
-        .filter(|r| r.approach != "sequential")
+        .filter(|r| r.approach != catalogue::SEQUENTIAL.id)
         .filter_map(|r| r.own_cost_per_task_s(cfg.tasks))
         .filter(|&c| c > 0.0)
         .min_by(f64::total_cmp);
-    let baseline_wall_s = report.result("sequential").map(|r| r.wall_s);
+    let baseline_wall_s = report.result(catalogue::SEQUENTIAL.id).map(|r| r.wall_s);
     let short_task = per_task_s < LONG_ENOUGH_TASK_S
         && cheapest.is_some_and(|c| per_task_s < SHORT_TASK_RATIO * c);
     let short_run = baseline_wall_s.is_some_and(|w| w < SHORT_RUN_S);

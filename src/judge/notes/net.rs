@@ -3,7 +3,7 @@
 
 use crate::judge::report::Report;
 use crate::plan::Plan;
-use crate::plan::workload::WorkloadKind;
+use crate::plan::approaches::catalogue;
 
 /// Why async-inline is not wrong on `net` work, when it ran and was verified.
 ///
@@ -12,10 +12,12 @@ use crate::plan::workload::WorkloadKind;
 /// a socket and a read, and the loop watches every socket without being held by any of them.
 /// So running the requests on the event loop is exactly what an event loop is for.
 pub fn async_inline_is_right(report: &Report, cfg: &Plan) -> Option<String> {
-    if cfg.work.workload != WorkloadKind::Net || cfg.work.workload.computes() {
+    if !cfg.work.workload.needs_server() || cfg.work.workload.computes() {
         return None;
     }
-    report.result("async-inline").filter(|r| r.verified)?;
+    report
+        .result(catalogue::ASYNC_INLINE.id)
+        .filter(|r| r.verified)?;
     Some(
         "async-inline made its requests on the event loop, and that is right here: net work has \
          no computation to stall the loop, and the loop waits on every socket at once"

@@ -8,6 +8,7 @@ use crate::judge::claims::{Claim, PyProcessWhy};
 use crate::judge::report::{ApproachResult, Report};
 use crate::plan::Plan;
 use crate::plan::approaches as approach;
+use crate::plan::approaches::catalogue;
 
 /// The notes comparing the Python approaches with each other and with the Rust ones, checked
 /// and rendered.
@@ -33,21 +34,21 @@ pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
         .python
         .as_ref()
         .is_some_and(|p| p.gil == Some(false));
-    let py_seq = ok("py-sequential");
+    let py_seq = ok(catalogue::PY_SEQUENTIAL.id);
     // Each Python approach against py-sequential, as the Rust ones are against sequential.
     let against = |r: &ApproachResult| py_seq.map(|s| s.wall_s / r.wall_s);
     if computes
-        && let Some(py_threads) = ok("py-threads")
+        && let Some(py_threads) = ok(catalogue::PY_THREADS.id)
         && let Some(times) = against(py_threads)
     {
         notes.push(Claim::PyGil {
             times,
             gil_off,
-            threads: ok("threads").and_then(|t| t.speedup),
+            threads: ok(catalogue::THREADS.id).and_then(|t| t.speedup),
         });
     }
     if computes
-        && let Some(py_process) = ok("py-process").or(ok("py-process-pool"))
+        && let Some(py_process) = ok(catalogue::PY_PROCESS.id).or(ok(catalogue::PY_PROCESS_POOL.id))
         && let Some(times) = against(py_process)
     {
         let per_task_s = report.python_work.map_or(0.0, |w| w.per_task_s());
@@ -68,14 +69,14 @@ pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
     }
     if !computes
         && cfg.work.workload.waits()
-        && let Some(py_threads) = ok("py-threads")
+        && let Some(py_threads) = ok(catalogue::PY_THREADS.id)
         && let Some(times) = against(py_threads)
     {
         notes.push(Claim::PyWaits { times });
     }
     if !computes
         && cfg.tasks >= 1000
-        && let (Some(t), Some(a)) = (ok("py-threads"), ok("py-asyncio"))
+        && let (Some(t), Some(a)) = (ok(catalogue::PY_THREADS.id), ok(catalogue::PY_ASYNCIO.id))
         && let (Some(threads_kib), Some(asyncio_kib)) = (t.child_peak_rss_kib, a.child_peak_rss_kib)
     {
         notes.push(Claim::PyMemory {
@@ -88,7 +89,7 @@ pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
     // dilute it, so only pure computation is compared.
     if computes
         && !cfg.work.workload.waits()
-        && let (Some(rust), Some(py)) = (ok("sequential"), py_seq)
+        && let (Some(rust), Some(py)) = (ok(catalogue::SEQUENTIAL.id), py_seq)
         && rust.wall_s > 0.0
     {
         notes.push(Claim::PyPerTask {

@@ -2,7 +2,7 @@
 //! is, its family, widths, menu entry and what it needs of the machine. The code that runs
 //! each lives in [`crate::run::approach`], one file an approach.
 
-use super::{ApproachId, ApproachInfo, Family, MenuEntry, Needs, Width};
+use super::{ApproachId, ApproachInfo, Family, MenuEntry, Needs, Runs, Width};
 
 /// The menu order of the first Python approach: after every Rust one.
 const MENU: u8 = 50;
@@ -23,6 +23,7 @@ pub static SEQUENTIAL: ApproachInfo = ApproachInfo {
         plain: "one task after another: the baseline",
     },
     needs: Needs::Nothing,
+    runs: Runs::RUST,
 };
 
 /// What describes `threaded-sequential`.
@@ -41,6 +42,7 @@ pub static THREADED_SEQUENTIAL: ApproachInfo = ApproachInfo {
         plain: "a new thread per task, one at a time",
     },
     needs: Needs::Nothing,
+    runs: Runs::RUST,
 };
 
 /// What describes `threads`.
@@ -59,6 +61,7 @@ pub static THREADS: ApproachInfo = ApproachInfo {
         plain: "a new thread per task, all running at once",
     },
     needs: Needs::ThreadPerTask,
+    runs: Runs::RUST,
 };
 
 /// What describes `thread-pool`.
@@ -77,6 +80,7 @@ pub static THREAD_POOL: ApproachInfo = ApproachInfo {
         plain: "a fixed set of threads sharing one task queue",
     },
     needs: Needs::Nothing,
+    runs: Runs::RUST,
 };
 
 /// What describes `rayon`.
@@ -95,6 +99,7 @@ pub static RAYON: ApproachInfo = ApproachInfo {
         plain: "a pool of threads that steal work from each other",
     },
     needs: Needs::Nothing,
+    runs: Runs::RUST,
 };
 
 /// What describes `async`.
@@ -113,6 +118,7 @@ pub static ASYNC: ApproachInfo = ApproachInfo {
         plain: "an event loop that overlaps waits; threads compute",
     },
     needs: Needs::Nothing,
+    runs: Runs::RUST,
 };
 
 /// What describes `async-inline`.
@@ -131,6 +137,7 @@ pub static ASYNC_INLINE: ApproachInfo = ApproachInfo {
         plain: "an event loop that also computes, so tasks stall",
     },
     needs: Needs::Nothing,
+    runs: Runs::RUST,
 };
 
 /// What describes `async-mt`.
@@ -149,6 +156,7 @@ pub static ASYNC_MT: ApproachInfo = ApproachInfo {
         plain: "an event loop running on several threads",
     },
     needs: Needs::PoolThreads { extra: 1 },
+    runs: Runs::RUST,
 };
 
 /// What describes `process`.
@@ -167,6 +175,7 @@ pub static PROCESS: ApproachInfo = ApproachInfo {
         plain: "a new worker process per task, all running at once",
     },
     needs: Needs::ProcessPerTask,
+    runs: Runs::RUST,
 };
 
 /// What describes `process-pool`.
@@ -185,6 +194,7 @@ pub static PROCESS_POOL: ApproachInfo = ApproachInfo {
         plain: "worker processes, each handed one task at a time",
     },
     needs: Needs::Nothing,
+    runs: Runs::RUST,
 };
 
 /// What describes `process-pool-chunked`.
@@ -203,6 +213,7 @@ pub static PROCESS_POOL_CHUNKED: ApproachInfo = ApproachInfo {
         plain: "worker processes, each handed its share up front",
     },
     needs: Needs::Nothing,
+    runs: Runs::RUST,
 };
 
 /// What describes `cluster`.
@@ -222,6 +233,7 @@ pub static CLUSTER: ApproachInfo = ApproachInfo {
         plain: "several processes sharing tasks over TCP",
     },
     needs: Needs::ClusterLayout,
+    runs: Runs::RUST,
 };
 
 /// What describes `py-sequential`.
@@ -240,6 +252,7 @@ pub static PY_SEQUENTIAL: ApproachInfo = ApproachInfo {
         plain: "in CPython: one task after another",
     },
     needs: Needs::Nothing,
+    runs: Runs::PYTHON,
 };
 
 /// What describes `py-threads`.
@@ -258,6 +271,7 @@ pub static PY_THREADS: ApproachInfo = ApproachInfo {
         plain: "in CPython: a thread per task, under the GIL",
     },
     needs: Needs::Nothing,
+    runs: Runs::PYTHON,
 };
 
 /// What describes `py-thread-pool`.
@@ -276,6 +290,7 @@ pub static PY_THREAD_POOL: ApproachInfo = ApproachInfo {
         plain: "in CPython: a pool of threads, under the GIL",
     },
     needs: Needs::Nothing,
+    runs: Runs::PYTHON,
 };
 
 /// What describes `py-asyncio`.
@@ -294,6 +309,7 @@ pub static PY_ASYNCIO: ApproachInfo = ApproachInfo {
         plain: "in CPython: an event loop, under the GIL",
     },
     needs: Needs::Nothing,
+    runs: Runs::PYTHON,
 };
 
 /// What describes `py-process`.
@@ -312,6 +328,7 @@ pub static PY_PROCESS: ApproachInfo = ApproachInfo {
         plain: "in CPython: a new process per task",
     },
     needs: Needs::Nothing,
+    runs: Runs::PYTHON,
 };
 
 /// What describes `py-process-pool`.
@@ -330,6 +347,7 @@ pub static PY_PROCESS_POOL: ApproachInfo = ApproachInfo {
         plain: "in CPython: worker processes, a task at a time",
     },
     needs: Needs::Nothing,
+    runs: Runs::PYTHON,
 };
 
 /// What describes `py-pool`.
@@ -348,6 +366,7 @@ pub static PY_POOL: ApproachInfo = ApproachInfo {
         plain: "in CPython: worker processes, chunks of tasks",
     },
     needs: Needs::Nothing,
+    runs: Runs::PYTHON,
 };
 
 /// Every approach, in order.

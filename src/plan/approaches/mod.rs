@@ -8,6 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::UsageError;
 use crate::plan::settings::ApproachSettings;
+use crate::plan::workload::{StepType, WorkloadKind};
 
 /// Which approach, as a value: the typed way to name one (the CLI's ids parse to it).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -112,7 +113,54 @@ pub fn valid_ids() -> String {
 
 /// Whether `info` is one of the Python approaches (they run in CPython).
 pub fn is_python(info: &ApproachInfo) -> bool {
-    info.id.starts_with("py-")
+    info.runs.language == Language::Python
+}
+
+/// The language an approach's tasks run in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Language {
+    /// In parlab itself.
+    Rust,
+    /// In CPython, through the driver script ([`crate::run::approach::python`]).
+    Python,
+}
+
+/// What an approach can run: its language and the kinds of step its runner knows.
+#[derive(Debug, Clone, Copy)]
+pub struct Runs {
+    /// Where its tasks run.
+    pub language: Language,
+    /// The kinds of [`crate::plan::workload::Step`] it runs.
+    pub steps: &'static [StepType],
+    /// Why it refuses work with any other kind of step.
+    pub other_steps: &'static str,
+}
+
+impl Runs {
+    /// parlab's own runners: every kind of step.
+    pub const RUST: Runs = Runs {
+        language: Language::Rust,
+        steps: StepType::ALL,
+        other_steps: "",
+    };
+
+    /// The Python driver: trial division and waits, nothing else.
+    pub const PYTHON: Runs = Runs {
+        language: Language::Python,
+        steps: &[StepType::Wait, StepType::Divide],
+        other_steps: "the Python driver runs only trial division and waits (cpu, io, mixed, \
+                      noop); use the Rust approaches",
+    };
+}
+
+/// Why `info` cannot run `workload`, if it cannot: a kind of step it does not run, or the
+/// workload's own refusal. The one place that decides which approach runs which work.
+pub fn refusal(info: &ApproachInfo, workload: WorkloadKind) -> Option<&'static str> {
+    let w = workload.workload();
+    if w.steps().iter().any(|s| !info.runs.steps.contains(s)) {
+        return Some(info.runs.other_steps);
+    }
+    w.refuses(info.key)
 }
 
 /// The family an approach belongs to (charts colour by it).
@@ -176,6 +224,8 @@ pub struct ApproachInfo {
     pub menu: MenuEntry,
     /// What it needs of the machine beyond its tasks, checked before anything runs.
     pub needs: Needs,
+    /// What it can run: its language and the kinds of step it knows.
+    pub runs: Runs,
 }
 
 /// An approach's entry in the interactive menu.
@@ -311,5 +361,28 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(err.contains("--tasks"), "{err}");
+    }
+
+    #[test]
+    fn one_check_decides_which_approach_runs_which_work() {
+        let py = ApproachId::PyThreads.info();
+        for w in [
+            WorkloadKind::Net,
+            WorkloadKind::Command,
+            WorkloadKind::Function,
+        ] {
+            let why = refusal(py, w).expect("the driver runs no requests or custom work");
+            assert!(why.contains("Python driver"), "{why}");
+        }
+        for w in [WorkloadKind::Cpu, WorkloadKind::Io, WorkloadKind::Mixed] {
+            assert_eq!(refusal(py, w), None, "{w:?}");
+        }
+        let inline = ApproachId::AsyncInline.info();
+        assert!(refusal(inline, WorkloadKind::Command).is_some());
+        assert_eq!(refusal(inline, WorkloadKind::Net), None);
+        for a in catalogue::ALL {
+            assert_eq!(refusal(a, WorkloadKind::Cpu), None, "{}", a.id);
+            assert_eq!(is_python(a), a.id.starts_with("py-"), "{}", a.id);
+        }
     }
 }

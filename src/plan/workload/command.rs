@@ -1,6 +1,6 @@
 //! `command`: each task runs a shell command (`--command CMD`); see [`crate::run::shell`].
 
-use super::{Step, WorkSpec, Workload};
+use super::{ApproachId, Step, StepType, WorkSpec, Workload};
 
 /// One `sh -c CMD` per task, verified by its exit status 0.
 pub struct Command;
@@ -11,6 +11,9 @@ impl Workload for Command {
     }
     fn summary(&self) -> &'static str {
         "runs --command CMD through sh -c, {task} replaced by the task's index"
+    }
+    fn steps(&self) -> &'static [StepType] {
+        &[StepType::Custom]
     }
     fn plan(&self, _work: &WorkSpec) -> Vec<Step> {
         vec![Step::Custom]
@@ -24,25 +27,25 @@ impl Workload for Command {
     fn title(&self, _number: u64, _io_wait: &str) -> String {
         "command: a shell command per task".to_string()
     }
-    fn refuses(&self, approach: &str) -> Option<&'static str> {
+    fn refuses(&self, approach: ApproachId) -> Option<&'static str> {
         match approach {
-            "threaded-sequential" => Some(
+            ApproachId::ThreadedSequential => Some(
                 "it starts a thread only to wait for one command at a time: it is `sequential` \
                  with a thread's cost added",
             ),
-            "async-inline" => Some(
+            ApproachId::AsyncInline => Some(
                 "its event loop would block in each command's wait, so it would run them one \
                  at a time: use async",
             ),
-            "process" => Some(
+            ApproachId::Process => Some(
                 "it would start a worker process only to start the command: two processes per \
                  task; use process-pool",
             ),
-            "process-pool-chunked" => Some(
+            ApproachId::ProcessPoolChunked => Some(
                 "handing commands out in chunks measures nothing process-pool does not: use \
                  process-pool",
             ),
-            other => super::python_refuses_other_work(other),
+            _ => None,
         }
     }
 }

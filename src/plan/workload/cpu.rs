@@ -1,6 +1,6 @@
 //! `cpu`: the seed tool's work, a trial-division primality test of the number.
 
-use super::{Step, WorkSpec, Workload, divide_steps};
+use super::{Step, StepType, WorkSpec, Workload, divide_steps};
 
 /// Trial division of the number by every integer from 2 to its square root.
 pub struct Cpu;
@@ -11,6 +11,9 @@ impl Workload for Cpu {
     }
     fn summary(&self) -> &'static str {
         "trial-division primality test of --number"
+    }
+    fn steps(&self) -> &'static [StepType] {
+        &[StepType::Divide]
     }
     fn plan(&self, work: &WorkSpec) -> Vec<Step> {
         divide_steps(work.number, &[])

@@ -1,6 +1,6 @@
 //! `io`: a task that only waits, the way a network call waits.
 
-use super::{Step, WorkSpec, Workload};
+use super::{Step, StepType, WorkSpec, Workload};
 
 /// One wait of `--io-wait`.
 pub struct Io;
@@ -11,6 +11,9 @@ impl Workload for Io {
     }
     fn summary(&self) -> &'static str {
         "waits --io-wait, like a network call"
+    }
+    fn steps(&self) -> &'static [StepType] {
+        &[StepType::Wait]
     }
     fn plan(&self, work: &WorkSpec) -> Vec<Step> {
         vec![Step::Wait(work.io_wait_ns)]

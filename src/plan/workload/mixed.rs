@@ -1,6 +1,6 @@
 //! `mixed`: the seed tool's I/O simulation, waits around and inside the trial division.
 
-use super::{Step, WorkSpec, Workload, divide_steps};
+use super::{Step, StepType, WorkSpec, Workload, divide_steps};
 
 /// A wait before the loop, at one third, at one half and after it.
 pub struct Mixed;
@@ -11,6 +11,9 @@ impl Workload for Mixed {
     }
     fn summary(&self) -> &'static str {
         "the cpu test with a wait before it, at 1/3, at 1/2 and after it"
+    }
+    fn steps(&self) -> &'static [StepType] {
+        &[StepType::Wait, StepType::Divide]
     }
     fn plan(&self, work: &WorkSpec) -> Vec<Step> {
         let wait = Step::Wait(work.io_wait_ns);

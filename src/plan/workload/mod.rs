@@ -10,6 +10,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use crate::plan::approaches::ApproachId;
 use crate::plan::primes;
 
 /// Declares every workload: its module (one file) and its variant of [`WorkloadKind`], in the
@@ -73,9 +74,18 @@ pub trait Workload: Sync {
     /// What the work of one task is, for titles: `cpu: is 97 prime?`; `io_wait` is one wait,
     /// already formatted.
     fn title(&self, number: u64, io_wait: &str) -> String;
-    /// Why this workload cannot be run by approach `approach` (its id), if it cannot: a named
-    /// approach is then refused with this reason, and `all` skips it with a note.
-    fn refuses(&self, _approach: &str) -> Option<&'static str> {
+    /// The kinds of [`Step`] its plans may hold: an approach that cannot run one of them is
+    /// refused (see [`crate::plan::approaches::refusal`], the one place that checks).
+    fn steps(&self) -> &'static [StepType];
+    /// True when its tasks connect to parlab's local server (one connection each): a run then
+    /// starts the server and checks the open-file limit first.
+    fn needs_server(&self) -> bool {
+        false
+    }
+    /// Why this workload cannot be run by approach `approach`, beyond the steps it cannot run,
+    /// if it cannot: a named approach is then refused with this reason, and `all` skips it with
+    /// a note.
+    fn refuses(&self, _approach: ApproachId) -> Option<&'static str> {
         None
     }
     /// The answer every task of `work` must give, from the independent reference: a primality
@@ -88,15 +98,6 @@ pub trait Workload: Sync {
             Answer::Done
         }
     }
-}
-
-/// Why a Python approach (`py-*`) cannot run work other than trial division and waits: its
-/// driver knows only those steps. Workloads with other steps refuse with this.
-pub fn python_refuses_other_work(approach: &str) -> Option<&'static str> {
-    approach.starts_with("py-").then_some(
-        "the Python driver runs only trial division and waits (cpu, io, mixed, noop); use the \
-         Rust approaches",
-    )
 }
 
 /// `--workload`'s help: every workload's id and summary.
@@ -138,9 +139,9 @@ impl WorkloadKind {
         self.workload().waits()
     }
 
-    /// Why approach `approach` cannot run this workload, if it cannot.
-    pub fn refuses(self, approach: &str) -> Option<&'static str> {
-        self.workload().refuses(approach)
+    /// True when its tasks connect to parlab's local server.
+    pub fn needs_server(self) -> bool {
+        self.workload().needs_server()
     }
 }
 
@@ -247,6 +248,16 @@ pub enum Step {
 }
 
 impl Step {
+    /// Which variant it is, without its data.
+    pub fn step_type(&self) -> StepType {
+        match self {
+            Step::Wait(_) => StepType::Wait,
+            Step::Divide { .. } => StepType::Divide,
+            Step::Request { .. } => StepType::Request,
+            Step::Custom => StepType::Custom,
+        }
+    }
+
     /// "cpu" or "wait", as exports name step kinds.
     pub fn kind(&self) -> StepKind {
         match self {
@@ -254,6 +265,30 @@ impl Step {
             Step::Divide { .. } | Step::Custom => StepKind::Cpu,
         }
     }
+}
+
+/// A [`Step`]'s variant without its data: what a workload's plans may hold and what an
+/// approach declares it can run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StepType {
+    /// [`Step::Wait`].
+    Wait,
+    /// [`Step::Divide`].
+    Divide,
+    /// [`Step::Request`].
+    Request,
+    /// [`Step::Custom`].
+    Custom,
+}
+
+impl StepType {
+    /// Every kind of step.
+    pub const ALL: &[StepType] = &[
+        StepType::Wait,
+        StepType::Divide,
+        StepType::Request,
+        StepType::Custom,
+    ];
 }
 
 /// Whether a step computes or waits.

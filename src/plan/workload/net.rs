@@ -7,20 +7,23 @@
 //! checksum. The expected checksum has a closed form, so checking a reply costs one pass over
 //! the bytes received and nothing else.
 
-use super::{Step, WorkSpec, Workload};
+use super::{Step, StepType, WorkSpec, Workload};
 
 /// Real network requests to a local server.
 pub struct Net;
 
 impl Workload for Net {
-    fn refuses(&self, approach: &str) -> Option<&'static str> {
-        super::python_refuses_other_work(approach)
-    }
     fn id(&self) -> &'static str {
         "net"
     }
     fn summary(&self) -> &'static str {
         "real network requests to a local server: --requests per task on one connection, each answered after --io-wait"
+    }
+    fn steps(&self) -> &'static [StepType] {
+        &[StepType::Request]
+    }
+    fn needs_server(&self) -> bool {
+        true
     }
     fn plan(&self, work: &WorkSpec) -> Vec<Step> {
         (0..work.net.requests)

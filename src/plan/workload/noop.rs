@@ -1,6 +1,6 @@
 //! `noop`: a task that does nothing, so what is measured is the approach's own cost per task.
 
-use super::{Step, WorkSpec, Workload};
+use super::{Step, StepType, WorkSpec, Workload};
 
 /// No steps at all.
 pub struct Noop;
@@ -11,6 +11,9 @@ impl Workload for Noop {
     }
     fn summary(&self) -> &'static str {
         "nothing: what is left is the approach's own cost per task"
+    }
+    fn steps(&self) -> &'static [StepType] {
+        &[]
     }
     fn plan(&self, _work: &WorkSpec) -> Vec<Step> {
         Vec::new()

@@ -16,6 +16,7 @@
 use super::{Executor, RunMeasurement};
 use crate::cancel::Cancel;
 use crate::machine::MOCK_CORES;
+use crate::plan::approaches::ApproachId;
 use crate::plan::workload::Step;
 use crate::run::approach::{Approach, ApproachError, Family, RunContext};
 use crate::run::record::recorder::{StepEvent, TaskEvent};
@@ -82,11 +83,11 @@ fn vary(mut m: RunMeasurement, ordinal: u32) -> RunMeasurement {
 }
 
 /// The made-up cost an approach adds to each task, s.
-fn overhead_s(id: &str, family: Family) -> f64 {
-    match (id, family) {
-        ("sequential", _) => 0.0,
-        ("threads" | "threaded-sequential", _) => 20e-6,
-        (_, Family::Process) if id == "process" => 1e-3,
+fn overhead_s(key: ApproachId, family: Family) -> f64 {
+    match (key, family) {
+        (ApproachId::Sequential, _) => 0.0,
+        (ApproachId::Threads | ApproachId::ThreadedSequential, _) => 20e-6,
+        (ApproachId::Process, _) => 1e-3,
         (_, Family::Process) => 50e-6,
         (_, Family::Async) => 1e-6,
         _ => 2e-6,
@@ -143,7 +144,7 @@ fn model(approach: &dyn Approach, ctx: RunContext, load: f64) -> RunMeasurement 
     } else {
         0.0
     };
-    let overhead = overhead_s(info.id, info.family);
+    let overhead = overhead_s(info.key, info.family);
     let width = if cpu_s > 0.0 {
         info.cpu_width.resolve(ctx.pool_size, tasks).min(MOCK_CORES)
     } else {

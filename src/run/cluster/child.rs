@@ -189,7 +189,10 @@ pub(super) fn run_workers(
     joined: std::io::Result<Builders>,
     spec: Spec,
     fault: Option<Fault>,
-    (on_start, custom): (flow::OnStart, Option<Arc<dyn crate::plan::custom::TaskRunner>>),
+    (on_start, custom): (
+        flow::OnStart,
+        Option<Arc<dyn crate::plan::custom::TaskRunner>>,
+    ),
 ) -> Result<(), String> {
     let (builders, others) = joined.map_err(|e| format!("cannot join the cluster: {e}"))?;
     let cancel = Cancel::new();

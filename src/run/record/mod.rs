@@ -159,7 +159,7 @@ impl WorkCost {
                     let wall = (s.end_s - s.start_s).max(0.0);
                     let d = match (s.kind, s.cpu_s) {
                         (StepKind::Cpu, Some(cpu)) => cpu.max(0.0).min(wall),
-                        _ => wall,
+                        (StepKind::Cpu, None) | (StepKind::Wait, _) => wall,
                     };
                     let slot = &mut best[t * plan.len() + i];
                     if d.is_finite() && slot.is_none_or(|b| d < b) {
@@ -177,7 +177,7 @@ impl WorkCost {
             for (i, step) in plan.iter().enumerate() {
                 let planned = match step {
                     Step::Wait(ns) => *ns as f64 / 1e9,
-                    _ => 0.0,
+                    Step::Divide { .. } | Step::Request { .. } | Step::Custom => 0.0,
                 };
                 let d = best[t * plan.len() + i].unwrap_or(planned);
                 match step.kind() {

@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use crate::plan::workload::{Answer, WorkSpec, WorkloadKind};
+use crate::plan::workload::{Answer, WorkSpec};
 use crate::run::approach::{Approach, ApproachError, RunContext};
 use crate::run::bench::{Executor, RunMeasurement};
 
@@ -120,7 +120,7 @@ pub struct Serving {
 }
 
 impl Serving {
-    /// Starts a local server (`settings`' worker program) when `work` is `net` and not a model
+    /// Starts a local server (`settings`' worker program) when `work` needs one and is not a model
     /// (`mock`), writing its port
     /// into `work`; otherwise none. The message says why the server could not start.
     pub fn start(
@@ -128,7 +128,7 @@ impl Serving {
         mock: bool,
         settings: &crate::plan::settings::ApproachSettings,
     ) -> Result<Self, String> {
-        if mock || work.workload != WorkloadKind::Net {
+        if mock || !work.workload.needs_server() {
             return Ok(Self { server: None });
         }
         let program = settings

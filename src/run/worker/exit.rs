@@ -25,4 +25,3 @@ pub fn describe(status: ExitStatus) -> String {
         }
     }
 }
-

@@ -17,9 +17,9 @@ use serde::Serialize;
 use super::hyperfine::{Entry, HyperfineKeys, Parameters, in_asked_order};
 use super::{ExportFormat, ExportTarget};
 use crate::judge::context::Context;
-use crate::machine::Machine;
 use crate::judge::report::{ApproachResult, ConfigSummary, Report};
 use crate::judge::sweep::Sweep;
+use crate::machine::Machine;
 
 /// The placeholder in an export path that makes one file per approach.
 pub const PER_APPROACH: &str = "{approach}";

@@ -20,6 +20,9 @@
 mod probe;
 mod session;
 
+#[cfg(test)]
+mod contract;
+
 use std::sync::Mutex;
 
 pub use probe::{PythonFacts, probe};

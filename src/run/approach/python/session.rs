@@ -203,14 +203,14 @@ impl Session {
         let plan = rec
             .plan()
             .iter()
-            .map(|s| match *s {
-                Step::Wait(ns) => Ok(json!({ "wait_ns": ns })),
-                Step::Divide { from, to } => Ok(json!({ "divide": [from, to] })),
-                Step::Request { .. } | Step::Custom => Err(ApproachError::Failed(format!(
-                    "approach {}: the Python driver runs only trial division and waits; run \
-                     this work with the Rust approaches",
-                    self.id
-                ))),
+            .map(|s| {
+                encode_step(s).ok_or_else(|| {
+                    ApproachError::Failed(format!(
+                        "approach {}: the Python driver runs only trial division and waits; run \
+                         this work with the Rust approaches",
+                        self.id
+                    ))
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let computes = ctx.work.workload.computes();
@@ -553,5 +553,14 @@ fn process_cpu(pid: u32) -> Option<(Duration, Duration)> {
 impl Drop for Session {
     fn drop(&mut self) {
         self.kill_and_reap();
+    }
+}
+/// One step as the driver's request holds it, or `None` for a kind of step the driver does not
+/// run (the approaches' [`crate::plan::approaches::Runs::PYTHON`] declares which it does).
+pub(super) fn encode_step(step: &Step) -> Option<serde_json::Value> {
+    match *step {
+        Step::Wait(ns) => Some(json!({ "wait_ns": ns })),
+        Step::Divide { from, to } => Some(json!({ "divide": [from, to] })),
+        Step::Request { .. } | Step::Custom => None,
     }
 }
