@@ -209,7 +209,18 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let report = crate::judge::notes::annotate(report, &cfg);
     exports.write_files(&report)?;
     let hint = checked_python_hint(&cfg, args);
-    print_report(&cfg, &report, baseline.as_ref(), &exports, hint.as_deref())?;
+    if let Err(e) = print_report(&cfg, &report, baseline.as_ref(), &exports, hint.as_deref()) {
+        if !say::is_broken_pipe(&e) {
+            return Err(e);
+        }
+        // The reader stopped reading (`| head -1`): the status still says whether every
+        // approach verified, so a closed stdout never hides a failure.
+        return Ok(exit_status(
+            outcome.stop,
+            report.any_unverified(),
+            "the results above are the runs that finished",
+        ));
+    }
     if let Some(server) = server {
         // Under the table, where the table went.
         if cfg.format == Format::Table && !exports.uses_stdout() {

@@ -160,7 +160,34 @@ pub fn refusal(info: &ApproachInfo, workload: WorkloadKind) -> Option<&'static s
     if w.steps().iter().any(|s| !info.runs.steps.contains(s)) {
         return Some(info.runs.other_steps);
     }
-    w.refuses(info.key)
+    if w.runs_commands() {
+        return refuses_commands(info.key);
+    }
+    None
+}
+
+/// Why approach `key` does not run a shell command per task, if it does not: each of these
+/// would only add a cost around the command that another approach shows without it.
+fn refuses_commands(key: ApproachId) -> Option<&'static str> {
+    match key {
+        ApproachId::ThreadedSequential => Some(
+            "it starts a thread only to wait for one command at a time: it is `sequential` \
+             with a thread's cost added",
+        ),
+        ApproachId::AsyncInline => Some(
+            "its event loop would block in each command's wait, so it would run them one \
+             at a time: use async",
+        ),
+        ApproachId::Process => Some(
+            "it would start a worker process only to start the command: two processes per \
+             task; use process-pool",
+        ),
+        ApproachId::ProcessPoolChunked => Some(
+            "handing commands out in chunks measures nothing process-pool does not: use \
+             process-pool",
+        ),
+        _ => None,
+    }
 }
 
 /// The family an approach belongs to (charts colour by it).

@@ -10,7 +10,6 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::plan::approaches::ApproachId;
 use crate::plan::primes;
 
 /// Declares every workload: its module (one file) and its variant of [`WorkloadKind`], in the
@@ -82,11 +81,10 @@ pub trait Workload: Sync {
     fn needs_server(&self) -> bool {
         false
     }
-    /// Why this workload cannot be run by approach `approach`, beyond the steps it cannot run,
-    /// if it cannot: a named approach is then refused with this reason, and `all` skips it with
-    /// a note.
-    fn refuses(&self, _approach: ApproachId) -> Option<&'static str> {
-        None
+    /// True when each task runs a shell command (`--command`): the approaches that would only
+    /// add a cost around a command refuse it (see [`crate::plan::approaches::refusal`]).
+    fn runs_commands(&self) -> bool {
+        false
     }
     /// The answer every task of `work` must give, from the independent reference: a primality
     /// verdict for work that computes, else [`Answer::Done`]. A task is checked by comparing
