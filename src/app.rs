@@ -36,6 +36,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             io_wait_ns,
             payload,
         }) => Ok(crate::serve::main(io_wait_ns, payload)),
+        Some(Command::Floor(args)) => crate::floor::command::run(&crate::floor::command::Settings {
+            check: args.check,
+            noop: args.noop,
+            io: args.io,
+            write: args.write,
+            json: args.format == crate::cli::FormatArg::Json,
+        }),
         Some(Command::List) => list(),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;
@@ -160,7 +167,9 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         say::err_line(line);
     }
     let started = std::time::Instant::now();
+    let overflows = crate::notes::backlog::listen_overflows();
     let outcome = bench::run_all(&cfg, &serving.executor(executor), &cancel, &mut observer);
+    let overflows = overflows.zip(crate::notes::backlog::listen_overflows());
     // Every task has reaped its own command; this catches any a panic left running.
     crate::shell::kill_all();
     let server = serving.stop();
@@ -179,7 +188,18 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     let mut report = Report::build(&cfg, machine, &outcome.measurements);
     report.add_waits(&outcome);
-    let report = crate::notes::annotate(report, &cfg);
+    if cfg.work.workload == crate::workload::WorkloadKind::Noop && !cfg.mock {
+        report.floors = crate::floor::measure(crate::floor::RUN_BUDGET);
+    }
+    let mut report = crate::notes::annotate(report, &cfg);
+    if let (crate::workload::WorkloadKind::Net, false, Some((before, after))) =
+        (cfg.work.workload, cfg.mock, overflows)
+    {
+        let somaxconn = crate::serve::somaxconn();
+        let listeners = crate::serve::listener_count(somaxconn);
+        let note = crate::notes::backlog::note(after.saturating_sub(before), somaxconn, listeners);
+        report.notes.extend(note);
+    }
     exports.write_files(&report)?;
     let hint = checked_python_hint(&cfg, args);
     print_report(&cfg, &report, baseline.as_ref(), &exports, hint.as_deref())?;

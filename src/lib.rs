@@ -64,6 +64,7 @@ pub mod error;
 #[doc(hidden)]
 pub mod exec;
 pub mod export;
+pub mod floor;
 #[doc(hidden)]
 pub mod format;
 pub mod ideal;

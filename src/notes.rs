@@ -9,6 +9,8 @@ use crate::config::RunConfig;
 use crate::primes;
 use crate::report::Report;
 
+pub mod backlog;
+pub mod floor;
 pub mod net;
 
 pub use crate::claims::check::{LONG_ENOUGH_TASK_S, SHORT_RUN_S, SHORT_TASK_RATIO};
@@ -127,6 +129,7 @@ pub fn claims(report: &Report, cfg: &RunConfig) -> Vec<Claim> {
             });
         }
     }
+    notes.extend(floor::note(report).map(Claim::Fact));
     if !compute_bound && cfg.work.workload.waits() {
         notes.extend(pool_bounds_waits(report, cfg));
     }

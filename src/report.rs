@@ -51,6 +51,9 @@ pub struct Report {
     /// was read, as under the mock).
     #[serde(default, skip_serializing_if = "MachineLoad::is_unread")]
     pub load: MachineLoad,
+    /// The bare primitives' costs, measured after a `noop` run (see [`crate::floor`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub floors: Vec<crate::floor::Floor>,
 }
 
 /// The settings of a run, as reported.
@@ -410,6 +413,7 @@ impl Report {
             notes: Vec::new(),
             lesson: None,
             load,
+            floors: Vec::new(),
         }
     }
 
