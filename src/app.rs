@@ -36,13 +36,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             io_wait_ns,
             payload,
         }) => Ok(crate::serve::main(io_wait_ns, payload)),
-        Some(Command::Floor(args)) => crate::floor::command::run(&crate::floor::command::Settings {
-            check: args.check,
-            noop: args.noop,
-            io: args.io,
-            write: args.write,
-            json: args.format == crate::cli::FormatArg::Json,
-        }),
+        Some(Command::Floor(args)) => {
+            crate::floor::command::run(&crate::floor::command::Settings {
+                check: args.check,
+                noop: args.noop,
+                io: args.io,
+                write: args.write,
+                json: args.format == crate::cli::FormatArg::Json,
+            })
+        }
         Some(Command::List) => list(),
         Some(Command::Completions { shell }) => {
             use clap::CommandFactory;

@@ -176,10 +176,7 @@ mod tests {
 
     #[test]
     fn a_steady_ratio_passes_and_a_grown_one_fails() {
-        let c = committed(&[
-            ("process-pool cost/floor", 1.2),
-            ("async KiB/task", 0.7),
-        ]);
+        let c = committed(&[("process-pool cost/floor", 1.2), ("async KiB/task", 0.7)]);
         let steady = compare(
             &now(&[("process-pool cost/floor", 1.25), ("async KiB/task", 0.72)]),
             &c,
@@ -214,8 +211,16 @@ mod tests {
         assert!(!by("thread-pool cost/floor").ok);
         assert!(by("rayon cost/floor").ok);
         let lines = render(&v, &c);
-        assert!(lines.iter().any(|l| l.starts_with("FAIL") && l.contains("not measured")));
-        assert!(lines.iter().any(|l| l.starts_with("ok") && l.contains("new")));
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("FAIL") && l.contains("not measured"))
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("ok") && l.contains("new"))
+        );
     }
 
     #[test]

@@ -40,18 +40,23 @@ fn measure(json: bool) -> anyhow::Result<ExitCode> {
         crate::say::out_line(serde_json::to_string_pretty(&doc)?);
         return Ok(ExitCode::SUCCESS);
     }
-    crate::say::out_line("floor                per operation  approaches   what one operation is");
+    crate::say::out_line(
+        "floor                per operation  what one operation is (under which approaches)",
+    );
     for f in &floors {
         let users: Vec<&str> = crate::approach::REGISTRY
             .iter()
             .map(|a| a.info().id)
             .filter(|id| super::floor_of(id) == Some(f.id.as_str()))
             .collect();
+        let under = match users.is_empty() {
+            true => String::new(),
+            false => format!(" ({})", users.join(", ")),
+        };
         crate::say::out_line(format!(
-            "{:<20} {:>13}  {:<12} {}",
+            "{:<20} {:>13}  {}{under}",
             f.id,
             format_seconds(f.per_op_s),
-            users.join(","),
             f.what
         ));
     }

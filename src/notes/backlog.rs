@@ -56,6 +56,9 @@ mod tests {
         assert_eq!(note(0, Some(4096), 4), None);
         let n = note(5904, Some(4096), 1).unwrap();
         assert!(n.contains("5904 connection attempts"), "{n}");
-        assert!(n.contains("net.core.somaxconn 4096 per listener, 1 listener)"), "{n}");
+        assert!(
+            n.contains("net.core.somaxconn 4096 per listener, 1 listener)"),
+            "{n}"
+        );
     }
 }

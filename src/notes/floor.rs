@@ -80,9 +80,15 @@ mod tests {
             note.contains("process-pool 10.9 µs per task, a pipe round trip to a process 8.7 µs: 1.25x; thread-pool"),
             "{note}"
         );
-        assert!(note.contains("channel round trip to a thread 5.0 µs: 0.10x"), "{note}");
+        assert!(
+            note.contains("channel round trip to a thread 5.0 µs: 0.10x"),
+            "{note}"
+        );
         // No floor for sequential, none measured for async.
-        assert!(!note.contains("sequential") && !note.contains("async"), "{note}");
+        assert!(
+            !note.contains("sequential") && !note.contains("async"),
+            "{note}"
+        );
         assert_eq!(beside(&[("sequential", 1e-7)], &floors), None);
         assert_eq!(beside(&rows, &[]), None);
     }

@@ -198,21 +198,6 @@ fn listeners() -> std::io::Result<Vec<tokio::net::TcpListener>> {
     Ok(out)
 }
 
-#[cfg(test)]
-mod listener_tests {
-    use super::*;
-
-    #[test]
-    fn the_listeners_backlogs_add_up_to_the_backlog_asked_for() {
-        assert_eq!(listener_count(Some(4096)), 4);
-        assert_eq!(listener_count(Some(4095)), 5);
-        assert_eq!(listener_count(Some(65_535)), 1);
-        assert_eq!(listener_count(Some(128)), MAX_LISTENERS);
-        assert_eq!(listener_count(Some(0)), MAX_LISTENERS);
-        assert_eq!(listener_count(None), 1);
-    }
-}
-
 /// Answers one connection's requests until the client closes it.
 async fn connection(mut stream: tokio::net::TcpStream, shared: Arc<Shared>) {
     let mut request = [0u8; REQUEST_BYTES];
@@ -243,5 +228,20 @@ async fn connection(mut stream: tokio::net::TcpStream, shared: Arc<Shared>) {
         if stream.write_all(&reply).await.is_err() {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod listener_tests {
+    use super::*;
+
+    #[test]
+    fn the_listeners_backlogs_add_up_to_the_backlog_asked_for() {
+        assert_eq!(listener_count(Some(4096)), 4);
+        assert_eq!(listener_count(Some(4095)), 5);
+        assert_eq!(listener_count(Some(65_535)), 1);
+        assert_eq!(listener_count(Some(128)), MAX_LISTENERS);
+        assert_eq!(listener_count(Some(0)), MAX_LISTENERS);
+        assert_eq!(listener_count(None), 1);
     }
 }

@@ -374,6 +374,7 @@ impl<'a> Crew<'a> {
         idle: &mut Vec<usize>,
     ) -> Result<(), ApproachError> {
         let rec = &self.ctx.recorder;
+        let announce = self.announce;
         let plan_len = rec.plan().len();
         let worker = &mut self.workers[w];
         let index = worker.index;
@@ -407,7 +408,11 @@ impl<'a> Crew<'a> {
                 } else {
                     rec.task_started_at(task, index, at_ns);
                     worker.running = Some(task);
-                    worker.task_since = Some(Instant::now());
+                    // Unannounced, the start arrives with the task's end: the task has been
+                    // under way since it was handed (or its predecessor finished).
+                    if announce {
+                        worker.task_since = Some(Instant::now());
+                    }
                     Ok(())
                 }
             }
