@@ -129,6 +129,9 @@ pub struct RunDocument<'a> {
     /// [`Report::load`] (left out where nothing was read).
     #[serde(skip_serializing_if = "crate::report::MachineLoad::is_unread")]
     pub load: &'a crate::report::MachineLoad,
+    /// [`Report::floors`] (`noop` runs only).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub floors: &'a [crate::floor::Floor],
 }
 
 impl<'a> RunDocument<'a> {
@@ -146,6 +149,7 @@ impl<'a> RunDocument<'a> {
             notes: &report.notes,
             lesson: report.lesson.as_deref(),
             load: &report.load,
+            floors: &report.floors,
         }
     }
 }
