@@ -28,6 +28,9 @@ pub struct Floor {
     pub what: String,
     /// One operation, s (the median batch's time over its operations).
     pub per_op_s: f64,
+    /// One operation in the fastest batch, s: the least disturbed by other programs.
+    #[serde(default)]
+    pub min_per_op_s: f64,
     /// Operations timed in all.
     pub ops: u64,
 }
@@ -125,11 +128,12 @@ pub fn measure(budget: Duration) -> Vec<Floor> {
     PRIMS
         .iter()
         .filter_map(|&(id, what, time, max_ops)| {
-            let (per_op_s, ops) = time_batches(time, budget, max_ops)?;
+            let (per_op_s, min_per_op_s, ops) = time_batches(time, budget, max_ops)?;
             Some(Floor {
                 id: id.to_string(),
                 what: what.to_string(),
                 per_op_s,
+                min_per_op_s,
                 ops,
             })
         })
@@ -137,12 +141,13 @@ pub fn measure(budget: Duration) -> Vec<Floor> {
 }
 
 /// Times `time` in [`BATCHES`] batches sized (from a first small one) to fill `budget`, of at
-/// most `max_ops` each; the median batch's time per operation, and the operations timed.
+/// most `max_ops` each; the median and the fastest batch's time per operation, and the
+/// operations timed.
 fn time_batches(
     time: fn(u64) -> Option<Duration>,
     budget: Duration,
     max_ops: u64,
-) -> Option<(f64, u64)> {
+) -> Option<(f64, f64, u64)> {
     // A first batch warms up and sizes the rest.
     let probe = 20;
     let started = Instant::now();
@@ -157,7 +162,11 @@ fn time_batches(
         return None;
     }
     times.sort_by(f64::total_cmp);
-    Some((times[times.len() / 2], probe + n * times.len() as u64))
+    Some((
+        times[times.len() / 2],
+        times[0],
+        probe + n * times.len() as u64,
+    ))
 }
 
 /// The floor named `id` in `floors`.
@@ -178,6 +187,10 @@ mod tests {
         assert_eq!(ids, want);
         for f in &floors {
             assert!(f.per_op_s > 0.0 && f.per_op_s.is_finite(), "{f:?}");
+            assert!(
+                f.min_per_op_s > 0.0 && f.min_per_op_s <= f.per_op_s,
+                "{f:?}"
+            );
             assert!(f.ops >= 20 * BATCHES as u64, "{f:?}");
             assert!(!f.what.is_empty());
         }
@@ -206,11 +219,12 @@ mod tests {
         fn absent(_: u64) -> Option<Duration> {
             None
         }
-        let (per_op, ops) = time_batches(steady, Duration::from_millis(5), 100_000).unwrap();
+        let (per_op, min, ops) = time_batches(steady, Duration::from_millis(5), 100_000).unwrap();
         assert!((per_op - 1e-6).abs() < 1e-12, "{per_op}");
+        assert!((min - 1e-6).abs() < 1e-12, "{min}");
         assert!(ops > 20);
         assert_eq!(time_batches(absent, Duration::from_millis(5), 100), None);
-        let (_, capped) = time_batches(steady, Duration::from_secs(1), 100).unwrap();
+        let (_, _, capped) = time_batches(steady, Duration::from_secs(1), 100).unwrap();
         assert_eq!(capped, 20 + 100 * BATCHES as u64);
     }
 }

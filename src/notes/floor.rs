@@ -59,6 +59,7 @@ mod tests {
             id: id.into(),
             what: String::new(),
             per_op_s,
+            min_per_op_s: per_op_s,
             ops: 100,
         }
     }
