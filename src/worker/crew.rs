@@ -67,8 +67,9 @@ pub(super) struct Crew<'a> {
     task_times: Vec<f64>,
     /// Whether the user was told of `--task-timeout` in this run.
     hinted: bool,
-    /// Whether workers send each task's start at once (see [`ToWorker::Tasks`]): only when a
-    /// progress display or `--task-timeout` watches it.
+    /// Whether workers send each task's start at once (see [`ToWorker::Tasks`]): when a
+    /// progress display or `--task-timeout` watches it, or tasks wait (a run stopped during a
+    /// long wait knows which tasks were under way).
     announce: bool,
 }
 
@@ -113,7 +114,13 @@ impl<'a> Crew<'a> {
             ready: Vec::new(),
             task_times: Vec::new(),
             hinted: false,
-            announce: ctx.task_timeout.is_some() || ctx.recorder.watched(),
+            announce: ctx.task_timeout.is_some()
+                || ctx.recorder.watched()
+                || ctx.recorder.plan().iter().any(|s| {
+                    // A task that waits is seen running while it waits; one that computes says
+                    // so with its first progress report, which carries its start.
+                    !matches!(s, crate::workload::Step::Divide { .. })
+                }),
         })
     }
 
