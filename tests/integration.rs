@@ -33,6 +33,7 @@ mod cluster_hostile;
 mod cluster_netns;
 mod command;
 mod ecosystem;
+mod floor;
 mod gantt;
 mod hardening;
 mod html_report;

@@ -36,6 +36,11 @@ pub enum Command {
     ///
     /// Example: parlab sweep --pool-sizes 1,2,4,8 --approach thread-pool,rayon --chart sweep.svg
     Sweep(SweepArgs),
+    /// Time the bare primitives the approaches are built on (their floors), or hold saved runs'
+    /// costs against committed figures (scripts/perf-check).
+    ///
+    /// Example: parlab floor --check scripts/perf-figures.json --noop noop.json --io io.json
+    Floor(FloorArgs),
     /// List every approach (what it does, its Python counterpart) and every workload.
     List,
     /// Print a shell completion script.
@@ -334,6 +339,33 @@ pub enum ColorArg {
     Always,
     /// Never.
     Never,
+}
+
+/// The flags of `parlab floor`.
+#[derive(Debug, Args, Clone)]
+pub struct FloorArgs {
+    /// Hold the costs of saved runs against the figures committed in FILE (JSON, e.g.
+    /// scripts/perf-figures.json): exit status 1 when one grew past its margin.
+    #[arg(long, value_name = "FILE", requires = "noop")]
+    pub check: Option<std::path::PathBuf>,
+
+    /// The saved JSON report of a `--workload noop` run (parlab run --format json), for --check.
+    #[arg(long, value_name = "FILE", requires = "check")]
+    pub noop: Option<std::path::PathBuf>,
+
+    /// The saved JSON report of a run of many waiting tasks (`--workload io`), for --check's
+    /// memory per task.
+    #[arg(long, value_name = "FILE", requires = "check")]
+    pub io: Option<std::path::PathBuf>,
+
+    /// With --check: write the figures measured now into its FILE (keeping its margins)
+    /// instead of failing; for a change that is meant to move them, or a new machine class.
+    #[arg(long, requires = "check")]
+    pub write: bool,
+
+    /// What to print on stdout.
+    #[arg(long, value_enum, default_value_t = FormatArg::Table)]
+    pub format: FormatArg,
 }
 
 /// `--format` values.

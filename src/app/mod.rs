@@ -6,6 +6,7 @@ pub mod config;
 pub mod demos;
 #[cfg(test)]
 pub mod fixture;
+pub mod floor;
 pub mod interactive;
 
 use std::io::IsTerminal;
@@ -43,6 +44,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             io_wait_ns,
             payload,
         }) => Ok(crate::run::serve::main(io_wait_ns, payload)),
+        Some(Command::Floor(args)) => floor::run(&floor::Settings {
+            check: args.check,
+            noop: args.noop,
+            io: args.io,
+            write: args.write,
+            json: args.format == crate::app::cli::FormatArg::Json,
+        }),
         Some(Command::List) => list(),
         Some(Command::Completions { shell }) => {
             let mut script = Vec::new();
@@ -187,7 +195,9 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         say::err_line(line);
     }
     let started = std::time::Instant::now();
+    let overflows = crate::judge::notes::backlog::listen_overflows();
     let outcome = bench::run_all(&cfg, &serving.executor(executor), &cancel, &mut observer);
+    let overflows = overflows.zip(crate::judge::notes::backlog::listen_overflows());
     // Every task has reaped its own command; this catches any a panic left running.
     crate::run::shell::kill_all();
     let server = serving.stop();
@@ -206,7 +216,19 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     let mut report = Report::build(&cfg, machine, &outcome.measurements);
     report.add_waits(&outcome);
-    let report = crate::judge::notes::annotate(report, &cfg);
+    if cfg.work.workload.measures_overhead() && !cfg.mock {
+        report.floors = crate::run::floor::measure(crate::run::floor::RUN_BUDGET);
+    }
+    let mut report = crate::judge::notes::annotate(report, &cfg);
+    if let (true, false, Some((before, after))) =
+        (cfg.work.workload.needs_server(), cfg.mock, overflows)
+    {
+        let somaxconn = crate::run::serve::somaxconn();
+        let listeners = crate::run::serve::listener_count(somaxconn);
+        let note =
+            crate::judge::notes::backlog::note(after.saturating_sub(before), somaxconn, listeners);
+        report.notes.extend(note);
+    }
     exports.write_files(&report)?;
     let hint = checked_python_hint(&cfg, args);
     if let Err(e) = print_report(&cfg, &report, baseline.as_ref(), &exports, hint.as_deref()) {

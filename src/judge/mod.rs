@@ -6,6 +6,7 @@ pub(crate) mod compare;
 pub mod context;
 pub(crate) mod lesson;
 pub(crate) mod notes;
+pub(crate) mod perf_check;
 pub mod report;
 pub(crate) mod spread;
 pub(crate) mod sweep;

@@ -55,6 +55,9 @@ pub struct Report {
     /// was read, as under the mock).
     #[serde(default, skip_serializing_if = "MachineLoad::is_unread")]
     pub load: MachineLoad,
+    /// The bare primitives' costs, measured after a `noop` run (see [`crate::run::floor`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub floors: Vec<crate::run::floor::Floor>,
 }
 
 /// The settings of a run, as reported.
@@ -430,6 +433,7 @@ impl Report {
             notes: Vec::new(),
             lesson: None,
             load,
+            floors: Vec::new(),
         }
     }
 

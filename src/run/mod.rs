@@ -6,6 +6,7 @@ pub mod bench;
 #[cfg(feature = "cluster")]
 pub mod cluster;
 pub mod exec;
+pub mod floor;
 pub mod reaper;
 pub mod record;
 pub mod serve;

@@ -10,7 +10,9 @@ use crate::plan::Plan;
 use crate::plan::approaches::catalogue;
 use crate::plan::primes;
 
+pub mod backlog;
 pub mod cluster;
+pub mod floor;
 pub mod net;
 pub mod python;
 
@@ -129,6 +131,7 @@ pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
             });
         }
     }
+    notes.extend(floor::note(report).map(Claim::Fact));
     if !compute_bound && cfg.work.workload.waits() {
         notes.extend(pool_bounds_waits(report, cfg));
     }

@@ -86,6 +86,12 @@ pub trait Workload: Sync {
     fn runs_commands(&self) -> bool {
         false
     }
+    /// True when its tasks do nothing, so a run measures the approaches' own cost per task:
+    /// the bare primitives under them are then timed after the runs, for the notes to set each
+    /// cost beside its floor (see `crate::run::floor`).
+    fn measures_overhead(&self) -> bool {
+        false
+    }
     /// The answer every task of `work` must give, from the independent reference: a primality
     /// verdict for work that computes, else [`Answer::Done`]. A task is checked by comparing
     /// its answer with this one.
@@ -140,6 +146,12 @@ impl WorkloadKind {
     /// True when its tasks connect to parlab's local server.
     pub fn needs_server(self) -> bool {
         self.workload().needs_server()
+    }
+
+    /// True when its tasks do nothing but cost the approach (see
+    /// [`Workload::measures_overhead`]).
+    pub fn measures_overhead(self) -> bool {
+        self.workload().measures_overhead()
     }
 }
 

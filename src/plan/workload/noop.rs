@@ -24,6 +24,9 @@ impl Workload for Noop {
     fn waits(&self) -> bool {
         false
     }
+    fn measures_overhead(&self) -> bool {
+        true
+    }
     fn title(&self, _number: u64, _io_wait: &str) -> String {
         "noop: nothing".to_string()
     }

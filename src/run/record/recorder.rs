@@ -7,7 +7,7 @@
 
 use std::cell::Cell;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU8, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU8, AtomicU32, AtomicU64, Ordering};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -61,6 +61,8 @@ pub struct Recorder {
     problems: std::sync::Mutex<Vec<String>>,
     /// What a custom step of this run does (see [`crate::plan::custom`]).
     custom: CustomSlot,
+    /// Whether a progress display reads the slots while the run goes on.
+    watched: AtomicBool,
 }
 
 /// The run's custom work, beside the recorder every task is handed.
@@ -112,7 +114,19 @@ impl Recorder {
             child_peak_kib: AtomicU64::new(0),
             problems: std::sync::Mutex::new(Vec::new()),
             custom: CustomSlot::default(),
+            watched: AtomicBool::new(false),
         }
+    }
+
+    /// Says that a progress display reads the slots during the run, so that approaches which
+    /// hear of a task's start late (worker processes) report it as it happens.
+    pub fn watch(&self) {
+        self.watched.store(true, Ordering::Relaxed);
+    }
+
+    /// Whether [`Recorder::watch`] was called.
+    pub fn watched(&self) -> bool {
+        self.watched.load(Ordering::Relaxed)
     }
 
     /// Moves the clock's origin, e.g. to the instant the timed region starts.

@@ -117,11 +117,8 @@ fn die_with_parent() {
 
 /// Listens, says where, and serves every connection until stdin closes.
 async fn serve(shared: Arc<Shared>) -> std::io::Result<()> {
-    let socket = tokio::net::TcpSocket::new_v4()?;
-    socket.set_reuseaddr(true)?;
-    socket.bind(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)))?;
-    let listener = socket.listen(BACKLOG)?;
-    let port = listener.local_addr()?.port();
+    let listeners = listeners()?;
+    let port = listeners[0].local_addr()?.port();
     {
         let mut out = std::io::stdout().lock();
         writeln!(out, "port {port}")?;
@@ -139,6 +136,16 @@ async fn serve(shared: Arc<Shared>) -> std::io::Result<()> {
         let _ = out.flush();
         std::process::exit(0);
     });
+    let mut loops = tokio::task::JoinSet::new();
+    for listener in listeners {
+        loops.spawn(accept_loop(listener, Arc::clone(&shared)));
+    }
+    while loops.join_next().await.is_some() {}
+    Ok(())
+}
+
+/// Accepts connections on `listener` for ever, a task per connection.
+async fn accept_loop(listener: tokio::net::TcpListener, shared: Arc<Shared>) {
     loop {
         match listener.accept().await {
             Ok((stream, _)) => {
@@ -149,6 +156,46 @@ async fn serve(shared: Arc<Shared>) -> std::io::Result<()> {
             Err(_) => tokio::time::sleep(Duration::from_millis(5)).await,
         }
     }
+}
+
+/// The kernel's cap on one listener's accept backlog (`net.core.somaxconn`), if readable.
+pub fn somaxconn() -> Option<u32> {
+    std::fs::read_to_string("/proc/sys/net/core/somaxconn")
+        .ok()?
+        .trim()
+        .parse()
+        .ok()
+}
+
+/// How many listeners share the port so that their accept backlogs, each capped at
+/// `somaxconn`, add up to [`BACKLOG`]: a connection that finds its listener's backlog full is
+/// dropped and its SYN retried a second later, which is what held ten thousand connections
+/// at 2 s for 1 s of work.
+pub fn listener_count(somaxconn: Option<u32>) -> usize {
+    let cap = somaxconn.unwrap_or(BACKLOG).max(1);
+    BACKLOG.div_ceil(cap).clamp(1, MAX_LISTENERS as u32) as usize
+}
+
+/// The most listeners [`listener_count`] asks for.
+const MAX_LISTENERS: usize = 16;
+
+/// Listeners on one loopback port with `SO_REUSEPORT`, the kernel spreading connections among
+/// them (the first picks the port).
+fn listeners() -> std::io::Result<Vec<tokio::net::TcpListener>> {
+    let count = listener_count(somaxconn());
+    let mut out: Vec<tokio::net::TcpListener> = Vec::with_capacity(count);
+    for _ in 0..count {
+        let port = match out.first() {
+            Some(l) => l.local_addr()?.port(),
+            None => 0,
+        };
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.set_reuseaddr(true)?;
+        socket.set_reuseport(true)?;
+        socket.bind(SocketAddr::from((Ipv4Addr::LOCALHOST, port)))?;
+        out.push(socket.listen(BACKLOG)?);
+    }
+    Ok(out)
 }
 
 /// Answers one connection's requests until the client closes it.
@@ -181,5 +228,20 @@ async fn connection(mut stream: tokio::net::TcpStream, shared: Arc<Shared>) {
         if stream.write_all(&reply).await.is_err() {
             return;
         }
+    }
+}
+
+#[cfg(test)]
+mod listener_tests {
+    use super::*;
+
+    #[test]
+    fn the_listeners_backlogs_add_up_to_the_backlog_asked_for() {
+        assert_eq!(listener_count(Some(4096)), 4);
+        assert_eq!(listener_count(Some(4095)), 5);
+        assert_eq!(listener_count(Some(65_535)), 1);
+        assert_eq!(listener_count(Some(128)), MAX_LISTENERS);
+        assert_eq!(listener_count(Some(0)), MAX_LISTENERS);
+        assert_eq!(listener_count(None), 1);
     }
 }

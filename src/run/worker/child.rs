@@ -107,7 +107,8 @@ pub(crate) fn die_with_parent(parent: Option<u32>) {
     let _ = parent;
 }
 
-/// The worker's stdout, written one whole frame per write.
+/// The worker's stdout, written one whole frame per write, or several: a frame queued with
+/// [`Out::queue`] goes out with the next one sent.
 struct Out {
     file: RefCell<File>,
     buf: RefCell<Vec<u8>>,
@@ -142,14 +143,27 @@ impl Out {
         })
     }
 
+    /// Writes `msg`, after whatever was queued, in one write.
     fn send(&self, msg: &FromWorker) -> Result<(), WorkerError> {
+        self.queue(msg)?;
+        self.flush()
+    }
+
+    /// Keeps `msg` to go out with the next frame sent.
+    fn queue(&self, msg: &FromWorker) -> Result<(), WorkerError> {
+        encode(msg, &mut self.buf.borrow_mut())?;
+        Ok(())
+    }
+
+    /// Writes what was queued, if anything.
+    fn flush(&self) -> Result<(), WorkerError> {
         let mut buf = self.buf.borrow_mut();
+        if buf.is_empty() {
+            return Ok(());
+        }
+        let written = self.file.borrow_mut().write_all(&buf);
         buf.clear();
-        encode(msg, &mut buf)?;
-        self.file
-            .borrow_mut()
-            .write_all(&buf)
-            .map_err(WorkerError::ParentGone)
+        written.map_err(WorkerError::ParentGone)
     }
 }
 
@@ -179,7 +193,14 @@ fn serve(
                     first,
                     count,
                     origin_mono_ns,
-                } => run_tasks(out, &work, (first, count), origin_mono_ns, (fault, custom))?,
+                    announce,
+                } => run_tasks(
+                    out,
+                    &work,
+                    (first, count, announce),
+                    origin_mono_ns,
+                    (fault, custom),
+                )?,
             }
         }
         match input.read(&mut buf) {
@@ -193,11 +214,12 @@ fn serve(
     out.send(&FromWorker::Figures(own_figures()))
 }
 
-/// Runs tasks `first .. first + count`, reporting each on the parent's clock.
+/// Runs tasks `first .. first + count`, reporting each on the parent's clock; `announce` sends
+/// each start at once rather than with the task's next report.
 fn run_tasks(
     out: &Out,
     work: &WorkSpec,
-    (first, count): (u32, u32),
+    (first, count, announce): (u32, u32, bool),
     origin_mono_ns: u64,
     (fault, custom): (Option<Fault>, &Option<Arc<dyn TaskRunner>>),
 ) -> Result<(), WorkerError> {
@@ -210,11 +232,18 @@ fn run_tasks(
         let rec = Recorder::new(1, &plan, origin)
             .first_task_is(task)
             .with_custom(custom.clone());
-        out.send(&FromWorker::Started {
+        let started = FromWorker::Started {
             task,
             at_ns: rec.now_ns(),
-        })?;
+        };
+        if announce {
+            out.send(&started)?;
+        } else {
+            out.queue(&started)?;
+        }
         if let Some(f) = fault.filter(|f| f.task == task) {
+            // The test hook's fault comes after a start the parent has heard of.
+            out.flush()?;
             f.trigger();
         }
         let lost = RefCell::new(None);

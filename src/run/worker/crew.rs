@@ -67,6 +67,10 @@ pub(super) struct Crew<'a> {
     task_times: Vec<f64>,
     /// Whether the user was told of `--task-timeout` in this run.
     hinted: bool,
+    /// Whether workers send each task's start at once (see [`ToWorker::Tasks`]): when a
+    /// progress display or `--task-timeout` watches it, or tasks wait (a run stopped during a
+    /// long wait knows which tasks were under way).
+    announce: bool,
 }
 
 /// A task is said to be stalled after this many times the median task so far.
@@ -110,6 +114,13 @@ impl<'a> Crew<'a> {
             ready: Vec::new(),
             task_times: Vec::new(),
             hinted: false,
+            announce: ctx.task_timeout.is_some()
+                || ctx.recorder.watched()
+                || ctx.recorder.plan().iter().any(|s| {
+                    // A task that waits is seen running while it waits; one that computes says
+                    // so with its first progress report, which carries its start.
+                    !matches!(s, crate::plan::workload::Step::Divide { .. })
+                }),
         })
     }
 
@@ -165,6 +176,7 @@ impl<'a> Crew<'a> {
             first: tasks.start,
             count: tasks.len() as u32,
             origin_mono_ns: self.origin_mono_ns,
+            announce: self.announce,
         };
         encode(&msg, &mut self.write_buf)
             .map_err(|e| ApproachError::Failed(format!("approach {}: {e}", self.id)))?;
@@ -255,7 +267,10 @@ impl<'a> Crew<'a> {
     /// the flag, says once that it exists when a task has run far longer than the median.
     fn check_stalls(&mut self) -> Result<(), ApproachError> {
         let now = Instant::now();
-        let median = (self.task_times.len() >= 3).then(|| crate::stats::median(&self.task_times));
+        // The median task so far, worked out only when a task has run past the hint's floor:
+        // sorting every finished task's time at every report made process-pool's cost per
+        // task grow with the tasks run.
+        let mut median = None;
         for &w in &self.live {
             let worker = &self.workers[w];
             let Some(since) = worker.task_since else {
@@ -280,6 +295,14 @@ impl<'a> Crew<'a> {
             };
             let task = worker.running.unwrap_or(worker.pending.start);
             let took = now.saturating_duration_since(since);
+            let hint_possible = self.ctx.task_timeout.is_none() && !self.hinted;
+            if hint_possible
+                && median.is_none()
+                && took.as_secs_f64() > STALL_FLOOR_S
+                && self.task_times.len() >= 3
+            {
+                median = Some(crate::stats::median(&self.task_times));
+            }
             match (self.ctx.task_timeout, median) {
                 (Some(limit), _) if took > limit => {
                     return Err(self.fault(
@@ -358,6 +381,7 @@ impl<'a> Crew<'a> {
         idle: &mut Vec<usize>,
     ) -> Result<(), ApproachError> {
         let rec = &self.ctx.recorder;
+        let announce = self.announce;
         let plan_len = rec.plan().len();
         let worker = &mut self.workers[w];
         let index = worker.index;
@@ -391,7 +415,11 @@ impl<'a> Crew<'a> {
                 } else {
                     rec.task_started_at(task, index, at_ns);
                     worker.running = Some(task);
-                    worker.task_since = Some(Instant::now());
+                    // Unannounced, the start arrives with the task's end: the task has been
+                    // under way since it was handed (or its predecessor finished).
+                    if announce {
+                        worker.task_since = Some(Instant::now());
+                    }
                     Ok(())
                 }
             }
@@ -483,7 +511,13 @@ impl<'a> Crew<'a> {
             ));
             return Ok(());
         }
-        let what = match (worker.running, worker.pending.is_empty()) {
+        // Unannounced, a task handed to a worker that said hello is under way: the worker runs
+        // a range's tasks back to back, and its start would have come with the next report.
+        let running = worker.running.or_else(|| {
+            (!self.announce && worker.greeted && !worker.pending.is_empty())
+                .then_some(worker.pending.start)
+        });
+        let what = match (running, worker.pending.is_empty()) {
             (Some(task), _) => format!("died while running task {task}"),
             (None, false) => format!("died before running task {}", worker.pending.start),
             (None, true) if status.success() => match cut_short {

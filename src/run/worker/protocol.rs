@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::plan::workload::{Answer, WorkSpec};
 
 /// Bumped whenever a message changes shape; the worker says its version first.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The largest frame either side accepts, bytes. The largest real message (a finished task of
 /// the `mixed` workload) is about 100 bytes; a panic message is cut to fit.
@@ -38,6 +38,10 @@ pub enum ToWorker {
         count: u32,
         /// The parent's time origin on `CLOCK_MONOTONIC`, ns: reported times count from it.
         origin_mono_ns: u64,
+        /// Whether each `Started` is sent the moment its task starts (a progress display or
+        /// `--task-timeout` watches it); otherwise it goes out with the task's next report, in
+        /// the same write, which saves a write and a wake-up of the parent per task.
+        announce: bool,
     },
 }
 
@@ -301,6 +305,7 @@ mod tests {
             first: 3,
             count: 1000,
             origin_mono_ns: 99,
+            announce: true,
         };
         let mut out = Vec::new();
         encode(&task, &mut out).unwrap();

@@ -173,6 +173,9 @@ pub struct RunDocument<'a> {
     /// [`Report::load`] (left out where nothing was read).
     #[serde(skip_serializing_if = "crate::judge::report::MachineLoad::is_unread")]
     pub load: &'a crate::judge::report::MachineLoad,
+    /// [`Report::floors`] (`noop` runs only).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub floors: &'a [crate::run::floor::Floor],
 }
 
 impl<'a> RunDocument<'a> {
@@ -190,6 +193,7 @@ impl<'a> RunDocument<'a> {
             notes: &report.notes,
             lesson: report.lesson.as_deref(),
             load: &report.load,
+            floors: &report.floors,
         }
     }
 }

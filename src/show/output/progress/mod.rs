@@ -225,6 +225,8 @@ impl Observer for LiveProgress {
 
     fn started(&mut self, approach: &dyn Approach, recorder: &Arc<Recorder>) {
         self.stop();
+        // Worker processes then report each start at once, for the board to show.
+        recorder.watch();
         let info = approach.info();
         let tasks = recorder.task_count() as usize;
         let width = info

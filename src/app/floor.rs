@@ -1,0 +1,125 @@
+//! `parlab floor`: prints the floors measured now, or runs the regression check on saved
+//! reports (see [`crate::judge::perf_check`]).
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Context;
+
+use crate::format::format_seconds;
+use crate::judge::perf_check::{self as check, Committed};
+
+/// What `parlab floor` was asked to do.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// The committed figures to hold the reports to (None: just measure the floors).
+    pub check: Option<PathBuf>,
+    /// The saved report of a noop run.
+    pub noop: Option<PathBuf>,
+    /// The saved report of a run of waiting tasks.
+    pub io: Option<PathBuf>,
+    /// Record the figures measured now instead of checking them.
+    pub write: bool,
+    /// JSON on stdout instead of a table.
+    pub json: bool,
+}
+
+/// Runs `parlab floor`.
+pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
+    match (&settings.check, &settings.noop) {
+        (Some(committed), Some(noop)) => check(settings, committed, noop),
+        _ => measure(settings.json),
+    }
+}
+
+/// Measures and prints the floors.
+fn measure(json: bool) -> anyhow::Result<ExitCode> {
+    let floors = crate::run::floor::measure(crate::run::floor::FLOOR_BUDGET);
+    if json {
+        let doc = serde_json::json!({ "floors": floors });
+        crate::say::out_line(serde_json::to_string_pretty(&doc)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    crate::say::out_line(
+        "floor                per operation  what one operation is (under which approaches)",
+    );
+    for f in &floors {
+        let users: Vec<&str> = crate::run::approach::REGISTRY
+            .iter()
+            .map(|a| a.info().id)
+            .filter(|id| crate::run::floor::floor_of(id) == Some(f.id.as_str()))
+            .collect();
+        let under = match users.is_empty() {
+            true => String::new(),
+            false => format!(" ({})", users.join(", ")),
+        };
+        crate::say::out_line(format!(
+            "{:<20} {:>13}  {}{under}",
+            f.id,
+            format_seconds(f.per_op_s),
+            f.what
+        ));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Reads a JSON file, naming it in any error.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, flag: &str) -> anyhow::Result<T> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{flag}: could not read {}", path.display()))?;
+    serde_json::from_str(&text)
+        .with_context(|| format!("{flag}: {} is not the JSON expected", path.display()))
+}
+
+/// Holds the saved reports to the committed figures (or records them, with `write`).
+fn check(settings: &Settings, committed_path: &Path, noop: &Path) -> anyhow::Result<ExitCode> {
+    let mut committed: Committed = read_json(committed_path, "--check")?;
+    let noop: serde_json::Value = read_json(noop, "--noop")?;
+    let io: Option<serde_json::Value> = match &settings.io {
+        Some(p) => Some(read_json(p, "--io")?),
+        None => None,
+    };
+    let now = check::figures(&noop, io.as_ref()).map_err(|e| anyhow::anyhow!("--noop: {e}"))?;
+    if settings.write {
+        committed.figures = now;
+        let text = serde_json::to_string_pretty(&committed)? + "\n";
+        std::fs::write(committed_path, text)
+            .with_context(|| format!("--check: could not write {}", committed_path.display()))?;
+        crate::say::out_line(format!(
+            "wrote {} figures to {}",
+            committed.figures.len(),
+            committed_path.display()
+        ));
+        return Ok(ExitCode::SUCCESS);
+    }
+    let verdicts = check::compare(&now, &committed);
+    if settings.json {
+        let doc: Vec<_> = verdicts
+            .iter()
+            .map(|v| {
+                serde_json::json!({
+                    "figure": v.name, "committed": v.committed, "now": v.now, "ok": v.ok
+                })
+            })
+            .collect();
+        crate::say::out_line(serde_json::to_string_pretty(&doc)?);
+    } else {
+        crate::say::out_line(format!(
+            "perf check against {} ({})",
+            committed_path.display(),
+            committed.machine
+        ));
+        for line in check::render(&verdicts, &committed) {
+            crate::say::out_line(line);
+        }
+    }
+    let failed = verdicts.iter().filter(|v| !v.ok).count();
+    if failed > 0 {
+        crate::say::err_line(format!(
+            "parlab floor: {failed} figure(s) grew past their margin: find the cause, or if the \
+             change is meant, record the new figures with --write and say why in the commit"
+        ));
+        return Ok(ExitCode::from(1));
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,85 @@
+//! End-to-end tests of `parlab floor`: the floors it prints, and the regression check it makes
+//! of saved reports against committed figures (exit status 0, 1, or 2 for a flag missing).
+
+use crate::common::parlab;
+use predicates::prelude::*;
+
+#[test]
+fn floor_prints_every_primitive_with_a_positive_time() {
+    let out = parlab()
+        .args(["floor", "--format", "json"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let floors = doc["floors"].as_array().unwrap();
+    for id in [
+        "thread-spawn",
+        "channel-round-trip",
+        "pipe-round-trip",
+        "tokio-spawn-mt",
+    ] {
+        let f = floors.iter().find(|f| f["id"] == id).expect(id);
+        assert!(f["per_op_s"].as_f64().unwrap() > 0.0, "{f}");
+    }
+}
+
+/// Writes `text` to `name` in `dir`, giving its path as a string.
+fn file(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
+    let path = dir.path().join(name);
+    std::fs::write(&path, text).unwrap();
+    path.display().to_string()
+}
+
+#[test]
+fn check_passes_a_steady_ratio_and_fails_a_grown_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let committed = file(
+        &dir,
+        "committed.json",
+        r#"{"machine": "test", "ratio_margin": 0.3, "memory_margin": 0.1,
+            "figures": {"process-pool cost/floor": 1.2}}"#,
+    );
+    let report = |wall_s: f64| {
+        format!(
+            r#"{{"config": {{"workload": "noop", "tasks": 1000}},
+                "floors": [{{"id": "pipe-round-trip", "what": "", "per_op_s": 1e-5, "ops": 9}}],
+                "results": [{{"approach": "process-pool", "wall_s": {wall_s}, "verified": true}}]}}"#
+        )
+    };
+    let steady = file(&dir, "steady.json", &report(0.0125));
+    parlab()
+        .args(["floor", "--check", &committed, "--noop", &steady])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("ok   process-pool cost/floor"));
+    let grown = file(&dir, "grown.json", &report(0.0204));
+    parlab()
+        .args(["floor", "--check", &committed, "--noop", &grown])
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains("FAIL process-pool cost/floor"))
+        .stderr(predicate::str::contains("--write"));
+    // --write records the figures measured now, keeping the margins.
+    parlab()
+        .args(["floor", "--check", &committed, "--noop", &grown, "--write"])
+        .assert()
+        .success();
+    let written: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&committed).unwrap()).unwrap();
+    assert!(
+        (written["figures"]["process-pool cost/floor"]
+            .as_f64()
+            .unwrap()
+            - 2.04)
+            .abs()
+            < 1e-9
+    );
+    assert_eq!(written["ratio_margin"], 0.3);
+    // --check without a report to check is a usage error.
+    parlab()
+        .args(["floor", "--check", &committed])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--noop"));
+}
