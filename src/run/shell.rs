@@ -191,7 +191,7 @@ impl CommandRunner {
         if self.own_group {
             cmd.process_group(0);
         }
-        let child = cmd.spawn().map_err(fail)?;
+        let child = crate::run::spawn::spawn(&mut cmd).map_err(fail)?;
         let pid = child.id() as i32;
         if self.own_group {
             register(pid);

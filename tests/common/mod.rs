@@ -81,10 +81,15 @@ pub fn wait_capturing(
             break status;
         }
         if since.elapsed() > timeout {
+            let threads = thread_states(pid);
             on_hang(pid);
             let _ = child.kill();
             let _ = child.wait();
-            panic!("pid {pid} hung: killed after {timeout:?}");
+            let stderr = err.join().unwrap_or_default();
+            panic!(
+                "pid {pid} hung: killed after {timeout:?}; its threads then (name state wchan): \
+                 {threads}; its stderr:\n{stderr}"
+            );
         }
         std::thread::sleep(std::time::Duration::from_millis(10));
     };
@@ -111,4 +116,26 @@ impl Ran {
 pub fn stat_field(pid: u32, n: usize) -> Option<u32> {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
     stat[stat.rfind(')')? + 2..].split(' ').nth(n)?.parse().ok()
+}
+
+/// Each thread of `pid` as `name state wchan`, for a hang's message: where it was blocked.
+fn thread_states(pid: u32) -> String {
+    let Ok(dir) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return "gone".into();
+    };
+    dir.flatten()
+        .map(|t| {
+            let p = t.path();
+            let read = |f: &str| std::fs::read_to_string(p.join(f)).unwrap_or_default();
+            let stat = read("stat");
+            let state = stat.rfind(')').and_then(|i| stat.get(i + 2..i + 3));
+            format!(
+                "{} {} {}",
+                read("comm").trim(),
+                state.unwrap_or("?"),
+                read("wchan").trim()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }

@@ -38,8 +38,18 @@ pub fn run(mut cmd: Command) -> Ran {
 
 /// Waits for `child`, killing what it started and failing the test after [`TIMEOUT`].
 pub fn finish(child: Child, since: Instant) -> Ran {
-    let ran =
-        crate::common::wait_capturing(child, since, TIMEOUT, |pid| kill_all(&descendants(pid)));
+    let ran = crate::common::wait_capturing(child, since, TIMEOUT, |pid| {
+        let family = descendants(pid);
+        for &p in &family {
+            let cmd = std::fs::read(format!("/proc/{p}/cmdline")).unwrap_or_default();
+            eprintln!(
+                "left at the hang: pid {p} state {:?}: {}",
+                state(p),
+                String::from_utf8_lossy(&cmd).replace('\0', " ")
+            );
+        }
+        kill_all(&family)
+    });
     assert_nothing_left(ran.pid);
     ran
 }

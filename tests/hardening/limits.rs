@@ -28,8 +28,12 @@ fn with_a_stopped_worker(args: &[&str], resume: Option<Duration>) -> Ran {
             panic!("no worker ever started");
         }
         // SAFETY: kill takes plain integers; the pid is a live child of parlab's.
+        // Only a worker that has started (exec'd, so its command line says `worker`): a child
+        // stopped between fork and exec holds its parent inside `spawn`, which no timeout of
+        // parlab's can reach (the parent is in the kernel, waiting for the exec).
         let hit = guard::descendants(pid).into_iter().find(|&w| {
             guard::state(w).is_some_and(|s| s != 'Z')
+                && is_a_worker(w)
                 && unsafe { libc::kill(w as i32, libc::SIGSTOP) } == 0
         });
         if let Some(w) = hit {
@@ -45,6 +49,12 @@ fn with_a_stopped_worker(args: &[&str], resume: Option<Duration>) -> Ran {
         });
     }
     guard::finish(child, since)
+}
+
+/// True when `pid` runs `parlab worker` (it has exec'd).
+fn is_a_worker(pid: u32) -> bool {
+    std::fs::read(format!("/proc/{pid}/cmdline"))
+        .is_ok_and(|cmd| cmd.split(|&b| b == 0).nth(1) == Some(b"worker".as_slice()))
 }
 
 #[test]
@@ -103,7 +113,7 @@ fn without_the_flag_a_long_stall_mentions_it() {
             "--io-wait",
             "50ms",
             "-t",
-            "40",
+            "200",
             "-p",
             "2",
             "--runs",
@@ -208,4 +218,24 @@ fn a_second_sigterm_ends_parlab_at_once_with_its_status() {
     let ran = guard::finish(child, since);
     assert_eq!(ran.code(), 143, "{}", ran.stderr);
     assert!(ran.took < Duration::from_secs(15), "took {:?}", ran.took);
+}
+
+/// A worker stopped between its fork and its exec holds parlab inside `spawn`, beyond every
+/// deadline; parlab's spawn watch kills it, and the run fails naming the worker and why.
+#[test]
+fn a_worker_stopped_before_its_exec_does_not_hold_the_run() {
+    for id in ["process", "process-pool"] {
+        let ran = guard::sh(&format!(
+            "PARLAB_WORKER_FAIL=task=1,mode=stop-before-exec exec \"$PARLAB\" run -a {id} \
+             -w io --io-wait 10ms -t 4 -p 2 --runs 1 --warmup 0 --no-baseline --no-progress"
+        ));
+        assert_eq!(ran.code(), 1, "{id}: {}", ran.stderr);
+        let line = ran.stderr.lines().last().unwrap_or_default();
+        assert!(
+            line.starts_with(&format!("error: approach {id}: worker 1 "))
+                && line.contains("stopped (SIGSTOP or a debugger) before it could start"),
+            "{id}: {}",
+            ran.stderr
+        );
+    }
 }

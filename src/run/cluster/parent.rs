@@ -230,8 +230,8 @@ impl Procs {
         index: usize,
         lines: mpsc::Sender<(usize, String)>,
     ) -> Result<(), String> {
-        let mut child = Command::new(program)
-            .arg(child::COMMAND)
+        let mut cmd = Command::new(program);
+        cmd.arg(child::COMMAND)
             .arg("--parent")
             .arg(std::process::id().to_string())
             .arg("--index")
@@ -243,8 +243,8 @@ impl Procs {
             .stderr(Stdio::inherit())
             .envs(env.iter().cloned())
             // Its own process group: the terminal's Ctrl-C goes to parlab alone, which decides.
-            .process_group(0)
-            .spawn()
+            .process_group(0);
+        let mut child = crate::run::spawn::spawn(&mut cmd)
             .map_err(|e| format!("cannot start cluster process {}: {e}", index + 1))?;
         let out = child.stdout.take();
         self.children.push(child);

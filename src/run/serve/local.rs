@@ -71,8 +71,8 @@ impl LocalServer {
         io_wait: Duration,
         payload: u32,
     ) -> Result<Self, String> {
-        let mut child = Command::new(program)
-            .arg("serve")
+        let mut cmd = Command::new(program);
+        cmd.arg("serve")
             .arg("--io-wait-ns")
             .arg(io_wait.as_nanos().to_string())
             .arg("--payload")
@@ -80,8 +80,8 @@ impl LocalServer {
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
-            .process_group(0)
-            .spawn()
+            .process_group(0);
+        let mut child = crate::run::spawn::spawn(&mut cmd)
             .map_err(|e| format!("the local server could not start: {e}"))?;
         let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
             let _ = child.kill();

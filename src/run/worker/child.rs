@@ -241,7 +241,7 @@ fn run_tasks(
         } else {
             out.queue(&started)?;
         }
-        if let Some(f) = fault.filter(|f| f.task == task) {
+        if let Some(f) = fault.filter(|f| f.task == task && f.in_worker()) {
             // The test hook's fault comes after a start the parent has heard of.
             out.flush()?;
             f.trigger();

@@ -99,6 +99,8 @@ impl<'a> Crew<'a> {
             // Its own process group: the terminal's Ctrl-C goes to parlab alone, which decides,
             // and one kill reaches anything the worker might start.
             .process_group(0);
+        #[cfg(feature = "test-hooks")]
+        super::fault::plan_stop_before_exec(&mut command);
         Ok(Self {
             id,
             ctx,
@@ -127,7 +129,9 @@ impl<'a> Crew<'a> {
     /// Starts one more worker; returns its index.
     pub(super) fn spawn(&mut self) -> Result<usize, ApproachError> {
         let index = self.workers.len();
-        let mut child = self.command.spawn().map_err(|e| {
+        #[cfg(feature = "test-hooks")]
+        super::fault::STARTING.store(index as u32, std::sync::atomic::Ordering::SeqCst);
+        let mut child = crate::run::spawn::spawn(&mut self.command).map_err(|e| {
             let hint = match e.raw_os_error() {
                 _ if e.kind() == io::ErrorKind::NotFound => {
                     "; the parlab executable is gone (moved or deleted while running?)"
@@ -528,6 +532,11 @@ impl<'a> Crew<'a> {
         };
         let how = match &worker.panic {
             Some(message) => format!("{message} ({})", describe(status)),
+            None if crate::run::spawn::was_stopped_before_exec(worker.pid) => format!(
+                "{}: it was stopped (SIGSTOP or a debugger) before it could start, and parlab \
+                 killed it",
+                describe(status)
+            ),
             None => describe(status),
         };
         Err(self.fault(w, &format!("{what}: {how}")))

@@ -4,6 +4,9 @@
 //! set `PARLAB_WORKER_FAIL=task=17,mode=kill` (or `mode=panic`, `mode=exit`) in parlab's
 //! environment, and whichever worker process runs task 17 fails just after reporting that it
 //! started it: `kill` sends itself SIGKILL, `panic` panics, `exit` exits with status 3.
+//! `mode=stop-before-exec` is planned by the parent instead: worker 17 (by index) stops itself
+//! (SIGSTOP) between its fork and its exec, which the spawn watch ([`crate::run::spawn`]) must
+//! free.
 //! In-process approaches ignore it. Without the feature no fault is ever planned.
 
 /// The environment variable that asks a worker to fail.
@@ -19,6 +22,35 @@ pub enum FailMode {
     Panic,
     /// `exit(3)`.
     Exit,
+    /// SIGSTOP to itself before its exec (the parent plans it: see [`plan_stop_before_exec`]).
+    StopBeforeExec,
+}
+
+/// The index of the worker being started, read by [`plan_stop_before_exec`]'s hook in the child.
+#[cfg(feature = "test-hooks")]
+pub static STARTING: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(u32::MAX);
+
+/// Under `PARLAB_WORKER_FAIL=task=N,mode=stop-before-exec`, makes the worker of index N that
+/// `cmd` starts stop itself between its fork and its exec.
+#[cfg(feature = "test-hooks")]
+pub fn plan_stop_before_exec(cmd: &mut std::process::Command) {
+    use std::os::unix::process::CommandExt;
+    if let Ok(Some(Fault {
+        task,
+        mode: FailMode::StopBeforeExec,
+    })) = Fault::from_env()
+    {
+        // SAFETY: an atomic load and raise are async-signal-safe; the closure runs in the
+        // child between its fork and its exec.
+        unsafe {
+            cmd.pre_exec(move || {
+                if STARTING.load(std::sync::atomic::Ordering::SeqCst) == task {
+                    libc::raise(libc::SIGSTOP);
+                }
+                Ok(())
+            });
+        }
+    }
 }
 
 /// The status a worker exits with under [`FailMode::Exit`].
@@ -53,10 +85,12 @@ impl Fault {
         }
     }
 
-    /// Parses `task=N,mode=kill|panic|exit`.
+    /// Parses `task=N,mode=kill|panic|exit|stop-before-exec`.
     #[cfg(feature = "test-hooks")]
     pub fn parse(text: &str) -> Result<Self, String> {
-        let bad = |what: &str| format!("{ENV}={text}: {what}; use task=N,mode=kill|panic|exit");
+        let bad = |what: &str| {
+            format!("{ENV}={text}: {what}; use task=N,mode=kill|panic|exit|stop-before-exec")
+        };
         let (mut task, mut mode) = (None, None);
         for part in text.split(',').map(str::trim) {
             match part.split_once('=') {
@@ -66,6 +100,7 @@ impl Fault {
                 Some(("mode", "kill")) => mode = Some(FailMode::Kill),
                 Some(("mode", "panic")) => mode = Some(FailMode::Panic),
                 Some(("mode", "exit")) => mode = Some(FailMode::Exit),
+                Some(("mode", "stop-before-exec")) => mode = Some(FailMode::StopBeforeExec),
                 _ => return Err(bad(&format!("'{part}' is not understood"))),
             }
         }
@@ -73,6 +108,11 @@ impl Fault {
             (Some(task), Some(mode)) => Ok(Self { task, mode }),
             _ => Err(bad("both task and mode are needed")),
         }
+    }
+
+    /// True when the worker itself fails (every mode but [`FailMode::StopBeforeExec`]).
+    pub fn in_worker(self) -> bool {
+        self.mode != FailMode::StopBeforeExec
     }
 
     /// Fails now, as planned.
@@ -86,6 +126,8 @@ impl Fault {
             }
             FailMode::Panic => panic!("the test hook asked for a panic on task {}", self.task),
             FailMode::Exit => std::process::exit(EXIT_STATUS),
+            // Planned by the parent, never triggered in a worker (see `Fault::in_worker`).
+            FailMode::StopBeforeExec => std::process::abort(),
         }
     }
 }

@@ -71,7 +71,7 @@ fn probe_within(interpreter: &Path, limit: Duration) -> Result<PythonFacts, Stri
             Ok(())
         });
     }
-    let mut child = cmd.spawn().map_err(|e| match e.kind() {
+    let mut child = crate::run::spawn::spawn(&mut cmd).map_err(|e| match e.kind() {
         std::io::ErrorKind::NotFound => format!("no Python interpreter found at '{shown}'"),
         _ => format!("could not start '{shown}': {e}"),
     })?;

@@ -127,23 +127,22 @@ impl Session {
         python: &std::path::Path,
         cancel: &Cancel,
     ) -> Result<Self, ApproachError> {
-        let mut child = Command::new(python)
-            .arg("-c")
+        let mut cmd = Command::new(python);
+        cmd.arg("-c")
             .arg(DRIVER)
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             // Its own process group: Ctrl-C reaches parlab alone, and one killpg reaches the
             // interpreter and every process it forked.
-            .process_group(0)
-            .spawn()
-            .map_err(|e| {
-                ApproachError::Failed(format!(
-                    "approach {id}: could not start the Python interpreter '{}': {e}; \
+            .process_group(0);
+        let mut child = crate::run::spawn::spawn(&mut cmd).map_err(|e| {
+            ApproachError::Failed(format!(
+                "approach {id}: could not start the Python interpreter '{}': {e}; \
                      install python3 (3.8 or later) or name one with --python PATH",
-                    python.display()
-                ))
-            })?;
+                python.display()
+            ))
+        })?;
         let stderr = Arc::new(Mutex::new(Vec::new()));
         if let Some(mut pipe) = child.stderr.take() {
             let tail = stderr.clone();
