@@ -318,7 +318,7 @@ fn a_normal_run_and_sweep_replace_every_output_with_their_results() {
                 "--tasks",
                 "4",
                 "-a",
-                "threads,thread-pool",
+                "thread-pool,rayon",
                 "--no-progress",
             ])
             .args(&outputs)
