@@ -66,17 +66,18 @@ pub enum Part {
 /// One output: the flag that asked for it, where it goes and what makes its bytes.
 pub struct Target {
     /// The flag, for messages.
-    pub flag: &'static str,
+    flag: &'static str,
     /// The file; `None`: stdout (`-`, the data exports only).
-    pub path: Option<PathBuf>,
+    path: Option<PathBuf>,
     /// A data export: rewritten after every measured run, and in a sweep written once per
     /// approach when its path holds [`PER_APPROACH`].
-    pub data: bool,
+    data: bool,
     exporter: Box<dyn Exporter>,
 }
 
 impl Target {
-    fn new(flag: &'static str, path: &Path, exporter: impl Exporter + 'static) -> Self {
+    /// A picture, trace or report: drawn once, at the end, to a file.
+    fn picture(flag: &'static str, path: &Path, exporter: impl Exporter + 'static) -> Self {
         Self {
             flag,
             path: Some(path.to_path_buf()),
@@ -109,7 +110,6 @@ impl Target {
 
 /// Every output of a run or a sweep, in the order written: the data exports, then the trace,
 /// the timeline, the HTML report and the chart.
-#[derive(Default)]
 pub struct Targets(Vec<Target>);
 
 impl Targets {
@@ -130,18 +130,19 @@ impl Targets {
             })
             .collect();
         let trace = visuals.trace.as_deref();
-        list.extend(trace.map(|p| Target::new("--trace", p, super::trace::TraceExporter)));
+        list.extend(trace.map(|p| Target::picture("--trace", p, super::trace::TraceExporter)));
         #[cfg(feature = "charts")]
         {
             use super::{chart::ChartExporter, html::HtmlExporter, timeline::TimelineExporter};
             let timeline = visuals.timeline.as_ref();
             list.extend(
-                timeline
-                    .map(|(p, f)| Target::new("--timeline", p, TimelineExporter { format: *f })),
+                timeline.map(|(p, f)| {
+                    Target::picture("--timeline", p, TimelineExporter { format: *f })
+                }),
             );
             let html = visuals.html.as_deref();
-            list.extend(html.map(|p| Target::new("--html", p, HtmlExporter)));
-            list.extend(chart.map(|(p, f)| Target::new("--chart", p, ChartExporter(*f))));
+            list.extend(html.map(|p| Target::picture("--html", p, HtmlExporter)));
+            list.extend(chart.map(|(p, f)| Target::picture("--chart", p, ChartExporter(*f))));
         }
         #[cfg(not(feature = "charts"))]
         let _ = chart;
