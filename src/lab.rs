@@ -287,7 +287,8 @@ impl<T: Debug + 'static> Lab<T> {
                 runs: self.runs,
                 warmup: self.warmup,
             })
-            .settings(settings);
+            .settings(settings)
+            .vocabulary(crate::plan::vocabulary::Vocabulary::Methods);
         if let Some(size) = self.pool_size {
             builder = builder.pool_size(size);
         }
@@ -384,6 +385,22 @@ mod tests {
             assert!(!r.verified, "{}", r.approach);
             let problem = r.problem.as_deref().unwrap();
             assert!(problem.contains("task 3 returned 6"), "{problem}");
+        }
+    }
+
+    #[test]
+    fn the_notes_advise_builder_methods_not_flags() {
+        let report = Lab::new(|t| t)
+            .tasks(2)
+            .approaches([ApproachId::Threads])
+            .runs(1)
+            .warmup(0)
+            .run()
+            .unwrap();
+        let notes = report.notes.join("\n");
+        assert!(notes.contains("add .runs(3) or more"), "{notes}");
+        for text in report.notes.iter().chain(&report.lesson) {
+            assert!(!text.contains("--"), "a flag in a Lab's note: {text}");
         }
     }
 }

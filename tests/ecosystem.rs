@@ -324,14 +324,23 @@ fn the_man_page_and_completions_render() {
     assert!(bash.contains("mixed") && bash.contains("noop"));
 }
 
-/// The visible subcommands, as clap knows them (the hidden ones are parlab's own processes).
+/// The visible subcommands, as `parlab --help` lists them (the hidden ones are parlab's own
+/// processes; `help` is clap's).
 fn visible_subcommands() -> Vec<String> {
-    use clap::CommandFactory;
-    parlab::app::cli::Cli::command()
-        .get_subcommands()
-        .filter(|s| !s.is_hide_set())
-        .map(|s| s.get_name().to_owned())
-        .collect()
+    let help = stdout(&["--help"]);
+    let listed: Vec<String> = help
+        .lines()
+        .skip_while(|l| l.trim() != "Commands:")
+        .skip(1)
+        .take_while(|l| !l.trim().is_empty())
+        // A command's line starts two spaces in; its help's continuation lines further.
+        .filter(|l| l.starts_with("  ") && !l.starts_with("   "))
+        .filter_map(|l| l.split_whitespace().next())
+        .filter(|&name| name != "help")
+        .map(str::to_owned)
+        .collect();
+    assert!(listed.len() > 3, "no commands in:\n{help}");
+    listed
 }
 
 #[test]

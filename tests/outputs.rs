@@ -183,3 +183,159 @@ fn a_fifo_gets_one_whole_export_and_stays_a_fifo() {
     assert!(kind.is_fifo(), "the FIFO is still a FIFO, not a file");
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+/// Old files for every output of a run, each holding "old": (the flags and paths, the paths).
+fn old_outputs(dir: &Path) -> (Vec<String>, Vec<std::path::PathBuf>) {
+    let mut args = Vec::new();
+    let mut paths = Vec::new();
+    for (flag, name) in [
+        ("--export-json", "r.json"),
+        ("--export-csv", "r.csv"),
+        ("--export-markdown", "r.md"),
+        ("--trace", "t.json"),
+        ("--timeline", "t.svg"),
+        ("--html", "r.html"),
+        ("--chart", "c.svg"),
+    ] {
+        let path = dir.join(name);
+        std::fs::write(&path, "old").unwrap();
+        args.extend([flag.to_string(), s(&path)]);
+        paths.push(path);
+    }
+    (args, paths)
+}
+
+/// Every file is still "old", and nothing else is in `dir`.
+fn all_old(dir: &Path, paths: &[std::path::PathBuf]) {
+    for path in paths {
+        assert_eq!(
+            std::fs::read(path).unwrap(),
+            b"old",
+            "{} was replaced",
+            path.display()
+        );
+    }
+    assert_eq!(
+        std::fs::read_dir(dir).unwrap().count(),
+        paths.len(),
+        "no temporary left"
+    );
+}
+
+#[test]
+fn existing_files_stay_as_they_were_when_a_run_fails_before_measuring() {
+    let dir = tempfile::tempdir().unwrap();
+    let (outputs, paths) = old_outputs(dir.path());
+    let out = common::parlab()
+        .args([
+            "run",
+            "-w",
+            "net",
+            "--tasks",
+            "2",
+            "--io-wait",
+            "1ms",
+            "-a",
+            "threads",
+        ])
+        .args(["--runs", "1", "--warmup", "0", "--no-progress"])
+        .args(&outputs)
+        .env("PARLAB_SERVE_FAIL", "start")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("the local server could not start"), "{err}");
+    all_old(dir.path(), &paths);
+}
+
+/// True once `pid` catches SIGINT (its handler is installed: /proc's SigCgt has bit 2 set).
+fn catches_sigint(pid: u32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << (libc::SIGINT - 1)) != 0)
+}
+
+#[test]
+fn ctrl_c_before_the_first_run_ends_leaves_existing_files_as_they_were() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let dir = tempfile::tempdir().unwrap();
+    let (outputs, paths) = old_outputs(dir.path());
+    // Its first run waits 2 × 20 s: the signal comes long before it ends.
+    let since = Instant::now();
+    let child = common::parlab_std()
+        .args([
+            "run",
+            "-w",
+            "io",
+            "--io-wait",
+            "20s",
+            "--tasks",
+            "2",
+            "-a",
+            "sequential",
+        ])
+        .args(["--runs", "1", "--warmup", "0", "--no-progress"])
+        .args(&outputs)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !catches_sigint(pid) {
+        assert!(
+            Instant::now() < deadline,
+            "parlab never set up its signal handler"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    // Into the run: the files are checked, the first wait has begun.
+    std::thread::sleep(Duration::from_millis(500));
+    // SAFETY: kill sends a signal to the child we started and still own.
+    unsafe { libc::kill(pid as i32, libc::SIGINT) };
+    let ran = common::wait_capturing(child, since, Duration::from_secs(60), |_| {});
+    assert_eq!(ran.code(), 130, "{}", ran.stderr);
+    all_old(dir.path(), &paths);
+}
+
+#[test]
+fn a_normal_run_and_sweep_replace_every_output_with_their_results() {
+    for sub in [
+        &["run", "--runs", "2"][..],
+        &["sweep", "--pool-sizes", "1,2"],
+    ] {
+        let dir = tempfile::tempdir().unwrap();
+        let (outputs, paths) = old_outputs(dir.path());
+        let out = common::parlab()
+            .args(sub)
+            .args([
+                "--mock",
+                "--tasks",
+                "4",
+                "-a",
+                "thread-pool,rayon",
+                "--no-progress",
+            ])
+            .args(&outputs)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{sub:?}: {out:?}");
+        for path in &paths {
+            let bytes = std::fs::read(path).unwrap();
+            assert!(
+                bytes.len() > 3 && bytes != b"old",
+                "{sub:?}: {}",
+                path.display()
+            );
+        }
+        let v: serde_json::Value = serde_json::from_slice(&std::fs::read(&paths[0]).unwrap())
+            .expect("a whole JSON document");
+        assert!(!v["results"].as_array().unwrap().is_empty(), "{sub:?}: {v}");
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), paths.len());
+    }
+}

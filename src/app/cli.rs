@@ -417,3 +417,12 @@ fn workload_choices() -> Vec<PossibleValue> {
         .map(|w| PossibleValue::new(w.id()).help(w.workload().summary()))
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_command_line_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+}

@@ -27,8 +27,8 @@ use crate::run::bench::{
 };
 use crate::run::serve::executor::Serving;
 use crate::say;
-use crate::show::export::manager::{ExportManager, LiveExports};
-use crate::show::export::{Exporter, chart::ChartExporter, json::JsonExporter};
+use crate::show::export::targets::{Live, Part, Subject, Targets};
+use crate::show::export::{Exporter, SweepResults, json::JsonExporter};
 use crate::show::output::{self, progress};
 
 /// Runs the parsed command line and returns the process's exit status.
@@ -173,8 +173,8 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let _ballast = crate::run::shell::test_ballast();
     let (executor, mut machine) = executor_and_machine(cfg.mock, cfg.load.mock_load);
     machine.python = cfg.python.clone();
-    let exports = ExportManager::new(cfg.exports.clone());
-    exports.check_writable(&Report::build(&cfg, machine.clone(), &[]))?;
+    // Every output path was checked with the settings, without writing anything.
+    let files = Targets::new(&cfg.exports, &cfg.visuals, cfg.chart.as_ref());
     let serving = match Serving::start(&mut cfg.plan.work, cfg.plan.mock, &cfg.plan.approach) {
         Ok(s) => s,
         Err(message) => {
@@ -189,7 +189,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         } else {
             progress::observer_for(cfg.progress, cfg.verbose, cfg.pool_size, cfg.ascii)
         },
-        LiveExports::new(&cfg, machine.clone(), &exports),
+        Live::new(&cfg, machine.clone(), &files),
     );
     if let Some(line) = cfg.plan_line.as_ref().filter(|_| !cfg.output.quiet) {
         say::err_line(line);
@@ -229,9 +229,10 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
             crate::judge::notes::backlog::note(after.saturating_sub(before), somaxconn, listeners);
         report.notes.extend(note);
     }
-    exports.write_files(&report)?;
+    // The data exports before the table, the pictures after it.
+    files.write(Subject::Run(&report), Part::Data)?;
     let hint = checked_python_hint(&cfg, args);
-    if let Err(e) = print_report(&cfg, &report, baseline.as_ref(), &exports, hint.as_deref()) {
+    if let Err(e) = print_report(&cfg, &report, baseline.as_ref(), &files, hint.as_deref()) {
         if !say::is_broken_pipe(&e) {
             return Err(e);
         }
@@ -245,18 +246,13 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     }
     if let Some(server) = server {
         // Under the table, where the table went.
-        if cfg.format == Format::Table && !exports.uses_stdout() {
+        if cfg.format == Format::Table && !files.uses_stdout() {
             say::out_line(server.line());
         } else {
             say::err_line(server.line());
         }
     }
-    crate::show::export::visual::write_files(&cfg.visuals, &report, None)?;
-    if let Some((path, format)) = &cfg.chart {
-        let bytes = ChartExporter(*format).serialize(&report)?;
-        crate::show::outfile::write(path, &bytes)
-            .with_context(|| format!("--chart: could not write {}", path.display()))?;
-    }
+    files.write(Subject::Run(&report), Part::Pictures)?;
     Ok(exit_status(
         outcome.stop,
         report.any_unverified(),
@@ -326,29 +322,18 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
     if let Some(server) = serving.stop() {
         say::err_line(server.line());
     }
-    if let Some((path, format)) = &cfg.chart
+    let results = SweepResults::new(&outcome.sweep, &outcome.reports, cfg.export_baseline);
+    let files = Targets::new(&cfg.run.exports, &cfg.run.visuals, cfg.chart.as_ref());
+    files.write(Subject::Sweep(&results), Part::All)?;
+    if let Some((path, _)) = &cfg.chart
         && !outcome.sweep.points.is_empty()
+        && !quiet
     {
-        crate::show::export::sweep_chart::write(&outcome.sweep, path, *format)?;
-        if !quiet {
-            say::err_line(format!("parlab: chart written to {}", path.display()));
-        }
+        say::err_line(format!("parlab: chart written to {}", path.display()));
     }
-    if let Some(report) = &outcome.last_report {
-        crate::show::export::visual::write_files(&cfg.run.visuals, report, Some(&outcome.sweep))?;
-    }
-    let to_stdout = crate::show::export::sweep_export::write_all(
-        &cfg.run.exports,
-        &outcome.sweep,
-        &outcome.reports,
-        cfg.export_baseline,
-    )?;
+    let to_stdout = files.stdout(Subject::Sweep(&results))?;
     let bytes = match cfg.run.format {
-        Format::Json => crate::show::export::sweep_export::summary_json(
-            &outcome.sweep,
-            &outcome.reports,
-            cfg.export_baseline,
-        )?,
+        Format::Json => crate::show::export::sweep_export::summary_json(&results)?,
         Format::Table if outcome.sweep.points.is_empty() => Vec::new(),
         Format::Table if quiet => {
             // The table alone: its heading and the box, not the fits, chart or notes below.
@@ -416,10 +401,10 @@ fn print_report(
     cfg: &RunConfig,
     report: &Report,
     baseline: Option<&Baseline>,
-    exports: &ExportManager,
+    files: &Targets,
     hint: Option<&str>,
 ) -> anyhow::Result<()> {
-    let on_terminal = if exports.uses_stdout() {
+    let on_terminal = if files.uses_stdout() {
         std::io::stderr().is_terminal()
     } else {
         std::io::stdout().is_terminal()
@@ -487,7 +472,7 @@ fn print_report(
             text.into_bytes()
         }
     };
-    if exports.uses_stdout() {
+    if files.uses_stdout() {
         say::err_bytes(&bytes)?;
     } else {
         say::out_bytes(&bytes)?;
@@ -500,7 +485,7 @@ fn print_report(
     if !aside.is_empty() {
         say::err_bytes(aside.as_bytes())?;
     }
-    if let Some(export) = exports.stdout_bytes(report)? {
+    if let Some(export) = files.stdout(Subject::Run(report))? {
         say::out_bytes(&export)?;
     }
     Ok(())

@@ -6,6 +6,7 @@
 
 use crate::format::{first_few, format_seconds};
 use crate::judge::report::Report;
+use crate::plan::vocabulary::{Setting, Vocabulary};
 
 /// Above this coefficient of variation the machine looks noisy.
 pub const NOISY_CV: f64 = 0.05;
@@ -35,9 +36,19 @@ fn others(report: &Report) -> Option<String> {
     })
 }
 
-/// The notes on the spread of `report`'s runs. On a busy machine the spread is put down to the
-/// other programs, with their share, and no note asks for more warm-up runs.
-pub fn notes(report: &Report) -> Vec<String> {
+/// "; close them, or add --wait-idle" after who else ran, in `words` (only "close them" where
+/// the front end cannot wait for an idle machine).
+pub fn close_them(words: Vocabulary) -> String {
+    match words.name(Setting::WaitIdle) {
+        Some(wait_idle) => format!("close them, or add {wait_idle}"),
+        None => "close them".to_string(),
+    }
+}
+
+/// The notes on the spread of `report`'s runs, their advice in `words`. On a busy machine the
+/// spread is put down to the other programs, with their share, and no note asks for more
+/// warm-up runs.
+pub fn notes(report: &Report, words: Vocabulary) -> Vec<String> {
     let mut notes = Vec::new();
     let others = others(report);
     let verified: Vec<_> = report.results.iter().filter(|r| r.verified).collect();
@@ -45,13 +56,16 @@ pub fn notes(report: &Report) -> Vec<String> {
     let few: Vec<_> = verified.iter().filter(|r| r.runs.len() < 3).collect();
     if let Some(fewest) = few.iter().map(|r| r.runs.len()).min() {
         notes.push(format!(
-            "{} measured run{} of {}: too few to show a spread; add --runs 3 or more",
+            "{} measured run{} of {}: too few to show a spread; add {} or more",
             fewest,
             if fewest == 1 { "" } else { "s" },
             first_few(
                 &few.iter().map(|r| r.approach.clone()).collect::<Vec<_>>(),
                 SHOWN
-            )
+            ),
+            words
+                .with(Setting::Runs, 3)
+                .unwrap_or_else(|| "3 runs".into())
         ));
     }
 
@@ -62,8 +76,11 @@ pub fn notes(report: &Report) -> Vec<String> {
         .collect();
     if !noisy.is_empty() {
         let why = match &others {
-            Some(o) => format!("{o}; close them, or add --wait-idle"),
-            None => "close other programs or add --runs".to_string(),
+            Some(o) => format!("{o}; {}", close_them(words)),
+            None => format!(
+                "close other programs or add {}",
+                words.name(Setting::Runs).unwrap_or("runs")
+            ),
         };
         notes.push(format!(
             "the machine looks noisy: run times varied by more than {:.0}% (coefficient of \
@@ -128,9 +145,11 @@ pub fn notes(report: &Report) -> Vec<String> {
         .collect();
     if !slow_first.is_empty() {
         let why = match &others {
-            Some(o) => format!("{o}; close them, or add --wait-idle"),
-            None => "caches, page faults or lazily started machinery; add (more) --warmup runs"
-                .to_string(),
+            Some(o) => format!("{o}; {}", close_them(words)),
+            None => format!(
+                "caches, page faults or lazily started machinery; add (more) {} runs",
+                words.name(Setting::Warmup).unwrap_or("warm-up")
+            ),
         };
         notes.push(format!(
             "the first measured run was much slower than the rest ({}): {why}",

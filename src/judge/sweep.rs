@@ -114,10 +114,8 @@ pub struct SweepOutcome {
     pub stop: Option<Stop>,
     /// Whether any approach failed its check.
     pub any_unverified: bool,
-    /// The full report of the largest pool size that was measured (for `--html`, `--trace`,
-    /// `--timeline`).
-    pub last_report: Option<Report>,
-    /// Every pool size's report, in the order measured (for `--export-*`).
+    /// Every pool size's report, in the order measured (for `--export-*`; the last, the
+    /// largest size measured, for `--html`, `--trace` and `--timeline`).
     pub reports: Vec<Report>,
 }
 
@@ -153,7 +151,6 @@ pub fn run(
         sweep: summarise(plan, pool_sizes, machine, &reports),
         stop,
         any_unverified,
-        last_report: reports.last().map(|(_, r)| r.clone()),
         reports: reports.into_iter().map(|(_, r)| r).collect(),
     }
 }
@@ -188,7 +185,7 @@ pub fn summarise(
                 verified: r.verified,
             });
         }
-        for n in crate::judge::spread::notes(report) {
+        for n in crate::judge::spread::notes(report, plan.vocabulary) {
             notes.push(format!("pool size {size}: {n}"));
         }
         for r in report.results.iter().filter(|r| !r.verified) {

@@ -10,6 +10,7 @@ use crate::machine::PythonFacts;
 use crate::plan::approaches::{self, ApproachId, ApproachInfo, catalogue};
 pub use crate::plan::implied::Chosen;
 use crate::plan::settings::ApproachSettings;
+use crate::plan::vocabulary::Vocabulary;
 use crate::plan::workload::{WorkSpec, WorkloadKind};
 use crate::plan::{implied, load, max_time, net, plan_cost};
 
@@ -73,6 +74,8 @@ pub struct Plan {
     pub plan_line: Option<String>,
     /// How the approaches run: interpreter, cluster layout, worker program, custom work.
     pub approach: ApproachSettings,
+    /// How the front end that built the plan names its settings, for the notes' advice.
+    pub vocabulary: Vocabulary,
 }
 
 impl std::fmt::Debug for Plan {
@@ -134,6 +137,7 @@ pub struct PlanBuilder {
     max_time: Option<Duration>,
     settings: ApproachSettings,
     estimate: bool,
+    vocabulary: Vocabulary,
 }
 
 impl Plan {
@@ -162,6 +166,7 @@ impl Plan {
             max_time: None,
             settings: ApproachSettings::default(),
             estimate: true,
+            vocabulary: Vocabulary::Flags,
         }
     }
 
@@ -230,6 +235,12 @@ impl PlanBuilder {
             Some(o) => o.named |= c.named,
             None => self.chosen.push(c),
         }
+    }
+
+    /// How the front end names its settings in the notes' advice (default: its flags).
+    pub fn vocabulary(mut self, vocabulary: Vocabulary) -> Self {
+        self.vocabulary = vocabulary;
+        self
     }
 
     /// Whether to measure `sequential` as the baseline even if not asked for (default: yes).
@@ -397,6 +408,7 @@ impl PlanBuilder {
             max_time,
             plan_line: None,
             approach: settings,
+            vocabulary: self.vocabulary,
         };
         if self.estimate && !plan.mock {
             plan.check_cost(asked_sequential)?;
@@ -459,6 +471,7 @@ impl Plan {
             max_time: None,
             plan_line: None,
             approach: ApproachSettings::default(),
+            vocabulary: Vocabulary::Flags,
         }
     }
 }

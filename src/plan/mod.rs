@@ -22,6 +22,8 @@ pub mod primes;
 pub(crate) mod repetitions;
 #[doc(hidden)]
 pub mod settings;
+#[doc(hidden)]
+pub mod vocabulary;
 pub mod workload;
 
 // The plan is built by the command line and by Lab; a library user goes through Lab, so it is

@@ -88,9 +88,3 @@ fn bad_sweeps() {
         );
     }
 }
-
-#[test]
-fn the_command_line_is_consistent() {
-    use clap::CommandFactory;
-    parlab::app::cli::Cli::command().debug_assert();
-}

@@ -16,7 +16,7 @@ use crate::show::output;
 /// learner cannot give here.
 pub(super) fn print_run_summary(session: &Session, report: &Report) {
     let width = output::terminal_width().unwrap_or(80) as usize;
-    let spread = crate::judge::spread::notes(report);
+    let spread = crate::judge::spread::notes(report, crate::plan::vocabulary::Vocabulary::Flags);
     let notes: Vec<String> = report
         .notes
         .iter()

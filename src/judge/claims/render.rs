@@ -5,9 +5,10 @@ use super::{Claim, Lesson, NoWin, PyProcessWhy};
 use crate::format::{format_kib, format_seconds};
 use crate::judge::claims::check::SHORT_TASK_RATIO;
 use crate::plan::approaches::catalogue;
+use crate::plan::vocabulary::{Setting, Vocabulary};
 
-/// The text of a note.
-pub fn note(claim: &Claim) -> String {
+/// The text of a note, its advice in `words`.
+pub fn note(claim: &Claim, words: Vocabulary) -> String {
     match claim {
         Claim::Busy {
             share,
@@ -16,13 +17,12 @@ pub fn note(claim: &Claim) -> String {
             cores,
             waited_s,
         } => {
-            let fix = if *waited_s > 0.0 {
-                format!(
-                    "--wait-idle waited {} for them in vain; close them",
+            let fix = match words.name(Setting::WaitIdle) {
+                Some(wait_idle) if *waited_s > 0.0 => format!(
+                    "{wait_idle} waited {} for them in vain; close them",
                     format_seconds(*waited_s)
-                )
-            } else {
-                "close them, or add --wait-idle".to_string()
+                ),
+                _ => crate::judge::spread::close_them(words),
             };
             if *share > crate::judge::claims::check::BUSY_SHARE {
                 format!(
@@ -165,9 +165,12 @@ pub fn note(claim: &Claim) -> String {
                 [(_, s)] => format!("{s:.2}x"),
                 _ => each.join(", "),
             };
+            let setting = words
+                .with(Setting::PoolSize, pool)
+                .map_or(String::new(), |s| format!(" ({s})"));
             format!(
-                "{what} {verb} at most {pool} waits at once (--pool-size {pool}): {figures}, where \
-                 {} had every wait at once: {:.2}x",
+                "{what} {verb} at most {pool} waits at once{setting}: {figures}, where {} had \
+                 every wait at once: {:.2}x",
                 wide.0, wide.1
             )
         }
@@ -241,8 +244,8 @@ pub fn note(claim: &Claim) -> String {
     }
 }
 
-/// The text of a lesson.
-pub fn lesson(lesson: &Lesson) -> String {
+/// The text of a lesson, its advice in `words`.
+pub fn lesson(lesson: &Lesson, words: Vocabulary) -> String {
     match lesson {
         Lesson::NoneWon { per_task_s } => format!(
             "Running tasks at once only pays when each task outweighs the cost of starting it: \
@@ -257,9 +260,12 @@ pub fn lesson(lesson: &Lesson) -> String {
         } => format!(
             "Other programs kept {}{:.0}% of the {cores} cores busy, and they slow approaches \
              unevenly, the parallel ones most: this run cannot tell how much running tasks at \
-             once gains here. Run it again on an idle machine (or with --wait-idle).",
+             once gains here. Run it again on an idle machine{}.",
             if *one_run { "up to " } else { "" },
-            share * 100.0
+            share * 100.0,
+            words
+                .name(Setting::WaitIdle)
+                .map_or(String::new(), |w| format!(" (or with {w})"))
         ),
         Lesson::ThreadsCompute {
             best,

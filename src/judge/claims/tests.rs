@@ -529,7 +529,8 @@ fn a_speedup_past_its_ideal_on_a_busy_machine_says_why() {
         past_ideal: None,
     };
     let kept = check::hold(claim, &facts).expect("the fastest still holds");
-    let text = crate::judge::claims::render::note(&kept);
+    let text =
+        crate::judge::claims::render::note(&kept, crate::plan::vocabulary::Vocabulary::Flags);
     assert!(
         text.contains(&format!("past the {ideal:.2}x an idle machine allows")),
         "{text}"
@@ -576,7 +577,10 @@ fn slow_first_report(foreign: f64) -> Report {
 #[test]
 fn a_spread_on_a_busy_machine_is_put_down_to_the_other_programs() {
     // Idle: a slow first run is put down to warming up, and more --warmup is the fix.
-    let idle = crate::judge::spread::notes(&slow_first_report(0.0));
+    let idle = crate::judge::spread::notes(
+        &slow_first_report(0.0),
+        crate::plan::vocabulary::Vocabulary::Flags,
+    );
     let text = idle.join("\n");
     assert!(
         text.contains("the first measured run was much slower"),
@@ -586,7 +590,7 @@ fn a_spread_on_a_busy_machine_is_put_down_to_the_other_programs() {
     // Others kept 0.9 of the mock's 2 cores busy: 45%, quoted; no warm-up advice, no caches.
     let busy = slow_first_report(0.9);
     assert!(busy.load.foreign_share.is_some_and(|s| s > 0.1));
-    let spread = crate::judge::spread::notes(&busy);
+    let spread = crate::judge::spread::notes(&busy, crate::plan::vocabulary::Vocabulary::Flags);
     let text = spread.join("\n");
     assert!(
         text.contains("the first measured run was much slower"),

@@ -9,6 +9,7 @@ use crate::judge::report::Report;
 use crate::plan::Plan;
 use crate::plan::approaches::catalogue;
 use crate::plan::primes;
+use crate::plan::vocabulary::Setting;
 
 pub mod backlog;
 pub mod cluster;
@@ -28,11 +29,11 @@ pub fn annotate(mut report: Report, cfg: &Plan) -> Report {
     let facts = Facts::of(&report, cfg);
     let notes: Vec<String> = check::notes(claims(&report, cfg), &facts)
         .iter()
-        .map(render::note)
+        .map(|c| render::note(c, cfg.vocabulary))
         .collect();
     let lesson = crate::judge::lesson::lesson(&report, cfg)
         .and_then(|l| check::lesson(l, &facts))
-        .map(|l| render::lesson(&l));
+        .map(|l| render::lesson(&l, cfg.vocabulary));
     report.notes = notes;
     report.lesson = lesson;
     report
@@ -149,7 +150,7 @@ pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
         }
     }
     notes.extend(
-        crate::judge::spread::notes(report)
+        crate::judge::spread::notes(report, cfg.vocabulary)
             .into_iter()
             .map(Claim::Fact),
     );
@@ -274,14 +275,21 @@ fn too_short(report: &Report, cfg: &Plan) -> Option<Claim> {
     if !short_task && !short_run {
         return None;
     }
-    let suggestion = if cfg.work.workload.computes() && work.compute_s > 0.0 {
+    let words = cfg.vocabulary;
+    let number = words
+        .name(Setting::Number)
+        .filter(|_| cfg.work.workload.computes());
+    let io_wait = words
+        .name(Setting::IoWait)
+        .filter(|_| cfg.work.workload.waits());
+    let suggestion = if let (Some(flag), true) = (number, work.compute_s > 0.0) {
         suggest_number(
             cfg.work.number,
             work.compute_s / f64::from(cfg.tasks.max(1)),
         )
-        .map(|n| format!("try --number {n} (about 100 ms per task here)"))
-    } else if cfg.work.workload.waits() {
-        Some("try a longer --io-wait (100ms, say)".to_string())
+        .map(|n| format!("try {flag} {n} (about 100 ms per task here)"))
+    } else if let Some(flag) = io_wait {
+        Some(format!("try a longer {flag} (100ms, say)"))
     } else {
         Some("give each task more work".to_string())
     };

@@ -17,7 +17,7 @@ pub fn notes(report: &Report, cfg: &Plan) -> Vec<String> {
     let facts = crate::judge::claims::Facts::of(report, cfg);
     crate::judge::claims::check::notes(claims(report, cfg), &facts)
         .iter()
-        .map(crate::judge::claims::render::note)
+        .map(|c| crate::judge::claims::render::note(c, cfg.vocabulary))
         .collect()
 }
 

@@ -91,6 +91,10 @@ impl Exporter for CsvExporter {
             .collect();
         write(&rows, Parameters::Run)
     }
+
+    fn serialize_sweep(&self, sweep: &super::SweepResults<'_>) -> anyhow::Result<Option<Vec<u8>>> {
+        super::sweep_export::serialize(super::ExportFormat::Csv, sweep).map(Some)
+    }
 }
 
 /// The CSV of `rows`: each a result and the report it belongs to (a run has one report, a

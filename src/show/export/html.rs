@@ -15,15 +15,20 @@ use crate::judge::report::Report;
 use crate::judge::sweep::Sweep;
 use crate::plan::approaches::Family;
 
-/// The HTML report exporter.
-pub struct HtmlExporter<'a> {
-    /// The sweep whose section the report gains, if any.
-    pub sweep: Option<&'a Sweep>,
-}
+/// The HTML report exporter: a sweep's is its largest pool size's report with the sweep's
+/// section.
+pub struct HtmlExporter;
 
-impl Exporter for HtmlExporter<'_> {
+impl Exporter for HtmlExporter {
     fn serialize(&self, report: &Report) -> anyhow::Result<Vec<u8>> {
-        Ok(render(report, self.sweep)?.into_bytes())
+        Ok(render(report, None)?.into_bytes())
+    }
+
+    fn serialize_sweep(&self, sweep: &super::SweepResults<'_>) -> anyhow::Result<Option<Vec<u8>>> {
+        let Some(last) = sweep.reports.last() else {
+            return Ok(None);
+        };
+        Ok(Some(render(last, Some(sweep.sweep))?.into_bytes()))
     }
 }
 

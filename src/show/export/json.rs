@@ -13,4 +13,8 @@ impl Exporter for JsonExporter {
         bytes.push(b'\n');
         Ok(bytes)
     }
+
+    fn serialize_sweep(&self, sweep: &super::SweepResults<'_>) -> anyhow::Result<Option<Vec<u8>>> {
+        super::sweep_export::serialize(super::ExportFormat::Json, sweep).map(Some)
+    }
 }

@@ -71,4 +71,8 @@ impl Exporter for MarkdownExporter {
         }
         Ok(out.into_bytes())
     }
+
+    fn serialize_sweep(&self, sweep: &super::SweepResults<'_>) -> anyhow::Result<Option<Vec<u8>>> {
+        super::sweep_export::serialize(super::ExportFormat::Markdown, sweep).map(Some)
+    }
 }

@@ -3,11 +3,8 @@
 //! Amdahl's-law fit as a dashed curve.
 //!
 //! Both axes are linear, so the ideal is a straight line that bends once, at the core count,
-//! and the gap to it reads directly. Rendered by [`super::image`], written like every export.
+//! and the gap to it reads directly. Rendered by [`super::image`]; `--chart` in a sweep ([`super::chart::ChartExporter`]).
 
-use std::path::Path;
-
-use anyhow::Context;
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
@@ -33,14 +30,6 @@ const COLOURS: [RGBColor; 7] = [
 /// The sweep chart in `format`, as bytes.
 pub fn render(sweep: &Sweep, format: ImageFormat) -> anyhow::Result<Vec<u8>> {
     picture::render(&SweepChart(sweep), format)
-}
-
-/// Writes the chart to `path` in `format`, through a temporary file and a rename like every
-/// export.
-pub fn write(sweep: &Sweep, path: &Path, format: ImageFormat) -> anyhow::Result<()> {
-    let bytes = render(sweep, format)?;
-    crate::show::outfile::write(path, &bytes)
-        .with_context(|| format!("--chart: cannot write '{}'", path.display()))
 }
 
 /// The chart of a sweep.

@@ -10,18 +10,17 @@
 //! is written once per approach, with the id in its place: one file, one line, per approach
 //! (`plot_parametrized.py sweep-*.json --titles …`).
 
-use std::path::Path;
-
 use serde::Serialize;
 
 use super::hyperfine::{Entry, HyperfineKeys, Parameters, in_asked_order};
-use super::{ExportFormat, ExportTarget};
+use super::{ExportFormat, SweepResults};
 use crate::judge::context::Context;
 use crate::judge::report::{ApproachResult, ConfigSummary, Report};
 use crate::judge::sweep::Sweep;
 use crate::machine::Machine;
 
-/// The placeholder in an export path that makes one file per approach.
+/// The placeholder in an export path that makes one file per approach (`super::targets`
+/// writes such a path once per approach).
 pub const PER_APPROACH: &str = "{approach}";
 
 /// The JSON document of a sweep.
@@ -86,14 +85,14 @@ fn entries<'a>(reports: &'a [Report], approaches: &[String]) -> Vec<Entry<'a>> {
         .collect()
 }
 
-/// The sweep's export of `approaches` in `format`, from every pool size's report (`reports`,
-/// in the order measured) and the sweep's summary.
-pub fn serialize(
-    format: ExportFormat,
-    sweep: &Sweep,
-    reports: &[Report],
-    approaches: &[String],
-) -> anyhow::Result<Vec<u8>> {
+/// The sweep's export in `format`: every exported approach at every pool size, from each pool
+/// size's report and the sweep's summary.
+pub fn serialize(format: ExportFormat, results: &SweepResults<'_>) -> anyhow::Result<Vec<u8>> {
+    let SweepResults {
+        sweep,
+        reports,
+        approaches,
+    } = results;
     match format {
         ExportFormat::Json => {
             let context = reports
@@ -122,57 +121,14 @@ pub fn serialize(
 }
 
 /// `sweep --format json`: the sweep's summary, and `results` as the JSON export has them.
-pub fn summary_json(
-    sweep: &Sweep,
-    reports: &[Report],
-    with_baseline: bool,
-) -> anyhow::Result<Vec<u8>> {
-    let approaches = exported_approaches(reports, with_baseline);
+pub fn summary_json(results: &SweepResults<'_>) -> anyhow::Result<Vec<u8>> {
     let doc = SummaryDocument {
-        sweep,
-        results: entries(reports, &approaches),
+        sweep: results.sweep,
+        results: entries(results.reports, &results.approaches),
     };
     let mut bytes = serde_json::to_vec_pretty(&doc)?;
     bytes.push(b'\n');
     Ok(bytes)
-}
-
-/// Writes every export in `targets` (a path with [`PER_APPROACH`] once per approach); returns
-/// the one that goes to stdout, if any.
-pub fn write_all(
-    targets: &[ExportTarget],
-    sweep: &Sweep,
-    reports: &[Report],
-    with_baseline: bool,
-) -> anyhow::Result<Option<Vec<u8>>> {
-    let approaches = exported_approaches(reports, with_baseline);
-    let mut to_stdout = None;
-    for t in targets {
-        let Some(path) = &t.path else {
-            to_stdout = Some(serialize(t.format, sweep, reports, &approaches)?);
-            continue;
-        };
-        let write = |path: &Path, approaches: &[String]| -> anyhow::Result<()> {
-            let bytes = serialize(t.format, sweep, reports, approaches)?;
-            crate::show::outfile::write(path, &bytes).map_err(|e| {
-                anyhow::anyhow!(
-                    "{}: cannot write '{}': {e}",
-                    t.format.flag(),
-                    path.display()
-                )
-            })
-        };
-        let text = path.to_string_lossy();
-        if text.contains(PER_APPROACH) {
-            for id in &approaches {
-                let one = text.replace(PER_APPROACH, id);
-                write(Path::new(&one), std::slice::from_ref(id))?;
-            }
-        } else {
-            write(path, &approaches)?;
-        }
-    }
-    Ok(to_stdout)
 }
 
 /// A Markdown table with a row per approach and pool size.
