@@ -1,9 +1,16 @@
-//! Where exports go: files, rewritten whole after every measured run, and stdout at the end.
+//! Where exports go: files, rewritten whole as measured runs finish, and stdout at the end.
 //!
 //! Each file is written to a temporary file in the same directory and renamed over the target,
 //! so a reader (or a Ctrl-C, or a crash) only ever sees a complete document: the previous one or
-//! the new one (see [`crate::show::outfile`]). Writing after every run means nothing already measured
-//! is lost. Stdout, a device or a FIFO gets its export once, at the end, as hyperfine does.
+//! the new one (see [`crate::show::outfile`]). Rewriting as runs finish means little of what was
+//! measured is lost to a crash. A rewrite holds every run so far, so rewriting after every run
+//! made many short runs quadratic (16,000 runs: minutes): a file is rewritten after a run only
+//! when [`MIN_REWRITE_GAP`] has passed since the last rewrite, and [`REWRITE_SHARE`] times as
+//! long as that rewrite took, so rewriting costs at most about a tenth of the time; the run's
+//! end writes every file once more. Stdout, a device or a FIFO gets its export once, at the
+//! end, as hyperfine does.
+
+use std::time::{Duration, Instant};
 
 use super::ExportTarget;
 use crate::error::UsageError;
@@ -23,6 +30,14 @@ impl ExportManager {
     /// The exports to `targets`.
     pub fn new(targets: Vec<ExportTarget>) -> Self {
         Self { targets }
+    }
+
+    /// True when an export goes to a file rewritten as runs finish (not stdout, nor a device
+    /// or a FIFO, which take one document at the end).
+    fn rewrites_files(&self) -> bool {
+        self.targets
+            .iter()
+            .any(|t| t.path.as_ref().is_some_and(|p| !outfile::is_stream(p)))
     }
 
     /// True when an export goes to stdout (then the terminal table goes to stderr).
@@ -90,12 +105,41 @@ impl ExportManager {
     }
 }
 
-/// An observer that rewrites every file export after each measured run.
+/// The least time between two rewrites of the export files while runs go on.
+pub const MIN_REWRITE_GAP: Duration = Duration::from_millis(500);
+
+/// A rewrite while runs go on waits at least this many times as long as the last one took.
+pub const REWRITE_SHARE: u32 = 10;
+
+/// When the next rewrite may happen.
+#[derive(Debug, Default, Clone, Copy)]
+struct Pace {
+    /// None before the first rewrite: the first run is written at once.
+    next: Option<Instant>,
+}
+
+impl Pace {
+    /// Whether a rewrite may happen at `now`.
+    fn due(&self, now: Instant) -> bool {
+        self.next.is_none_or(|next| now >= next)
+    }
+
+    /// A rewrite ran from `started` to `ended`.
+    fn wrote(&mut self, started: Instant, ended: Instant) {
+        let took = ended.saturating_duration_since(started);
+        self.next = Some(ended + MIN_REWRITE_GAP.max(took * REWRITE_SHARE));
+    }
+}
+
+/// An observer that rewrites every file export as measured runs finish (see the module's
+/// documentation for how often).
 pub struct LiveExports<'a> {
     cfg: &'a Plan,
     machine: Machine,
     manager: &'a ExportManager,
     measurements: Vec<RunMeasurement>,
+    keeper: crate::run::bench::EventKeeper,
+    pace: Pace,
     /// The first write that failed; later writes are not tried.
     pub error: Option<anyhow::Error>,
 }
@@ -108,6 +152,8 @@ impl<'a> LiveExports<'a> {
             machine,
             manager,
             measurements: Vec::new(),
+            keeper: crate::run::bench::EventKeeper::new(),
+            pace: Pace::default(),
             error: None,
         }
     }
@@ -115,9 +161,14 @@ impl<'a> LiveExports<'a> {
 
 impl Observer for LiveExports<'_> {
     fn finished(&mut self, m: &RunMeasurement) {
+        if self.error.is_some() || !self.manager.rewrites_files() {
+            return;
+        }
         self.measurements.push(m.clone());
-        crate::run::bench::keep_representative_events(&mut self.measurements, &m.approach);
-        if self.error.is_some() {
+        let last = self.measurements.len() - 1;
+        self.keeper.keep(&mut self.measurements, last);
+        let started = Instant::now();
+        if !self.pace.due(started) {
             return;
         }
         let report = crate::judge::notes::annotate(
@@ -127,5 +178,28 @@ impl Observer for LiveExports<'_> {
         if let Err(e) = self.manager.write(&report, false) {
             self.error = Some(e);
         }
+        self.pace.wrote(started, Instant::now());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rewrites_are_paced() {
+        let t0 = Instant::now();
+        let mut pace = Pace::default();
+        assert!(pace.due(t0), "the first run is written at once");
+        // A quick rewrite: the next waits the least gap.
+        pace.wrote(t0, t0 + Duration::from_millis(1));
+        assert!(!pace.due(t0 + Duration::from_millis(100)));
+        assert!(!pace.due(t0 + Duration::from_millis(500)));
+        assert!(pace.due(t0 + Duration::from_millis(501)));
+        // A slow rewrite (a big document): the next waits ten times as long.
+        let t1 = t0 + Duration::from_secs(1);
+        pace.wrote(t1, t1 + Duration::from_millis(200));
+        assert!(!pace.due(t1 + Duration::from_millis(2100)));
+        assert!(pace.due(t1 + Duration::from_millis(2200)));
     }
 }
