@@ -163,7 +163,7 @@ mod tests {
                 1 => 1.0,                                             // a tie
                 _ => 1.0 + (x % 1000) as f64 / 1e4 + i as f64 * 1e-5, // drift
             };
-            (i, wall, x % 17 != 0)
+            (i, wall, !x.is_multiple_of(17))
         })
     }
 
