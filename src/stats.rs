@@ -4,6 +4,10 @@
 //! Nothing here measures or prints; every function takes numbers and returns numbers, so each
 //! can be tested exactly.
 
+mod running;
+
+pub use running::RunningMedian;
+
 /// How many times faster `wall_s` is than the baseline's (`None` without a usable baseline).
 pub fn speedup(baseline_wall_s: Option<f64>, wall_s: f64) -> Option<f64> {
     match baseline_wall_s {

@@ -221,3 +221,53 @@ fn more_connections_than_the_open_file_limit_are_refused() {
     );
     assert!(stderr.contains("open-file limit (ulimit -n"), "{stderr}");
 }
+
+/// A task of 6,000 requests has 6,000 steps, more than one report frame holds: a worker process
+/// sends them over several frames (it used to die with "exited with status 2", the frame
+/// limit named only on another line), and every step reaches the report.
+#[test]
+fn a_task_of_thousands_of_requests_runs_in_a_worker_process() {
+    let mark = marker("many-requests");
+    let out = parlab()
+        .args([
+            "run",
+            "-w",
+            "net",
+            "--requests",
+            "6000",
+            "--io-wait",
+            "0s",
+            "--tasks",
+            "2",
+            "-a",
+            "process-pool",
+            "--no-baseline",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "--no-progress",
+            "--format",
+            "json",
+        ])
+        .env(&mark.0, &mark.1)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let result = &doc["results"][0];
+    assert_eq!(result["approach"], "process-pool", "{stderr}");
+    assert_eq!(result["verified"], true, "{stderr}");
+    let tasks = result["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 2);
+    for t in tasks {
+        assert_eq!(
+            t["steps"].as_array().unwrap().len(),
+            6000,
+            "task {}",
+            t["task"]
+        );
+    }
+    assert!(settle(&mark).is_empty());
+}

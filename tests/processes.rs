@@ -431,7 +431,7 @@ fn a_worker_refuses_garbage_on_its_stdin_without_panicking() {
         let mut child = Command::new(PARLAB)
             .arg("worker")
             .stdin(Stdio::piped())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
@@ -439,7 +439,18 @@ fn a_worker_refuses_garbage_on_its_stdin_without_panicking() {
         let out = child.wait_with_output().unwrap();
         let stderr = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{garbage:?}: {stderr}");
-        assert!(stderr.starts_with("parlab worker: frames: "), "{stderr}");
         assert!(!stderr.contains("panicked"), "{stderr}");
+        // The reason goes to the parent, in a frame after the hello, for its error line.
+        use parlab::run::worker::protocol::{FrameReader, FromWorker};
+        let mut frames = FrameReader::new();
+        frames.push(&out.stdout);
+        assert!(matches!(
+            frames.next_message::<FromWorker>(),
+            Ok(Some(FromWorker::Hello { .. }))
+        ));
+        let Ok(Some(FromWorker::Stopped { message })) = frames.next_message::<FromWorker>() else {
+            panic!("{garbage:?}: no reason in {:?}", out.stdout);
+        };
+        assert!(message.starts_with("parlab worker: frames: "), "{message}");
     }
 }

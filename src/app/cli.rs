@@ -207,18 +207,18 @@ pub struct CommonArgs {
     #[arg(long, value_name = "N", allow_negative_numbers = true)]
     pub warmup: Option<String>,
 
-    /// Write the results as JSON to FILE (`-` for stdout); `run` rewrites it after every
-    /// run, `sweep` writes it at the end.
+    /// Write the results as JSON to FILE (`-` for stdout); `run` rewrites it as runs finish
+    /// (at most every 0.5 s) and at the end, `sweep` writes it at the end.
     #[arg(long, value_name = "FILE")]
     pub export_json: Option<String>,
 
-    /// Write the results as CSV to FILE (`-` for stdout); `run` rewrites it after every
-    /// run, `sweep` writes it at the end.
+    /// Write the results as CSV to FILE (`-` for stdout); `run` rewrites it as runs finish
+    /// (at most every 0.5 s) and at the end, `sweep` writes it at the end.
     #[arg(long, value_name = "FILE")]
     pub export_csv: Option<String>,
 
-    /// Write the results as a Markdown table to FILE (`-` for stdout); `run` rewrites it after every
-    /// run, `sweep` writes it at the end.
+    /// Write the results as a Markdown table to FILE (`-` for stdout); `run` rewrites it as
+    /// runs finish (at most every 0.5 s) and at the end, `sweep` writes it at the end.
     #[arg(long, value_name = "FILE")]
     pub export_markdown: Option<String>,
 

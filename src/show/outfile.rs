@@ -55,7 +55,7 @@ fn is_stream_type(t: FileType) -> bool {
 }
 
 /// True when `path` is a character device or FIFO (following links). Such a file takes one
-/// complete document, at the end: it is not rewritten after every run as a regular file is.
+/// complete document, at the end: it is not rewritten as runs finish, as a regular file is.
 pub fn is_stream(path: &Path) -> bool {
     fs::metadata(path).is_ok_and(|m| is_stream_type(m.file_type()))
 }

@@ -10,6 +10,7 @@
 //! happens to a later one.
 
 pub mod idle;
+pub mod keep;
 pub mod mock;
 pub mod repeat;
 
@@ -24,6 +25,7 @@ use crate::plan::workload::{Answer, WorkSpec};
 use crate::run::approach::{Approach, ApproachError, ChildFigures, RunContext};
 use crate::run::record::recorder::{Recorder, TaskEvent};
 use crate::run::record::{load, measure};
+pub use keep::{EVENT_RUNS_KEPT, EventKeeper};
 use repeat::RunPlan;
 
 /// One measured run of one approach.
@@ -314,39 +316,6 @@ pub fn verify(m: &mut RunMeasurement, work: &WorkSpec, tasks: u32) {
     m.problem = problem;
 }
 
-/// How many runs of an approach keep their task events (see [`keep_representative_events`]).
-pub const EVENT_RUNS_KEPT: usize = 3;
-
-/// Drops the task events of `approach`'s runs but the [`EVENT_RUNS_KEPT`] nearest the median
-/// of its runs so far, so the report can still show the events of a run near the final median.
-///
-/// Events are most of a run's memory (one record per task and step), and the process's own
-/// memory is part of every later run's peak: keeping every run's events would inflate the peak
-/// memory parlab reports, more with every run.
-pub fn keep_representative_events(measurements: &mut [RunMeasurement], approach: &str) {
-    let walls: Vec<f64> = measurements
-        .iter()
-        .filter(|m| m.approach == approach)
-        .map(|m| m.wall_s)
-        .collect();
-    let median = crate::stats::median(&walls);
-    let mut with_events: Vec<&mut RunMeasurement> = measurements
-        .iter_mut()
-        .filter(|m| m.approach == approach && !m.tasks.is_empty())
-        .collect();
-    if with_events.len() <= EVENT_RUNS_KEPT {
-        return;
-    }
-    with_events.sort_by(|a, b| {
-        (a.wall_s - median)
-            .abs()
-            .total_cmp(&(b.wall_s - median).abs())
-    });
-    for m in with_events.into_iter().skip(EVENT_RUNS_KEPT) {
-        m.tasks = Vec::new();
-    }
-}
-
 /// Why a run stopped before every approach had run.
 #[derive(Debug)]
 pub enum Stop {
@@ -395,6 +364,7 @@ pub fn run_all(
     let mut ordinals = vec![0u32; order.len()];
     let mut warmups = vec![0u32; order.len()];
     let mut measurements: Vec<RunMeasurement> = Vec::new();
+    let mut keeper = EventKeeper::new();
     let mut idle = idle::IdleWatch::new(cfg);
     let stopped = |measurements, stop, idle: &idle::IdleWatch| BenchOutcome {
         measurements,
@@ -480,9 +450,9 @@ pub fn run_all(
             if kept {
                 m.warmups = warmups[i];
                 observer.finished(&m);
-                let id = m.approach.clone();
                 measurements.push(m);
-                keep_representative_events(&mut measurements, &id);
+                let last = measurements.len() - 1;
+                keeper.keep(&mut measurements, last);
             } else {
                 warmups[i] += 1;
                 observer.discarded(&m);

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 
 use super::fault::Fault;
 use super::protocol::{
-    FrameError, FrameReader, FromWorker, PROTOCOL_VERSION, StepSpan, ToWorker, WorkerFigures,
-    encode,
+    FrameError, FrameReader, FromWorker, PROTOCOL_VERSION, STEPS_PER_FRAME, StepSpan, ToWorker,
+    WorkerFigures, encode,
 };
 use crate::cancel::Cancel;
 use crate::plan::custom::TaskRunner;
@@ -84,7 +84,12 @@ pub fn main(parent: Option<u32>, custom: Option<Arc<dyn TaskRunner>>) -> ExitCod
         Ok(()) => ExitCode::SUCCESS,
         Err(WorkerError::ParentGone(_)) => ExitCode::from(1),
         Err(e) => {
-            let _ = writeln!(io::stderr(), "parlab worker: {e}");
+            // Told to the parent, so that its one error line says why this worker ended;
+            // on stderr only if the parent cannot be told.
+            let message = cut_to(format!("parlab worker: {e}"), PANIC_MESSAGE_BYTES);
+            if out.send(&FromWorker::Stopped { message }).is_err() {
+                let _ = writeln!(io::stderr(), "parlab worker: {e}");
+            }
             ExitCode::from(2)
         }
     }
@@ -121,14 +126,7 @@ impl Out {
         let fd = io::stdout().as_fd().try_clone_to_owned()?;
         let hook_out = File::from(fd.try_clone()?);
         std::panic::set_hook(Box::new(move |info| {
-            let mut message = info.to_string().replace('\n', " ");
-            if message.len() > PANIC_MESSAGE_BYTES {
-                let mut cut = PANIC_MESSAGE_BYTES;
-                while !message.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                message.truncate(cut);
-            }
+            let message = cut_to(info.to_string().replace('\n', " "), PANIC_MESSAGE_BYTES);
             let mut frame = Vec::new();
             let msg = FromWorker::Panicked { message };
             // One write of a small frame is atomic on a pipe, so it cannot land inside a frame
@@ -143,7 +141,8 @@ impl Out {
         })
     }
 
-    /// Writes `msg`, after whatever was queued, in one write.
+    /// Writes `msg`, after whatever was queued, in one write (what was queued is dropped if
+    /// `msg` cannot be made a frame).
     fn send(&self, msg: &FromWorker) -> Result<(), WorkerError> {
         self.queue(msg)?;
         self.flush()
@@ -151,7 +150,8 @@ impl Out {
 
     /// Keeps `msg` to go out with the next frame sent.
     fn queue(&self, msg: &FromWorker) -> Result<(), WorkerError> {
-        encode(msg, &mut self.buf.borrow_mut())?;
+        let mut buf = self.buf.borrow_mut();
+        encode(msg, &mut buf).inspect_err(|_| buf.clear())?;
         Ok(())
     }
 
@@ -262,16 +262,7 @@ fn run_tasks(
         let Ok(answer) = result else {
             return Err(WorkerError::ParentGone(io::ErrorKind::BrokenPipe.into()));
         };
-        let problem = rec.first_problem().map(|mut p| {
-            if p.len() > PANIC_MESSAGE_BYTES {
-                let mut cut = PANIC_MESSAGE_BYTES;
-                while !p.is_char_boundary(cut) {
-                    cut -= 1;
-                }
-                p.truncate(cut);
-            }
-            p
-        });
+        let problem = rec.first_problem().map(|p| cut_to(p, PANIC_MESSAGE_BYTES));
         let child_peak_rss_kib = rec.child_peak_kib().unwrap_or(0);
         if problem.is_some() || child_peak_rss_kib > 0 {
             out.send(&FromWorker::Custom {
@@ -280,7 +271,7 @@ fn run_tasks(
                 problem,
             })?;
         }
-        let steps = (0..plan.len())
+        let mut steps: Vec<StepSpan> = (0..plan.len())
             .filter_map(|s| {
                 rec.step_span_ns(0, s).map(|(start_ns, end_ns)| StepSpan {
                     step: s as u32,
@@ -290,6 +281,18 @@ fn run_tasks(
                 })
             })
             .collect();
+        // A task of many steps (thousands of `net` requests) sends all but its last ones in
+        // frames of their own, each under the frame limit, in the same write as its end.
+        let earlier = (steps.len().saturating_sub(1) / STEPS_PER_FRAME) * STEPS_PER_FRAME;
+        if earlier > 0 {
+            for chunk in steps[..earlier].chunks(STEPS_PER_FRAME) {
+                out.queue(&FromWorker::Steps {
+                    task,
+                    steps: chunk.to_vec(),
+                })?;
+            }
+            steps.drain(..earlier);
+        }
         out.send(&FromWorker::Finished {
             task,
             answer,
@@ -298,6 +301,18 @@ fn run_tasks(
         })?;
     }
     Ok(())
+}
+
+/// `text` cut to at most `bytes` bytes, on a character boundary.
+fn cut_to(mut text: String, bytes: usize) -> String {
+    if text.len() > bytes {
+        let mut cut = bytes;
+        while !text.is_char_boundary(cut) {
+            cut -= 1;
+        }
+        text.truncate(cut);
+    }
+    text
 }
 
 /// The `Instant` that is `origin_mono_ns` on `CLOCK_MONOTONIC`: a recorder counting from it

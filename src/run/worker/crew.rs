@@ -16,9 +16,12 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use super::exit::describe;
-use super::protocol::{FrameReader, FromWorker, PROTOCOL_VERSION, ToWorker, WorkerFigures, encode};
+use super::protocol::{
+    FrameReader, FromWorker, PROTOCOL_VERSION, StepSpan, ToWorker, WorkerFigures, encode,
+};
 use crate::format::format_seconds;
 use crate::run::record::{ApproachError, ChildFigures, Outcome, RunContext};
+use crate::stats::RunningMedian;
 
 /// One worker process and what the parent knows of it.
 struct Worker {
@@ -42,7 +45,8 @@ struct Worker {
     /// to report its figures and exit.
     closing_since: Option<Instant>,
     figures: Option<WorkerFigures>,
-    panic: Option<String>,
+    /// What it said of its end: a panic, or an error of its own.
+    last_words: Option<String>,
     reaped: bool,
 }
 
@@ -63,8 +67,10 @@ pub(super) struct Crew<'a> {
     write_buf: Vec<u8>,
     pollfds: Vec<libc::pollfd>,
     ready: Vec<usize>,
-    /// How long each finished task took, s, as parlab saw it (for the stall hint).
-    task_times: Vec<f64>,
+    /// How long each finished task took, s, as parlab saw it (for the stall hint): its median
+    /// kept up to date as tasks finish, as sorting them all again whenever a task ran long
+    /// made the parent's cost per task grow with the tasks run.
+    task_times: RunningMedian,
     /// Whether the user was told of `--task-timeout` in this run.
     hinted: bool,
     /// Whether workers send each task's start at once (see [`ToWorker::Tasks`]): when a
@@ -114,7 +120,7 @@ impl<'a> Crew<'a> {
             write_buf: Vec::with_capacity(64),
             pollfds: Vec::new(),
             ready: Vec::new(),
-            task_times: Vec::new(),
+            task_times: RunningMedian::new(),
             hinted: false,
             announce: ctx.task_timeout.is_some()
                 || ctx.recorder.watched()
@@ -160,7 +166,7 @@ impl<'a> Crew<'a> {
             task_since: None,
             closing_since: None,
             figures: None,
-            panic: None,
+            last_words: None,
             reaped: false,
         });
         self.live.push(index);
@@ -271,9 +277,7 @@ impl<'a> Crew<'a> {
     /// the flag, says once that it exists when a task has run far longer than the median.
     fn check_stalls(&mut self) -> Result<(), ApproachError> {
         let now = Instant::now();
-        // The median task so far, worked out only when a task has run past the hint's floor:
-        // sorting every finished task's time at every report made process-pool's cost per
-        // task grow with the tasks run.
+        // The median task so far, looked at only when a task has run past the hint's floor.
         let mut median = None;
         for &w in &self.live {
             let worker = &self.workers[w];
@@ -305,7 +309,7 @@ impl<'a> Crew<'a> {
                 && took.as_secs_f64() > STALL_FLOOR_S
                 && self.task_times.len() >= 3
             {
-                median = Some(crate::stats::median(&self.task_times));
+                median = Some(self.task_times.median());
             }
             match (self.ctx.task_timeout, median) {
                 (Some(limit), _) if took > limit => {
@@ -386,14 +390,13 @@ impl<'a> Crew<'a> {
     ) -> Result<(), ApproachError> {
         let rec = &self.ctx.recorder;
         let announce = self.announce;
-        let plan_len = rec.plan().len();
         let worker = &mut self.workers[w];
         let index = worker.index;
         let broke = |what: String| Err(format!("broke the protocol: {what}"));
         let verdict: Result<(), String> = match msg {
             // First, as a worker can panic before it has said hello.
-            FromWorker::Panicked { message } => {
-                worker.panic = Some(message);
+            FromWorker::Panicked { message } | FromWorker::Stopped { message } => {
+                worker.last_words = Some(message);
                 Ok(())
             }
             FromWorker::Hello { protocol, .. } if !worker.greeted => {
@@ -434,21 +437,19 @@ impl<'a> Crew<'a> {
             FromWorker::Progress { task, .. } => {
                 broke(format!("progress on task {task}, not running"))
             }
+            FromWorker::Steps { task, steps } if worker.running == Some(task) => {
+                record_steps(rec, task, index, &steps)
+            }
+            FromWorker::Steps { task, .. } => broke(format!("steps of task {task}, not running")),
             FromWorker::Finished {
                 task,
                 answer,
                 end_ns,
                 steps,
             } if worker.running == Some(task) => {
-                if let Some(s) = steps.iter().find(|s| s.step as usize >= plan_len) {
-                    broke(format!("task {task} has no step {}", s.step))
+                if let Err(what) = record_steps(rec, task, index, &steps) {
+                    Err(what)
                 } else {
-                    for s in &steps {
-                        rec.step_ran(task, s.step as usize, index, s.start_ns, s.end_ns);
-                        if let Some(cpu) = s.cpu_ns {
-                            rec.step_cpu(task, s.step as usize, cpu);
-                        }
-                    }
                     rec.task_finished_at(task, answer, end_ns);
                     worker.running = None;
                     worker.pending.start += 1;
@@ -530,7 +531,7 @@ impl<'a> Crew<'a> {
             },
             (None, true) => "died after its last task".to_string(),
         };
-        let how = match &worker.panic {
+        let how = match &worker.last_words {
             Some(message) => format!("{message} ({})", describe(status)),
             None if crate::run::spawn::was_stopped_before_exec(worker.pid) => format!(
                 "{}: it was stopped (SIGSTOP or a debugger) before it could start, and parlab \
@@ -560,6 +561,30 @@ impl<'a> Crew<'a> {
             ..Outcome::default()
         }
     }
+}
+
+/// Records `steps` of `task`, run on worker `index`, once all are steps of the plan (checked
+/// first: a report is recorded whole or not at all).
+fn record_steps(
+    rec: &crate::run::record::recorder::Recorder,
+    task: u32,
+    index: u32,
+    steps: &[StepSpan],
+) -> Result<(), String> {
+    let plan_len = rec.plan().len();
+    if let Some(s) = steps.iter().find(|s| s.step as usize >= plan_len) {
+        return Err(format!(
+            "broke the protocol: task {task} has no step {}",
+            s.step
+        ));
+    }
+    for s in steps {
+        rec.step_ran(task, s.step as usize, index, s.start_ns, s.end_ns);
+        if let Some(cpu) = s.cpu_ns {
+            rec.step_cpu(task, s.step as usize, cpu);
+        }
+    }
+    Ok(())
 }
 
 impl Drop for Crew<'_> {

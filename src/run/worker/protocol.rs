@@ -16,11 +16,23 @@ use serde::{Deserialize, Serialize};
 use crate::plan::workload::{Answer, WorkSpec};
 
 /// Bumped whenever a message changes shape; the worker says its version first.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
-/// The largest frame either side accepts, bytes. The largest real message (a finished task of
-/// the `mixed` workload) is about 100 bytes; a panic message is cut to fit.
+/// The largest frame either side accepts, bytes. A finished task of the `mixed` workload is
+/// about 100 bytes; a task of many steps (`net` with thousands of `--requests`) sends them
+/// [`STEPS_PER_FRAME`] at a time; a panic message is cut to fit. The bound is what keeps a
+/// broken or hostile worker from making parlab allocate without limit.
 pub const MAX_FRAME_BYTES: usize = 64 * 1024;
+
+/// The most step spans one frame carries: at most [`MAX_STEP_SPAN_BYTES`] each, well under
+/// [`MAX_FRAME_BYTES`] together.
+pub const STEPS_PER_FRAME: usize = 1024;
+
+/// The most bytes one [`StepSpan`] takes in a frame (postcard's variable-length integers at
+/// their longest: 5 for a u32, 10 for a u64, 1 for an option's tag).
+pub const MAX_STEP_SPAN_BYTES: usize = 5 + 10 + 10 + 1 + 10;
+
+const _: () = assert!(STEPS_PER_FRAME * MAX_STEP_SPAN_BYTES + 64 <= MAX_FRAME_BYTES);
 
 /// Bytes of the length prefix.
 const LEN_BYTES: usize = 4;
@@ -69,6 +81,14 @@ pub enum FromWorker {
         /// Divisions done.
         divisions: u64,
     },
+    /// More steps of the running task than one `Finished` frame holds, [`STEPS_PER_FRAME`] at
+    /// a time; its `Finished` follows with the rest.
+    Steps {
+        /// The task's index.
+        task: u32,
+        /// Steps that ran, as in `Finished`.
+        steps: Vec<StepSpan>,
+    },
     /// A task finished.
     Finished {
         /// The task's index.
@@ -77,7 +97,8 @@ pub enum FromWorker {
         answer: Answer,
         /// When it ended, ns since the parent's origin.
         end_ns: u64,
-        /// The steps that ran (a step skipped because a divisor was already found is absent).
+        /// The steps that ran (a step skipped because a divisor was already found is absent),
+        /// at most [`STEPS_PER_FRAME`]: the last of them, after any `Steps` frames.
         steps: Vec<StepSpan>,
     },
     /// The worker's own resource figures, sent once its stdin has closed, just before it exits.
@@ -85,6 +106,12 @@ pub enum FromWorker {
     /// The worker panicked (sent by its panic hook; it exits next).
     Panicked {
         /// The panic message and where it happened.
+        message: String,
+    },
+    /// The worker stops on an error of its own (it exits with status 2 next), so that parlab's
+    /// one error line says why.
+    Stopped {
+        /// What went wrong, cut to fit a frame.
         message: String,
     },
     /// What the running task's custom work reported (sent before its `Finished`).
@@ -133,10 +160,10 @@ pub enum FrameError {
         /// Bytes the frame needed, with its length prefix.
         need: usize,
     },
-    /// A frame announced more bytes than any message may have.
-    #[error("a frame announced {len} bytes, over the {MAX_FRAME_BYTES}-byte limit")]
+    /// A frame (announced, or to be sent) of more bytes than any message may have.
+    #[error("a frame of {len} bytes, over the {MAX_FRAME_BYTES}-byte frame limit")]
     Oversized {
-        /// The announced length.
+        /// The frame's length.
         len: u64,
     },
     /// A frame's bytes are not a message.
@@ -264,7 +291,47 @@ mod tests {
             FromWorker::Panicked {
                 message: "boom at src/x.rs:1".into(),
             },
+            FromWorker::Steps {
+                task: 3,
+                steps: vec![StepSpan {
+                    step: 9,
+                    start_ns: 1,
+                    end_ns: 2,
+                    cpu_ns: None,
+                }],
+            },
+            FromWorker::Stopped {
+                message: "frames: bad".into(),
+            },
         ]
+    }
+
+    #[test]
+    fn the_most_steps_of_the_longest_spans_fit_a_frame() {
+        let longest = StepSpan {
+            step: u32::MAX,
+            start_ns: u64::MAX,
+            end_ns: u64::MAX,
+            cpu_ns: Some(u64::MAX),
+        };
+        let one = postcard::to_stdvec(&longest).unwrap();
+        assert_eq!(one.len(), MAX_STEP_SPAN_BYTES);
+        for msg in [
+            FromWorker::Steps {
+                task: u32::MAX,
+                steps: vec![longest; STEPS_PER_FRAME],
+            },
+            FromWorker::Finished {
+                task: u32::MAX,
+                answer: Answer::Prime(true),
+                end_ns: u64::MAX,
+                steps: vec![longest; STEPS_PER_FRAME],
+            },
+        ] {
+            let mut out = Vec::new();
+            encode(&msg, &mut out).unwrap();
+            assert!(out.len() <= MAX_FRAME_BYTES, "{}", out.len());
+        }
     }
 
     fn encoded(msgs: &[FromWorker]) -> Vec<u8> {

@@ -7,10 +7,11 @@
 //! document, the previous one or the new one; a device or FIFO directly, once, at the end. The
 //! paths were checked before anything was measured ([`outfile::check_all`]) without writing
 //! anything: an existing file stays as it was until there is a result to write. The data
-//! exports are then rewritten after every measured run ([`Live`]), so nothing already measured
-//! is lost; the pictures are drawn once, at the end.
+//! exports are then rewritten as measured runs finish ([`Live`], at most every half second), so little of what
+//! was measured is lost to a crash; the pictures are drawn once, at the end.
 
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use anyhow::Context;
 
@@ -192,12 +193,45 @@ impl Targets {
     }
 }
 
-/// An observer that rewrites every data export's file after each measured run.
+/// The least time between two rewrites of the export files while runs go on.
+pub const MIN_REWRITE_GAP: Duration = Duration::from_millis(500);
+
+/// A rewrite while runs go on waits at least this many times as long as the last one took.
+pub const REWRITE_SHARE: u32 = 10;
+
+/// When the next rewrite may happen. A rewrite holds every run so far, so rewriting after
+/// every run made many short runs quadratic (16,000 runs: minutes): a file is rewritten after a
+/// run only when [`MIN_REWRITE_GAP`] has passed since the last rewrite, and [`REWRITE_SHARE`]
+/// times as long as that rewrite took, so rewriting costs at most about a tenth of the time;
+/// the run's end writes every file once more.
+#[derive(Debug, Default, Clone, Copy)]
+struct Pace {
+    /// None before the first rewrite: the first run is written at once.
+    next: Option<Instant>,
+}
+
+impl Pace {
+    /// Whether a rewrite may happen at `now`.
+    fn due(&self, now: Instant) -> bool {
+        self.next.is_none_or(|next| now >= next)
+    }
+
+    /// A rewrite ran from `started` to `ended`.
+    fn wrote(&mut self, started: Instant, ended: Instant) {
+        let took = ended.saturating_duration_since(started);
+        self.next = Some(ended + MIN_REWRITE_GAP.max(took * REWRITE_SHARE));
+    }
+}
+
+/// An observer that rewrites every data export's file as measured runs finish (at most as
+/// often as [`Pace`] allows).
 pub struct Live<'a> {
     plan: &'a Plan,
     machine: Machine,
     targets: &'a Targets,
     measurements: Vec<RunMeasurement>,
+    keeper: crate::run::bench::EventKeeper,
+    pace: Pace,
     /// The first write that failed; later writes are not tried.
     pub error: Option<anyhow::Error>,
 }
@@ -210,6 +244,8 @@ impl<'a> Live<'a> {
             machine,
             targets,
             measurements: Vec::new(),
+            keeper: crate::run::bench::EventKeeper::new(),
+            pace: Pace::default(),
             error: None,
         }
     }
@@ -221,7 +257,12 @@ impl Observer for Live<'_> {
             return;
         }
         self.measurements.push(m.clone());
-        crate::run::bench::keep_representative_events(&mut self.measurements, &m.approach);
+        let last = self.measurements.len() - 1;
+        self.keeper.keep(&mut self.measurements, last);
+        let started = Instant::now();
+        if !self.pace.due(started) {
+            return;
+        }
         let report = crate::judge::notes::annotate(
             Report::build(self.plan, self.machine.clone(), &self.measurements),
             self.plan,
@@ -229,6 +270,7 @@ impl Observer for Live<'_> {
         if let Err(e) = self.targets.write(Subject::Run(&report), Part::Live) {
             self.error = Some(e);
         }
+        self.pace.wrote(started, Instant::now());
     }
 }
 
@@ -238,6 +280,23 @@ mod tests {
     use crate::app::cli::{Cli, Command};
     use crate::app::config::{RunConfig, SweepConfig};
     use clap::{CommandFactory, Parser};
+
+    #[test]
+    fn rewrites_are_paced() {
+        let t0 = Instant::now();
+        let mut pace = Pace::default();
+        assert!(pace.due(t0), "the first run is written at once");
+        // A quick rewrite: the next waits the least gap.
+        pace.wrote(t0, t0 + Duration::from_millis(1));
+        assert!(!pace.due(t0 + Duration::from_millis(100)));
+        assert!(!pace.due(t0 + Duration::from_millis(500)));
+        assert!(pace.due(t0 + Duration::from_millis(501)));
+        // A slow rewrite (a big document): the next waits ten times as long.
+        let t1 = t0 + Duration::from_secs(1);
+        pace.wrote(t1, t1 + Duration::from_millis(200));
+        assert!(!pace.due(t1 + Duration::from_millis(2100)));
+        assert!(pace.due(t1 + Duration::from_millis(2200)));
+    }
 
     /// Every flag of `parlab run` that names a file to write (`--hosts` is read).
     fn output_flags() -> Vec<String> {
