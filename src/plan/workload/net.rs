@@ -1,5 +1,6 @@
-//! `net`: a task opens one connection to parlab's local server and makes `--requests` requests
-//! on it, one after another; the server answers each after `--io-wait`.
+//! `net`: a task opens one connection to parlab's local server (a step of its own, so that the
+//! time spent connecting shows apart from the requests) and makes `--requests` requests on it,
+//! one after another; the server answers each after `--io-wait`.
 //!
 //! The wire format is a tiny framed protocol over TCP (no HTTP): a request is 8 bytes, the
 //! task and the request number (little-endian `u32`s); a reply is its length (`u32`) and then
@@ -20,17 +21,17 @@ impl Workload for Net {
         "real network requests to a local server: --requests per task on one connection, each answered after --io-wait"
     }
     fn steps(&self) -> &'static [StepType] {
-        &[StepType::Request]
+        &[StepType::Connect, StepType::Request]
     }
     fn needs_server(&self) -> bool {
         true
     }
     fn plan(&self, work: &WorkSpec) -> Vec<Step> {
-        (0..work.net.requests)
-            .map(|index| Step::Request {
+        std::iter::once(Step::Connect)
+            .chain((0..work.net.requests).map(|index| Step::Request {
                 index,
                 wait_ns: work.io_wait_ns,
-            })
+            }))
             .collect()
     }
     fn computes(&self) -> bool {
@@ -163,7 +164,7 @@ mod tests {
     }
 
     #[test]
-    fn requests_round_trip_and_plans_have_one_step_per_request() {
+    fn requests_round_trip_and_plans_connect_then_have_one_step_per_request() {
         assert_eq!(decode_request(&encode_request(70_000, 3)), (70_000, 3));
         let work = WorkSpec {
             workload: super::super::WorkloadKind::Net,
@@ -172,8 +173,11 @@ mod tests {
             net: super::super::NetSpec::default(),
         };
         let plan = work.plan();
-        assert_eq!(plan.len(), 4);
-        assert_eq!(plan[3], Step::Request { index: 3, wait_ns: 7 });
+        assert_eq!(plan.len(), 5);
+        assert_eq!(plan[0], Step::Connect);
+        assert_eq!(plan[0].kind(), super::super::StepKind::Connect);
+        assert!(plan[0].kind().waits());
+        assert_eq!(plan[4], Step::Request { index: 3, wait_ns: 7 });
         assert_eq!(work.wait_per_task().as_nanos(), 28);
     }
 }

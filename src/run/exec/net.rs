@@ -1,5 +1,5 @@
-//! A `net` task's requests: one connection to the local server per task, opened by its first
-//! request, then one request and its reply after another. Thread approaches and worker
+//! A `net` task's connection and requests: one connection to the local server per task, opened
+//! by the task's connect step, then one request and its reply after another. Thread approaches and worker
 //! processes use blocking `std::net`; async approaches use `tokio::net`, so a waiting request
 //! holds no thread.
 
@@ -55,14 +55,17 @@ pub struct BlockingConn {
 }
 
 impl BlockingConn {
-    /// Makes request `index` of `task` and checks its reply, connecting first if need be.
+    /// Opens the task's connection to the local server.
+    pub fn connect(&mut self, work: &WorkSpec) -> Result<(), NetFault> {
+        let s = TcpStream::connect(server(work)).map_err(|_| NetFault::Refused)?;
+        let _ = s.set_nodelay(true);
+        let _ = s.set_read_timeout(Some(work.io_wait() + REPLY_GRACE));
+        self.stream = Some(s);
+        Ok(())
+    }
+
+    /// Makes request `index` of `task` on the open connection and checks its reply.
     pub fn request(&mut self, work: &WorkSpec, task: u32, index: u32) -> Result<(), NetFault> {
-        if self.stream.is_none() {
-            let s = TcpStream::connect(server(work)).map_err(|_| NetFault::Refused)?;
-            let _ = s.set_nodelay(true);
-            let _ = s.set_read_timeout(Some(work.io_wait() + REPLY_GRACE));
-            self.stream = Some(s);
-        }
         let Some(s) = self.stream.as_mut() else {
             return Err(NetFault::Refused);
         };
@@ -86,7 +89,20 @@ pub struct AsyncConn {
 }
 
 impl AsyncConn {
-    /// Makes request `index` of `task` and checks its reply, connecting first if need be.
+    /// Opens the task's connection to the local server (given up on, as broken, after
+    /// [`REPLY_GRACE`]).
+    pub async fn connect(&mut self, work: &WorkSpec) -> Result<(), NetFault> {
+        let connect = tokio::net::TcpStream::connect(server(work));
+        let s = match tokio::time::timeout(REPLY_GRACE, connect).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(_)) | Err(_) => return Err(NetFault::Refused),
+        };
+        let _ = s.set_nodelay(true);
+        self.stream = Some(s);
+        Ok(())
+    }
+
+    /// Makes request `index` of `task` on the open connection and checks its reply.
     pub async fn request(
         &mut self,
         work: &WorkSpec,
@@ -101,13 +117,6 @@ impl AsyncConn {
     }
 
     async fn exchange(&mut self, work: &WorkSpec, task: u32, index: u32) -> Result<(), NetFault> {
-        if self.stream.is_none() {
-            let s = tokio::net::TcpStream::connect(server(work))
-                .await
-                .map_err(|_| NetFault::Refused)?;
-            let _ = s.set_nodelay(true);
-            self.stream = Some(s);
-        }
         let Some(s) = self.stream.as_mut() else {
             return Err(NetFault::Refused);
         };
