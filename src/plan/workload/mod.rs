@@ -54,7 +54,8 @@ workloads! {
 }
 
 pub use net::{
-    REQUEST_BYTES, decode_request, encode_request, expected_checksum, reply_checksum, reply_content,
+    REQUEST_BYTES, append_reply_content, decode_request, encode_request, expected_checksum,
+    reply_checksum, reply_content,
 };
 
 /// One workload: everything other code asks about a kind of work, so that no code outside

@@ -76,15 +76,23 @@ fn first_word(task: u32, index: u32) -> u64 {
 /// The content of the reply to request `index` of `task`, `len` bytes: little-endian words
 /// `first + k·STEP`, the last one cut short.
 pub fn reply_content(task: u32, index: u32, len: usize) -> Vec<u8> {
-    let first = first_word(task, index);
     let mut out = Vec::with_capacity(len + 8);
+    append_reply_content(&mut out, task, index, len);
+    out
+}
+
+/// Appends [`reply_content`] to `out` (the server writes a reply's header and content into one
+/// buffer, with no copy between).
+pub fn append_reply_content(out: &mut Vec<u8>, task: u32, index: u32, len: usize) {
+    let first = first_word(task, index);
+    let end = out.len() + len;
+    out.reserve(len + 8);
     let mut k = 0u64;
-    while out.len() < len {
+    while out.len() < end {
         out.extend_from_slice(&first.wrapping_add(k.wrapping_mul(STEP)).to_le_bytes());
         k += 1;
     }
-    out.truncate(len);
-    out
+    out.truncate(end);
 }
 
 /// The checksum of reply bytes: the sum of their little-endian words (the last zero-padded),
@@ -141,6 +149,9 @@ mod tests {
             for (task, index) in [(0, 0), (3, 1), (9999, 3)] {
                 let content = reply_content(task, index, len);
                 assert_eq!(content.len(), len);
+                let mut framed = vec![7u8; 4];
+                append_reply_content(&mut framed, task, index, len);
+                assert_eq!(&framed[4..], &content[..]);
                 assert_eq!(
                     reply_checksum(&content),
                     expected_checksum(task, index, len),

@@ -29,17 +29,29 @@ fn fault_of(e: &std::io::Error) -> NetFault {
     }
 }
 
-/// Checks a reply's announced length, then (after reading it into `buf`) its checksum.
-fn check_length(work: &WorkSpec, header: [u8; 4]) -> Result<usize, NetFault> {
-    let len = u32::from_le_bytes(header);
-    if len == work.net.payload {
-        Ok(len as usize)
+/// Bytes in a reply's header: the length of its content.
+const HEADER: usize = 4;
+
+/// Sizes `buf` for a whole reply, header and content: a reply is read with as few calls as it
+/// arrived in (usually one), never past its end.
+fn reply_buffer(buf: &mut Vec<u8>, work: &WorkSpec) {
+    buf.resize(HEADER + work.net.payload as usize, 0);
+}
+
+/// Checks the announced length of a reply whose header is at the start of `buf`: the content
+/// must be the payload's size.
+fn check_length(work: &WorkSpec, buf: &[u8]) -> Result<(), NetFault> {
+    let header: [u8; HEADER] = buf[..HEADER].try_into().map_err(|_| NetFault::Short)?;
+    if u32::from_le_bytes(header) == work.net.payload {
+        Ok(())
     } else {
         Err(NetFault::Short)
     }
 }
 
-fn check_content(buf: &[u8], task: u32, index: u32) -> Result<(), NetFault> {
+/// Checks a whole reply's content (after its header) against the request it answers.
+fn check_content(reply: &[u8], task: u32, index: u32) -> Result<(), NetFault> {
+    let buf = &reply[HEADER..];
     if workload::reply_checksum(buf) == workload::expected_checksum(task, index, buf.len()) {
         Ok(())
     } else {
@@ -72,11 +84,16 @@ impl BlockingConn {
         let io = |e: std::io::Error| fault_of(&e);
         s.write_all(&workload::encode_request(task, index))
             .map_err(io)?;
-        let mut header = [0u8; 4];
-        s.read_exact(&mut header).map_err(io)?;
-        let len = check_length(work, header)?;
-        self.buf.resize(len, 0);
-        s.read_exact(&mut self.buf).map_err(io)?;
+        reply_buffer(&mut self.buf, work);
+        let mut got = 0;
+        while got < HEADER {
+            match s.read(&mut self.buf[got..]).map_err(io)? {
+                0 => return Err(NetFault::Short),
+                n => got += n,
+            }
+        }
+        check_length(work, &self.buf)?;
+        s.read_exact(&mut self.buf[got..]).map_err(io)?;
         check_content(&self.buf, task, index)
     }
 }
@@ -124,11 +141,16 @@ impl AsyncConn {
         s.write_all(&workload::encode_request(task, index))
             .await
             .map_err(io)?;
-        let mut header = [0u8; 4];
-        s.read_exact(&mut header).await.map_err(io)?;
-        let len = check_length(work, header)?;
-        self.buf.resize(len, 0);
-        s.read_exact(&mut self.buf).await.map_err(io)?;
+        reply_buffer(&mut self.buf, work);
+        let mut got = 0;
+        while got < HEADER {
+            match s.read(&mut self.buf[got..]).await.map_err(io)? {
+                0 => return Err(NetFault::Short),
+                n => got += n,
+            }
+        }
+        check_length(work, &self.buf)?;
+        s.read_exact(&mut self.buf[got..]).await.map_err(io)?;
         check_content(&self.buf, task, index)
     }
 }

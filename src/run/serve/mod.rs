@@ -221,13 +221,9 @@ async fn connection(mut stream: tokio::net::TcpStream, shared: Arc<Shared>) {
         }
         tokio::time::sleep(shared.io_wait).await;
         let (task, index) = workload::decode_request(&request);
-        let mut reply = Vec::with_capacity(4 + shared.payload as usize);
+        let mut reply = Vec::with_capacity(4 + shared.payload as usize + 8);
         reply.extend_from_slice(&shared.payload.to_le_bytes());
-        reply.extend_from_slice(&workload::reply_content(
-            task,
-            index,
-            shared.payload as usize,
-        ));
+        workload::append_reply_content(&mut reply, task, index, shared.payload as usize);
         if shared.fault == Fault::Corrupt(n)
             && let Some(b) = reply.last_mut()
         {
