@@ -32,8 +32,9 @@ fn fault_of(e: &std::io::Error) -> NetFault {
 /// Bytes in a reply's header: the length of its content.
 const HEADER: usize = 4;
 
-/// Sizes `buf` for a whole reply, header and content: a reply is read with as few calls as it
-/// arrived in (usually one), never past its end.
+/// Sizes `buf` for a whole reply, header and content, once the reply has begun to arrive (a
+/// buffer sized while waiting would cost every waiting connection the payload's size): it is
+/// then read with as few calls as it arrived in (usually one), never past its end.
 fn reply_buffer(buf: &mut Vec<u8>, work: &WorkSpec) {
     buf.resize(HEADER + work.net.payload as usize, 0);
 }
@@ -84,16 +85,13 @@ impl BlockingConn {
         let io = |e: std::io::Error| fault_of(&e);
         s.write_all(&workload::encode_request(task, index))
             .map_err(io)?;
+        // The header first, into the stack: a thread blocked in its read holds no buffer the
+        // payload's size (a blocking read cannot wait for the reply without a buffer).
+        let mut header = [0u8; HEADER];
+        s.read_exact(&mut header).map_err(io)?;
+        check_length(work, &header)?;
         reply_buffer(&mut self.buf, work);
-        let mut got = 0;
-        while got < HEADER {
-            match s.read(&mut self.buf[got..]).map_err(io)? {
-                0 => return Err(NetFault::Short),
-                n => got += n,
-            }
-        }
-        check_length(work, &self.buf)?;
-        s.read_exact(&mut self.buf[got..]).map_err(io)?;
+        s.read_exact(&mut self.buf[HEADER..]).map_err(io)?;
         check_content(&self.buf, task, index)
     }
 }
@@ -141,6 +139,7 @@ impl AsyncConn {
         s.write_all(&workload::encode_request(task, index))
             .await
             .map_err(io)?;
+        s.readable().await.map_err(io)?;
         reply_buffer(&mut self.buf, work);
         let mut got = 0;
         while got < HEADER {
