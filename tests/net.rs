@@ -103,8 +103,23 @@ fn the_connect_is_a_step_of_its_own_in_the_events_and_the_trace() {
     let trace = dir.path().join("trace.json");
     let out = parlab()
         .args([
-            "run", "-w", "net", "--tasks", "4", "--requests", "2", "--io-wait", "0s", "--runs",
-            "1", "--warmup", "0", "--no-progress", "--no-baseline", "--format", "json",
+            "run",
+            "-w",
+            "net",
+            "--tasks",
+            "4",
+            "--requests",
+            "2",
+            "--io-wait",
+            "0s",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "--no-progress",
+            "--no-baseline",
+            "--format",
+            "json",
         ])
         .args(["-a", "threads,process-pool,async,async-mt", "--trace"])
         .arg(&trace)
@@ -129,8 +144,7 @@ fn the_connect_is_a_step_of_its_own_in_the_events_and_the_trace() {
             assert!(at(0, "end_s") <= at(1, "start_s"), "{t}");
         }
     }
-    let trace: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&trace).unwrap()).unwrap();
+    let trace: serde_json::Value = serde_json::from_slice(&std::fs::read(&trace).unwrap()).unwrap();
     let events = trace["traceEvents"].as_array().unwrap();
     let connects = events
         .iter()

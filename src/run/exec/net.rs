@@ -96,11 +96,12 @@ impl BlockingConn {
     }
 }
 
-/// A task's connection and reply buffer, for async calls.
+/// A task's connection, for async calls. Its reply buffer lives only while a reply is read, so
+/// that a connection waiting for its next reply holds none (10,000 connections × 4 requests
+/// kept 160 MiB of buffers between replies).
 #[derive(Default)]
 pub struct AsyncConn {
     stream: Option<tokio::net::TcpStream>,
-    buf: Vec<u8>,
 }
 
 impl AsyncConn {
@@ -140,16 +141,17 @@ impl AsyncConn {
             .await
             .map_err(io)?;
         s.readable().await.map_err(io)?;
-        reply_buffer(&mut self.buf, work);
+        let mut buf = Vec::new();
+        reply_buffer(&mut buf, work);
         let mut got = 0;
         while got < HEADER {
-            match s.read(&mut self.buf[got..]).await.map_err(io)? {
+            match s.read(&mut buf[got..]).await.map_err(io)? {
                 0 => return Err(NetFault::Short),
                 n => got += n,
             }
         }
-        check_length(work, &self.buf)?;
-        s.read_exact(&mut self.buf[got..]).await.map_err(io)?;
-        check_content(&self.buf, task, index)
+        check_length(work, &buf)?;
+        s.read_exact(&mut buf[got..]).await.map_err(io)?;
+        check_content(&buf, task, index)
     }
 }
