@@ -98,6 +98,62 @@ fn every_approach_gets_verified_replies() {
 }
 
 #[test]
+fn the_connect_is_a_step_of_its_own_in_the_events_and_the_trace() {
+    let dir = tempfile::tempdir().unwrap();
+    let trace = dir.path().join("trace.json");
+    let out = parlab()
+        .args([
+            "run",
+            "-w",
+            "net",
+            "--tasks",
+            "4",
+            "--requests",
+            "2",
+            "--io-wait",
+            "0s",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+            "--no-progress",
+            "--no-baseline",
+            "--format",
+            "json",
+        ])
+        .args(["-a", "threads,process-pool,async,async-mt", "--trace"])
+        .arg(&trace)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(results.len(), 4, "{doc}");
+    for r in results {
+        let tasks = r["tasks"].as_array().unwrap();
+        assert_eq!(tasks.len(), 4, "{r}");
+        for t in tasks {
+            // The connect, then each request: three steps, the connect first and ended
+            // before the first request began.
+            let steps = t["steps"].as_array().unwrap();
+            let kinds: Vec<&str> = steps.iter().map(|s| s["kind"].as_str().unwrap()).collect();
+            assert_eq!(kinds, ["connect", "wait", "wait"], "{}: {t}", r["approach"]);
+            let at = |i: usize, k: &str| steps[i][k].as_f64().unwrap();
+            assert!(at(0, "start_s") <= at(0, "end_s"), "{t}");
+            assert!(at(0, "end_s") <= at(1, "start_s"), "{t}");
+        }
+    }
+    let trace: serde_json::Value = serde_json::from_slice(&std::fs::read(&trace).unwrap()).unwrap();
+    let events = trace["traceEvents"].as_array().unwrap();
+    let connects = events
+        .iter()
+        .filter(|e| e["name"] == "connect" && e["ph"] != "e")
+        .count();
+    assert_eq!(connects, 4 * 4, "a connect slice per task of each approach");
+}
+
+#[test]
 fn a_server_that_dies_mid_run_stops_the_run_and_leaves_nothing() {
     let mark = marker("dies");
     let out = parlab()
@@ -262,9 +318,10 @@ fn a_task_of_thousands_of_requests_runs_in_a_worker_process() {
     let tasks = result["tasks"].as_array().unwrap();
     assert_eq!(tasks.len(), 2);
     for t in tasks {
+        // The connect, then the 6000 requests.
         assert_eq!(
             t["steps"].as_array().unwrap().len(),
-            6000,
+            6001,
             "task {}",
             t["task"]
         );

@@ -70,6 +70,10 @@ pub enum Command {
         /// Bytes in each reply.
         #[arg(long, default_value_t = 16 * 1024)]
         payload: u32,
+        /// Requests per connection: the server closes it after answering the last (0: it waits
+        /// for the client to close).
+        #[arg(long, default_value_t = 0)]
+        requests: u32,
     },
 }
 

@@ -43,7 +43,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Some(Command::Serve {
             io_wait_ns,
             payload,
-        }) => Ok(crate::run::serve::main(io_wait_ns, payload)),
+            requests,
+        }) => Ok(crate::run::serve::main(io_wait_ns, payload, requests)),
         Some(Command::Floor(args)) => floor::run(&floor::Settings {
             check: args.check,
             noop: args.noop,

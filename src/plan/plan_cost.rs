@@ -57,7 +57,8 @@ impl TaskCost {
                 Step::Divide { from, to } if known && to >= from => {
                     cost.compute_s += (to - from + 1) as f64 * division_s
                 }
-                Step::Divide { .. } | Step::Custom => {}
+                // A connection's time is not planned: the measured cost shows it.
+                Step::Connect | Step::Divide { .. } | Step::Custom => {}
             }
         }
         cost

@@ -43,7 +43,9 @@ impl From<StepKind> for SegmentKind {
     fn from(k: StepKind) -> Self {
         match k {
             StepKind::Cpu => Self::Cpu,
-            StepKind::Wait => Self::Wait,
+            // The pictures show what a worker did: opening a connection is waiting (the
+            // trace and the exports name it apart).
+            StepKind::Wait | StepKind::Connect => Self::Wait,
         }
     }
 }

@@ -54,7 +54,8 @@ workloads! {
 }
 
 pub use net::{
-    REQUEST_BYTES, decode_request, encode_request, expected_checksum, reply_checksum, reply_content,
+    REQUEST_BYTES, append_reply_content, decode_request, encode_request, expected_checksum,
+    reply_checksum, reply_content,
 };
 
 /// One workload: everything other code asks about a kind of work, so that no code outside
@@ -217,7 +218,7 @@ impl WorkSpec {
             .iter()
             .map(|s| match s {
                 Step::Wait(ns) | Step::Request { wait_ns: ns, .. } => Duration::from_nanos(*ns),
-                Step::Divide { .. } | Step::Custom => Duration::ZERO,
+                Step::Connect | Step::Divide { .. } | Step::Custom => Duration::ZERO,
             })
             .sum()
     }
@@ -244,6 +245,9 @@ pub enum Step {
         /// Last divisor tried.
         to: u64,
     },
+    /// Open the task's connection to the local server: the kernel's handshake and the server's
+    /// accept, a wait as far as the task is concerned (its length is not planned, only seen).
+    Connect,
     /// Make request `index` on the task's connection to the local server, which answers after
     /// `wait_ns` (a wait, as far as the task is concerned).
     Request {
@@ -263,15 +267,17 @@ impl Step {
         match self {
             Step::Wait(_) => StepType::Wait,
             Step::Divide { .. } => StepType::Divide,
+            Step::Connect => StepType::Connect,
             Step::Request { .. } => StepType::Request,
             Step::Custom => StepType::Custom,
         }
     }
 
-    /// "cpu" or "wait", as exports name step kinds.
+    /// "cpu", "wait" or "connect", as exports name step kinds.
     pub fn kind(&self) -> StepKind {
         match self {
             Step::Wait(_) | Step::Request { .. } => StepKind::Wait,
+            Step::Connect => StepKind::Connect,
             Step::Divide { .. } | Step::Custom => StepKind::Cpu,
         }
     }
@@ -285,6 +291,8 @@ pub enum StepType {
     Wait,
     /// [`Step::Divide`].
     Divide,
+    /// [`Step::Connect`].
+    Connect,
     /// [`Step::Request`].
     Request,
     /// [`Step::Custom`].
@@ -296,12 +304,14 @@ impl StepType {
     pub const ALL: &[StepType] = &[
         StepType::Wait,
         StepType::Divide,
+        StepType::Connect,
         StepType::Request,
         StepType::Custom,
     ];
 }
 
-/// Whether a step computes or waits.
+/// Whether a step computes or waits, and which waits are a connection being opened (shown
+/// apart, so that connecting is not mistaken for the server's answer).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum StepKind {
@@ -309,6 +319,19 @@ pub enum StepKind {
     Cpu,
     /// A wait.
     Wait,
+    /// A connection being opened: a wait too, for every model of the work.
+    Connect,
+}
+
+impl StepKind {
+    /// True for the kinds that wait rather than compute: what the ideal, the pictures and the
+    /// progress display ask, so that a kind of wait is never mistaken for computation.
+    pub fn waits(self) -> bool {
+        match self {
+            StepKind::Wait | StepKind::Connect => true,
+            StepKind::Cpu => false,
+        }
+    }
 }
 
 /// A task's result.
@@ -441,7 +464,7 @@ mod tests {
             .iter()
             .filter_map(|s| match *s {
                 Step::Divide { from, to } => Some((from, to)),
-                Step::Wait(_) | Step::Request { .. } | Step::Custom => None,
+                Step::Wait(_) | Step::Connect | Step::Request { .. } | Step::Custom => None,
             })
             .collect();
         assert_eq!(ranges.first().unwrap().0, 2);

@@ -1,5 +1,6 @@
-//! `net`: a task opens one connection to parlab's local server and makes `--requests` requests
-//! on it, one after another; the server answers each after `--io-wait`.
+//! `net`: a task opens one connection to parlab's local server (a step of its own, so that the
+//! time spent connecting shows apart from the requests) and makes `--requests` requests on it,
+//! one after another; the server answers each after `--io-wait`.
 //!
 //! The wire format is a tiny framed protocol over TCP (no HTTP): a request is 8 bytes, the
 //! task and the request number (little-endian `u32`s); a reply is its length (`u32`) and then
@@ -20,17 +21,17 @@ impl Workload for Net {
         "real network requests to a local server: --requests per task on one connection, each answered after --io-wait"
     }
     fn steps(&self) -> &'static [StepType] {
-        &[StepType::Request]
+        &[StepType::Connect, StepType::Request]
     }
     fn needs_server(&self) -> bool {
         true
     }
     fn plan(&self, work: &WorkSpec) -> Vec<Step> {
-        (0..work.net.requests)
-            .map(|index| Step::Request {
+        std::iter::once(Step::Connect)
+            .chain((0..work.net.requests).map(|index| Step::Request {
                 index,
                 wait_ns: work.io_wait_ns,
-            })
+            }))
             .collect()
     }
     fn computes(&self) -> bool {
@@ -75,15 +76,23 @@ fn first_word(task: u32, index: u32) -> u64 {
 /// The content of the reply to request `index` of `task`, `len` bytes: little-endian words
 /// `first + k·STEP`, the last one cut short.
 pub fn reply_content(task: u32, index: u32, len: usize) -> Vec<u8> {
-    let first = first_word(task, index);
     let mut out = Vec::with_capacity(len + 8);
+    append_reply_content(&mut out, task, index, len);
+    out
+}
+
+/// Appends [`reply_content`] to `out` (the server writes a reply's header and content into one
+/// buffer, with no copy between).
+pub fn append_reply_content(out: &mut Vec<u8>, task: u32, index: u32, len: usize) {
+    let first = first_word(task, index);
+    let end = out.len() + len;
+    out.reserve(len + 8);
     let mut k = 0u64;
-    while out.len() < len {
+    while out.len() < end {
         out.extend_from_slice(&first.wrapping_add(k.wrapping_mul(STEP)).to_le_bytes());
         k += 1;
     }
-    out.truncate(len);
-    out
+    out.truncate(end);
 }
 
 /// The checksum of reply bytes: the sum of their little-endian words (the last zero-padded),
@@ -140,6 +149,9 @@ mod tests {
             for (task, index) in [(0, 0), (3, 1), (9999, 3)] {
                 let content = reply_content(task, index, len);
                 assert_eq!(content.len(), len);
+                let mut framed = vec![7u8; 4];
+                append_reply_content(&mut framed, task, index, len);
+                assert_eq!(&framed[4..], &content[..]);
                 assert_eq!(
                     reply_checksum(&content),
                     expected_checksum(task, index, len),
@@ -163,7 +175,7 @@ mod tests {
     }
 
     #[test]
-    fn requests_round_trip_and_plans_have_one_step_per_request() {
+    fn requests_round_trip_and_plans_connect_then_have_one_step_per_request() {
         assert_eq!(decode_request(&encode_request(70_000, 3)), (70_000, 3));
         let work = WorkSpec {
             workload: super::super::WorkloadKind::Net,
@@ -172,8 +184,11 @@ mod tests {
             net: super::super::NetSpec::default(),
         };
         let plan = work.plan();
-        assert_eq!(plan.len(), 4);
-        assert_eq!(plan[3], Step::Request { index: 3, wait_ns: 7 });
+        assert_eq!(plan.len(), 5);
+        assert_eq!(plan[0], Step::Connect);
+        assert_eq!(plan[0].kind(), super::super::StepKind::Connect);
+        assert!(plan[0].kind().waits());
+        assert_eq!(plan[4], Step::Request { index: 3, wait_ns: 7 });
         assert_eq!(work.wait_per_task().as_nanos(), 28);
     }
 }

@@ -140,6 +140,11 @@ pub fn run_blocking_reporting(
                 std::thread::sleep(Duration::from_nanos(ns));
                 rec.step_ran(task, i, worker, start, rec.now_ns());
             }
+            Step::Connect => {
+                let start = rec.now_ns();
+                verdict.net_fault = conn.connect(work).err();
+                rec.step_ran(task, i, worker, start, rec.now_ns());
+            }
             Step::Request { index, .. } => {
                 let start = rec.now_ns();
                 verdict.net_fault = conn.request(work, task, index).err();
@@ -183,8 +188,8 @@ pub enum CpuPlacement {
 /// Runs `task` as a future: waits are awaited timers, computation goes where `placement` says.
 ///
 /// The future is what every waiting task holds in memory (a hundred thousand of them at once),
-/// so the rarer, larger states live behind a box: a connection and its request (net work) and
-/// custom work. Only the timer of a wait is held in place; an io task costs its timer, not the
+/// so the rarer, larger states live behind a box: a connection, its opening and its requests
+/// (net work) and custom work. Only the timer of a wait is held in place; an io task costs its timer, not the
 /// largest thing any task might await.
 pub async fn run_async(
     rec: Arc<Recorder>,
@@ -206,6 +211,12 @@ pub async fn run_async(
                 break;
             }
             match rec.plan()[i] {
+                Step::Connect => {
+                    let start = rec.now_ns();
+                    let conn = conn.get_or_insert_with(Box::default);
+                    verdict.net_fault = Box::pin(conn.connect(&work)).await.err();
+                    rec.step_ran(task, i, rec.this_worker(), start, rec.now_ns());
+                }
                 Step::Request { index, .. } => {
                     let start = rec.now_ns();
                     let conn = conn.get_or_insert_with(Box::default);

@@ -1,5 +1,5 @@
-//! A `net` task's requests: one connection to the local server per task, opened by its first
-//! request, then one request and its reply after another. Thread approaches and worker
+//! A `net` task's connection and requests: one connection to the local server per task, opened
+//! by the task's connect step, then one request and its reply after another. Thread approaches and worker
 //! processes use blocking `std::net`; async approaches use `tokio::net`, so a waiting request
 //! holds no thread.
 
@@ -29,17 +29,30 @@ fn fault_of(e: &std::io::Error) -> NetFault {
     }
 }
 
-/// Checks a reply's announced length, then (after reading it into `buf`) its checksum.
-fn check_length(work: &WorkSpec, header: [u8; 4]) -> Result<usize, NetFault> {
-    let len = u32::from_le_bytes(header);
-    if len == work.net.payload {
-        Ok(len as usize)
+/// Bytes in a reply's header: the length of its content.
+const HEADER: usize = 4;
+
+/// Sizes `buf` for a whole reply, header and content, once the reply has begun to arrive (a
+/// buffer sized while waiting would cost every waiting connection the payload's size): it is
+/// then read with as few calls as it arrived in (usually one), never past its end.
+fn reply_buffer(buf: &mut Vec<u8>, work: &WorkSpec) {
+    buf.resize(HEADER + work.net.payload as usize, 0);
+}
+
+/// Checks the announced length of a reply whose header is at the start of `buf`: the content
+/// must be the payload's size.
+fn check_length(work: &WorkSpec, buf: &[u8]) -> Result<(), NetFault> {
+    let header: [u8; HEADER] = buf[..HEADER].try_into().map_err(|_| NetFault::Short)?;
+    if u32::from_le_bytes(header) == work.net.payload {
+        Ok(())
     } else {
         Err(NetFault::Short)
     }
 }
 
-fn check_content(buf: &[u8], task: u32, index: u32) -> Result<(), NetFault> {
+/// Checks a whole reply's content (after its header) against the request it answers.
+fn check_content(reply: &[u8], task: u32, index: u32) -> Result<(), NetFault> {
+    let buf = &reply[HEADER..];
     if workload::reply_checksum(buf) == workload::expected_checksum(task, index, buf.len()) {
         Ok(())
     } else {
@@ -55,38 +68,57 @@ pub struct BlockingConn {
 }
 
 impl BlockingConn {
-    /// Makes request `index` of `task` and checks its reply, connecting first if need be.
+    /// Opens the task's connection to the local server.
+    pub fn connect(&mut self, work: &WorkSpec) -> Result<(), NetFault> {
+        let s = TcpStream::connect(server(work)).map_err(|_| NetFault::Refused)?;
+        let _ = s.set_nodelay(true);
+        let _ = s.set_read_timeout(Some(work.io_wait() + REPLY_GRACE));
+        self.stream = Some(s);
+        Ok(())
+    }
+
+    /// Makes request `index` of `task` on the open connection and checks its reply.
     pub fn request(&mut self, work: &WorkSpec, task: u32, index: u32) -> Result<(), NetFault> {
-        if self.stream.is_none() {
-            let s = TcpStream::connect(server(work)).map_err(|_| NetFault::Refused)?;
-            let _ = s.set_nodelay(true);
-            let _ = s.set_read_timeout(Some(work.io_wait() + REPLY_GRACE));
-            self.stream = Some(s);
-        }
         let Some(s) = self.stream.as_mut() else {
             return Err(NetFault::Refused);
         };
         let io = |e: std::io::Error| fault_of(&e);
         s.write_all(&workload::encode_request(task, index))
             .map_err(io)?;
-        let mut header = [0u8; 4];
+        // The header first, into the stack: a thread blocked in its read holds no buffer the
+        // payload's size (a blocking read cannot wait for the reply without a buffer).
+        let mut header = [0u8; HEADER];
         s.read_exact(&mut header).map_err(io)?;
-        let len = check_length(work, header)?;
-        self.buf.resize(len, 0);
-        s.read_exact(&mut self.buf).map_err(io)?;
+        check_length(work, &header)?;
+        reply_buffer(&mut self.buf, work);
+        s.read_exact(&mut self.buf[HEADER..]).map_err(io)?;
         check_content(&self.buf, task, index)
     }
 }
 
-/// A task's connection and reply buffer, for async calls.
+/// A task's connection, for async calls. Its reply buffer lives only while a reply is read, so
+/// that a connection waiting for its next reply holds none (10,000 connections × 4 requests
+/// kept 160 MiB of buffers between replies).
 #[derive(Default)]
 pub struct AsyncConn {
     stream: Option<tokio::net::TcpStream>,
-    buf: Vec<u8>,
 }
 
 impl AsyncConn {
-    /// Makes request `index` of `task` and checks its reply, connecting first if need be.
+    /// Opens the task's connection to the local server (given up on, as broken, after
+    /// [`REPLY_GRACE`]).
+    pub async fn connect(&mut self, work: &WorkSpec) -> Result<(), NetFault> {
+        let connect = tokio::net::TcpStream::connect(server(work));
+        let s = match tokio::time::timeout(REPLY_GRACE, connect).await {
+            Ok(Ok(s)) => s,
+            Ok(Err(_)) | Err(_) => return Err(NetFault::Refused),
+        };
+        let _ = s.set_nodelay(true);
+        self.stream = Some(s);
+        Ok(())
+    }
+
+    /// Makes request `index` of `task` on the open connection and checks its reply.
     pub async fn request(
         &mut self,
         work: &WorkSpec,
@@ -101,13 +133,6 @@ impl AsyncConn {
     }
 
     async fn exchange(&mut self, work: &WorkSpec, task: u32, index: u32) -> Result<(), NetFault> {
-        if self.stream.is_none() {
-            let s = tokio::net::TcpStream::connect(server(work))
-                .await
-                .map_err(|_| NetFault::Refused)?;
-            let _ = s.set_nodelay(true);
-            self.stream = Some(s);
-        }
         let Some(s) = self.stream.as_mut() else {
             return Err(NetFault::Refused);
         };
@@ -115,11 +140,18 @@ impl AsyncConn {
         s.write_all(&workload::encode_request(task, index))
             .await
             .map_err(io)?;
-        let mut header = [0u8; 4];
-        s.read_exact(&mut header).await.map_err(io)?;
-        let len = check_length(work, header)?;
-        self.buf.resize(len, 0);
-        s.read_exact(&mut self.buf).await.map_err(io)?;
-        check_content(&self.buf, task, index)
+        s.readable().await.map_err(io)?;
+        let mut buf = Vec::new();
+        reply_buffer(&mut buf, work);
+        let mut got = 0;
+        while got < HEADER {
+            match s.read(&mut buf[got..]).await.map_err(io)? {
+                0 => return Err(NetFault::Short),
+                n => got += n,
+            }
+        }
+        check_length(work, &buf)?;
+        s.read_exact(&mut buf[got..]).await.map_err(io)?;
+        check_content(&buf, task, index)
     }
 }

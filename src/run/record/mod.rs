@@ -159,7 +159,7 @@ impl WorkCost {
                     let wall = (s.end_s - s.start_s).max(0.0);
                     let d = match (s.kind, s.cpu_s) {
                         (StepKind::Cpu, Some(cpu)) => cpu.max(0.0).min(wall),
-                        (StepKind::Cpu, None) | (StepKind::Wait, _) => wall,
+                        (StepKind::Cpu, None) | (StepKind::Wait | StepKind::Connect, _) => wall,
                     };
                     let slot = &mut best[t * plan.len() + i];
                     if d.is_finite() && slot.is_none_or(|b| d < b) {
@@ -177,12 +177,16 @@ impl WorkCost {
             for (i, step) in plan.iter().enumerate() {
                 let planned = match step {
                     Step::Wait(ns) => *ns as f64 / 1e9,
-                    Step::Divide { .. } | Step::Request { .. } | Step::Custom => 0.0,
+                    Step::Connect | Step::Divide { .. } | Step::Request { .. } | Step::Custom => {
+                        0.0
+                    }
                 };
                 let d = best[t * plan.len() + i].unwrap_or(planned);
                 match step.kind() {
                     StepKind::Cpu => compute += d,
-                    StepKind::Wait => wait += d,
+                    // Connecting is waiting (for the kernel's handshake and the server's
+                    // accept), not computing.
+                    StepKind::Wait | StepKind::Connect => wait += d,
                 }
             }
             cost.compute_s += compute;

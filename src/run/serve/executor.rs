@@ -134,7 +134,12 @@ impl Serving {
         let program = settings
             .worker_program()
             .map_err(|e| format!("the local server: cannot find parlab's own executable: {e}"))?;
-        let server = LocalServer::start(&program, work.io_wait(), work.net.payload)?;
+        let server = LocalServer::start(
+            &program,
+            work.io_wait(),
+            work.net.payload,
+            work.net.requests,
+        )?;
         work.net.port = server.port();
         Ok(Self {
             server: Some(server),

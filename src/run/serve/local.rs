@@ -64,12 +64,14 @@ impl ServerFigures {
 }
 
 impl LocalServer {
-    /// Starts `program serve` (parlab's executable) answering after `io_wait` with `payload` bytes, and waits for
-    /// its port. The message says why it could not start.
+    /// Starts `program serve` (parlab's executable) answering after `io_wait` with `payload`
+    /// bytes and closing each connection after its `requests`-th answer, and waits for its
+    /// port. The message says why it could not start.
     pub fn start(
         program: &std::path::Path,
         io_wait: Duration,
         payload: u32,
+        requests: u32,
     ) -> Result<Self, String> {
         let mut cmd = Command::new(program);
         cmd.arg("serve")
@@ -77,6 +79,8 @@ impl LocalServer {
             .arg(io_wait.as_nanos().to_string())
             .arg("--payload")
             .arg(payload.to_string())
+            .arg("--requests")
+            .arg(requests.to_string())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())

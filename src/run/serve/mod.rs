@@ -7,6 +7,12 @@
 //! when its stdin closes (parlab closes it, or dies), writing one last line with the requests
 //! it served and its own peak memory.
 //!
+//! It closes each connection itself after answering its last request (`--requests`), as an
+//! HTTP/1.0 server does, so that the closing side's `TIME_WAIT` is the server's, on its own
+//! port: were the clients to close first, every connection would hold one of the ~28,000
+//! ephemeral ports for a minute, and a run's ten thousand connections after a warm-up and a
+//! few runs would find the ports nearly all taken, each connect searching longer for one.
+//!
 //! A test hook, `PARLAB_SERVE_FAIL`, compiled in only with the `test-hooks` feature (which
 //! `cargo test` turns on), makes it fail on purpose: `start` (exits before it listens),
 //! `after:N` (exits abruptly at the N-th request), `corrupt:N` (flips a byte of the N-th
@@ -68,12 +74,15 @@ impl Fault {
 struct Shared {
     io_wait: Duration,
     payload: u32,
+    /// Requests per connection, after which the server closes it (0: never).
+    requests: u32,
     served: AtomicU64,
     fault: Fault,
 }
 
-/// `parlab serve`: runs the server until its stdin closes.
-pub fn main(io_wait_ns: u64, payload: u32) -> ExitCode {
+/// `parlab serve`: runs the server until its stdin closes; it closes each connection after its
+/// `requests`-th answer (0: when the client does).
+pub fn main(io_wait_ns: u64, payload: u32, requests: u32) -> ExitCode {
     die_with_parent();
     crate::machine::limits::raise_open_files();
     let fault = Fault::from_env();
@@ -94,6 +103,7 @@ pub fn main(io_wait_ns: u64, payload: u32) -> ExitCode {
     let shared = Arc::new(Shared {
         io_wait: Duration::from_nanos(io_wait_ns),
         payload,
+        requests,
         served: AtomicU64::new(0),
         fault,
     });
@@ -198,9 +208,11 @@ fn listeners() -> std::io::Result<Vec<tokio::net::TcpListener>> {
     Ok(out)
 }
 
-/// Answers one connection's requests until the client closes it.
+/// Answers one connection's requests until the client closes it or, once it has answered the
+/// connection's last request, closes it itself.
 async fn connection(mut stream: tokio::net::TcpStream, shared: Arc<Shared>) {
     let mut request = [0u8; REQUEST_BYTES];
+    let mut answered = 0u32;
     while stream.read_exact(&mut request).await.is_ok() {
         let n = shared.served.fetch_add(1, Ordering::Relaxed) + 1;
         if shared.fault == Fault::After(n) {
@@ -209,13 +221,9 @@ async fn connection(mut stream: tokio::net::TcpStream, shared: Arc<Shared>) {
         }
         tokio::time::sleep(shared.io_wait).await;
         let (task, index) = workload::decode_request(&request);
-        let mut reply = Vec::with_capacity(4 + shared.payload as usize);
+        let mut reply = Vec::with_capacity(4 + shared.payload as usize + 8);
         reply.extend_from_slice(&shared.payload.to_le_bytes());
-        reply.extend_from_slice(&workload::reply_content(
-            task,
-            index,
-            shared.payload as usize,
-        ));
+        workload::append_reply_content(&mut reply, task, index, shared.payload as usize);
         if shared.fault == Fault::Corrupt(n)
             && let Some(b) = reply.last_mut()
         {
@@ -226,6 +234,10 @@ async fn connection(mut stream: tokio::net::TcpStream, shared: Arc<Shared>) {
             return;
         }
         if stream.write_all(&reply).await.is_err() {
+            return;
+        }
+        answered += 1;
+        if answered == shared.requests {
             return;
         }
     }

@@ -234,6 +234,7 @@ impl Trace {
                 let name = match s.kind {
                     StepKind::Cpu => "cpu",
                     StepKind::Wait => "wait",
+                    StepKind::Connect => "connect",
                 };
                 let slice = Slice {
                     name,
@@ -246,7 +247,7 @@ impl Trace {
                 let args =
                     json!({"approach": r.approach, "task": t.task, "step": i, "worker": s.worker});
                 // Waits of interleaved tasks overlap; computation never does on one thread.
-                if async_style && s.kind == StepKind::Wait {
+                if async_style && s.kind.waits() {
                     self.async_slice(slice, args);
                 } else {
                     self.complete(slice, args);

@@ -14,6 +14,7 @@ fn example(t: StepType) -> Step {
     match t {
         StepType::Wait => Step::Wait(1),
         StepType::Divide => Step::Divide { from: 2, to: 3 },
+        StepType::Connect => Step::Connect,
         StepType::Request => Step::Request {
             index: 0,
             wait_ns: 1,

@@ -560,6 +560,6 @@ pub(super) fn encode_step(step: &Step) -> Option<serde_json::Value> {
     match *step {
         Step::Wait(ns) => Some(json!({ "wait_ns": ns })),
         Step::Divide { from, to } => Some(json!({ "divide": [from, to] })),
-        Step::Request { .. } | Step::Custom => None,
+        Step::Connect | Step::Request { .. } | Step::Custom => None,
     }
 }

@@ -55,7 +55,8 @@ impl TaskView {
             (Some(_), None) => TaskView {
                 state: match now.step {
                     Some(StepKind::Wait) => "waiting",
-                    _ => "computing",
+                    Some(StepKind::Connect) => "connecting",
+                    Some(StepKind::Cpu) | None => "computing",
                 },
                 done: now.divisions.min(total),
                 elapsed_s: elapsed(now_ns),
@@ -89,7 +90,7 @@ pub fn divisions_in(plan: &[Step]) -> u64 {
         .map(|s| match *s {
             Step::Divide { from, to } => (to + 1).saturating_sub(from),
             Step::Request { .. } => 1,
-            Step::Wait(_) | Step::Custom => 0,
+            Step::Wait(_) | Step::Connect | Step::Custom => 0,
         })
         .sum()
 }
