@@ -93,7 +93,7 @@ impl Exporter for CsvExporter {
     }
 
     fn serialize_sweep(&self, sweep: &super::SweepResults<'_>) -> anyhow::Result<Option<Vec<u8>>> {
-        super::sweep_export::serialize(super::ExportFormat::Csv, sweep).map(Some)
+        write(&super::sweep_export::rows(sweep), Parameters::PoolSizeOnly).map(Some)
     }
 }
 

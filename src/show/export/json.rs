@@ -15,6 +15,6 @@ impl Exporter for JsonExporter {
     }
 
     fn serialize_sweep(&self, sweep: &super::SweepResults<'_>) -> anyhow::Result<Option<Vec<u8>>> {
-        super::sweep_export::serialize(super::ExportFormat::Json, sweep).map(Some)
+        super::sweep_export::json(sweep).map(Some)
     }
 }

@@ -73,6 +73,6 @@ impl Exporter for MarkdownExporter {
     }
 
     fn serialize_sweep(&self, sweep: &super::SweepResults<'_>) -> anyhow::Result<Option<Vec<u8>>> {
-        super::sweep_export::serialize(super::ExportFormat::Markdown, sweep).map(Some)
+        Ok(Some(super::sweep_export::markdown_doc(sweep)))
     }
 }

@@ -12,8 +12,8 @@
 
 use serde::Serialize;
 
+use super::SweepResults;
 use super::hyperfine::{Entry, HyperfineKeys, Parameters, in_asked_order};
-use super::{ExportFormat, SweepResults};
 use crate::judge::context::Context;
 use crate::judge::report::{ApproachResult, ConfigSummary, Report};
 use crate::judge::sweep::Sweep;
@@ -85,39 +85,42 @@ fn entries<'a>(reports: &'a [Report], approaches: &[String]) -> Vec<Entry<'a>> {
         .collect()
 }
 
-/// The sweep's export in `format`: every exported approach at every pool size, from each pool
-/// size's report and the sweep's summary.
-pub fn serialize(format: ExportFormat, results: &SweepResults<'_>) -> anyhow::Result<Vec<u8>> {
+/// The sweep's JSON export: every exported approach at every pool size, from each pool size's
+/// report and the sweep's summary.
+pub fn json(results: &SweepResults<'_>) -> anyhow::Result<Vec<u8>> {
     let SweepResults {
         sweep,
         reports,
         approaches,
     } = results;
-    match format {
-        ExportFormat::Json => {
-            let context = reports
-                .first()
-                .map(|r| r.context.clone())
-                .unwrap_or_default();
-            let doc = SweepDocument {
-                format_version: sweep.format_version,
-                parlab_version: &sweep.parlab_version,
-                context: &context,
-                machine: &sweep.machine,
-                config: &sweep.config,
-                pool_sizes: &sweep.pool_sizes,
-                results: entries(reports, approaches),
-                notes: &sweep.notes,
-            };
-            let mut bytes = serde_json::to_vec_pretty(&doc)?;
-            bytes.push(b'\n');
-            Ok(bytes)
-        }
-        ExportFormat::Csv => {
-            super::csv::write(&series(reports, approaches), Parameters::PoolSizeOnly)
-        }
-        ExportFormat::Markdown => Ok(markdown(&series(reports, approaches)).into_bytes()),
-    }
+    let context = reports
+        .first()
+        .map(|r| r.context.clone())
+        .unwrap_or_default();
+    let doc = SweepDocument {
+        format_version: sweep.format_version,
+        parlab_version: &sweep.parlab_version,
+        context: &context,
+        machine: &sweep.machine,
+        config: &sweep.config,
+        pool_sizes: &sweep.pool_sizes,
+        results: entries(reports, approaches),
+        notes: &sweep.notes,
+    };
+    let mut bytes = serde_json::to_vec_pretty(&doc)?;
+    bytes.push(b'\n');
+    Ok(bytes)
+}
+
+/// The rows of the sweep's CSV export: each exported approach at each pool size, with the
+/// report it belongs to.
+pub fn rows<'a>(results: &'a SweepResults<'_>) -> Vec<(&'a Report, &'a ApproachResult)> {
+    series(results.reports, &results.approaches)
+}
+
+/// The sweep's Markdown export.
+pub fn markdown_doc(results: &SweepResults<'_>) -> Vec<u8> {
+    markdown(&series(results.reports, &results.approaches)).into_bytes()
 }
 
 /// `sweep --format json`: the sweep's summary, and `results` as the JSON export has them.
