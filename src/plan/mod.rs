@@ -17,6 +17,7 @@ pub(crate) mod net;
 #[doc(hidden)]
 pub mod parse;
 pub(crate) mod plan_cost;
+pub mod py_func;
 #[doc(hidden)]
 pub mod primes;
 pub(crate) mod repetitions;

@@ -57,7 +57,7 @@ impl TaskCost {
                 Step::Divide { from, to } if known && to >= from => {
                     cost.compute_s += (to - from + 1) as f64 * division_s
                 }
-                Step::Divide { .. } | Step::Custom => {}
+                Step::Divide { .. } | Step::Custom | Step::Call(_) => {}
             }
         }
         cost
