@@ -282,15 +282,14 @@ def describe(e):
 
 def task_error(e):
     """An exception in a task: its last line, and for the user's function where it was raised
-    (the innermost frames of its traceback, at most three, most recent last)."""
+    (the innermost frames of its traceback, at most three, most recent last, on one line)."""
     if FUNC is None:
         return describe(e)
     frames = traceback.extract_tb(e.__traceback__)
-    here = os.path.abspath(__file__) if "__file__" in globals() else None
-    frames = [f for f in frames if f.filename not in ("<string>", here)][-3:]
-    where = "".join(f"\n    {os.path.basename(f.filename)}:{f.lineno} in {f.name}"
-                    + (f": {f.line.strip()}" if f.line else "") for f in frames)
-    return describe(e) + where
+    frames = [f for f in frames if f.filename != "<string>"][-3:]  # the driver's own: -c
+    where = "; ".join(f"{os.path.basename(f.filename)}:{f.lineno} in {f.name}"
+                      + (f": {f.line.strip()}" if f.line else "") for f in frames)
+    return describe(e) + (f" (traceback, most recent call last: {where})" if where else "")
 
 
 # ---- the user's function (--py-func) ----
