@@ -22,6 +22,7 @@ pub use crate::show::settings::{ExportFormat, ExportTarget, Format, ImageFormat,
 mod demos_python;
 mod output;
 mod py_func;
+pub use py_func::probe as probe_function;
 mod sweep;
 pub use demos_python::DemosPython;
 pub use output::{Colour, OutputChoice};

@@ -85,7 +85,7 @@ pub(super) fn approaches(text: &str, python_function: bool) -> String {
 /// Imports the plan's Python function (and check) in its interpreter, as a run will, before
 /// anything is measured: an import error or a missing name is the user's to fix (exit 2).
 /// Learns whether the function is an `async def`. Nothing is run under the mock.
-pub(super) fn probe(plan: &mut Plan) -> Result<(), UsageError> {
+pub fn probe(plan: &mut Plan) -> Result<(), UsageError> {
     if plan.mock {
         return Ok(());
     }
