@@ -244,7 +244,11 @@ fn numpy_example_runs_or_says_numpy_is_missing() {
     } else {
         eprintln!("numpy is not installed: its example is checked for the message only");
         assert_eq!(ran.code(), 2, "{}", ran.stderr);
-        assert!(ran.stderr.contains("No module named 'numpy'"), "{}", ran.stderr);
+        assert!(
+            ran.stderr.contains("No module named 'numpy'"),
+            "{}",
+            ran.stderr
+        );
         assert!(ran.stdout.is_empty(), "nothing measured: {}", ran.stdout);
     }
 }
@@ -253,7 +257,12 @@ fn numpy_example_runs_or_says_numpy_is_missing() {
 fn a_value_that_differs_from_py_sequentials_fails_naming_the_approach_and_task() {
     let (_dir, file) = faults();
     let target = format!("{}:pid", file.display());
-    let ran = parlab(&["--py-func", &target, "--approach", "py-sequential,py-process"]);
+    let ran = parlab(&[
+        "--py-func",
+        &target,
+        "--approach",
+        "py-sequential,py-process",
+    ]);
     assert_eq!(ran.code(), 1, "{}", ran.stderr);
     let all = format!("{}{}", ran.stdout, ran.stderr);
     assert!(
@@ -282,8 +291,9 @@ fn an_exception_fails_the_run_with_its_last_lines_and_the_task() {
         assert_eq!(ran.code(), 1, "{approach}: {}", ran.stderr);
         let e = &ran.stderr;
         assert!(
-            e.contains(&format!("approach {approach}: task 2 raised ValueError: bad task 2"))
-                && e.contains("faults.py:6 in boom"),
+            e.contains(&format!(
+                "approach {approach}: task 2 raised ValueError: bad task 2"
+            )) && e.contains("faults.py:6 in boom"),
             "{approach}: {e}"
         );
     }
@@ -300,7 +310,10 @@ fn an_import_error_or_a_missing_name_exits_2_before_anything_runs() {
             "No module named 'no_such_module_for_parlab'",
         ),
         (format!("{}:nope", file.display()), "has no 'nope'"),
-        ("no_such_package_for_parlab:f".to_string(), "No module named"),
+        (
+            "no_such_package_for_parlab:f".to_string(),
+            "No module named",
+        ),
     ] {
         let ran = parlab(&["--py-func", &target]);
         assert_eq!(ran.code(), 2, "{target}: {}", ran.stderr);
@@ -311,7 +324,12 @@ fn an_import_error_or_a_missing_name_exits_2_before_anything_runs() {
         );
         assert!(ran.stdout.is_empty(), "nothing measured: {}", ran.stdout);
     }
-    let ran = parlab(&["--py-func", &format!("{}:boom", file.display()), "-a", "threads"]);
+    let ran = parlab(&[
+        "--py-func",
+        &format!("{}:boom", file.display()),
+        "-a",
+        "threads",
+    ]);
     assert_eq!(ran.code(), 2, "{}", ran.stderr);
     assert!(ran.stderr.contains("py-* approaches"), "{}", ran.stderr);
 }

@@ -17,9 +17,9 @@ pub(crate) mod net;
 #[doc(hidden)]
 pub mod parse;
 pub(crate) mod plan_cost;
-pub mod py_func;
 #[doc(hidden)]
 pub mod primes;
+pub mod py_func;
 pub(crate) mod repetitions;
 #[doc(hidden)]
 pub mod settings;

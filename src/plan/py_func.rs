@@ -53,9 +53,8 @@ impl PyTarget {
         let is_file = module.ends_with(".py") || module.contains('/');
         if is_file {
             let path = Path::new(module);
-            let absolute = std::fs::canonicalize(path).map_err(|e| {
-                UsageError::bad(flag, format!("cannot open '{module}': {e}"), fix)
-            })?;
+            let absolute = std::fs::canonicalize(path)
+                .map_err(|e| UsageError::bad(flag, format!("cannot open '{module}': {e}"), fix))?;
             if !absolute.is_file() {
                 return Err(UsageError::bad(
                     flag,
@@ -152,10 +151,20 @@ mod tests {
         let file = dir.path().join("f.py");
         std::fs::write(&file, "def work(t):\n    return t\n").unwrap();
         let t = PyTarget::parse("--py-func", &format!("{}:work", file.display())).unwrap();
-        assert!(t.file && t.module.ends_with("f.py") && t.name == "work", "{t:?}");
+        assert!(
+            t.file && t.module.ends_with("f.py") && t.name == "work",
+            "{t:?}"
+        );
         let m = PyTarget::parse("--py-func", "pkg.mod:fn_1").unwrap();
         assert!(!m.file && m.module == "pkg.mod" && m.name == "fn_1");
-        for bad in ["work", "pkg.mod:", "pkg.mod:1x", "/no/such/file.py:work", ":work", "a..b:f"] {
+        for bad in [
+            "work",
+            "pkg.mod:",
+            "pkg.mod:1x",
+            "/no/such/file.py:work",
+            ":work",
+            "a..b:f",
+        ] {
             let e = PyTarget::parse("--py-func", bad).unwrap_err().to_string();
             assert!(e.starts_with("--py-func: "), "{bad}: {e}");
         }

@@ -53,10 +53,7 @@ pub(super) fn parse(
     if workload != kind && c.workload.trim() != "cpu" {
         return Err(UsageError::bad(
             "--py-func",
-            format!(
-                "--py-func runs the pyfunc workload, not '{}'",
-                c.workload
-            ),
+            format!("--py-func runs the pyfunc workload, not '{}'", c.workload),
             "leave out --workload, or use --workload pyfunc",
         ));
     }

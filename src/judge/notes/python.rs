@@ -113,7 +113,11 @@ pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
 /// the lesson ends with.
 pub fn function_line(cfg: &Plan) -> Option<String> {
     let f = cfg.approach.python_function.as_ref()?;
-    if !cfg.approaches.iter().any(|a| a.key == catalogue::PY_ASYNCIO.key) {
+    if !cfg
+        .approaches
+        .iter()
+        .any(|a| a.key == catalogue::PY_ASYNCIO.key)
+    {
         return None;
     }
     let name = &f.func.name;

@@ -289,9 +289,7 @@ impl Step {
     /// "cpu" or "wait", as exports name step kinds.
     pub fn kind(&self) -> StepKind {
         match self {
-            Step::Wait(_) | Step::Request { .. } | Step::Call(CallPart::Blocked) => {
-                StepKind::Wait
-            }
+            Step::Wait(_) | Step::Request { .. } | Step::Call(CallPart::Blocked) => StepKind::Wait,
             Step::Divide { .. } | Step::Custom | Step::Call(CallPart::Compute) => StepKind::Cpu,
         }
     }

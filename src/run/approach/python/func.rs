@@ -28,7 +28,12 @@ pub(super) struct Value {
 /// Checks the values of a run of approach `id`: gives the tasks whose value the check refuses,
 /// or that differ from py-sequential's, each with a problem recorded naming it. A run of
 /// py-sequential with no reference yet becomes the reference.
-pub(super) fn judge(id: &str, func: &PyFunction, mut values: Vec<Value>, rec: &Recorder) -> Vec<u32> {
+pub(super) fn judge(
+    id: &str,
+    func: &PyFunction,
+    mut values: Vec<Value>,
+    rec: &Recorder,
+) -> Vec<u32> {
     values.sort_by_key(|v| v.task);
     let mut failed = Vec::new();
     let name = &func.func.name;

@@ -119,7 +119,12 @@ pub fn probe_function(
         #[serde(rename = "async")]
         is_async: bool,
     }
-    let last = |t: &str| t.lines().rev().find(|l| !l.trim().is_empty()).map(str::to_string);
+    let last = |t: &str| {
+        t.lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(str::to_string)
+    };
     match last(&out).and_then(|l| serde_json::from_str::<Said>(&l).ok()) {
         Some(Said { func: Some(f), .. }) => Ok(f.is_async),
         Some(Said {
