@@ -537,7 +537,7 @@ class FunctionTests(unittest.TestCase):
         burn, nap = self.call("py-sequential", "burn")[0], self.call("py-sequential", "nap")[0]
         for e in (burn, nap):
             (s0, e0), (s1, e1) = e["steps"]
-            self.assertEqual(e0, s1)  # the computation first, the rest after it
+            self.assertLessEqual(e0, s1)  # the computation first, the rest after it
             self.assertEqual(e["step_cpu_ns"][0], e0 - s0)
             self.assertIsNone(e["step_cpu_ns"][1])
         self.assertGreater(nap["steps"][1][1] - nap["steps"][1][0], 10_000_000)  # slept 20 ms

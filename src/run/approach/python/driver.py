@@ -49,7 +49,9 @@ the same or null) makes each task one call ``NAME(task)``: an ``async def`` is a
 loop by py-asyncio and run with ``asyncio.run`` by the others; py-asyncio runs a plain one with
 ``asyncio.to_thread``. The call is reported as two steps: its computation (the calling thread's
 CPU time over the call, ``time.thread_time_ns``; for a coroutine, over its own turns on the
-loop) then the rest of its wall time, blocked. Process approaches pickle each value back to the
+loop) then the time it was blocked: the rest of its wall time but the thread's wait for a core
+(``/proc/thread-self/schedstat``'s run delay; not measured for a coroutine), which lies between
+the two steps. Process approaches pickle each value back to the
 driver, as multiprocessing must. After the run (outside its span) each event gains ``value``
 (the start of its canonical repr), ``digest`` (a hash of all of it) and ``verdict``
 (``check(task, value)``, or null without a check). ``python3 -c <driver> --probe-func JSON``
@@ -374,10 +376,26 @@ class Timed:
                 thrown = exc
 
 
-def call_steps(s, e, cpu):
-    """A call from `s` to `e` that used `cpu` ns of its thread: its computation, then the rest."""
+def run_delay_ns():
+    """How long the calling thread has waited for a core so far (the kernel's schedstat), ns;
+    0 where it cannot be read."""
+    try:
+        fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        try:
+            return int(os.read(fd, 128).split()[1])
+        finally:
+            os.close(fd)
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def call_steps(s, e, cpu, queued=0):
+    """A call from `s` to `e` that used `cpu` ns of its thread and waited `queued` ns for a
+    core: its computation, then the time it was blocked. The wait for a core is neither: it is
+    other programs' (or other threads') doing, so it lies between the two steps."""
     cpu = max(0, min(cpu, e - s))
-    return [(s, s + cpu, cpu), (s + cpu, e)]
+    blocked_from = min(e, s + cpu + max(0, queued))
+    return [(s, s + cpu, cpu), (blocked_from, e)]
 
 
 def invoke(task):
@@ -388,11 +406,13 @@ def invoke(task):
 
 
 def timed_call(task):
-    """One call on the calling thread: (value, start_ns, end_ns, cpu_ns, thread)."""
+    """One call on the calling thread: (value, start_ns, end_ns, cpu_ns, queued_ns, thread)."""
+    q = run_delay_ns()
     s, c = now(), time.thread_time_ns()
     value = invoke(task)
     c = time.thread_time_ns() - c
-    return value, s, now(), c, threading.current_thread()
+    e = now()
+    return value, s, e, c, run_delay_ns() - q, threading.current_thread()
 
 
 def call_blocking(task):
@@ -406,9 +426,9 @@ def call_blocking(task):
         os._exit(3)
     while fault == "hang":
         time.sleep(3600)
-    value, s, e, c, _ = timed_call(task)
+    value, s, e, c, q, _ = timed_call(task)
     VALUE[task] = value
-    return start, now(), "done", call_steps(s, e, c)
+    return start, now(), "done", call_steps(s, e, c, q)
 
 
 def canon(v, depth=0):
@@ -679,14 +699,14 @@ async def async_call(t, loop):
         timed = Timed(FUNC(t))
         s = now()
         value = await timed
-        e, c, who = now(), timed.cpu, me
+        e, c, q, who = now(), timed.cpu, 0, me
     elif hasattr(asyncio, "to_thread"):
-        value, s, e, c, who = await asyncio.to_thread(timed_call, t)
+        value, s, e, c, q, who = await asyncio.to_thread(timed_call, t)
     else:
-        value, s, e, c, who = await loop.run_in_executor(None, timed_call, t)
+        value, s, e, c, q, who = await loop.run_in_executor(None, timed_call, t)
     VALUE[t] = value
     STEP_TOKENS[t] = [who, who]
-    record(t, (start, now(), "done", call_steps(s, e, c)), me)
+    record(t, (start, now(), "done", call_steps(s, e, c, q)), me)
 
 
 async def async_task(t, loop):
