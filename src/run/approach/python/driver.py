@@ -64,7 +64,6 @@ test hooks): ``raise:T`` (task T raises), ``exit:T`` (the process running task T
 
 import asyncio
 import concurrent.futures as cf
-import hashlib
 import importlib
 import importlib.util
 import inspect
@@ -452,6 +451,7 @@ def canon(v, depth=0):
 
 def judge_values():
     """Each task's value, as (shown, digest, verdict): after the run, outside its span."""
+    import hashlib  # here, not above: OpenSSL's 0.7 MiB is no cost of parlab's own work
     out = []
     for t in range(N):
         value = VALUE[t]
