@@ -90,7 +90,7 @@ pub(super) fn items(width: usize, ascii: bool) -> Vec<MenuItem> {
     ));
     rows.push((
         "Your own Python function".into(),
-        "FILE.py:NAME under every Python approach, values checked",
+        "your FILE.py:NAME under each Python approach",
         Choice::PythonFunction,
     ));
     rows.push((
