@@ -16,6 +16,7 @@
 //! - `net`: `net` work against parlab's own local server;
 //! - `outputs`: every output path checked before anything is measured;
 //! - `processes`: the process approaches when workers die, on signals, and a worker's stdin;
+//! - `py_func`: `--py-func`, the user's own Python function under every py-* approach;
 //! - `python`: the Python approaches with the real `python3`, and the driver's own tests;
 //! - `timeline`, `trace`: `--timeline` and `--trace` files;
 //! - `hardening`: hostile invocations, each under a timeout, nothing left behind;
@@ -42,6 +43,7 @@ mod load;
 mod net;
 mod outputs;
 mod processes;
+mod py_func;
 mod python;
 mod rigor;
 mod seeing;

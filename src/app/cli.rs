@@ -88,6 +88,17 @@ pub struct RunArgs {
     #[arg(long)]
     pub no_baseline: bool,
 
+    /// Call your own Python function NAME(task) as each task's work, under every py-* approach
+    /// (the `pyfunc` workload): FILE.py:NAME, or package.module:NAME found on PYTHONPATH.
+    /// Each task's value must equal py-sequential's.
+    #[arg(long, value_name = "FILE.py:NAME")]
+    pub py_func: Option<String>,
+
+    /// With --py-func: a function check(task, value) -> bool that verifies each task's value,
+    /// instead of comparing it with py-sequential's.
+    #[arg(long, value_name = "FILE.py:NAME")]
+    pub py_check: Option<String>,
+
     /// Compare with a run saved by --export-json: the table gains its figures, the change
     /// and a verdict (faster, slower, within noise).
     #[arg(long, value_name = "FILE.json")]

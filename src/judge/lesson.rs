@@ -19,11 +19,7 @@ pub fn lesson(report: &Report, cfg: &Plan) -> Option<Lesson> {
     // The work as the rows did it: CPython's where only Python approaches ran.
     let work = facts.work();
     let w = cfg.work.workload;
-    let custom = cfg
-        .work
-        .plan()
-        .contains(&crate::plan::workload::Step::Custom);
-    if !w.computes() && !w.waits() && !custom {
+    if w.measures_overhead() {
         return noop_lesson(report, cfg);
     }
     if work.per_task_s() <= 0.0 {

@@ -341,7 +341,7 @@ impl Report {
         });
         let baseline: Option<Vec<f64>> = groups
             .iter()
-            .find(|g| g[0].approach == catalogue::SEQUENTIAL.id && g.iter().all(|m| m.verified))
+            .find(|g| g[0].approach == cfg.baseline_approach().id && g.iter().all(|m| m.verified))
             .map(|g| g.iter().map(|m| m.wall_s).collect());
         // CPython computes far slower than Rust: each language's approaches are measured
         // against the work as that language does it.

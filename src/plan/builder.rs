@@ -170,9 +170,15 @@ impl Plan {
         }
     }
 
+    /// The baseline the speedups are measured against: `sequential`, or `py-sequential` for
+    /// work only the Python approaches run (a Python function).
+    pub fn baseline_approach(&self) -> &'static ApproachInfo {
+        baseline_for(self.work.workload)
+    }
+
     /// The approaches to run, in order: the baseline (when wanted) first, then the user's order.
     pub fn schedule(&self) -> Vec<&'static ApproachInfo> {
-        let sequential = &catalogue::SEQUENTIAL;
+        let sequential = self.baseline_approach();
         let mut order: Vec<&'static ApproachInfo> = Vec::new();
         if self.baseline || self.approaches.iter().any(|a| a.key == sequential.key) {
             order.push(sequential);
@@ -374,9 +380,8 @@ impl PlanBuilder {
             let open_files = crate::machine::limits::open_files().0;
             net::check_connections(&approaches, tasks, pool_size, open_files)?;
         }
-        let asked_sequential = approaches
-            .iter()
-            .any(|a| a.key == catalogue::SEQUENTIAL.key);
+        let baseline_key = baseline_for(workload).key;
+        let asked_sequential = approaches.iter().any(|a| a.key == baseline_key);
         let baseline_wait = work.wait_per_task().as_secs_f64() * tasks as f64;
         let mut baseline = self.baseline;
         let mut baseline_skipped = None;
@@ -476,6 +481,15 @@ impl Plan {
     }
 }
 
+/// `sequential`, or `py-sequential` where `sequential` cannot run `workload`.
+fn baseline_for(workload: WorkloadKind) -> &'static ApproachInfo {
+    if approaches::refusal(&catalogue::SEQUENTIAL, workload).is_none() {
+        &catalogue::SEQUENTIAL
+    } else {
+        &catalogue::PY_SEQUENTIAL
+    }
+}
+
 /// Drops the approaches `workload` cannot run: one named is refused (exit 2), one implied is
 /// left out, and the note returned says which and why.
 fn refuse_approaches(
@@ -498,10 +512,15 @@ fn refuse_approaches(
     }
     chosen.retain(|c| approaches::refusal(c.info, workload).is_none());
     if chosen.is_empty() {
+        let able: Vec<&str> = catalogue::ALL
+            .iter()
+            .filter(|a| approaches::refusal(a, workload).is_none())
+            .map(|a| a.id)
+            .collect();
         return Err(UsageError::bad(
             "--approach",
             format!("no approach given can run the {} workload", workload.id()),
-            "name one of sequential, threads, thread-pool, rayon, async, async-mt, process-pool",
+            format!("name one of {}", able.join(", ")),
         ));
     }
     Ok((!skipped.is_empty()).then(|| {

@@ -19,6 +19,7 @@ pub mod parse;
 pub(crate) mod plan_cost;
 #[doc(hidden)]
 pub mod primes;
+pub mod py_func;
 pub(crate) mod repetitions;
 #[doc(hidden)]
 pub mod settings;

@@ -58,7 +58,7 @@ impl TaskCost {
                     cost.compute_s += (to - from + 1) as f64 * division_s
                 }
                 // A connection's time is not planned: the measured cost shows it.
-                Step::Connect | Step::Divide { .. } | Step::Custom => {}
+                Step::Connect | Step::Divide { .. } | Step::Custom | Step::Call(_) => {}
             }
         }
         cost

@@ -14,6 +14,7 @@ use std::time::Duration;
 
 use crate::error::UsageError;
 use crate::plan::custom::TaskRunner;
+use crate::plan::py_func::PyFunction;
 
 /// Everything an approach needs to know beyond the tasks themselves.
 #[derive(Clone, Default)]
@@ -27,6 +28,8 @@ pub struct ApproachSettings {
     pub worker_program: Option<PathBuf>,
     /// The work a custom step does (`--command`, or a library user's function), if any.
     pub custom: Option<CustomWork>,
+    /// The user's Python function the py-* approaches call (`--py-func`), if any.
+    pub python_function: Option<PyFunction>,
 }
 
 impl ApproachSettings {
@@ -67,6 +70,7 @@ impl std::fmt::Debug for ApproachSettings {
             .field("cluster", &self.cluster)
             .field("worker_program", &self.worker_program)
             .field("custom", &self.custom.as_ref().map(|c| &c.worker_env))
+            .field("python_function", &self.python_function)
             .finish()
     }
 }

@@ -475,5 +475,73 @@ class FaultTests(unittest.TestCase):
             self.assertIn("'fault'", lines[-1]["error"])
 
 
+FUNCS = """
+import asyncio, os
+
+
+class Point:
+    def __init__(self, x):
+        self.x, self.tags = x, {"b", "a", str(x)}
+
+
+def point(task):
+    return Point(task)
+
+
+async def later(task):
+    await asyncio.sleep(0.001)
+    return [task, {"k": frozenset({"z", "y"})}]
+
+
+def burn(task):
+    return sum(i * i for i in range(20000))
+
+
+def nap(task):
+    import time
+    time.sleep(0.02)
+    return task
+"""
+
+
+class FunctionTests(unittest.TestCase):
+    """--py-func: the user's function called per task, its values digested the same in every
+    interpreter, and its call measured as computation then blocked time."""
+
+    def setUp(self):
+        import tempfile
+        self.dir = tempfile.TemporaryDirectory()
+        self.addCleanup(self.dir.cleanup)
+        self.file = os.path.join(self.dir.name, "funcs.py")
+        with open(self.file, "w") as f:
+            f.write(FUNCS)
+
+    def call(self, approach, name, tasks=3):
+        req = dict(request(approach, tasks=tasks, workload="noop"),
+                   plan=[{"call": "compute"}, {"call": "blocked"}],
+                   func={"module": self.file, "file": True, "name": name}, answers="done")
+        _, lines, status, driver = run(self, req)
+        self.assertEqual(status, 0, driver.stderr)
+        return sorted(lines[-1]["events"], key=lambda e: e["task"])
+
+    def test_values_digest_alike_in_every_approach(self):
+        for name in ("point", "later"):
+            digests = {a: [e["digest"] for e in self.call(a, name)] for a in APPROACHES}
+            self.assertEqual(len(set(map(tuple, digests.values()))), 1, (name, digests))
+            self.assertEqual(len(set(digests["py-sequential"])), 3, name)  # one per task
+        shown = self.call("py-process", "point")[1]["value"]
+        self.assertNotIn(" at 0x", shown)  # the attributes, not the address
+        self.assertIn("'a', 'b'", shown)  # a set's elements sorted
+
+    def test_a_call_is_computation_then_blocked_time(self):
+        burn, nap = self.call("py-sequential", "burn")[0], self.call("py-sequential", "nap")[0]
+        for e in (burn, nap):
+            (s0, e0), (s1, e1) = e["steps"]
+            self.assertLessEqual(e0, s1)  # the computation first, the rest after it
+            self.assertEqual(e["step_cpu_ns"][0], e0 - s0)
+            self.assertIsNone(e["step_cpu_ns"][1])
+        self.assertGreater(nap["steps"][1][1] - nap["steps"][1][0], 10_000_000)  # slept 20 ms
+
+
 if __name__ == "__main__":
     unittest.main()

@@ -21,6 +21,8 @@ pub use crate::show::settings::{ExportFormat, ExportTarget, Format, ImageFormat,
 
 mod demos_python;
 mod output;
+mod py_func;
+pub use py_func::probe as probe_function;
 mod sweep;
 pub use demos_python::DemosPython;
 pub use output::{Colour, OutputChoice};
@@ -82,6 +84,7 @@ impl RunConfig {
             )
         })?;
         let (workload, command) = parse_command(args, workload)?;
+        let (workload, python_function) = py_func::parse(args, workload)?;
         let number = parse_number(&c.number)?;
         let tasks = match &c.tasks {
             Some(t) => parse_count("--tasks", t, MAX_TASKS)? as u32,
@@ -105,6 +108,7 @@ impl RunConfig {
         settings.cluster.hosts = parse_hosts(c)?;
         settings.custom = custom_work(command.as_ref(), tasks, &settings)?;
         settings.interpreter = c.python.clone();
+        settings.python_function = python_function;
         let io_wait = parse_duration("--io-wait", &c.io_wait)?;
         let net_spec = net::parse_net(&c.requests, &c.payload)?;
         let work = WorkSpec {
@@ -113,7 +117,10 @@ impl RunConfig {
             io_wait_ns: io_wait.as_nanos() as u64,
             net: net_spec,
         };
-        let chosen = crate::plan::parse_approaches(&c.approach)?;
+        let chosen = crate::plan::parse_approaches(&py_func::approaches(
+            &c.approach,
+            settings.python_function.is_some(),
+        ))?;
         if let Some(p) = &c.python
             && p.as_os_str().is_empty()
         {
@@ -136,7 +143,7 @@ impl RunConfig {
                 .map(|w| parse_at_most("--warmup", w, 10_000).map(|n| n as u32))
                 .transpose()?,
         };
-        let plan = Plan::builder()
+        let mut plan = Plan::builder()
             .work(work)
             .tasks(tasks)
             .pool_size(pool_size)
@@ -159,6 +166,7 @@ impl RunConfig {
             .max_time(max_time::parse(&c.max_time)?)
             .settings(settings)
             .build()?;
+        py_func::probe(&mut plan)?;
         let format = match c.format {
             FormatArg::Table => Format::Table,
             FormatArg::Json => Format::Json,

@@ -54,6 +54,8 @@ impl SweepConfig {
             pool_size: Some(pool_sizes[0].to_string()),
             no_baseline: false,
             compare: None,
+            py_func: None,
+            py_check: None,
             common: CommonArgs {
                 tasks: Some(tasks),
                 ..r.clone()

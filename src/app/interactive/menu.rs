@@ -24,6 +24,8 @@ pub(super) enum Choice {
     Approach(&'static str),
     /// Every approach.
     All,
+    /// The user's own Python function under every py-* approach.
+    PythonFunction,
     /// The session's bar graph, then exit.
     Finish,
 }
@@ -87,6 +89,11 @@ pub(super) fn items(width: usize, ascii: bool) -> Vec<MenuItem> {
         Choice::All,
     ));
     rows.push((
+        "Your own Python function".into(),
+        "your FILE.py:NAME under each Python approach",
+        Choice::PythonFunction,
+    ));
+    rows.push((
         "Show the bar graph and exit".into(),
         "the bar graph of every run, with an offer to save",
         Choice::Finish,
@@ -134,8 +141,9 @@ mod tests {
                 .count();
             assert_eq!(offered, 1, "{id} is offered {offered} times");
         }
-        assert_eq!(menu.len(), approach::catalogue::ALL.len() + 2);
-        assert_eq!(menu[menu.len() - 2].choice, Choice::All);
+        assert_eq!(menu.len(), approach::catalogue::ALL.len() + 3);
+        assert_eq!(menu[menu.len() - 3].choice, Choice::All);
+        assert_eq!(menu[menu.len() - 2].choice, Choice::PythonFunction);
         assert_eq!(menu.last().unwrap().choice, Choice::Finish);
     }
 

@@ -7,6 +7,7 @@
 //! ([`crate::app::config`]); an invalid answer is explained and asked again.
 
 mod menu;
+mod py_func;
 mod session;
 mod signals;
 mod summary;
@@ -105,12 +106,28 @@ pub fn run_session() -> anyhow::Result<ExitCode> {
                 .map(|a| a.id)
                 .collect(),
             Choice::Approach(id) => vec![id],
+            Choice::PythonFunction => Vec::new(),
         };
         // Each answer is checked as it is given; what only the answers together rule out (a
         // run too long) is explained in the questions' words and asked again, the answers
         // given so far offered as the defaults.
         let mut previous: Option<Answers> = None;
+        let mut asked: Option<py_func::Answers> = None;
         let built = loop {
+            if item.choice == Choice::PythonFunction {
+                let answers = match py_func::ask(asked.as_ref()) {
+                    Ok(a) => a,
+                    Err(e) => break Err(interrupt(e)?),
+                };
+                match py_func::build(&answers) {
+                    Ok(cfg) => break Ok(cfg),
+                    Err(e) => {
+                        say::err_line(for_person(&e));
+                        asked = Some(answers);
+                    }
+                }
+                continue;
+            }
             let answers = match ask(&approaches, previous.as_ref()) {
                 Ok(a) => a,
                 Err(e) => break Err(interrupt(e)?),

@@ -476,13 +476,8 @@ pub fn lesson(lesson: Lesson, facts: &Facts) -> Option<Lesson> {
             ok.then_some(lesson)
         }
         Lesson::Noop { .. } => {
-            let custom = facts
-                .cfg
-                .work
-                .plan()
-                .contains(&crate::plan::workload::Step::Custom);
             let w = facts.cfg.work.workload;
-            let nothing = !w.computes() && !w.waits() && !custom && work.per_task_s() <= 0.0;
+            let nothing = w.measures_overhead() && work.per_task_s() <= 0.0;
             nothing.then_some(lesson)
         }
     }

@@ -85,8 +85,7 @@ fn processes(report: &Report) -> Vec<String> {
 /// `process-pool` were verified: the two costs per task side by side.
 fn cost(report: &Report, cfg: &Plan) -> Vec<String> {
     let work = &cfg.work;
-    let custom = work.plan().contains(&crate::plan::workload::Step::Custom);
-    if work.workload.computes() || work.workload.waits() || custom {
+    if !work.workload.measures_overhead() {
         return Vec::new();
     }
     let cost = |id| {

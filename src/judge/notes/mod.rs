@@ -34,6 +34,10 @@ pub fn annotate(mut report: Report, cfg: &Plan) -> Report {
     let lesson = crate::judge::lesson::lesson(&report, cfg)
         .and_then(|l| check::lesson(l, &facts))
         .map(|l| render::lesson(&l, cfg.vocabulary));
+    let lesson = match (lesson, python::function_line(cfg)) {
+        (Some(l), Some(how)) => Some(format!("{l} {how}")),
+        (l, how) => l.or(how),
+    };
     report.notes = notes;
     report.lesson = lesson;
     report
@@ -118,12 +122,9 @@ pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
             cores,
         });
     }
-    // A command or a user's function is work parlab cannot see, not nothing.
-    let custom = cfg
-        .work
-        .plan()
-        .contains(&crate::plan::workload::Step::Custom);
-    if !computes && !cfg.work.workload.waits() && !custom {
+    // A command or a user's function is work parlab cannot see, not nothing: only work that
+    // measures the approaches' own cost is nothing.
+    if cfg.work.workload.measures_overhead() {
         let verified: Vec<_> = report.results.iter().filter(|r| r.verified).collect();
         if let Some(r) = verified.iter().max_by(|a, b| a.wall_s.total_cmp(&b.wall_s)) {
             notes.push(Claim::NoopCost {

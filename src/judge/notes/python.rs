@@ -28,7 +28,15 @@ pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
     if !report.results.iter().any(|r| r.approach.starts_with("py-")) {
         return notes;
     }
-    let computes = cfg.work.workload.computes();
+    // The user's function declares nothing: it computes or waits as its measured CPU time says.
+    let measured = cfg
+        .approach
+        .python_function
+        .as_ref()
+        .and(report.python_work)
+        .map(|w| w.compute_share() > 0.5);
+    let computes = measured.unwrap_or(cfg.work.workload.computes());
+    let waits = measured.map_or(cfg.work.workload.waits(), |c| !c);
     let gil_off = report
         .machine
         .python
@@ -68,7 +76,7 @@ pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
         });
     }
     if !computes
-        && cfg.work.workload.waits()
+        && waits
         && let Some(py_threads) = ok(catalogue::PY_THREADS.id)
         && let Some(times) = against(py_threads)
     {
@@ -88,7 +96,7 @@ pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
     // Both one task at a time on one thread: the wall ratio is the per-task ratio. Waits would
     // dilute it, so only pure computation is compared.
     if computes
-        && !cfg.work.workload.waits()
+        && !waits
         && let (Some(rust), Some(py)) = (ok(catalogue::SEQUENTIAL.id), py_seq)
         && rust.wall_s > 0.0
     {
@@ -99,6 +107,32 @@ pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
     }
     notes.push(Claim::PyStartup);
     notes
+}
+
+/// For a run of the user's Python function (`--py-func`): how py-asyncio ran it, a sentence
+/// the lesson ends with.
+pub fn function_line(cfg: &Plan) -> Option<String> {
+    let f = cfg.approach.python_function.as_ref()?;
+    if !cfg
+        .approaches
+        .iter()
+        .any(|a| a.key == catalogue::PY_ASYNCIO.key)
+    {
+        return None;
+    }
+    let name = &f.func.name;
+    Some(if f.is_async {
+        format!(
+            "{name} is an async def: py-asyncio awaited every call on one event loop, the way \
+             asyncio is meant to be used; the other approaches ran each call with asyncio.run."
+        )
+    } else {
+        format!(
+            "{name} is a plain function: py-asyncio ran each call in a thread \
+             (asyncio.to_thread), so there it is a thread pool behind an event loop; an async \
+             def would be awaited on the loop itself."
+        )
+    })
 }
 
 /// The hint under a table that had no Python approach, saying how to add them.

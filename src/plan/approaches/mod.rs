@@ -137,19 +137,25 @@ pub struct Runs {
 }
 
 impl Runs {
-    /// parlab's own runners: every kind of step.
+    /// parlab's own runners: every kind of step but a Python call.
     pub const RUST: Runs = Runs {
         language: Language::Rust,
-        steps: StepType::ALL,
-        other_steps: "",
+        steps: &[
+            StepType::Wait,
+            StepType::Divide,
+            StepType::Request,
+            StepType::Custom,
+        ],
+        other_steps: "parlab's own approaches do not call Python functions: --py-func runs \
+                      under the py-* approaches (--approach python)",
     };
 
-    /// The Python driver: trial division and waits, nothing else.
+    /// The Python driver: trial division, waits and calls of the user's Python function.
     pub const PYTHON: Runs = Runs {
         language: Language::Python,
-        steps: &[StepType::Wait, StepType::Divide],
-        other_steps: "the Python driver runs only trial division and waits (cpu, io, mixed, \
-                      noop); use the Rust approaches",
+        steps: &[StepType::Wait, StepType::Divide, StepType::Call],
+        other_steps: "the Python driver runs only trial division, waits and your Python \
+                      function (cpu, io, mixed, noop, --py-func); use the Rust approaches",
     };
 }
 
@@ -407,6 +413,10 @@ mod tests {
         let inline = ApproachId::AsyncInline.info();
         assert!(refusal(inline, WorkloadKind::Command).is_some());
         assert_eq!(refusal(inline, WorkloadKind::Net), None);
+        let rust = ApproachId::Threads.info();
+        let why = refusal(rust, WorkloadKind::PyFunc).expect("only the driver calls Python");
+        assert!(why.contains("--py-func"), "{why}");
+        assert_eq!(refusal(py, WorkloadKind::PyFunc), None);
         for a in catalogue::ALL {
             assert_eq!(refusal(a, WorkloadKind::Cpu), None, "{}", a.id);
             assert_eq!(is_python(a), a.id.starts_with("py-"), "{}", a.id);

@@ -51,6 +51,7 @@ workloads! {
     net::Net => Net,
     command::Command => Command,
     function::Function => Function,
+    py_func::PyFunc => PyFunc,
 }
 
 pub use net::{
@@ -218,7 +219,9 @@ impl WorkSpec {
             .iter()
             .map(|s| match s {
                 Step::Wait(ns) | Step::Request { wait_ns: ns, .. } => Duration::from_nanos(*ns),
-                Step::Connect | Step::Divide { .. } | Step::Custom => Duration::ZERO,
+                Step::Connect | Step::Divide { .. } | Step::Custom | Step::Call(_) => {
+                    Duration::ZERO
+                }
             })
             .sum()
     }
@@ -259,6 +262,22 @@ pub enum Step {
     /// Run the run's custom work (`crate::plan::custom`): a shell command or a
     /// library user's function. parlab cannot see inside it, so it counts as computation.
     Custom,
+    /// One part of a call of the user's Python function (`--py-func`), which only the Python
+    /// driver runs: the call is measured once and reported as two steps, its computation
+    /// (the calling thread's CPU time) and the rest of its wall time, blocked (see
+    /// [`CallPart`]).
+    Call(CallPart),
+}
+
+/// Which part of a Python call a [`Step::Call`] is. A call's time is one span; the driver
+/// splits it by the thread CPU time it used (`time.thread_time`), the computation first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CallPart {
+    /// The CPU time the calling thread used during the call.
+    Compute,
+    /// The rest of the call's wall time: sleeping, I/O, waiting for the GIL or a core.
+    Blocked,
 }
 
 impl Step {
@@ -270,15 +289,16 @@ impl Step {
             Step::Connect => StepType::Connect,
             Step::Request { .. } => StepType::Request,
             Step::Custom => StepType::Custom,
+            Step::Call(_) => StepType::Call,
         }
     }
 
     /// "cpu", "wait" or "connect", as exports name step kinds.
     pub fn kind(&self) -> StepKind {
         match self {
-            Step::Wait(_) | Step::Request { .. } => StepKind::Wait,
+            Step::Wait(_) | Step::Request { .. } | Step::Call(CallPart::Blocked) => StepKind::Wait,
             Step::Connect => StepKind::Connect,
-            Step::Divide { .. } | Step::Custom => StepKind::Cpu,
+            Step::Divide { .. } | Step::Custom | Step::Call(CallPart::Compute) => StepKind::Cpu,
         }
     }
 }
@@ -297,6 +317,8 @@ pub enum StepType {
     Request,
     /// [`Step::Custom`].
     Custom,
+    /// [`Step::Call`].
+    Call,
 }
 
 impl StepType {
@@ -307,6 +329,7 @@ impl StepType {
         StepType::Connect,
         StepType::Request,
         StepType::Custom,
+        StepType::Call,
     ];
 }
 
@@ -464,7 +487,11 @@ mod tests {
             .iter()
             .filter_map(|s| match *s {
                 Step::Divide { from, to } => Some((from, to)),
-                Step::Wait(_) | Step::Connect | Step::Request { .. } | Step::Custom => None,
+                Step::Wait(_)
+                | Step::Connect
+                | Step::Request { .. }
+                | Step::Custom
+                | Step::Call(_) => None,
             })
             .collect();
         assert_eq!(ranges.first().unwrap().0, 2);

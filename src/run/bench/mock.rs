@@ -159,7 +159,7 @@ fn model(approach: &dyn Approach, ctx: RunContext, load: f64) -> RunMeasurement 
     };
     let step_s = |s: &Step| match s {
         Step::Wait(_) | Step::Request { .. } => wait_s,
-        Step::Connect | Step::Custom => 0.0,
+        Step::Connect | Step::Custom | Step::Call(_) => 0.0,
         Step::Divide { .. } => cpu_s / cpu_steps as f64 / core_share,
     };
     let step_cpu_s = |s: &Step| match s {

@@ -157,6 +157,11 @@ pub fn run_blocking_reporting(
             }
             Step::Divide { .. } => {}
             Step::Custom => verdict.failed |= !custom_blocking(rec, cancel, (task, i)),
+            // Refused before any run (only the Python driver calls a Python function).
+            Step::Call(_) => {
+                rec.problem(format!("task {task}: a Python call needs a py-* approach"));
+                verdict.failed = true;
+            }
         }
     }
     if cancel.is_cancelled() && verdict.failed {
@@ -246,6 +251,10 @@ pub async fn run_async(
                     };
                 }
                 Step::Divide { .. } => {}
+                Step::Call(_) => {
+                    rec.problem(format!("task {task}: a Python call needs a py-* approach"));
+                    verdict.failed = true;
+                }
                 Step::Custom => {
                     let ok = Box::pin(custom_async(&rec, &cancel, (task, i), placement)).await;
                     verdict.failed |= !ok;

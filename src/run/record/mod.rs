@@ -177,9 +177,11 @@ impl WorkCost {
             for (i, step) in plan.iter().enumerate() {
                 let planned = match step {
                     Step::Wait(ns) => *ns as f64 / 1e9,
-                    Step::Connect | Step::Divide { .. } | Step::Request { .. } | Step::Custom => {
-                        0.0
-                    }
+                    Step::Connect
+                    | Step::Divide { .. }
+                    | Step::Request { .. }
+                    | Step::Custom
+                    | Step::Call(_) => 0.0,
                 };
                 let d = best[t * plan.len() + i].unwrap_or(planned);
                 match step.kind() {

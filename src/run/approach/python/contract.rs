@@ -20,6 +20,7 @@ fn example(t: StepType) -> Step {
             wait_ns: 1,
         },
         StepType::Custom => Step::Custom,
+        StepType::Call => Step::Call(crate::plan::workload::CallPart::Compute),
     }
 }
 

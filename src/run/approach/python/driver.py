@@ -43,6 +43,20 @@ which has no file then). Python 3.14 makes forkserver the Linux default, so it i
 the lost chunk's result never comes), so py-pool polls ``starmap_async(...).get(0.1)`` and
 checks the pool's worker processes (``pool._pool``) for a non-zero exit code between polls.
 
+The user's own function (``--py-func``): a plan of ``{"call": "compute"}`` and
+``{"call": "blocked"}`` with the request's ``"func": {"module", "file", "name"}`` (and ``"check"``,
+the same or null) makes each task one call ``NAME(task)``: an ``async def`` is awaited on the
+loop by py-asyncio and run with ``asyncio.run`` by the others; py-asyncio runs a plain one with
+``asyncio.to_thread``. The call is reported as two steps: its computation (the calling thread's
+CPU time over the call, ``time.thread_time_ns``; for a coroutine, over its own turns on the
+loop) then the time it was blocked: the rest of its wall time but the thread's wait for a core
+(``/proc/thread-self/schedstat``'s run delay; not measured for a coroutine), which lies between
+the two steps. Process approaches pickle each value back to the
+driver, as multiprocessing must. After the run (outside its span) each event gains ``value``
+(the start of its canonical repr), ``digest`` (a hash of all of it) and ``verdict``
+(``check(task, value)``, or null without a check). ``python3 -c <driver> --probe-func JSON``
+imports the function and prints ``{"func": {"async": bool}}`` or ``{"error": "..."}``.
+
 Fault injection for tests, the request's ``fault`` (parlab sends one only when built with its
 test hooks): ``raise:T`` (task T raises), ``exit:T`` (the process running task T calls
 ``os._exit(3)``), ``hang:T`` (task T sleeps for ever).
@@ -50,9 +64,13 @@ test hooks): ``raise:T`` (task T raises), ``exit:T`` (the process running task T
 
 import asyncio
 import concurrent.futures as cf
+import importlib
+import importlib.util
+import inspect
 import json
 import multiprocessing
 import os
+import pickle
 import platform
 import queue
 import resource
@@ -60,6 +78,7 @@ import signal
 import sys
 import threading
 import time
+import traceback
 import warnings
 from concurrent.futures.process import BrokenProcessPool
 from multiprocessing.sharedctypes import RawArray
@@ -67,7 +86,8 @@ from multiprocessing.sharedctypes import RawArray
 APPROACHES = ("py-sequential", "py-threads", "py-thread-pool", "py-asyncio",
               "py-process", "py-process-pool", "py-pool")
 POOLED = ("py-thread-pool", "py-process-pool", "py-pool")
-WAIT, DIVIDE = 0, 1
+WAIT, DIVIDE, CALL = 0, 1, 2
+SHOWN_CHARS = 60  # how much of a value's repr comes back for messages
 TICK_S = 0.1  # the sampler's period: at most ~10 tick lines a second
 POLL_S = 0.1  # how often the main thread looks for dead worker processes
 DEATH_WAIT_S = 5.0  # how long a dead worker's exit status may take to be readable
@@ -89,6 +109,8 @@ _DYING = False  # set on the way out: from then on no thread of ours may fork a 
 APPROACH, ORIGIN, NUMBER, PRIME, PLAN, FAULT, N = "driver", 0, 0, False, (), None, 0
 STATE = RUNNER = None  # per task: progress byte; pid of the process running it
 START = END = ANSWER = STEPS = TOKEN = STEP_TOKENS = None  # per-task result slots
+FUNC = CHECK = None  # the user's function (--py-func) and check (--py-check), when calling
+FUNC_NAME, FUNC_ASYNC, VALUE = "", False, None  # its name; an async def?; per-task values
 PEAK = {}  # child pid -> its largest reported VmHWM, KiB
 KNOWN = {}  # child pid -> multiprocessing.Process, every child started
 
@@ -96,9 +118,9 @@ KNOWN = {}  # child pid -> multiprocessing.Process, every child started
 class TaskFailed(Exception):
     """A task raised; carries the task's index to the parent (picklable)."""
 
-    def __init__(self, task, text):
-        super().__init__(task, text)
-        self.task, self.text = task, text
+    def __init__(self, task, text, verb="raised"):
+        super().__init__(task, text, verb)
+        self.task, self.text, self.verb = task, text, verb
 
 
 def now():
@@ -259,6 +281,196 @@ def describe(e):
     return f"{type(e).__name__}: {e}"
 
 
+def task_error(e):
+    """An exception in a task: its last line, and for the user's function where it was raised
+    (the innermost frames of its traceback, at most three, most recent last, on one line)."""
+    if FUNC is None:
+        return describe(e)
+    frames = traceback.extract_tb(e.__traceback__)
+    frames = [f for f in frames if f.filename != "<string>"][-3:]  # the driver's own: -c
+    where = "; ".join(f"{os.path.basename(f.filename)}:{f.lineno} in {f.name}"
+                      + (f": {f.line.strip()}" if f.line else "") for f in frames)
+    return describe(e) + (f" (traceback, most recent call last: {where})" if where else "")
+
+
+# ---- the user's function (--py-func) ----
+
+def load_function(target):
+    """Imports `target`'s module (a file by path, or a module on sys.path) and returns its
+    function; raises LookupError naming what is missing."""
+    module, name = target["module"], target["name"]
+    if target.get("file"):
+        stem = os.path.splitext(os.path.basename(module))[0]
+        mod_name = stem if stem.isidentifier() and stem not in sys.modules else f"parlab_user_{stem}"
+        if mod_name in sys.modules:  # the check in the function's own file: imported once
+            mod = sys.modules[mod_name]
+        else:
+            spec = importlib.util.spec_from_file_location(mod_name, module)
+            if spec is None or spec.loader is None:
+                raise LookupError(f"{module} cannot be imported as a Python file")
+            mod = importlib.util.module_from_spec(spec)
+            sys.modules[mod_name] = mod  # pickle finds the file's classes by this name
+            sys.path.insert(0, os.path.dirname(module))  # its own imports of files beside it
+            spec.loader.exec_module(mod)
+    else:
+        mod = importlib.import_module(module)
+    fn = getattr(mod, name, None)
+    if fn is None:
+        names = sorted(n for n, v in vars(mod).items()
+                       if callable(v) and not n.startswith("_")
+                       and getattr(v, "__module__", None) == mod.__name__)
+        has = f" (it defines: {', '.join(names[:12])})" if names else ""
+        raise LookupError(f"{target.get('given') or module} has no {name!r}{has}")
+    if not callable(fn):
+        raise LookupError(f"{name!r} in {module} is a {type(fn).__name__}, not a function")
+    return fn
+
+
+def probe_function(spec):
+    """`--probe-func`: imports the function (and the check) and says whether it is async."""
+    try:
+        req = json.loads(spec)
+        fn = load_function(req["func"])
+        if req.get("check"):
+            load_function(req["check"])
+        print(json.dumps({"func": {"async": inspect.iscoroutinefunction(fn)}}))
+    except LookupError as e:
+        print(json.dumps({"error": str(e.args[0]), "kind": "name"}))
+    except BaseException as e:  # the module's own error, however it ends (SystemExit too)
+        last = traceback.format_exception_only(type(e), e)[-1].strip()
+        if isinstance(e, SyntaxError) and e.filename:
+            last = f"{last} ({os.path.basename(e.filename)}, line {e.lineno})"
+        print(json.dumps({"error": last, "kind": "import"}))
+    sys.stdout.flush()
+    os._exit(0)
+
+
+class Timed:
+    """Awaits a coroutine, adding up the thread CPU time of its own turns on the loop (other
+    tasks run between them)."""
+
+    __slots__ = ("coro", "cpu")
+
+    def __init__(self, coro):
+        self.coro, self.cpu = coro, 0
+
+    def __await__(self):
+        it = self.coro.__await__()
+        arg, thrown = None, None
+        while True:
+            c = time.thread_time_ns()
+            try:
+                y = it.throw(thrown) if thrown is not None else it.send(arg)
+            except StopIteration as stop:
+                self.cpu += time.thread_time_ns() - c
+                return stop.value
+            except BaseException:
+                self.cpu += time.thread_time_ns() - c
+                raise
+            self.cpu += time.thread_time_ns() - c
+            arg, thrown = None, None
+            try:
+                arg = yield y
+            except BaseException as exc:  # noqa: B902 - handed on to the coroutine
+                thrown = exc
+
+
+def run_delay_ns():
+    """How long the calling thread has waited for a core so far (the kernel's schedstat), ns;
+    0 where it cannot be read."""
+    try:
+        fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        try:
+            return int(os.read(fd, 128).split()[1])
+        finally:
+            os.close(fd)
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def call_steps(s, e, cpu, queued=0):
+    """A call from `s` to `e` that used `cpu` ns of its thread and waited `queued` ns for a
+    core: its computation, then the time it was blocked. The wait for a core is neither: it is
+    other programs' (or other threads') doing, so it lies between the two steps."""
+    cpu = max(0, min(cpu, e - s))
+    blocked_from = min(e, s + cpu + max(0, queued))
+    return [(s, s + cpu, cpu), (blocked_from, e)]
+
+
+def invoke(task):
+    """Calls the user's function on `task`, to its value, on the calling thread."""
+    if FUNC_ASYNC:
+        return asyncio.run(FUNC(task))
+    return FUNC(task)
+
+
+def timed_call(task):
+    """One call on the calling thread: (value, start_ns, end_ns, cpu_ns, queued_ns, thread)."""
+    q = run_delay_ns()
+    s, c = now(), time.thread_time_ns()
+    value = invoke(task)
+    c = time.thread_time_ns() - c
+    e = now()
+    return value, s, e, c, run_delay_ns() - q, threading.current_thread()
+
+
+def call_blocking(task):
+    """`task` as one call of the user's function; its value goes to VALUE[task]."""
+    start = now()
+    STATE[task] = STARTED
+    fault = injected_fault(task)
+    if fault == "raise":
+        raise RuntimeError(f"injected fault (raise:{task})")
+    if fault == "exit":
+        os._exit(3)
+    while fault == "hang":
+        time.sleep(3600)
+    value, s, e, c, q, _ = timed_call(task)
+    VALUE[task] = value
+    return start, now(), "done", call_steps(s, e, c, q)
+
+
+def canon(v, depth=0):
+    """A repr that is the same for equal values in any interpreter: a set's elements sorted, an
+    object without its own repr shown by its class and attributes (not its address)."""
+    if depth > 50:
+        return "..."
+    t = type(v)
+    if t in (list, tuple):
+        inner = ", ".join(canon(x, depth + 1) for x in v)
+        return f"[{inner}]" if t is list else f"({inner})"
+    if t is dict:
+        return "{" + ", ".join(f"{canon(k, depth + 1)}: {canon(x, depth + 1)}"
+                               for k, x in v.items()) + "}"
+    if t in (set, frozenset):
+        return t.__name__ + "{" + ", ".join(sorted(canon(x, depth + 1) for x in v)) + "}"
+    if t.__repr__ is object.__repr__ and hasattr(v, "__dict__"):
+        return f"{t.__qualname__}({canon(vars(v), depth + 1)})"
+    return repr(v)
+
+
+def judge_values():
+    """Each task's value, as (shown, digest, verdict): after the run, outside its span."""
+    import hashlib  # here, not above: OpenSSL's 0.7 MiB is no cost of parlab's own work
+    out = []
+    for t in range(N):
+        value = VALUE[t]
+        try:
+            text = canon(value)
+        except Exception as e:
+            fail(f"{APPROACH}: task {t}: the repr of {FUNC_NAME}'s value raised {describe(e)}", t)
+        digest = hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:32]
+        shown = text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS - 1] + "\u2026"
+        verdict = None
+        if CHECK is not None:
+            try:
+                verdict = bool(CHECK(t, value))
+            except Exception as e:
+                fail(f"{APPROACH}: task {t}: the check raised {task_error(e)}", t)
+        out.append((shown, digest, verdict))
+    return out
+
+
 # ---- the work: identical to parlab's src/exec.rs and src/primes.rs ----
 
 def divide(n, lo, hi):
@@ -284,6 +496,8 @@ def run_blocking(task):
     """Runs `task`'s plan on the calling thread, sleeping through waits.
 
     Returns (start_ns, end_ns, answer, steps)."""
+    if FUNC is not None:
+        return call_blocking(task)
     start = now()
     STATE[task] = STARTED
     fault = injected_fault(task)
@@ -321,20 +535,33 @@ def child_task(task):
     try:
         result = run_blocking(task)
     except Exception as e:
-        raise TaskFailed(task, describe(e)) from None
+        raise TaskFailed(task, task_error(e)) from None
+    data = None
+    if FUNC is not None:
+        value = VALUE[task]
+        try:
+            data = pickle.dumps(value, pickle.HIGHEST_PROTOCOL)
+        except Exception as e:
+            raise TaskFailed(task, f"a value of type {type(value).__qualname__} from "
+                                   f"{FUNC_NAME}({task}), which cannot be pickled to come back "
+                                   f"from a worker process ({describe(e)}); return plain data "
+                                   "(numbers, strings, lists, dicts, dataclasses)",
+                             "returned") from None
     STATE[task] = ENDED
-    return task, os.getpid(), vm_hwm_kib(), result
+    return task, os.getpid(), vm_hwm_kib(), result, data
 
 
 def take(res):
     """The parent's side of child_task."""
-    task, pid, peak, result = res
+    task, pid, peak, result, data = res
+    if data is not None:
+        VALUE[task] = pickle.loads(data)
     record(task, tuple(result), pid)
     PEAK[pid] = max(PEAK.get(pid) or 0, peak or 0)
 
 
-def raised(task, text):
-    fail(f"{APPROACH}: task {task} raised {text}", task)
+def raised(task, text, verb="raised"):
+    fail(f"{APPROACH}: task {task} {verb} {text}", task)
 
 
 def how(code):
@@ -404,7 +631,7 @@ def run_sequential(_req):
         try:
             result = run_blocking(t)
         except Exception as e:
-            raised(t, describe(e))
+            raised(t, task_error(e))
         record(t, result, me)
 
 
@@ -415,7 +642,7 @@ def run_threads(_req):
         try:
             result = run_blocking(t)
         except BaseException as e:
-            faults.append((t, describe(e)))
+            faults.append((t, task_error(e)))
             return
         record(t, result, threading.current_thread())
 
@@ -433,7 +660,7 @@ def thread_pool_task(t):
     try:
         result = run_blocking(t)
     except Exception as e:
-        raise TaskFailed(t, describe(e)) from None
+        raise TaskFailed(t, task_error(e)) from None
     record(t, result, threading.current_thread())
 
 
@@ -443,7 +670,7 @@ def run_thread_pool(req):
         for f in cf.as_completed(futures):
             e = f.exception()
             if isinstance(e, TaskFailed):
-                raised(e.task, e.text)
+                raised(e.task, e.text, e.verb)
             elif e is not None:
                 fail(f"{APPROACH}: driver error: {describe(e)}")
 
@@ -455,7 +682,36 @@ def timed_divide(lo, hi):
     return found, s, now(), threading.current_thread(), c
 
 
+async def async_call(t, loop):
+    """`t` as one call on the event loop: an async def awaited there, a plain function run in
+    a thread (asyncio.to_thread, or the loop's executor before 3.9)."""
+    me = threading.current_thread()
+    start = now()
+    STATE[t] = STARTED
+    fault = injected_fault(t)
+    if fault == "raise":
+        raise RuntimeError(f"injected fault (raise:{t})")
+    if fault == "exit":
+        os._exit(3)
+    while fault == "hang":
+        await asyncio.sleep(3600)
+    if FUNC_ASYNC:
+        timed = Timed(FUNC(t))
+        s = now()
+        value = await timed
+        e, c, q, who = now(), timed.cpu, 0, me
+    elif hasattr(asyncio, "to_thread"):
+        value, s, e, c, q, who = await asyncio.to_thread(timed_call, t)
+    else:
+        value, s, e, c, q, who = await loop.run_in_executor(None, timed_call, t)
+    VALUE[t] = value
+    STEP_TOKENS[t] = [who, who]
+    record(t, (start, now(), "done", call_steps(s, e, c, q)), me)
+
+
 async def async_task(t, loop):
+    if FUNC is not None:
+        return await async_call(t, loop)
     me = threading.current_thread()
     start = now()
     STATE[t] = STARTED
@@ -484,7 +740,7 @@ def run_asyncio(_req):
         try:
             await async_task(t, loop)
         except Exception as e:
-            raised(t, describe(e))
+            raised(t, task_error(e))
 
     async def main():
         loop = asyncio.get_running_loop()
@@ -497,7 +753,7 @@ def process_main(task, results):
     try:
         results.put(("ok", child_task(task)))
     except TaskFailed as e:
-        results.put(("err", e.task, e.text))
+        results.put(("err", e.task, e.text, e.verb))
 
 
 def run_process(_req):
@@ -515,7 +771,7 @@ def run_process(_req):
         except queue.Empty:
             msg = None
         if msg is not None and msg[0] == "err":
-            raised(msg[1], msg[2])
+            raised(msg[1], msg[2], msg[3])
         if msg is not None:
             take(msg[1])
             have[msg[1][0]] = 1
@@ -545,7 +801,7 @@ def run_process_pool(req):
         try:
             take(f.result())
         except TaskFailed as e:
-            raised(e.task, e.text)
+            raised(e.task, e.text, e.verb)
         except BrokenProcessPool:
             worker_died(note, workers)
     ex.shutdown(wait=True)  # reaps the workers, so parlab's RUSAGE_CHILDREN counts them
@@ -564,7 +820,7 @@ def run_pool(req):
             if any(p.exitcode not in (None, 0) for p in list(KNOWN.values())):
                 worker_died("", lambda: list(pool._pool))
         except TaskFailed as e:
-            raised(e.task, e.text)
+            raised(e.task, e.text, e.verb)
     for res in results:
         take(res)
     pool.close()
@@ -589,7 +845,8 @@ def int_field(req, key, low, allow_null=False):
 def configure(req):
     """Checks the request and sets the run's globals; returns the request, normalised."""
     global APPROACH, ORIGIN, NUMBER, PRIME, PLAN, FAULT, N, STATE, RUNNER
-    global START, END, ANSWER, STEPS, TOKEN, STEP_TOKENS
+    global START, END, ANSWER, STEPS, TOKEN, STEP_TOKENS, FUNC, CHECK, FUNC_NAME, FUNC_ASYNC
+    global VALUE
     if not isinstance(req, dict):
         fail("request: expected a JSON object")
     if req.get("approach") not in APPROACHES:
@@ -612,10 +869,27 @@ def configure(req):
         elif isinstance(step, dict) and list(step) == ["divide"] and isinstance(step["divide"], list) \
                 and len(step["divide"]) == 2 and all(type(x) is int for x in step["divide"]):
             plan.append((DIVIDE, step["divide"][0], step["divide"][1]))
+        elif isinstance(step, dict) and list(step) == ["call"] \
+                and step["call"] in ("compute", "blocked"):
+            plan.append((CALL, step["call"], 0))
         else:
-            fail(f"request: bad plan step {step!r}: expected {{\"wait_ns\": N}} or "
-                 "{\"divide\": [FROM, TO]}")
+            fail(f"request: bad plan step {step!r}: expected {{\"wait_ns\": N}}, "
+                 "{\"divide\": [FROM, TO]} or {\"call\": \"compute\"|\"blocked\"}")
     PLAN = tuple(plan)
+    if any(kind == CALL for kind, _, _ in PLAN):
+        if [part for _, part, _ in PLAN] != ["compute", "blocked"]:
+            fail("request: a call's plan is [{\"call\": \"compute\"}, {\"call\": \"blocked\"}]")
+        if not isinstance(req.get("func"), dict):
+            fail("request: a call needs 'func': {\"module\", \"file\", \"name\"}")
+        try:
+            FUNC = load_function(req["func"])
+            CHECK = load_function(req["check"]) if req.get("check") else None
+        except LookupError as e:
+            fail(f"--py-func: {e.args[0]}")
+        except BaseException as e:
+            fail(f"--py-func: importing {req['func'].get('module')} raised {describe(e)}")
+        FUNC_NAME = req["func"].get("name", "?")
+        FUNC_ASYNC = inspect.iscoroutinefunction(FUNC)
     fault = req.get("fault") or ""
     if fault:
         kind, _, task = fault.partition(":") if isinstance(fault, str) else ("", "", "")
@@ -626,7 +900,7 @@ def configure(req):
         STATE, RUNNER = RawArray("b", max(N, 1)), RawArray("i", max(N, 1))  # shared with children
     else:
         STATE = bytearray(max(N, 1))
-    START, END, ANSWER, STEPS, TOKEN = ([None] * N for _ in range(5))
+    START, END, ANSWER, STEPS, TOKEN, VALUE = ([None] * N for _ in range(6))
     STEP_TOKENS = [None] * N if APPROACH == "py-asyncio" else None
     return req
 
@@ -685,6 +959,7 @@ def report(span, cpu):
     ids = {}
     for _, token in firsts:
         ids.setdefault(token, len(ids))
+    values = judge_values() if FUNC is not None else None
     parts, size = ['{"events":['], 0
     for t in range(N):
         worker = ids[TOKEN[t]]
@@ -693,6 +968,8 @@ def report(span, cpu):
                  "answer": ANSWER[t], "steps": [list(s[:2]) if s else None for s in STEPS[t]],
                  "step_cpu_ns": [s[2] if s and len(s) > 2 else None for s in STEPS[t]],
                  "step_workers": [ids[w] if s else None for s, w in zip(STEPS[t], tokens)]}
+        if values is not None:
+            event["value"], event["digest"], event["verdict"] = values[t]
         parts.append(("," if t else "") + json.dumps(event, separators=(",", ":")))
         size += len(parts[-1])
         if size > 1 << 20:
@@ -723,6 +1000,8 @@ def gil_enabled():
 
 
 def main():
+    if len(sys.argv) > 2 and sys.argv[1] == "--probe-func":
+        probe_function(sys.argv[2])
     signal.signal(signal.SIGTERM, on_sigterm)
     cpu_ns()  # the first call is many times slower than the rest: not inside the run
     emit({"ready": {"version": platform.python_version(), "executable": sys.executable,

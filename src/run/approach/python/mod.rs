@@ -17,6 +17,7 @@
 //! `sys._is_gil_enabled()` is false) would let threads compute in parallel too; the widths
 //! below describe the usual build, and the machine facts say which one ran.
 
+mod func;
 mod probe;
 mod session;
 
@@ -25,7 +26,7 @@ mod contract;
 
 use std::sync::Mutex;
 
-pub use probe::{PythonFacts, probe};
+pub use probe::{FunctionProblem, PythonFacts, probe, probe_function};
 
 use super::{Approach, ApproachError, ApproachInfo, Outcome, RunContext};
 use crate::plan::approaches::catalogue;
@@ -89,7 +90,10 @@ impl Approach for Python {
     }
 
     fn prepare(&self, ctx: &RunContext) -> Result<(), ApproachError> {
-        let s = session::Session::start(self.info.id, &ctx.settings.interpreter(), &ctx.cancel)?;
+        if self.info.key != catalogue::PY_SEQUENTIAL.key {
+            func::reference_run(ctx)?;
+        }
+        let s = self.start(ctx)?;
         *self.ready.lock().unwrap_or_else(|e| e.into_inner()) = Some((run_key(ctx), s));
         Ok(())
     }
@@ -111,10 +115,30 @@ impl Approach for Python {
         };
         let s = match prepared {
             Some(s) => s,
-            None => {
-                session::Session::start(self.info.id, &ctx.settings.interpreter(), &ctx.cancel)?
-            }
+            None => self.start(ctx)?,
         };
         s.run(ctx)
+    }
+}
+
+impl Python {
+    /// Starts an interpreter on the driver for a run on `ctx`.
+    fn start(&self, ctx: &RunContext) -> Result<session::Session, ApproachError> {
+        session::Session::start(
+            self.info.id,
+            &ctx.settings.interpreter(),
+            &ctx.cancel,
+            &function_env(ctx),
+        )
+    }
+}
+
+/// The environment of an interpreter calling the user's function: string hashing made the same
+/// in every interpreter (`PYTHONHASHSEED=0`, unless the user set it), so that a value built
+/// from a set of strings is the same under every approach.
+fn function_env(ctx: &RunContext) -> Vec<(&'static str, &'static str)> {
+    match &ctx.settings.python_function {
+        Some(_) if std::env::var_os("PYTHONHASHSEED").is_none() => vec![("PYTHONHASHSEED", "0")],
+        _ => Vec::new(),
     }
 }

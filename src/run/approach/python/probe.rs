@@ -50,6 +50,107 @@ const PROBE_OUTPUT_BYTES: u64 = 64 * 1024;
 /// has had `limit`, and dies with parlab (`PR_SET_PDEATHSIG`), however parlab ends.
 fn probe_within(interpreter: &Path, limit: Duration) -> Result<PythonFacts, String> {
     let shown = interpreter.display();
+    let (status, out_text, err_text) = run_limited(interpreter, &["-c", PROBE], limit, &[])?;
+    let text = out_text;
+    let probed: Probed = match serde_json::from_str(text.trim()) {
+        Ok(p) if status.success() => p,
+        _ => {
+            let said = err_text;
+            let said = said
+                .lines()
+                .rev()
+                .find(|l| !l.trim().is_empty())
+                .map_or(String::new(), |l| format!(" ({})", l.trim()));
+            return Err(format!("'{shown}' did not run as Python 3{said}"));
+        }
+    };
+    if (probed.major, probed.minor) < MIN_VERSION {
+        return Err(format!(
+            "'{shown}' is Python {}, older than {}.{} which the Python approaches need",
+            probed.version, MIN_VERSION.0, MIN_VERSION.1
+        ));
+    }
+    Ok(PythonFacts {
+        version: probed.version,
+        implementation: probed.implementation,
+        executable: probed.executable,
+        gil: probed.gil,
+    })
+}
+
+/// Why the user's Python function cannot be called.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FunctionProblem {
+    /// Its module (or the check's) did not import: the exception's last line.
+    Import(String),
+    /// The module has no such function: which name, and what it has.
+    Name(String),
+}
+
+/// Imports `func` (and its check) in `interpreter` with the driver, as a run would, and says
+/// whether it is an `async def`; or why it cannot be called, before anything is measured. A
+/// module that takes longer than `limit` to import is a problem too.
+pub fn probe_function(
+    interpreter: &Path,
+    func: &crate::plan::py_func::PyFunction,
+    limit: Duration,
+) -> Result<bool, FunctionProblem> {
+    let spec = serde_json::json!({ "func": func.func, "check": func.check }).to_string();
+    let seed = if std::env::var_os("PYTHONHASHSEED").is_none() {
+        vec![("PYTHONHASHSEED", "0")]
+    } else {
+        Vec::new()
+    };
+    let (_, out, err) = run_limited(
+        interpreter,
+        &["-c", super::DRIVER, "--probe-func", &spec],
+        limit,
+        &seed,
+    )
+    .map_err(FunctionProblem::Import)?;
+    #[derive(Deserialize)]
+    struct Said {
+        func: Option<FuncSaid>,
+        error: Option<String>,
+        kind: Option<String>,
+    }
+    #[derive(Deserialize)]
+    struct FuncSaid {
+        #[serde(rename = "async")]
+        is_async: bool,
+    }
+    let last = |t: &str| {
+        t.lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .map(str::to_string)
+    };
+    match last(&out).and_then(|l| serde_json::from_str::<Said>(&l).ok()) {
+        Some(Said { func: Some(f), .. }) => Ok(f.is_async),
+        Some(Said {
+            error: Some(e),
+            kind,
+            ..
+        }) => Err(if kind.as_deref() == Some("name") {
+            FunctionProblem::Name(e)
+        } else {
+            FunctionProblem::Import(e)
+        }),
+        _ => Err(FunctionProblem::Import(last(&err).unwrap_or_else(|| {
+            "the interpreter ended without a word".to_string()
+        }))),
+    }
+}
+
+/// Runs `interpreter` with `args` for at most `limit`, in its own process group and dying with
+/// parlab; gives its exit status, stdout and stderr (each at most [`PROBE_OUTPUT_BYTES`]).
+fn run_limited(
+    interpreter: &Path,
+    args: &[&str],
+    limit: Duration,
+    env: &[(&str, &str)],
+) -> Result<(std::process::ExitStatus, String, String), String> {
+    let shown = interpreter.display();
     let outputs = (memfd(), memfd());
     let (Ok(stdout), Ok(stderr)) = outputs else {
         return Err(format!("could not start '{shown}': no in-memory file"));
@@ -59,7 +160,8 @@ fn probe_within(interpreter: &Path, limit: Duration) -> Result<PythonFacts, Stri
         return Err(format!("could not start '{shown}': no in-memory file"));
     };
     let mut cmd = Command::new(interpreter);
-    cmd.args(["-c", PROBE])
+    cmd.args(args)
+        .envs(env.iter().copied())
         .stdin(Stdio::null())
         .stdout(out_w)
         .stderr(err_w)
@@ -101,32 +203,7 @@ fn probe_within(interpreter: &Path, limit: Duration) -> Result<PythonFacts, Stri
         let _ = f.take(PROBE_OUTPUT_BYTES).read_to_end(&mut bytes);
         String::from_utf8_lossy(&bytes).into_owned()
     };
-    let (out_text, err_text) = (read(stdout), read(stderr));
-    let text = out_text;
-    let probed: Probed = match serde_json::from_str(text.trim()) {
-        Ok(p) if status.success() => p,
-        _ => {
-            let said = err_text;
-            let said = said
-                .lines()
-                .rev()
-                .find(|l| !l.trim().is_empty())
-                .map_or(String::new(), |l| format!(" ({})", l.trim()));
-            return Err(format!("'{shown}' did not run as Python 3{said}"));
-        }
-    };
-    if (probed.major, probed.minor) < MIN_VERSION {
-        return Err(format!(
-            "'{shown}' is Python {}, older than {}.{} which the Python approaches need",
-            probed.version, MIN_VERSION.0, MIN_VERSION.1
-        ));
-    }
-    Ok(PythonFacts {
-        version: probed.version,
-        implementation: probed.implementation,
-        executable: probed.executable,
-        gil: probed.gil,
-    })
+    Ok((status, read(stdout), read(stderr)))
 }
 
 /// An anonymous in-memory file for the probe's output (closed on exec: the child gets the

@@ -12,7 +12,7 @@ use std::os::fd::AsRawFd;
 use std::os::unix::process::CommandExt;
 use std::process::{Child, ChildStdin, ChildStdout, Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde::Deserialize;
 use serde_json::json;
@@ -50,6 +50,8 @@ pub(super) struct Session {
     /// parlab's own CPU time when the run began: what parlab spends writing the request and
     /// reading the driver's lines is the measurement's, not the approach's.
     own_at_request: Option<measure::Usage>,
+    /// `--task-timeout`, and when each task running (as the progress ticks say) started.
+    timeout: Option<(Duration, Vec<Option<Instant>>)>,
 }
 
 #[derive(Deserialize)]
@@ -77,6 +79,14 @@ struct Event {
     step_cpu_ns: Vec<Option<u64>>,
     #[serde(default)]
     step_workers: Vec<Option<u32>>,
+    /// A call's value: the start of its canonical repr, a digest of all of it, and the
+    /// check's verdict (see [`super::func`]).
+    #[serde(default)]
+    value: Option<String>,
+    #[serde(default)]
+    digest: Option<String>,
+    #[serde(default)]
+    verdict: Option<bool>,
 }
 
 #[derive(Deserialize)]
@@ -126,10 +136,12 @@ impl Session {
         id: &'static str,
         python: &std::path::Path,
         cancel: &Cancel,
+        env: &[(&str, &str)],
     ) -> Result<Self, ApproachError> {
         let mut cmd = Command::new(python);
         cmd.arg("-c")
             .arg(DRIVER)
+            .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -179,6 +191,7 @@ impl Session {
             reaped: false,
             startup_cpu: None,
             own_at_request: None,
+            timeout: None,
         };
         match s.next_line(cancel)? {
             Some(line) => match line.ready {
@@ -213,6 +226,10 @@ impl Session {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let computes = ctx.work.workload.computes();
+        let func = ctx.settings.python_function.as_ref();
+        self.timeout = ctx
+            .task_timeout
+            .map(|limit| (limit, vec![None; ctx.tasks as usize]));
         let request = json!({
             "approach": self.id,
             "tasks": ctx.tasks,
@@ -224,6 +241,8 @@ impl Session {
             "plan": plan,
             "progress": true,
             "fault": injected_fault(),
+            "func": func.map(|f| &f.func),
+            "check": func.and_then(|f| f.check.as_ref()),
         });
         let mut text = request.to_string();
         text.push('\n');
@@ -248,9 +267,15 @@ impl Session {
                     if !rec.task_state(t).0 {
                         rec.task_started_at(t, 0, now);
                     }
+                    if let Some((_, since)) = &mut self.timeout {
+                        since[t as usize] = Some(Instant::now());
+                    }
                 }
                 for &t in tick.ended.iter().filter(|&&t| t < ctx.tasks) {
                     rec.task_finished_at(t, provisional, now);
+                    if let Some((_, since)) = &mut self.timeout {
+                        since[t as usize] = None;
+                    }
                 }
                 continue;
             }
@@ -265,6 +290,28 @@ impl Session {
     fn finish(mut self, ctx: &RunContext, line: Line) -> Result<Outcome, ApproachError> {
         let rec = &ctx.recorder;
         let events = line.events.unwrap_or_default();
+        let mut wrong = vec![false; ctx.tasks as usize];
+        if let Some(func) = &ctx.settings.python_function {
+            let values: Option<Vec<super::func::Value>> = events
+                .iter()
+                .map(|e| {
+                    Some(super::func::Value {
+                        task: e.task,
+                        shown: e.value.clone()?,
+                        digest: e.digest.clone()?,
+                        verdict: e.verdict,
+                    })
+                })
+                .collect();
+            let Some(values) = values else {
+                return Err(self.fail("reported a call without its value"));
+            };
+            for t in super::func::judge(self.id, func, values, rec) {
+                if let Some(w) = wrong.get_mut(t as usize) {
+                    *w = true;
+                }
+            }
+        }
         let mut seen = vec![false; ctx.tasks as usize];
         let steps = rec.plan().len();
         for e in &events {
@@ -282,6 +329,7 @@ impl Session {
                 )));
             }
             let answer = match e.answer.as_str() {
+                _ if wrong[e.task as usize] => Answer::CustomFailed,
                 "prime" => Answer::Prime(true),
                 "composite" => Answer::Prime(false),
                 "done" => Answer::Done,
@@ -308,6 +356,7 @@ impl Session {
         if let Some(t) = seen.iter().position(|s| !s) {
             return Err(self.fail(&format!("gave no event for task {t}")));
         }
+
         self.stdin = None;
         let (status, total_cpu) = self.reap_with_cpu();
         if !status.is_some_and(|s| s.success()) {
@@ -377,6 +426,9 @@ impl Session {
                 events: libc::POLLIN,
                 revents: 0,
             };
+            if let Some(e) = self.overdue() {
+                return Err(e);
+            }
             // SAFETY: one pollfd struct that we own.
             if unsafe { libc::poll(&mut fd, 1, POLL_MS) } <= 0 {
                 // Timeout, or a signal interrupted it: look at the cancel flag. An interpreter
@@ -395,6 +447,26 @@ impl Session {
                 Err(_) => return Ok(None),
             }
         }
+    }
+
+    /// The run's error when a task has run longer than `--task-timeout` (after killing
+    /// everything), else None.
+    fn overdue(&mut self) -> Option<ApproachError> {
+        let (limit, since) = self.timeout.as_ref()?;
+        let (task, took) = since
+            .iter()
+            .enumerate()
+            .filter_map(|(t, s)| Some((t, s.as_ref()?.elapsed())))
+            .find(|(_, took)| took > limit)?;
+        let limit = *limit;
+        self.kill_and_reap();
+        Some(ApproachError::Failed(format!(
+            "approach {}: task {task} ran for {} without finishing, longer than --task-timeout \
+             {}: the interpreter's process group was killed",
+            self.id,
+            crate::format::format_seconds(took.as_secs_f64()),
+            crate::format::format_seconds(limit.as_secs_f64())
+        )))
     }
 
     /// The driver's own error line as the approach's error.
@@ -560,6 +632,7 @@ pub(super) fn encode_step(step: &Step) -> Option<serde_json::Value> {
     match *step {
         Step::Wait(ns) => Some(json!({ "wait_ns": ns })),
         Step::Divide { from, to } => Some(json!({ "divide": [from, to] })),
+        Step::Call(part) => Some(json!({ "call": part })),
         Step::Connect | Step::Request { .. } | Step::Custom => None,
     }
 }

@@ -90,7 +90,7 @@ pub fn divisions_in(plan: &[Step]) -> u64 {
         .map(|s| match *s {
             Step::Divide { from, to } => (to + 1).saturating_sub(from),
             Step::Request { .. } => 1,
-            Step::Wait(_) | Step::Connect | Step::Custom => 0,
+            Step::Wait(_) | Step::Connect | Step::Custom | Step::Call(_) => 0,
         })
         .sum()
 }
