@@ -11,4 +11,5 @@ pub mod reaper;
 pub mod record;
 pub mod serve;
 pub mod shell;
+pub mod tail;
 pub mod worker;

@@ -320,16 +320,28 @@ pub fn check_room(
             Ok(())
         }
         Needs::ProcessPerTask => {
-            let limit = crate::machine::process_limit();
+            let (limit, bound) = crate::machine::process_room();
             if tasks as u64 > limit {
+                let fix = match bound {
+                    _ if limit == 0 => "raise the open-file limit (ulimit -n)".to_string(),
+                    crate::machine::ProcessBound::OpenFiles(_) => format!(
+                        "use at most {limit} --tasks, a pooled approach (process-pool, \
+                         process-pool-chunked), or raise the open-file limit (ulimit -n)"
+                    ),
+                    crate::machine::ProcessBound::Processes => format!(
+                        "use at most {limit} --tasks, a pooled approach (process-pool, \
+                         process-pool-chunked), or raise the process limit (ulimit -u)"
+                    ),
+                };
                 return Err(UsageError::bad(
                     "--tasks",
                     format!(
                         "{tasks} tasks need {tasks} child processes at once with approach {}, \
-                         but this machine takes at most about {limit}",
-                        info.id
+                         but there is room for at most about {limit}: {}",
+                        info.id,
+                        bound.describe()
                     ),
-                    "use fewer --tasks or a pooled approach (process-pool, process-pool-chunked)",
+                    fix,
                 ));
             }
             Ok(())

@@ -145,7 +145,10 @@ pub fn main(args: Args) -> ExitCode {
     let control = Conn::new(control);
     let beats = control.clone();
     watch::beat_forever(move |line| beats.line(line));
-    let runs = listen_to_parlab(reader, control.clone(), index, running.clone());
+    let runs = match listen_to_parlab(reader, control.clone(), index, running.clone()) {
+        Ok(runs) => runs,
+        Err(e) => return fail(format!("cannot start a thread to listen to parlab: {e}")),
+    };
     for line in runs {
         let Some(json) = line.strip_prefix("run ") else {
             continue;
@@ -183,9 +186,9 @@ fn listen_to_parlab(
     answer: Conn,
     index: usize,
     running: Arc<AtomicBool>,
-) -> mpsc::IntoIter<String> {
+) -> std::io::Result<mpsc::IntoIter<String>> {
     let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
+    std::thread::Builder::new().name("cluster:listen".into()).spawn(move || {
         let say = |what: &str| {
             let _ = writeln!(std::io::stderr(), "parlab cluster process {index}: {what}");
         };
@@ -228,8 +231,8 @@ fn listen_to_parlab(
         }
         say("parlab ended the session");
         std::process::exit(0);
-    });
-    rx.into_iter()
+    })?;
+    Ok(rx.into_iter())
 }
 
 /// Runs this process's workers for one run and returns its figures for that run.

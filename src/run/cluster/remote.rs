@@ -134,7 +134,8 @@ fn join(
         let mut reader = admit::reader(&h.conn).map_err(|e| failed(e.to_string()))?;
         let _ = reader.get_ref().set_write_timeout(Some(watch::KEEPALIVE));
         let tx = tx.clone();
-        std::thread::spawn(move || {
+        let reading = std::thread::Builder::new().name(format!("cluster:host{i}"));
+        reading.spawn(move || {
             let closed = loop {
                 match admit::next_line(&mut reader) {
                     Ok(Some(line)) => {
@@ -148,7 +149,8 @@ fn join(
             };
             let _ = reader.get_ref().shutdown(std::net::Shutdown::Both);
             let _ = tx.send((i, Err(closed), super::clock_ns()));
-        });
+        })
+        .map_err(|e| failed(format!("cannot start a thread to read cluster process {i}: {e}")))?;
         streams.push(Some(h.conn));
         pids.push(h.pid);
         cores.push(h.cores);

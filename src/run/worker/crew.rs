@@ -128,9 +128,15 @@ impl<'a> Crew<'a> {
     pub(super) fn spawn(&mut self) -> Result<usize, ApproachError> {
         let index = self.workers.len();
         let mut child = self.command.spawn().map_err(|e| {
+            // A pool is told to shrink; a process per task, to pool.
+            let pooled = crate::plan::approaches::find(self.id).is_some_and(|a| a.pooled);
             let hint = match e.raw_os_error() {
                 _ if e.kind() == io::ErrorKind::NotFound => {
                     "; the parlab executable is gone (moved or deleted while running?)"
+                }
+                Some(libc::EAGAIN | libc::EMFILE | libc::ENFILE | libc::ENOMEM) if pooled => {
+                    "; too many processes or open files: use a smaller --pool-size, or raise \
+                     the limits (ulimit -u, ulimit -n)"
                 }
                 Some(libc::EAGAIN | libc::EMFILE | libc::ENFILE | libc::ENOMEM) => {
                     "; too many processes or open files: use fewer --tasks, or process-pool"
