@@ -119,8 +119,8 @@ pub fn parse(text: &str) -> Result<Report, String> {
     }
     let mut value = value;
     strip_controls(&mut value);
-    let report: Report =
-        serde_json::from_value(value).map_err(|e| format!("is not a complete parlab report: {e}"))?;
+    let report: Report = serde_json::from_value(value)
+        .map_err(|e| format!("is not a complete parlab report: {e}"))?;
     check_figures(&report)?;
     Ok(report)
 }

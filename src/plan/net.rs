@@ -185,14 +185,23 @@ mod tests {
         let e = check_connections(&pool, 10_000, 2000, 1024)
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("--pool-size: 10000 net tasks keep 2000"), "{e}");
+        assert!(
+            e.starts_with("--pool-size: 10000 net tasks keep 2000"),
+            "{e}"
+        );
         assert!(e.contains("use --pool-size 960 or less"), "{e}");
         // A limit that leaves no room for one connection refuses even sequential, naming the
         // limit, never "at most 0 tasks".
         let seq = [crate::plan::approaches::find("sequential").unwrap()];
         let e = check_connections(&seq, 4, 1, 64).unwrap_err().to_string();
-        assert!(e.starts_with("--workload: net work needs at least one connection"), "{e}");
-        assert!(e.contains("raise the open-file limit to at least 65"), "{e}");
+        assert!(
+            e.starts_with("--workload: net work needs at least one connection"),
+            "{e}"
+        );
+        assert!(
+            e.contains("raise the open-file limit to at least 65"),
+            "{e}"
+        );
         assert!(!e.contains("at most 0"), "{e}");
     }
 }

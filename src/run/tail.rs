@@ -16,7 +16,7 @@ pub const KEEP: usize = 4096;
 /// How many lines of a failed command's stderr its message quotes.
 const LINES: usize = 5;
 /// The most characters of those lines a message quotes (escapes can make bytes longer).
-const QUOTED_CHARS: usize = 1024;
+const QUOTED_CHARS: usize = 400;
 
 /// The last [`KEEP`] bytes written through a pipe.
 pub struct Tail {
@@ -138,7 +138,10 @@ mod tests {
         let b = tail.bytes();
         assert_eq!(b.len(), KEEP);
         assert_eq!(b[KEEP - 1], 99);
-        assert_eq!(b[0], 95, "the last 4096 of 1000-byte runs start in the fifth last");
+        assert_eq!(
+            b[0], 95,
+            "the last 4096 of 1000-byte runs start in the fifth last"
+        );
     }
 
     #[test]
@@ -148,8 +151,16 @@ mod tests {
             "one | two\\0\\x1b[31m\\xff"
         );
         let q = quote_bytes(&[0u8; KEEP]);
-        assert!(q.starts_with('…') && q.chars().count() == QUOTED_CHARS + 1, "{q}");
-        let many: Vec<u8> = (0..9).flat_map(|i| format!("line {i}\n").into_bytes()).collect();
-        assert_eq!(quote_bytes(&many), "line 4 | line 5 | line 6 | line 7 | line 8");
+        assert!(
+            q.starts_with('…') && q.chars().count() == QUOTED_CHARS + 1,
+            "{q}"
+        );
+        let many: Vec<u8> = (0..9)
+            .flat_map(|i| format!("line {i}\n").into_bytes())
+            .collect();
+        assert_eq!(
+            quote_bytes(&many),
+            "line 4 | line 5 | line 6 | line 7 | line 8"
+        );
     }
 }

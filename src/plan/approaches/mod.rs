@@ -282,6 +282,8 @@ pub enum Needs {
     },
     /// A child process for every task, all at once.
     ProcessPerTask,
+    /// A child process for every pool worker (at most one a task).
+    ProcessPerWorker,
     /// Processes laid out by the cluster settings.
     ClusterLayout,
 }
@@ -342,6 +344,30 @@ pub fn check_room(
                         bound.describe()
                     ),
                     fix,
+                ));
+            }
+            Ok(())
+        }
+        Needs::ProcessPerWorker => {
+            let (limit, bound) = crate::machine::process_room();
+            let workers = pool_size.min(tasks as usize).max(1) as u64;
+            if workers > limit {
+                return Err(UsageError::bad(
+                    "--pool-size",
+                    format!(
+                        "approach {} starts {workers} worker processes, but there is room for \
+                         at most about {limit}: {}",
+                        info.id,
+                        bound.describe()
+                    ),
+                    match bound {
+                        crate::machine::ProcessBound::OpenFiles(_) => {
+                            "use a smaller --pool-size or raise the open-file limit (ulimit -n)"
+                        }
+                        crate::machine::ProcessBound::Processes => {
+                            "use a smaller --pool-size or raise the process limit (ulimit -u)"
+                        }
+                    },
                 ));
             }
             Ok(())

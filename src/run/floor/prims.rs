@@ -146,20 +146,23 @@ pub(super) fn tcp_request(n: u64) -> Option<Duration> {
     let addr = listener.local_addr().ok()?;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopped = std::sync::Arc::clone(&stop);
-    let server = std::thread::Builder::new().name("floor:server".into()).spawn(move || {
-        for _ in 0..n {
-            let Ok((mut s, _)) = listener.accept() else {
-                return;
-            };
-            if stopped.load(std::sync::atomic::Ordering::Relaxed) {
-                return;
+    let server = std::thread::Builder::new()
+        .name("floor:server".into())
+        .spawn(move || {
+            for _ in 0..n {
+                let Ok((mut s, _)) = listener.accept() else {
+                    return;
+                };
+                if stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                    return;
+                }
+                let mut req = [0u8; 8];
+                if s.read_exact(&mut req).is_err() || s.write_all(&req).is_err() {
+                    return;
+                }
             }
-            let mut req = [0u8; 8];
-            if s.read_exact(&mut req).is_err() || s.write_all(&req).is_err() {
-                return;
-            }
-        }
-    }).ok()?;
+        })
+        .ok()?;
     let timed = (|| {
         let start = Instant::now();
         for i in 0..n {
