@@ -1,5 +1,5 @@
 //! `parlab floor`: prints the floors measured now, or runs the regression check on saved
-//! reports (see [`crate::judge::perf_check`]).
+//! reports (see `crate::judge::perf_check`).
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;

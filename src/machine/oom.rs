@@ -71,17 +71,17 @@ impl std::fmt::Write for Line {
 /// None when unlimited).
 fn describe(out: &mut impl std::fmt::Write, bytes: usize, limit: Option<u64>) {
     let _ = match limit {
-        Some(limit) => write!(
+        Some(limit) => writeln!(
             out,
             "error: out of memory: the system refused parlab {bytes} more bytes under the \
              address-space limit (ulimit -v) of {} MiB; use fewer --tasks or a smaller \
-             --pool-size, or raise the limit\n",
+             --pool-size, or raise the limit",
             limit >> 20
         ),
-        None => write!(
+        None => writeln!(
             out,
             "error: out of memory: the system refused parlab {bytes} more bytes; use fewer \
-             --tasks or a smaller --pool-size, or free memory\n"
+             --tasks or a smaller --pool-size, or free memory"
         ),
     };
 }

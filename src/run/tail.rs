@@ -88,7 +88,7 @@ impl Tail {
 }
 
 /// The last lines of the in-memory file `f` (a command's stderr), escaped and joined with
-/// ` | `, at most about [`QUOTED_CHARS`] characters (the end kept).
+/// ` | `, at most about 400 characters (the end kept).
 pub fn quote(mut f: File) -> String {
     let len = f.metadata().map(|m| m.len()).unwrap_or(0);
     if f.seek(SeekFrom::Start(len.saturating_sub(KEEP as u64)))

@@ -4,7 +4,7 @@
 //! 11 µs is good for a process pool and poor for a thread pool. Beside the cost of the bare
 //! primitive underneath (a pipe round trip to a process, a channel round trip to a thread) it
 //! says how much the approach adds. `parlab floor` prints them, a `noop` run notes each
-//! approach's cost against its floor, and `scripts/perf-check` ([`crate::judge::perf_check`]) holds those ratios
+//! approach's cost against its floor, and `scripts/perf-check` (`crate::judge::perf_check`) holds those ratios
 //! to committed figures, so a change that makes an approach slower shows.
 //!
 //! Each floor is timed in a few batches and the median batch kept, as a run's median is: the
