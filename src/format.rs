@@ -8,10 +8,50 @@ pub fn plain(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).collect()
 }
 
-/// Seconds in the unit that reads best: `1.23 s`, `45.6 ms`, `789 µs`, `12 ns`, `2h 46m`.
+/// `bytes` as text safe to print, nothing hidden: control characters as escapes (`\0`, `\t`,
+/// `\x1b`, `\u{85}`) and bytes that are not UTF-8 as `\xff`; for what a command or a child
+/// wrote, which may be anything.
+pub fn escape_bytes(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    let mut out = String::with_capacity(bytes.len());
+    for chunk in bytes.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            match c {
+                '\0' => out.push_str("\\0"),
+                '\t' => out.push_str("\\t"),
+                '\r' => out.push_str("\\r"),
+                '\n' => out.push_str("\\n"),
+                c if c.is_control() && (c as u32) < 0x80 => {
+                    let _ = write!(out, "\\x{:02x}", c as u32);
+                }
+                c if c.is_control() => {
+                    let _ = write!(out, "\\u{{{:x}}}", c as u32);
+                }
+                c => out.push(c),
+            }
+        }
+        for b in chunk.invalid() {
+            let _ = write!(out, "\\x{b:02x}");
+        }
+    }
+    out
+}
+
+/// The most seconds [`format_seconds`] writes in hours and minutes: a million hours.
+const MAX_HOURS_S: f64 = 3600.0 * 1e6;
+
+/// Seconds in the unit that reads best: `1.23 s`, `45.6 ms`, `789 µs`, `12 ns`, `2h 46m`;
+/// `-` for what is not a number, a negative time with its sign, and beyond a million hours in
+/// powers of ten (`1.0e308 s`), never a wrapped count.
 pub fn format_seconds(s: f64) -> String {
     if !s.is_finite() {
         return "-".into();
+    }
+    if s < 0.0 {
+        return format!("-{}", format_seconds(-s));
+    }
+    if s >= MAX_HOURS_S {
+        return format!("{s:.1e} s");
     }
     if s >= 3600.0 {
         format!(
@@ -195,6 +235,15 @@ mod tests {
         assert_eq!(format_seconds(12e-9), "12 ns");
         assert_eq!(format_seconds(10_000.0), "2h 46m");
         assert_eq!(format_seconds(f64::NAN), "-");
+        assert_eq!(format_seconds(f64::INFINITY), "-");
+        assert_eq!(format_seconds(1e308), "1.0e308 s");
+        assert_eq!(format_seconds(-1.5), "-1.500 s");
+        assert_eq!(format_seconds(3599.0 * 1e6), "999722h 13m");
+        assert_eq!(
+            escape_bytes(b"a\0b\tc\x1b[1m\xff\xfe\xc3\xa9"),
+            "a\\0b\\tc\\x1b[1m\\xff\\xfeé"
+        );
+        assert_eq!(escape_bytes("\u{85}x".as_bytes()), "\\u{85}x");
         assert_eq!(format_kib(812), "812 KiB");
         assert_eq!(format_kib(12 * 1024 + 300), "12.3 MiB");
     }

@@ -5,6 +5,10 @@ use std::process::ExitCode;
 use clap::Parser;
 use parlab::say::WriteStatus;
 
+/// A refused allocation ends parlab with a message naming the limit, not an abort.
+#[global_allocator]
+static ALLOC: parlab::machine::oom::Guarded = parlab::machine::oom::Guarded;
+
 fn main() -> ExitCode {
     // A worker process starts once per task under `process`: it skips clap (see `fast_args`).
     let args: Vec<_> = std::env::args_os().collect();

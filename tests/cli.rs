@@ -489,6 +489,7 @@ fn ci_finds_every_test_hook_in_a_build_with_them() {
     const NOT_HOOKS: &[&str] = &[
         "PARLAB_COMMAND",
         "PARLAB_HELPER_PARENT",
+        "PARLAB_STDERR_TAIL",
         "PARLAB_SHOW_OUTPUT",
         "PARLAB_TASK",
         "PARLAB_TASKS",

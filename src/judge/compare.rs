@@ -119,7 +119,57 @@ pub fn parse(text: &str) -> Result<Report, String> {
     }
     let mut value = value;
     strip_controls(&mut value);
-    serde_json::from_value(value).map_err(|e| format!("is not a complete parlab report: {e}"))
+    let report: Report = serde_json::from_value(value)
+        .map_err(|e| format!("is not a complete parlab report: {e}"))?;
+    check_figures(&report)?;
+    Ok(report)
+}
+
+/// The longest time a saved figure may hold, s: about four months, far beyond any run.
+pub const MAX_SAVED_S: f64 = 1e7;
+
+/// Refuses a saved time that no run measures (negative, or beyond [`MAX_SAVED_S`]): a crafted
+/// or damaged file must not print nonsense beside real figures. Names the key that is wrong.
+fn check_figures(report: &Report) -> Result<(), String> {
+    let check = |key: String, s: f64| {
+        if (0.0..=MAX_SAVED_S).contains(&s) {
+            Ok(())
+        } else {
+            let shown = if s.abs() >= 1e6 {
+                format!("{s:e}")
+            } else {
+                s.to_string()
+            };
+            Err(format!(
+                "has {key} = {shown}: not a time a run measures (0 to {MAX_SAVED_S:e} s)"
+            ))
+        }
+    };
+    check("config.io_wait_s".into(), report.config.io_wait_s)?;
+    for (i, r) in report.results.iter().enumerate() {
+        let at = format!("results[{i}] ({})", r.approach);
+        for (key, s) in [
+            ("wall_s", r.wall_s),
+            ("wall_s_min", r.wall_s_min),
+            ("wall_s_max", r.wall_s_max),
+            ("wall_s_mean", r.wall_s_mean),
+            ("wall_s_stddev", r.wall_s_stddev),
+            ("cpu_user_s", r.cpu_user_s),
+            ("cpu_sys_s", r.cpu_sys_s),
+        ] {
+            check(format!("{at}.{key}"), s)?;
+        }
+        for (j, run) in r.runs.iter().enumerate() {
+            for (key, s) in [
+                ("wall_s", run.wall_s),
+                ("cpu_user_s", run.cpu_user_s),
+                ("cpu_sys_s", run.cpu_sys_s),
+            ] {
+                check(format!("{at}.runs[{j}].{key}"), s)?;
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Removes control characters (terminal escapes among them) from every string of `value`: a

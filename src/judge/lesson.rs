@@ -63,6 +63,8 @@ fn compute_lesson(
     processes: Option<&ApproachResult>,
 ) -> Option<Lesson> {
     let cores = cfg.logical_cores;
+    // A command is a program of its own: what Python's GIL does to threads is beside the point.
+    let programs = cfg.work.workload.runs_commands();
     if let Some(t) = threads
         && let Some(s) = t.speedup
         && s >= 1.2
@@ -75,6 +77,7 @@ fn compute_lesson(
             best: (t.approach.clone(), s),
             processes,
             cores,
+            programs,
         });
     }
     if let Some(inline) = report
@@ -88,6 +91,7 @@ fn compute_lesson(
     Some(Lesson::ProcessesCompute {
         best: (p.approach.clone(), p.speedup?),
         cores,
+        programs,
     })
 }
 

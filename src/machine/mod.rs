@@ -2,6 +2,7 @@
 //! it can hold.
 
 pub mod limits;
+pub mod oom;
 
 use serde::{Deserialize, Serialize};
 
@@ -172,19 +173,48 @@ fn nproc_limit() -> Option<u64> {
 /// The most worker processes this machine can take at once: the process limit, and the
 /// open-file limit (parlab keeps a pipe to each).
 pub fn process_limit() -> u64 {
-    let mut rl = libc::rlimit {
-        rlim_cur: 0,
-        rlim_max: 0,
-    };
-    // SAFETY: getrlimit writes into the struct we own.
-    let files = if unsafe { libc::getrlimit(libc::RLIMIT_NOFILE, &mut rl) } == 0
-        && rl.rlim_max != libc::RLIM_INFINITY
-    {
-        rl.rlim_max.saturating_sub(64)
-    } else {
-        u64::MAX
-    };
-    crate::machine::thread_limit().min(files).max(1)
+    process_room().0
+}
+
+/// Files parlab keeps open for each worker process: the pipes to its stdin and from its stdout.
+pub const FILES_PER_WORKER: u64 = 2;
+
+/// Which limit bounds how many worker processes fit, for a message to name the right one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProcessBound {
+    /// The threads and processes the kernel and `ulimit -u` allow.
+    Processes,
+    /// The hard open-file limit (`ulimit -Hn`), this many files.
+    OpenFiles(u64),
+}
+
+impl ProcessBound {
+    /// What the limit is, in words that follow "at most about N worker processes: ".
+    pub fn describe(self) -> String {
+        match self {
+            ProcessBound::Processes => {
+                "the machine's process limit (ulimit -u, threads-max, pid_max)".into()
+            }
+            ProcessBound::OpenFiles(files) => format!(
+                "the open-file limit (ulimit -Hn) of {files}: parlab keeps {FILES_PER_WORKER} \
+                 pipes to each worker and {} files for itself",
+                crate::machine::limits::SPARE_FILES
+            ),
+        }
+    }
+}
+
+/// [`process_limit`], and which limit it is.
+pub fn process_room() -> (u64, ProcessBound) {
+    let (_, hard) = crate::machine::limits::open_files();
+    let threads = crate::machine::thread_limit();
+    if hard != u64::MAX {
+        let files = hard.saturating_sub(crate::machine::limits::SPARE_FILES) / FILES_PER_WORKER;
+        if files < threads {
+            return (files, ProcessBound::OpenFiles(hard));
+        }
+    }
+    (threads.max(1), ProcessBound::Processes)
 }
 
 #[cfg(test)]

@@ -63,7 +63,7 @@ pub fn read_text(path: &Path, max: u64) -> Result<String, ReadError> {
     }
     let too_big = || {
         ReadError::Not(format!(
-            "is larger than {} MiB: not a report parlab saved",
+            "is larger than {} MiB, the most parlab reads from this file",
             max / (1024 * 1024)
         ))
     };

@@ -19,16 +19,26 @@ pub fn parse_net(requests: &str, payload: &str) -> Result<NetSpec, UsageError> {
     })
 }
 
-/// Parses a byte count: `16384`, `16KiB`, `16K`, `1MiB`, `1M` (binary units), 0 to `max`.
+/// Parses a byte count: `16384`, `16KiB`, `16K`, `1MiB`, `1M`, `1GiB`, `1G` (binary units,
+/// any case, `B` optional), 0 to `max`.
 pub fn parse_bytes(flag: &'static str, text: &str, max: u64) -> Result<u64, UsageError> {
-    let allowed = format!("give bytes from 0 to {max}, e.g. 16384, 16KiB or 1MiB");
+    let allowed = format!(
+        "give whole bytes from 0 to {max} ({}), plain or with a binary unit: K or KiB, M or MiB, \
+         G or GiB (1K = 1024), e.g. 16384, 16KiB or 1MiB",
+        crate::format::format_kib(max / 1024)
+    );
     let t = text.trim().replace('_', "");
     let lower = t.to_ascii_lowercase();
     let (digits, scale) = [
         ("kib", 1u64 << 10),
+        ("kb", 1 << 10),
         ("k", 1 << 10),
         ("mib", 1 << 20),
+        ("mb", 1 << 20),
         ("m", 1 << 20),
+        ("gib", 1 << 30),
+        ("gb", 1 << 30),
+        ("g", 1 << 30),
         ("b", 1),
     ]
     .iter()
@@ -60,31 +70,66 @@ pub fn parse_bytes(flag: &'static str, text: &str, max: u64) -> Result<u64, Usag
 /// Refuses `tasks` net tasks where an approach would keep more connections open at once than
 /// the open-file limit holds (in parlab, and in the local server, which holds the other end
 /// of every connection). `open_files` is the soft limit after parlab raised it to the hard one.
+/// The message names what to change: the limit itself when it leaves no room for even one
+/// connection, the pool size for a pooled approach, else the tasks.
 pub fn check_connections(
     approaches: &[&'static ApproachInfo],
     tasks: u32,
     pool_size: usize,
     open_files: u64,
 ) -> Result<(), UsageError> {
-    for a in approaches {
-        let info = a;
+    let spare = crate::machine::limits::SPARE_FILES;
+    let room = open_files.saturating_sub(spare);
+    for info in approaches {
         let open = info.wait_width.resolve(pool_size, tasks as usize) as u64;
-        if open.saturating_add(crate::machine::limits::SPARE_FILES) > open_files {
+        if open <= room {
+            continue;
+        }
+        let limit = format!(
+            "the open-file limit (ulimit -n, RLIMIT_NOFILE) holds {open_files} files per \
+             process, and parlab keeps {spare} of them for itself"
+        );
+        if room == 0 {
             return Err(UsageError::bad(
-                "--tasks",
+                "--workload",
                 format!(
-                    "{tasks} net tasks keep {open} connections open at once with approach {}, \
-                     and the open-file limit (ulimit -n, RLIMIT_NOFILE) holds {open_files} \
-                     files per process, {} of them kept spare",
-                    info.id,
-                    crate::machine::limits::SPARE_FILES
+                    "net work needs at least one connection open with approach {}, but {limit}, \
+                     which leaves none",
+                    info.id
                 ),
                 format!(
-                    "use at most {} tasks, a pooled approach, or raise the hard open-file limit",
-                    open_files.saturating_sub(crate::machine::limits::SPARE_FILES)
+                    "raise the open-file limit to at least {} (ulimit -n; the hard limit is \
+                     the ceiling), or choose work other than net",
+                    spare + 1
                 ),
             ));
         }
+        let (flag, fix) = if matches!(info.wait_width, crate::plan::approaches::Width::Pool) {
+            (
+                "--pool-size",
+                format!(
+                    "use --pool-size {room} or less, or raise the hard open-file limit (ulimit -Hn)"
+                ),
+            )
+        } else {
+            (
+                "--tasks",
+                format!(
+                    "use at most {room} tasks, a pooled approach with --pool-size {room} or less \
+                     (thread-pool, process-pool), or raise the hard open-file limit (ulimit -Hn)"
+                ),
+            )
+        };
+        return Err(UsageError::bad(
+            flag,
+            format!(
+                "{tasks} net tasks keep {open} connection{} open at once with approach {}, and \
+                 {limit}",
+                if open == 1 { "" } else { "s" },
+                info.id
+            ),
+            fix,
+        ));
     }
     Ok(())
 }
@@ -109,6 +154,16 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(e.contains("too large"), "{e}");
+        // Gibibytes are a unit too: too large here, not "not a byte count".
+        for big in ["1GiB", "1g", "2 GB"] {
+            let e = parse_bytes("--payload", big, MAX_PAYLOAD)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains("is too large"), "{e}");
+            assert!(e.contains("G or GiB"), "{e}");
+        }
+        assert_eq!(parse_bytes("--payload", "1gib", 2 << 30), Ok(1 << 30));
+        assert_eq!(parse_bytes("--payload", "3kb", MAX_PAYLOAD), Ok(3072));
     }
 
     #[test]
@@ -126,5 +181,27 @@ mod tests {
         // A pool keeps only its size in flight.
         let pool = [crate::plan::approaches::find("thread-pool").unwrap()];
         assert!(check_connections(&pool, 10_000, 8, 1024).is_ok());
+        // A pool too large names the pool size, not tasks or "a pooled approach".
+        let e = check_connections(&pool, 10_000, 2000, 1024)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("--pool-size: 10000 net tasks keep 2000"),
+            "{e}"
+        );
+        assert!(e.contains("use --pool-size 960 or less"), "{e}");
+        // A limit that leaves no room for one connection refuses even sequential, naming the
+        // limit, never "at most 0 tasks".
+        let seq = [crate::plan::approaches::find("sequential").unwrap()];
+        let e = check_connections(&seq, 4, 1, 64).unwrap_err().to_string();
+        assert!(
+            e.starts_with("--workload: net work needs at least one connection"),
+            "{e}"
+        );
+        assert!(
+            e.contains("raise the open-file limit to at least 65"),
+            "{e}"
+        );
+        assert!(!e.contains("at most 0"), "{e}");
     }
 }

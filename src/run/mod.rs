@@ -12,4 +12,5 @@ pub mod record;
 pub mod serve;
 pub mod shell;
 pub(crate) mod spawn;
+pub mod tail;
 pub mod worker;

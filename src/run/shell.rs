@@ -2,8 +2,9 @@
 //!
 //! Each task runs `sh -c CMD` with `{task}` replaced by its index and `PARLAB_TASK` and
 //! `PARLAB_TASKS` in its environment; its stdin is empty, its stdout goes to /dev/null and its
-//! stderr to an in-memory file whose last lines a failure message quotes (both go to the
-//! terminal instead under `--show-output`). Exit status 0 is a verified task.
+//! stderr to a pipe the helper below reads as it fills, keeping only the last few KiB (see
+//! [`crate::run::tail`]) for a failure message to quote, escaped (both go to the terminal
+//! instead under `--show-output`). Exit status 0 is a verified task.
 //!
 //! # Why a small helper starts each command
 //!
@@ -31,7 +32,7 @@
 
 use std::ffi::OsStr;
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::io::{self, Write};
 use std::os::fd::{AsFd, AsRawFd, FromRawFd, OwnedFd};
 use std::os::unix::fs::FileExt;
 use std::os::unix::process::CommandExt;
@@ -55,10 +56,9 @@ pub const ENV_TASK: &str = "PARLAB_TASK";
 pub const ENV_TASKS: &str = "PARLAB_TASKS";
 /// The longest a waiting task goes without looking at the cancel flag.
 pub const POLL: Duration = Duration::from_millis(50);
-/// How many lines of a failed command's stderr its message quotes.
-const STDERR_LINES: usize = 5;
-/// The most bytes of stderr read back for those lines.
-const STDERR_TAIL_BYTES: u64 = 4096;
+/// The environment variable that tells the helper to keep only the end of the command's
+/// stderr (see [`crate::run::tail`]) rather than let it through.
+const ENV_TAIL: &str = "PARLAB_STDERR_TAIL";
 
 /// Process groups started and not yet reaped.
 static GROUPS: Mutex<Vec<i32>> = Mutex::new(Vec::new());
@@ -185,7 +185,8 @@ impl CommandRunner {
         match &stderr {
             Some(f) => cmd
                 .stdout(Stdio::null())
-                .stderr(Stdio::from(f.try_clone().map_err(fail)?)),
+                .stderr(Stdio::from(f.try_clone().map_err(fail)?))
+                .env(ENV_TAIL, "1"),
             None => cmd.stdout(Stdio::inherit()).stderr(Stdio::inherit()),
         };
         if self.own_group {
@@ -338,7 +339,7 @@ impl Started {
             ("exit", code) => format!("exited with status {code}"),
             (_, signal) => format!("was killed by signal {signal}"),
         };
-        let tail = self.stderr.map(stderr_tail).unwrap_or_default();
+        let tail = self.stderr.map(crate::run::tail::quote).unwrap_or_default();
         let tail = if tail.is_empty() {
             String::new()
         } else {
@@ -349,25 +350,6 @@ impl Started {
             self.task, self.line
         ))
     }
-}
-
-/// The last lines of a command's stderr, joined with ` | `.
-fn stderr_tail(mut f: File) -> String {
-    let len = f.metadata().map(|m| m.len()).unwrap_or(0);
-    if f.seek(SeekFrom::Start(len.saturating_sub(STDERR_TAIL_BYTES)))
-        .is_err()
-    {
-        return String::new();
-    }
-    let mut bytes = Vec::new();
-    let _ = f.read_to_end(&mut bytes);
-    let text = String::from_utf8_lossy(&bytes);
-    let lines: Vec<&str> = text
-        .lines()
-        .map(str::trim)
-        .filter(|l| !l.is_empty())
-        .collect();
-    lines[lines.len().saturating_sub(STDERR_LINES)..].join(" | ")
 }
 
 /// An anonymous in-memory file (closed on exec: children get duplicates made for them).
@@ -434,12 +416,27 @@ pub fn helper_main(command: &OsStr) -> ExitCode {
     if !crate::run::reaper::prepare_helper(parent) {
         return ExitCode::from(128 + libc::SIGTERM as u8);
     }
-    let child = std::process::Command::new("sh")
-        .arg("-c")
+    // The command's stderr through a pipe read as it fills, only its end kept, when parlab
+    // quotes it; else straight to the helper's own.
+    let mut tail = None;
+    let mut cmd = std::process::Command::new("sh");
+    cmd.arg("-c")
         .arg(command)
         .env_remove(ENV_PARENT)
-        .stdin(Stdio::null())
-        .spawn();
+        .env_remove(ENV_TAIL)
+        .stdin(Stdio::null());
+    if std::env::var_os(ENV_TAIL).is_some() {
+        match crate::run::tail::Tail::pipe() {
+            Ok((t, write)) => {
+                cmd.stderr(Stdio::from(write));
+                tail = Some(t);
+            }
+            Err(e) => eprintln!("parlab: could not make a pipe for the command's stderr: {e}"),
+        }
+    }
+    let child = cmd.spawn();
+    // The helper's copy of the write end closes with `cmd`: the pipe ends with the command.
+    drop(cmd);
     let child = match child {
         Ok(c) => c,
         Err(e) => {
@@ -464,16 +461,27 @@ pub fn helper_main(command: &OsStr) -> ExitCode {
             return ExitCode::from(127);
         }
         // A stop signal interrupts the poll; the timeout only covers one that came just
-        // before it.
+        // before it. The stderr pipe is read as it fills, so the command never waits on it.
+        if let Some(t) = &mut tail {
+            t.read_ready();
+        }
+        let stderr_fd = tail.as_ref().map_or(-1, |t| t.poll_fd());
         match &pidfd {
             Some(fd) => {
-                let mut p = libc::pollfd {
-                    fd: fd.as_raw_fd(),
-                    events: libc::POLLIN,
-                    revents: 0,
-                };
-                // SAFETY: one pollfd we own.
-                unsafe { libc::poll(&mut p, 1, 100) };
+                let mut p = [
+                    libc::pollfd {
+                        fd: fd.as_raw_fd(),
+                        events: libc::POLLIN,
+                        revents: 0,
+                    },
+                    libc::pollfd {
+                        fd: stderr_fd,
+                        events: libc::POLLIN,
+                        revents: 0,
+                    },
+                ];
+                // SAFETY: two pollfds we own (poll ignores a negative descriptor).
+                unsafe { libc::poll(p.as_mut_ptr(), 2, 100) };
             }
             None => std::thread::sleep(Duration::from_millis(2)),
         }
@@ -484,6 +492,11 @@ pub fn helper_main(command: &OsStr) -> ExitCode {
             shell = Some((status, *ru));
         }
     });
+    if let Some(t) = &mut tail {
+        // Everyone who held the pipe has ended: what is left in it, then its end to parlab.
+        t.read_ready();
+        let _ = io::stderr().write_all(t.bytes());
+    }
     let Some((status, ru)) = shell else {
         return ExitCode::from(127);
     };

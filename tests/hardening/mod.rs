@@ -11,8 +11,13 @@
 //! - `files`: escapes from a compare file, unbounded and blocking compare files;
 //! - `limits`: hung workers, process and thread limits;
 //! - `waits`: a command's whole process tree, a stopped server, a FIFO without a reader, a
-//!   cluster too large (issue 23).
+//!   cluster too large (issue 23);
+//! - `bounds`: a command's stderr kept short and escaped, a `--compare` file's figures, memory
+//!   refused under `ulimit -v` (issue 23);
+//! - `causes`: refusals that name the limit or flag that is the cause (issue 23).
 
+mod bounds;
+mod causes;
 mod files;
 mod guard;
 mod limits;

@@ -238,6 +238,8 @@ pub enum Lesson {
         processes: Option<(String, f64)>,
         /// Logical cores.
         cores: usize,
+        /// Each task ran a program of its own (`--command`), which no GIL holds.
+        programs: bool,
     },
     /// An event loop that computes runs one task at a time.
     InlineCompute {
@@ -250,6 +252,8 @@ pub enum Lesson {
         best: (String, f64),
         /// Logical cores.
         cores: usize,
+        /// Each task ran a program of its own (`--command`), which no GIL holds.
+        programs: bool,
     },
     /// Waits overlap.
     Waits {

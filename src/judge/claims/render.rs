@@ -271,11 +271,20 @@ pub fn lesson(lesson: &Lesson, words: Vocabulary) -> String {
             best,
             processes,
             cores,
+            programs,
         } => {
             let beside = processes
                 .as_ref()
                 .map(|(id, s)| format!(" ({id} {s:.2}x)"))
                 .unwrap_or_default();
+            if *programs {
+                return format!(
+                    "Threads ran the commands in parallel: {} {:.2}x on {cores} cores. Each \
+                     command is a program of its own, which no GIL holds: in Python too, threads \
+                     that start commands (subprocess) run them at once.",
+                    best.0, best.1
+                );
+            }
             format!(
                 "Threads ran CPU work in parallel: {} {:.2}x on {cores} cores. In CPython the GIL \
                  would hold threads near 1.0x on this work, and only processes{beside} would \
@@ -288,12 +297,25 @@ pub fn lesson(lesson: &Lesson, words: Vocabulary) -> String {
              Python's asyncio does the same unless the work goes to run_in_executor, and even \
              then the GIL lets only one of its threads compute."
         ),
-        Lesson::ProcessesCompute { best, cores } => {
+        Lesson::ProcessesCompute {
+            best,
+            cores,
+            programs,
+        } => {
             let price = if best.0 == catalogue::CLUSTER.id {
                 "a dataflow over TCP"
             } else {
                 "a pipe per task"
             };
+            if *programs {
+                return format!(
+                    "Processes ran the commands in parallel: {} {:.2}x on {cores} cores, paying \
+                     a start-up and {price} besides each command's own. A command is a program \
+                     of its own, which no GIL holds: a thread that starts it does as well, in \
+                     Python as in Rust.",
+                    best.0, best.1
+                );
+            }
             format!(
                 "Processes ran CPU work in parallel: {} {:.2}x on {cores} cores, paying a start-up \
                  and {price}. In Rust threads do the same without that cost; in CPython processes \

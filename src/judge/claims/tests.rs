@@ -608,3 +608,35 @@ fn a_spread_on_a_busy_machine_is_put_down_to_the_other_programs() {
     assert!(!text.contains("caches"), "{text}");
     assert!(!text.contains("something else may have run"), "{text}");
 }
+
+#[test]
+fn a_lesson_about_commands_does_not_bring_in_the_gil() {
+    // A command is a program of its own: no GIL holds it, so the lesson says so rather than
+    // that CPython's threads would stay near 1.0x.
+    use crate::judge::claims::{Lesson, render};
+    let threads = |programs| Lesson::ThreadsCompute {
+        best: ("threads".into(), 1.9),
+        processes: Some(("process-pool".into(), 1.5)),
+        cores: 2,
+        programs,
+    };
+    let text = render::lesson(&threads(true), crate::plan::vocabulary::Vocabulary::Flags);
+    assert!(
+        text.starts_with("Threads ran the commands in parallel: threads 1.90x"),
+        "{text}"
+    );
+    assert!(text.contains("no GIL holds"), "{text}");
+    assert!(!text.contains("would hold threads"), "{text}");
+    assert!(
+        render::lesson(&threads(false), crate::plan::vocabulary::Vocabulary::Flags)
+            .contains("the GIL would hold threads")
+    );
+    let processes = Lesson::ProcessesCompute {
+        best: ("process-pool".into(), 1.5),
+        cores: 2,
+        programs: true,
+    };
+    let text = render::lesson(&processes, crate::plan::vocabulary::Vocabulary::Flags);
+    assert!(!text.contains("way around the GIL"), "{text}");
+    assert!(text.contains("no GIL holds"), "{text}");
+}

@@ -193,7 +193,7 @@ pub static PROCESS_POOL: ApproachInfo = ApproachInfo {
         order: 7,
         plain: "worker processes, each handed one task at a time",
     },
-    needs: Needs::Nothing,
+    needs: Needs::ProcessPerWorker,
     runs: Runs::RUST,
 };
 
@@ -212,7 +212,7 @@ pub static PROCESS_POOL_CHUNKED: ApproachInfo = ApproachInfo {
         order: 6,
         plain: "worker processes, each handed its share up front",
     },
-    needs: Needs::Nothing,
+    needs: Needs::ProcessPerWorker,
     runs: Runs::RUST,
 };
 

@@ -288,6 +288,8 @@ pub enum Needs {
     },
     /// A child process for every task, all at once.
     ProcessPerTask,
+    /// A child process for every pool worker (at most one a task).
+    ProcessPerWorker,
     /// Processes laid out by the cluster settings.
     ClusterLayout,
 }
@@ -326,16 +328,52 @@ pub fn check_room(
             Ok(())
         }
         Needs::ProcessPerTask => {
-            let limit = crate::machine::process_limit();
+            let (limit, bound) = crate::machine::process_room();
             if tasks as u64 > limit {
+                let fix = match bound {
+                    _ if limit == 0 => "raise the open-file limit (ulimit -n)".to_string(),
+                    crate::machine::ProcessBound::OpenFiles(_) => format!(
+                        "use at most {limit} --tasks, a pooled approach (process-pool, \
+                         process-pool-chunked), or raise the open-file limit (ulimit -n)"
+                    ),
+                    crate::machine::ProcessBound::Processes => format!(
+                        "use at most {limit} --tasks, a pooled approach (process-pool, \
+                         process-pool-chunked), or raise the process limit (ulimit -u)"
+                    ),
+                };
                 return Err(UsageError::bad(
                     "--tasks",
                     format!(
                         "{tasks} tasks need {tasks} child processes at once with approach {}, \
-                         but this machine takes at most about {limit}",
-                        info.id
+                         but there is room for at most about {limit}: {}",
+                        info.id,
+                        bound.describe()
                     ),
-                    "use fewer --tasks or a pooled approach (process-pool, process-pool-chunked)",
+                    fix,
+                ));
+            }
+            Ok(())
+        }
+        Needs::ProcessPerWorker => {
+            let (limit, bound) = crate::machine::process_room();
+            let workers = pool_size.min(tasks as usize).max(1) as u64;
+            if workers > limit {
+                return Err(UsageError::bad(
+                    "--pool-size",
+                    format!(
+                        "approach {} starts {workers} worker processes, but there is room for \
+                         at most about {limit}: {}",
+                        info.id,
+                        bound.describe()
+                    ),
+                    match bound {
+                        crate::machine::ProcessBound::OpenFiles(_) => {
+                            "use a smaller --pool-size or raise the open-file limit (ulimit -n)"
+                        }
+                        crate::machine::ProcessBound::Processes => {
+                            "use a smaller --pool-size or raise the process limit (ulimit -u)"
+                        }
+                    },
                 ));
             }
             Ok(())

@@ -150,6 +150,11 @@ impl WorkloadKind {
         self.workload().needs_server()
     }
 
+    /// True when each task runs a program of its own (see [`Workload::runs_commands`]).
+    pub fn runs_commands(self) -> bool {
+        self.workload().runs_commands()
+    }
+
     /// True when its tasks do nothing but cost the approach (see
     /// [`Workload::measures_overhead`]).
     pub fn measures_overhead(self) -> bool {

@@ -18,6 +18,7 @@ impl Approach for AsyncMt {
         super::room::probe(INFO.id, ctx.pool_size)?;
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(ctx.pool_size)
+            .thread_stack_size(super::room::RUNTIME_STACK)
             .enable_all()
             .build()
             .map_err(|e| super::runtime_error(INFO.id, e))?;

@@ -4,8 +4,14 @@
 
 use super::ApproachError;
 
-/// Starts `threads` idle threads and ends them again: an error naming approach `id` when the
-/// system refuses one, instead of a runtime's panic part-way through starting.
+/// The stack of each thread a runtime starts, bytes: tokio's default, set on the runtime
+/// explicitly so that [`probe`] asks for what the runtime will (under an address-space limit,
+/// `ulimit -v`, a small stack fits where the runtime's would not).
+pub(super) const RUNTIME_STACK: usize = 2 << 20;
+
+/// Starts `threads` idle threads, each with a [`RUNTIME_STACK`], and ends them again: an error
+/// naming approach `id` when the system refuses one, instead of a runtime's panic part-way
+/// through starting (and a hang in its drop).
 pub(super) fn probe(id: &str, threads: usize) -> Result<(), ApproachError> {
     let (release, wait) = crossbeam_channel::bounded::<()>(0);
     let mut started = Vec::with_capacity(threads);
@@ -13,7 +19,7 @@ pub(super) fn probe(id: &str, threads: usize) -> Result<(), ApproachError> {
     for i in 0..threads {
         let wait = wait.clone();
         match std::thread::Builder::new()
-            .stack_size(64 * 1024)
+            .stack_size(RUNTIME_STACK)
             .spawn(move || {
                 let _ = wait.recv();
             }) {
@@ -32,7 +38,7 @@ pub(super) fn probe(id: &str, threads: usize) -> Result<(), ApproachError> {
         None => Ok(()),
         Some((i, e)) => Err(ApproachError::Failed(format!(
             "approach {id}: the system refused thread {} of the {threads} it needs: {e}; \
-             use a smaller --pool-size or raise the process limit (ulimit -u)",
+             use a smaller --pool-size or raise the limits (ulimit -u, ulimit -v)",
             i + 1
         ))),
     }

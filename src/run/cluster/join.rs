@@ -145,7 +145,10 @@ pub fn main(args: Args) -> ExitCode {
     let control = Conn::new(control);
     let beats = control.clone();
     watch::beat_forever(move |line| beats.line(line));
-    let runs = listen_to_parlab(reader, control.clone(), index, running.clone());
+    let runs = match listen_to_parlab(reader, control.clone(), index, running.clone()) {
+        Ok(runs) => runs,
+        Err(e) => return fail(format!("cannot start a thread to listen to parlab: {e}")),
+    };
     for line in runs {
         let Some(json) = line.strip_prefix("run ") else {
             continue;
@@ -183,53 +186,55 @@ fn listen_to_parlab(
     answer: Conn,
     index: usize,
     running: Arc<AtomicBool>,
-) -> mpsc::IntoIter<String> {
+) -> std::io::Result<mpsc::IntoIter<String>> {
     let (tx, rx) = mpsc::channel();
-    std::thread::spawn(move || {
-        let say = |what: &str| {
-            let _ = writeln!(std::io::stderr(), "parlab cluster process {index}: {what}");
-        };
-        let mut reader = BufReader::new(reader);
-        let ended = loop {
-            let line = match wire::read_line(&mut reader, wire::RUN_LINE) {
-                Ok(Some(line)) => line,
-                Ok(None) => break None,
-                Err(e) => break Some(e),
+    std::thread::Builder::new()
+        .name("cluster:listen".into())
+        .spawn(move || {
+            let say = |what: &str| {
+                let _ = writeln!(std::io::stderr(), "parlab cluster process {index}: {what}");
             };
-            if line == "ping" {
-                let _ = answer.line(&format!("pong {}\n", super::clock_ns()));
-            } else if line == "beat" {
-            } else if let Some(why) = line.strip_prefix("refused ") {
-                say(&format!("parlab refused it: {why}"));
+            let mut reader = BufReader::new(reader);
+            let ended = loop {
+                let line = match wire::read_line(&mut reader, wire::RUN_LINE) {
+                    Ok(Some(line)) => line,
+                    Ok(None) => break None,
+                    Err(e) => break Some(e),
+                };
+                if line == "ping" {
+                    let _ = answer.line(&format!("pong {}\n", super::clock_ns()));
+                } else if line == "beat" {
+                } else if let Some(why) = line.strip_prefix("refused ") {
+                    say(&format!("parlab refused it: {why}"));
+                    std::process::exit(1);
+                } else if tx.send(line).is_err() {
+                    return;
+                }
+            };
+            // Whether a run was under way, read before anything is killed: killing its commands
+            // can end the run's workers, and the run with them, before this thread looks.
+            let mid_run = running.load(Ordering::SeqCst);
+            // Commands it started are in groups of their own, which parlab cannot reach here.
+            crate::run::shell::kill_all();
+            if let Some(e) = ended {
+                let why = match e.kind() {
+                    std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => format!(
+                        "parlab said nothing for {} s (stopped, or the network to it is down)",
+                        watch::KEEPALIVE.as_secs()
+                    ),
+                    _ => format!("the connection to parlab failed: {e}"),
+                };
+                say(&format!("{why}; stopping"));
                 std::process::exit(1);
-            } else if tx.send(line).is_err() {
-                return;
             }
-        };
-        // Whether a run was under way, read before anything is killed: killing its commands
-        // can end the run's workers, and the run with them, before this thread looks.
-        let mid_run = running.load(Ordering::SeqCst);
-        // Commands it started are in groups of their own, which parlab cannot reach here.
-        crate::run::shell::kill_all();
-        if let Some(e) = ended {
-            let why = match e.kind() {
-                std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => format!(
-                    "parlab said nothing for {} s (stopped, or the network to it is down)",
-                    watch::KEEPALIVE.as_secs()
-                ),
-                _ => format!("the connection to parlab failed: {e}"),
-            };
-            say(&format!("{why}; stopping"));
-            std::process::exit(1);
-        }
-        if mid_run {
-            say("parlab closed the connection in the middle of a run; stopping");
-            std::process::exit(1);
-        }
-        say("parlab ended the session");
-        std::process::exit(0);
-    });
-    rx.into_iter()
+            if mid_run {
+                say("parlab closed the connection in the middle of a run; stopping");
+                std::process::exit(1);
+            }
+            say("parlab ended the session");
+            std::process::exit(0);
+        })?;
+    Ok(rx.into_iter())
 }
 
 /// Runs this process's workers for one run and returns its figures for that run.

@@ -252,14 +252,23 @@ impl Procs {
         self.heard.push(Instant::now());
         self.ends.push(None);
         if let Some(out) = out {
-            std::thread::spawn(move || {
-                let mut out = BufReader::new(out);
-                while let Ok(Some(line)) = wire::read_line(&mut out, wire::SHORT_LINE) {
-                    if lines.send((index, line)).is_err() {
-                        break;
+            std::thread::Builder::new()
+                .name(format!("cluster:read{}", index + 1))
+                .spawn(move || {
+                    let mut out = BufReader::new(out);
+                    while let Ok(Some(line)) = wire::read_line(&mut out, wire::SHORT_LINE) {
+                        if lines.send((index, line)).is_err() {
+                            break;
+                        }
                     }
-                }
-            });
+                })
+                .map_err(|e| {
+                    format!(
+                        "cannot start a thread to read cluster process {}: {e}; \
+                         use a smaller --pool-size or raise the process limit (ulimit -u)",
+                        index + 1
+                    )
+                })?;
         }
         Ok(())
     }

@@ -134,21 +134,28 @@ fn join(
         let mut reader = admit::reader(&h.conn).map_err(|e| failed(e.to_string()))?;
         let _ = reader.get_ref().set_write_timeout(Some(watch::KEEPALIVE));
         let tx = tx.clone();
-        std::thread::spawn(move || {
-            let closed = loop {
-                match admit::next_line(&mut reader) {
-                    Ok(Some(line)) => {
-                        if tx.send((i, Ok(line), super::clock_ns())).is_err() {
-                            return;
+        let reading = std::thread::Builder::new().name(format!("cluster:host{i}"));
+        reading
+            .spawn(move || {
+                let closed = loop {
+                    match admit::next_line(&mut reader) {
+                        Ok(Some(line)) => {
+                            if tx.send((i, Ok(line), super::clock_ns())).is_err() {
+                                return;
+                            }
                         }
+                        Ok(None) => break "disconnected".to_owned(),
+                        Err(e) => break format!("sent what no cluster process sends ({e})"),
                     }
-                    Ok(None) => break "disconnected".to_owned(),
-                    Err(e) => break format!("sent what no cluster process sends ({e})"),
-                }
-            };
-            let _ = reader.get_ref().shutdown(std::net::Shutdown::Both);
-            let _ = tx.send((i, Err(closed), super::clock_ns()));
-        });
+                };
+                let _ = reader.get_ref().shutdown(std::net::Shutdown::Both);
+                let _ = tx.send((i, Err(closed), super::clock_ns()));
+            })
+            .map_err(|e| {
+                failed(format!(
+                    "cannot start a thread to read cluster process {i}: {e}"
+                ))
+            })?;
         streams.push(Some(h.conn));
         pids.push(h.pid);
         cores.push(h.cores);

@@ -14,7 +14,7 @@ use crate::run::worker::protocol::{FrameReader, ToWorker, encode};
 pub(super) fn thread_spawn(n: u64) -> Option<Duration> {
     let start = Instant::now();
     for _ in 0..n {
-        std::thread::spawn(|| ()).join().ok()?;
+        std::thread::Builder::new().spawn(|| ()).ok()?.join().ok()?;
     }
     Some(start.elapsed())
 }
@@ -23,13 +23,16 @@ pub(super) fn thread_spawn(n: u64) -> Option<Duration> {
 pub(super) fn channel_round_trip(n: u64) -> Option<Duration> {
     let (to_pool, pool_rx) = mpsc::channel::<u64>();
     let (pool_tx, from_pool) = mpsc::channel::<u64>();
-    let pool = std::thread::spawn(move || {
-        while let Ok(x) = pool_rx.recv() {
-            if pool_tx.send(x).is_err() {
-                break;
+    let pool = std::thread::Builder::new()
+        .name("floor:pool".into())
+        .spawn(move || {
+            while let Ok(x) = pool_rx.recv() {
+                if pool_tx.send(x).is_err() {
+                    break;
+                }
             }
-        }
-    });
+        })
+        .ok()?;
     let start = Instant::now();
     for i in 0..n {
         to_pool.send(i).ok()?;
@@ -143,20 +146,23 @@ pub(super) fn tcp_request(n: u64) -> Option<Duration> {
     let addr = listener.local_addr().ok()?;
     let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let stopped = std::sync::Arc::clone(&stop);
-    let server = std::thread::spawn(move || {
-        for _ in 0..n {
-            let Ok((mut s, _)) = listener.accept() else {
-                return;
-            };
-            if stopped.load(std::sync::atomic::Ordering::Relaxed) {
-                return;
+    let server = std::thread::Builder::new()
+        .name("floor:server".into())
+        .spawn(move || {
+            for _ in 0..n {
+                let Ok((mut s, _)) = listener.accept() else {
+                    return;
+                };
+                if stopped.load(std::sync::atomic::Ordering::Relaxed) {
+                    return;
+                }
+                let mut req = [0u8; 8];
+                if s.read_exact(&mut req).is_err() || s.write_all(&req).is_err() {
+                    return;
+                }
             }
-            let mut req = [0u8; 8];
-            if s.read_exact(&mut req).is_err() || s.write_all(&req).is_err() {
-                return;
-            }
-        }
-    });
+        })
+        .ok()?;
     let timed = (|| {
         let start = Instant::now();
         for i in 0..n {

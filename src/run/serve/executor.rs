@@ -38,7 +38,10 @@ impl ServedExecutor<'_> {
         };
         let done = std::sync::atomic::AtomicBool::new(false);
         std::thread::scope(|scope| {
-            let watcher = scope.spawn(|| {
+            // Without a thread to spare (a process limit), the run goes unwatched rather than
+            // not at all: a stopped server then waits for --task-timeout.
+            let watching = std::thread::Builder::new().name("serve:watch".into());
+            let watcher = watching.spawn_scoped(scope, || {
                 let mut stopped_since: Option<std::time::Instant> = None;
                 while !done.load(std::sync::atomic::Ordering::Relaxed) {
                     std::thread::park_timeout(WATCH_EVERY);
@@ -56,7 +59,9 @@ impl ServedExecutor<'_> {
             });
             let out = run();
             done.store(true, std::sync::atomic::Ordering::Relaxed);
-            watcher.thread().unpark();
+            if let Ok(w) = &watcher {
+                w.thread().unpark();
+            }
             out
         })
     }

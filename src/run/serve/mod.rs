@@ -135,17 +135,19 @@ async fn serve(shared: Arc<Shared>) -> std::io::Result<()> {
         out.flush()?;
     }
     let watcher = Arc::clone(&shared);
-    std::thread::spawn(move || {
-        // Parlab closes our stdin to stop us (or dies, which closes it too).
-        let mut sink = [0u8; 64];
-        while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
-        let served = watcher.served.load(Ordering::Relaxed);
-        let peak = crate::run::record::measure::peak_rss_kib();
-        let mut out = std::io::stdout().lock();
-        let _ = writeln!(out, "served {served} peak_kib {peak}");
-        let _ = out.flush();
-        std::process::exit(0);
-    });
+    std::thread::Builder::new()
+        .name("serve:stdin".into())
+        .spawn(move || {
+            // Parlab closes our stdin to stop us (or dies, which closes it too).
+            let mut sink = [0u8; 64];
+            while matches!(std::io::stdin().read(&mut sink), Ok(n) if n > 0) {}
+            let served = watcher.served.load(Ordering::Relaxed);
+            let peak = crate::run::record::measure::peak_rss_kib();
+            let mut out = std::io::stdout().lock();
+            let _ = writeln!(out, "served {served} peak_kib {peak}");
+            let _ = out.flush();
+            std::process::exit(0);
+        })?;
     let mut loops = tokio::task::JoinSet::new();
     for listener in listeners {
         loops.spawn(accept_loop(listener, Arc::clone(&shared)));

@@ -138,9 +138,15 @@ impl<'a> Crew<'a> {
         #[cfg(feature = "test-hooks")]
         super::fault::STARTING.store(index as u32, std::sync::atomic::Ordering::SeqCst);
         let mut child = crate::run::spawn::spawn(&mut self.command).map_err(|e| {
+            // A pool is told to shrink; a process per task, to pool.
+            let pooled = crate::plan::approaches::find(self.id).is_some_and(|a| a.pooled);
             let hint = match e.raw_os_error() {
                 _ if e.kind() == io::ErrorKind::NotFound => {
                     "; the parlab executable is gone (moved or deleted while running?)"
+                }
+                Some(libc::EAGAIN | libc::EMFILE | libc::ENFILE | libc::ENOMEM) if pooled => {
+                    "; too many processes or open files: use a smaller --pool-size, or raise \
+                     the limits (ulimit -u, ulimit -n)"
                 }
                 Some(libc::EAGAIN | libc::EMFILE | libc::ENFILE | libc::ENOMEM) => {
                     "; too many processes or open files: use fewer --tasks, or process-pool"

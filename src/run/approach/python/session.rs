@@ -515,14 +515,16 @@ impl Session {
         ))
     }
 
-    /// The last line the interpreter wrote on stderr, as `: <line>`, if any.
+    /// The last line the interpreter wrote on stderr, as `: <line>`, if any (escaped: control
+    /// bytes and invalid UTF-8 shown, not sent to the terminal).
     fn stderr_tail(&self) -> String {
         let tail = self.stderr.lock().unwrap_or_else(|e| e.into_inner());
-        String::from_utf8_lossy(&tail)
-            .lines()
-            .rev()
-            .find(|l| !l.trim().is_empty())
-            .map_or(String::new(), |l| format!(": {}", l.trim()))
+        tail.split(|&b| b == b'\n')
+            .map(<[u8]>::trim_ascii)
+            .rfind(|l| !l.is_empty())
+            .map_or(String::new(), |l| {
+                format!(": {}", crate::format::escape_bytes(l))
+            })
     }
 
     /// Whether the interpreter has exited, without reaping it (so its pid, the group's id,
