@@ -5,7 +5,7 @@
 //! environment, and whichever worker process runs task 17 fails just after reporting that it
 //! started it: `kill` sends itself SIGKILL, `panic` panics, `exit` exits with status 3.
 //! `mode=stop-before-exec` is planned by the parent instead: worker 17 (by index) stops itself
-//! (SIGSTOP) between its fork and its exec, which the spawn watch ([`crate::run::spawn`]) must
+//! (SIGSTOP) between its fork and its exec, which the spawn watch (`run::spawn`) must
 //! free.
 //! In-process approaches ignore it. Without the feature no fault is ever planned.
 
@@ -22,7 +22,7 @@ pub enum FailMode {
     Panic,
     /// `exit(3)`.
     Exit,
-    /// SIGSTOP to itself before its exec (the parent plans it: see [`plan_stop_before_exec`]).
+    /// SIGSTOP to itself before its exec (the parent plans it: see `plan_stop_before_exec`).
     StopBeforeExec,
 }
 

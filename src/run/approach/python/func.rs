@@ -9,13 +9,9 @@
 //! [`PyFunction::reference`]. With `--py-check`, the driver calls `check(task, value)` after the
 //! run and sends the verdict.
 
-use std::sync::Arc;
-use std::time::Instant;
-
 use crate::plan::approaches::catalogue;
 use crate::plan::py_func::{PyFunction, PyValue};
 use crate::run::record::recorder::Recorder;
-use crate::run::record::{ApproachError, RunContext};
 
 /// One task's value as the driver reported it.
 pub(super) struct Value {
@@ -83,46 +79,4 @@ pub(super) fn judge(
         }
     }
     failed
-}
-
-/// Runs py-sequential once, unmeasured, to fill the reference, unless one is there or not
-/// needed: for a run whose approaches leave py-sequential out (`--no-baseline`).
-pub(super) fn reference_run(ctx: &RunContext) -> Result<(), ApproachError> {
-    let Some(func) = &ctx.settings.python_function else {
-        return Ok(());
-    };
-    if !func.needs_reference() || func.reference.get().is_some() {
-        return Ok(());
-    }
-    let plan = ctx.work.plan();
-    let scratch = RunContext {
-        work: ctx.work,
-        tasks: ctx.tasks,
-        pool_size: ctx.pool_size,
-        chunk_size: ctx.chunk_size,
-        recorder: Arc::new(Recorder::new(ctx.tasks, &plan, Instant::now())),
-        cancel: ctx.cancel.clone(),
-        task_timeout: ctx.task_timeout,
-        settings: ctx.settings.clone(),
-    };
-    let id = catalogue::PY_SEQUENTIAL.id;
-    let session = super::session::Session::start(
-        id,
-        &ctx.settings.interpreter(),
-        &ctx.cancel,
-        &super::function_env(ctx),
-    )?;
-    session.run(&scratch).map_err(|e| match e {
-        ApproachError::Failed(msg) => ApproachError::Failed(format!(
-            "the reference run of py-sequential (not measured; every approach's values are \
-             compared with its): {msg}"
-        )),
-        other => other,
-    })?;
-    if let Some(problem) = scratch.recorder.first_problem() {
-        return Err(ApproachError::Failed(format!(
-            "the reference run of py-sequential: {problem}"
-        )));
-    }
-    Ok(())
 }

@@ -91,7 +91,7 @@ impl Approach for Python {
 
     fn prepare(&self, ctx: &RunContext) -> Result<(), ApproachError> {
         if self.info.key != catalogue::PY_SEQUENTIAL.key {
-            func::reference_run(ctx)?;
+            reference_run(ctx)?;
         }
         let s = self.start(ctx)?;
         *self.ready.lock().unwrap_or_else(|e| e.into_inner()) = Some((run_key(ctx), s));
@@ -141,4 +141,50 @@ fn function_env(ctx: &RunContext) -> Vec<(&'static str, &'static str)> {
         Some(_) if std::env::var_os("PYTHONHASHSEED").is_none() => vec![("PYTHONHASHSEED", "0")],
         _ => Vec::new(),
     }
+}
+
+/// Runs py-sequential once, unmeasured, to fill the reference, unless one is there or not
+/// needed: for a run whose approaches leave py-sequential out (`--no-baseline`).
+fn reference_run(ctx: &RunContext) -> Result<(), ApproachError> {
+    let Some(func) = &ctx.settings.python_function else {
+        return Ok(());
+    };
+    if !func.needs_reference() || func.reference.get().is_some() {
+        return Ok(());
+    }
+    let plan = ctx.work.plan();
+    let scratch = RunContext {
+        work: ctx.work,
+        tasks: ctx.tasks,
+        pool_size: ctx.pool_size,
+        chunk_size: ctx.chunk_size,
+        recorder: std::sync::Arc::new(crate::run::record::recorder::Recorder::new(
+            ctx.tasks,
+            &plan,
+            std::time::Instant::now(),
+        )),
+        cancel: ctx.cancel.clone(),
+        task_timeout: ctx.task_timeout,
+        settings: ctx.settings.clone(),
+    };
+    let id = catalogue::PY_SEQUENTIAL.id;
+    let session = session::Session::start(
+        id,
+        &ctx.settings.interpreter(),
+        &ctx.cancel,
+        &function_env(ctx),
+    )?;
+    session.run(&scratch).map_err(|e| match e {
+        ApproachError::Failed(msg) => ApproachError::Failed(format!(
+            "the reference run of py-sequential (not measured; every approach's values are \
+             compared with its): {msg}"
+        )),
+        other => other,
+    })?;
+    if let Some(problem) = scratch.recorder.first_problem() {
+        return Err(ApproachError::Failed(format!(
+            "the reference run of py-sequential: {problem}"
+        )));
+    }
+    Ok(())
 }
