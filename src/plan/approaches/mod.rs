@@ -143,6 +143,7 @@ impl Runs {
         steps: &[
             StepType::Wait,
             StepType::Divide,
+            StepType::Connect,
             StepType::Request,
             StepType::Custom,
         ],
