@@ -206,6 +206,31 @@ fn every_python_approach_on_every_example_is_verified() {
 }
 
 #[test]
+fn the_title_and_the_json_config_name_the_function() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let target = example("cpu_loop.py:work");
+    let ran = parlab(&[
+        "--py-func",
+        &target,
+        "--approach",
+        "py-sequential,py-threads",
+        "--export-json",
+        json.to_str().unwrap(),
+    ]);
+    assert!(ran.status.success(), "{}", ran.stderr);
+    assert!(
+        ran.stdout.contains("cpu_loop.py:work × 4 tasks"),
+        "the title names the function: {}",
+        ran.stdout
+    );
+    assert!(!ran.stdout.contains("pyfunc × "), "{}", ran.stdout);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["config"]["py_func"], target.as_str(), "{report}");
+}
+
+#[test]
 fn a_function_that_sleeps_is_modelled_as_waits() {
     let ran = parlab(&[
         "--py-func",

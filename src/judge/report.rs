@@ -83,6 +83,9 @@ pub struct ConfigSummary {
     /// The command each task ran (`--command`), `{task}` not replaced; absent otherwise.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub command: Option<String>,
+    /// The user's Python function each task called (`--py-func`), as given; absent otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub py_func: Option<String>,
     /// The warm-up and measured runs each approach actually had, in the order asked for
     /// (`--approach`, an unasked baseline first): the order of the exports' results.
     #[serde(default)]
@@ -123,10 +126,19 @@ impl ConfigSummary {
         };
         format!(
             "{} × {} task{}{what}",
-            self.workload.id(),
+            self.work_name(),
             self.tasks,
             if self.tasks == 1 { "" } else { "s" },
         )
+    }
+
+    /// What each task did, in a word: the user's Python function as `FILE.py:NAME` (its
+    /// folder left out) or `module:NAME`, else the workload's id.
+    pub fn work_name(&self) -> &str {
+        match &self.py_func {
+            Some(f) => f.rsplit('/').next().unwrap_or(f),
+            None => self.workload.id(),
+        }
     }
 
     /// The runs used, in a few words: `1 warm-up + 3 runs each`, or per approach when they
@@ -418,6 +430,11 @@ impl Report {
                 runs: cfg.repetitions.runs,
                 warmup: cfg.repetitions.warmup,
                 command: cfg.command.as_ref().map(|c| c.command.clone()),
+                py_func: cfg
+                    .approach
+                    .python_function
+                    .as_ref()
+                    .map(|f| f.func.given.clone()),
                 repetitions_used: groups
                     .iter()
                     .map(|runs| RepetitionsUsed {

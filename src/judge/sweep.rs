@@ -283,6 +283,11 @@ pub fn summarise(
             runs: plan.repetitions.runs,
             warmup: plan.repetitions.warmup,
             command: plan.command.as_ref().map(|c| c.command.clone()),
+            py_func: plan
+                .approach
+                .python_function
+                .as_ref()
+                .map(|f| f.func.given.clone()),
             repetitions_used: Vec::new(),
         },
         pool_sizes: pool_sizes.to_vec(),
@@ -373,6 +378,7 @@ mod tests {
                 runs: None,
                 warmup: None,
                 command: None,
+                py_func: None,
                 repetitions_used: Vec::new(),
             },
             pool_sizes: vec![1, 2, 4],

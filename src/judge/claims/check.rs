@@ -35,6 +35,9 @@ pub const BUSY_SHARE: f64 = 0.10;
 pub const EFFICIENCY_NOISE: f64 = 0.02;
 /// CPU use (CPU time over wall time) above which a row computed on more than one core at once.
 pub const PARALLEL_CPU_USE: f64 = 1.2;
+/// py-sequential's CPU use above which it already computed on more than one core (a library
+/// such as numpy's BLAS running threads of its own): py-threads' result is not the GIL's doing.
+pub const BASELINE_PARALLEL_CPU_USE: f64 = 1.3;
 /// How far a quoted figure may be from the row's and still be the same figure (rounding).
 const SAME: f64 = 1e-9;
 
@@ -331,6 +334,19 @@ pub fn hold(claim: Claim, facts: &Facts) -> Option<Claim> {
                 });
             ok.then_some(claim)
         }
+        // The GIL is blamed only where py-sequential kept one core busy; where it kept more,
+        // its own CPU use, read afresh, is what the note says.
+        Claim::PyGil {
+            times,
+            gil_off,
+            threads,
+            ..
+        } => Some(Claim::PyGil {
+            times,
+            gil_off,
+            threads,
+            baseline_cores: baseline_cores(facts.report),
+        }),
         Claim::PyProcess {
             approach,
             times,
@@ -365,6 +381,16 @@ pub fn hold(claim: Claim, facts: &Facts) -> Option<Claim> {
         } => (times > 1.2).then_some(claim),
         other => Some(other),
     }
+}
+
+/// py-sequential's CPU use where it passed [`BASELINE_PARALLEL_CPU_USE`]: the function ran on
+/// more than one core without any help from the approach.
+pub fn baseline_cores(report: &Report) -> Option<f64> {
+    report
+        .result(catalogue::PY_SEQUENTIAL.id)
+        .filter(|r| r.verified)
+        .map(|r| r.cpu_use)
+        .filter(|&c| c > BASELINE_PARALLEL_CPU_USE)
 }
 
 /// Why none won on a busy machine: the load, with the best median beside it.

@@ -128,6 +128,10 @@ pub enum Claim {
         gil_off: bool,
         /// Rust threads' speedup, to put beside it.
         threads: Option<f64>,
+        /// py-sequential's CPU use (1.0 = one core), when it kept more than
+        /// [`check::BASELINE_PARALLEL_CPU_USE`] cores busy: the function's library ran threads
+        /// of its own, so py-threads had no idle core to gain and the GIL is not why.
+        baseline_cores: Option<f64>,
     },
     /// A Python process approach against py-sequential on CPU work.
     PyProcess {

@@ -178,11 +178,17 @@ pub fn note(claim: &Claim, words: Vocabulary) -> String {
             times,
             gil_off,
             threads,
+            baseline_cores,
         } => {
-            let why = if *gil_off {
-                "this interpreter is free-threaded (no GIL), so its threads compute in parallel"
-            } else {
-                "the GIL lets one thread run Python at a time"
+            let why = match baseline_cores {
+                Some(n) => format!(
+                    "py-sequential already kept {n:.1} cores busy (the function's library runs \
+                     its own threads), so threads had no idle core to gain"
+                ),
+                None if *gil_off => "this interpreter is free-threaded (no GIL), so its \
+                                     threads compute in parallel"
+                    .to_string(),
+                None => "the GIL lets one thread run Python at a time".to_string(),
             };
             let rust = threads.map_or(String::new(), |s| format!("; threads {s:.2}x"));
             format!("py-threads {times:.2}x py-sequential's speed on CPU work: {why}{rust}")

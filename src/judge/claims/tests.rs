@@ -640,3 +640,62 @@ fn a_lesson_about_commands_does_not_bring_in_the_gil() {
     assert!(!text.contains("way around the GIL"), "{text}");
     assert!(text.contains("no GIL holds"), "{text}");
 }
+
+#[test]
+fn the_gil_is_blamed_only_where_py_sequential_kept_one_core_busy() {
+    // numpy's matmul releases the GIL and OpenBLAS already used both cores: py-threads 0.64x
+    // was not the GIL's doing, py-sequential had no idle core left for threads to use.
+    use crate::judge::claims::{Claim, Facts, check, render};
+    let args = ["-a", "python", "--tasks", "4", "--pool-size", "2"];
+    let (cfg, report) = report_with(&args, false, false);
+    let gil_note = |report: &Report, cpu_use: f64| {
+        let mut report = report.clone();
+        let seq = report
+            .results
+            .iter_mut()
+            .find(|r| r.approach == "py-sequential")
+            .unwrap();
+        seq.cpu_use = cpu_use;
+        let facts = Facts::of(&report, &cfg);
+        let claims = crate::judge::notes::python::claims(&report, &cfg);
+        let gil = check::notes(claims, &facts)
+            .into_iter()
+            .find(|c| matches!(c, Claim::PyGil { .. }))
+            .expect("a GIL note");
+        // A claim built before the figures changed is rewritten to them.
+        let stale = Claim::PyGil {
+            times: 0.64,
+            gil_off: false,
+            threads: None,
+            baseline_cores: None,
+        };
+        let rewritten = check::hold(stale, &facts).unwrap();
+        (
+            render::note(&gil, cfg.vocabulary),
+            render::note(&rewritten, cfg.vocabulary),
+        )
+    };
+    let (one, stale_one) = gil_note(&report, 1.0);
+    for n in [&one, &stale_one] {
+        assert!(
+            n.contains("the GIL lets one thread run Python at a time"),
+            "{n}"
+        );
+        assert!(!n.contains("already kept"), "{n}");
+    }
+    let (two, stale_two) = gil_note(&report, 1.9);
+    for n in [&two, &stale_two] {
+        assert!(
+            n.contains(
+                "py-sequential already kept 1.9 cores busy (the function's library runs its \
+                 own threads), so threads had no idle core to gain"
+            ),
+            "{n}"
+        );
+        assert!(!n.contains("GIL"), "{n}");
+    }
+    assert!(
+        stale_two.starts_with("py-threads 0.64x py-sequential's speed"),
+        "{stale_two}"
+    );
+}

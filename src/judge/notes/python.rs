@@ -53,6 +53,7 @@ pub fn claims(report: &Report, cfg: &Plan) -> Vec<Claim> {
             times,
             gil_off,
             threads: ok(catalogue::THREADS.id).and_then(|t| t.speedup),
+            baseline_cores: crate::judge::claims::check::baseline_cores(report),
         });
     }
     if computes

@@ -36,10 +36,13 @@ impl Exporter for ChartExporter {
 /// The title of a report's chart: workload, number (or wait), tasks and pool size.
 pub fn title(report: &Report) -> String {
     let c = &report.config;
-    let what = c
-        .workload
-        .workload()
-        .title(c.number, &format_seconds(c.io_wait_s));
+    let what = match &c.py_func {
+        Some(_) => c.work_name().to_string(),
+        None => c
+            .workload
+            .workload()
+            .title(c.number, &format_seconds(c.io_wait_s)),
+    };
     format!(
         "{what} × {} task{}, pool size {}",
         c.tasks,
