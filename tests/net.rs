@@ -328,3 +328,34 @@ fn a_task_of_thousands_of_requests_runs_in_a_worker_process() {
     }
     assert!(settle(&mark).is_empty());
 }
+
+/// A connection waiting for its next reply holds no reply buffer: 2,000 connections × 2 replies
+/// of 64 KiB peak far below one 64 KiB buffer per connection (125 MiB). Before the fix each
+/// held one through the whole wait for its second reply, because tokio reports a drained socket
+/// readable until a read finds it empty. A memory figure, not a timing.
+#[test]
+fn a_connection_waiting_for_its_next_reply_holds_no_buffer() {
+    let mark = marker("buffers");
+    let out = parlab()
+        .args(["run", "-w", "net", "--tasks", "2000", "--requests", "2"])
+        .args(["--payload", "64KiB", "--io-wait", "200ms", "--runs", "1"])
+        .args(["--warmup", "0", "--no-progress", "--no-baseline"])
+        .args(["-a", "async,async-mt", "--format", "json"])
+        .env(&mark.0, &mark.1)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let buffers_kib = 2000 * 64;
+    for r in doc["results"].as_array().unwrap() {
+        assert_eq!(r["verified"], true, "{r}");
+        let peak = r["peak_rss_kib"].as_u64().unwrap();
+        assert!(
+            peak < buffers_kib / 2,
+            "{}: peak {peak} KiB, near one reply buffer per connection ({buffers_kib} KiB)",
+            r["approach"]
+        );
+    }
+    assert!(settle(&mark).is_empty());
+}

@@ -140,10 +140,21 @@ impl AsyncConn {
         s.write_all(&workload::encode_request(task, index))
             .await
             .map_err(io)?;
-        s.readable().await.map_err(io)?;
+        // tokio keeps a socket readable until a read finds it empty, so after the last reply
+        // `readable()` can return at once: a buffer is sized only once a read has bytes, and
+        // let go when it finds none (else each of 10,000 connections held a payload-sized
+        // buffer through its whole wait for the next reply: 16 KiB each at `--requests 2`).
         let mut buf = Vec::new();
-        reply_buffer(&mut buf, work);
-        let mut got = 0;
+        let mut got = loop {
+            s.readable().await.map_err(io)?;
+            reply_buffer(&mut buf, work);
+            match s.try_read(&mut buf) {
+                Ok(0) => return Err(NetFault::Short),
+                Ok(n) => break n,
+                Err(e) if e.kind() == ErrorKind::WouldBlock => buf = Vec::new(),
+                Err(e) => return Err(io(e)),
+            }
+        };
         while got < HEADER {
             match s.read(&mut buf[got..]).await.map_err(io)? {
                 0 => return Err(NetFault::Short),
