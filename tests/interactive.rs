@@ -324,10 +324,7 @@ fn your_own_python_function_runs_under_every_python_approach_named_in_the_table_
     );
     answer(&mut s, "Show the bar graph");
     let graph = expect(&mut s, "Save the bar graph");
-    assert!(
-        graph.contains("py-threads ×2 cpu_loop.py:work"),
-        "{graph}"
-    );
+    assert!(graph.contains("py-threads ×2 cpu_loop.py:work"), "{graph}");
     answer(&mut s, "y");
     expect(&mut s, "Save the chart to:");
     send(&mut s, ENTER);

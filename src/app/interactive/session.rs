@@ -176,11 +176,9 @@ impl Session {
             Some(_) => approach::catalogue::PY_SEQUENTIAL.id,
             None => approach::catalogue::SEQUENTIAL.id,
         };
-        self.runs.iter().find(|b| {
-            b.approach == sequential
-                && b.verified
-                && work_of(b) == work_of(r)
-        })
+        self.runs
+            .iter()
+            .find(|b| b.approach == sequential && b.verified && work_of(b) == work_of(r))
     }
 
     /// One bar per run, in the order run, labelled with approach, tasks, pool, number and I/O; the
@@ -343,7 +341,10 @@ mod tests {
             text.contains("A: 2 tasks testing 834238027356431"),
             "{text}"
         );
-        assert!(text.contains("B: 2 tasks calling cpu_loop.py:work"), "{text}");
+        assert!(
+            text.contains("B: 2 tasks calling cpu_loop.py:work"),
+            "{text}"
+        );
         assert!(!text.contains("/home/me"), "the folder is left out: {text}");
     }
 }

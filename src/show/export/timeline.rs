@@ -314,7 +314,8 @@ mod tests {
 
     #[test]
     fn the_title_names_a_python_function_as_the_report_header_does() {
-        let mut report = crate::app::fixture::report_for(&["--tasks", "3", "--approach", "threads"]);
+        let mut report =
+            crate::app::fixture::report_for(&["--tasks", "3", "--approach", "threads"]);
         report.config.py_func = Some("/home/me/examples/python/cpu_loop.py:work".into());
         let svg = svg(&report).unwrap();
         let expected = format!("parlab timeline: {} × 3 tasks", report.config.work_name());
