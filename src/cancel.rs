@@ -7,8 +7,12 @@
 //! A second SIGINT or SIGTERM ends parlab at once with 128 + its number, whatever state it is
 //! in (a stuck runtime, a thread that never checks the flag): the first asks, the second tells.
 
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
+
+/// The flag the signal handlers set, once installed: signals are the process's, so there is
+/// one, and a wait outside any run (a probe while the settings are checked) can look at it.
+static FROM_SIGNALS: OnceLock<Cancel> = OnceLock::new();
 
 /// A cloneable handle on one cancel flag.
 #[derive(Debug, Clone, Default)]
@@ -27,8 +31,12 @@ impl Cancel {
         Self::default()
     }
 
-    /// A flag that SIGINT and SIGTERM set to their signal number.
+    /// A flag that SIGINT and SIGTERM set to their signal number: the handlers are installed
+    /// once, and every call gives the same flag.
     pub fn on_signals() -> std::io::Result<Self> {
+        if let Some(cancel) = FROM_SIGNALS.get() {
+            return Ok(cancel.clone());
+        }
         let cancel = Self::new();
         for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
             // The exit goes first: on the first signal it is not armed yet, and the next
@@ -41,7 +49,13 @@ impl Cancel {
             signal_hook::flag::register(signal, Arc::clone(&cancel.armed))?;
             signal_hook::flag::register_usize(signal, Arc::clone(&cancel.state), signal as usize)?;
         }
-        Ok(cancel)
+        Ok(FROM_SIGNALS.get_or_init(|| cancel).clone())
+    }
+
+    /// The flag [`Cancel::on_signals`] installed, if it was: None in a process whose signals
+    /// parlab does not handle (a library user's, a test's).
+    pub fn from_signals() -> Option<Self> {
+        FROM_SIGNALS.get().cloned()
     }
 
     /// True once anything asked the run to stop.

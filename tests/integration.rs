@@ -17,6 +17,7 @@
 //! - `outputs`: every output path checked before anything is measured;
 //! - `processes`: the process approaches when workers die, on signals, and a worker's stdin;
 //! - `py_func`: `--py-func`, the user's own Python function under every py-* approach;
+//!   `py_func_signals`: Ctrl-C while its module is imported and while it runs;
 //! - `python`: the Python approaches with the real `python3`, and the driver's own tests;
 //! - `timeline`, `trace`: `--timeline` and `--trace` files;
 //! - `hardening`: hostile invocations, each under a timeout, nothing left behind;
@@ -44,6 +45,7 @@ mod net;
 mod outputs;
 mod processes;
 mod py_func;
+mod py_func_signals;
 mod python;
 mod rigor;
 mod seeing;

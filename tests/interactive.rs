@@ -2,8 +2,8 @@
 //!
 //! Module index: a whole session (two approaches, the bar graph, saving it); a pooled run's pool
 //! size and notes; every invalid answer followed by a valid one; a typed number choosing an
-//! item and a run too long asked again with the answers kept; Ctrl-C at a prompt; Ctrl-C
-//! during a `process-pool` run.
+//! item and a run too long asked again with the answers kept; "Your own Python function" run
+//! and named; Ctrl-C at a prompt; Ctrl-C during a `process-pool` run.
 //! (Without a terminal, `parlab` prints a hint and exits 2: see tests/cli.rs.)
 
 use crate::common;
@@ -288,6 +288,57 @@ fn a_typed_number_chooses_and_a_run_too_long_is_asked_again_keeping_the_answers(
     expect(&mut s, "Save the bar graph");
     answer(&mut s, "n");
     ends_with_status(&mut s, 0);
+}
+
+#[test]
+fn your_own_python_function_runs_under_every_python_approach_named_in_the_table_and_graph() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut s = start(dir.path());
+    // Seven interpreters, each started and its function imported, on a machine that may be busy.
+    s.set_expect_timeout(Some(Duration::from_secs(300)));
+    expect(&mut s, "Which approach?");
+    answer(&mut s, "Your own Python function");
+    expect(&mut s, "Your Python function");
+    let file = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/python/cpu_loop.py");
+    answer(&mut s, &format!("{}:work", file.display()));
+    expect(&mut s, "How many tasks");
+    answer(&mut s, "2");
+    expect(&mut s, "Pool size?");
+    answer(&mut s, "2");
+    let shown = expect(&mut s, "Which approach?");
+    assert!(!shown.contains("error"), "{shown}");
+    for id in [
+        "py-sequential",
+        "py-threads",
+        "py-thread-pool",
+        "py-asyncio",
+        "py-process ",
+        "py-process-pool",
+        "py-pool",
+    ] {
+        assert!(shown.contains(id), "{id} in the running table: {shown}");
+    }
+    assert!(
+        shown.contains("2 tasks calling cpu_loop.py:work"),
+        "the work names the function: {shown}"
+    );
+    answer(&mut s, "Show the bar graph");
+    let graph = expect(&mut s, "Save the bar graph");
+    assert!(graph.contains("py-threads ×2 cpu_loop.py:work"), "{graph}");
+    answer(&mut s, "y");
+    expect(&mut s, "Save the chart to:");
+    send(&mut s, ENTER);
+    expect(&mut s, "Saved parlab-session-1.svg");
+    ends_with_status(&mut s, 0);
+    let json: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("parlab-session-1.json")).unwrap())
+            .unwrap();
+    let runs = json["runs"].as_array().unwrap();
+    assert_eq!(runs.len(), 7, "{json}");
+    for r in runs {
+        assert_eq!(r["verified"], true, "{r}");
+        assert_eq!(r["py_func"], format!("{}:work", file.display()), "{r}");
+    }
 }
 
 #[test]

@@ -15,10 +15,10 @@ use std::time::{Duration, Instant};
 use crate::common::{self, PARLAB, Ran};
 
 /// A hang guard, not a timing assertion.
-const TIMEOUT: Duration = Duration::from_secs(120);
+pub(crate) const TIMEOUT: Duration = Duration::from_secs(120);
 
 /// Small and quick: four tasks, a pool of two, one run each.
-const QUICK: &[&str] = &[
+pub(crate) const QUICK: &[&str] = &[
     "--tasks",
     "4",
     "--pool-size",
@@ -76,7 +76,7 @@ fn faults() -> (tempfile::TempDir, PathBuf) {
 }
 
 /// A tag no other test's processes carry.
-fn new_tag() -> String {
+pub(crate) fn new_tag() -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);
     format!(
         "py-func-test-{}-{}",
@@ -101,7 +101,7 @@ fn start(args: &[&str], tag: &str) -> Child {
 }
 
 /// Pids of live processes (not zombies) whose environment holds `tag`.
-fn tagged(tag: &str) -> Vec<u32> {
+pub(crate) fn tagged(tag: &str) -> Vec<u32> {
     let needle = format!("PARLAB_TEST_TAG={tag}\0");
     let mut out = Vec::new();
     for entry in std::fs::read_dir("/proc").unwrap().flatten() {
@@ -121,7 +121,7 @@ fn tagged(tag: &str) -> Vec<u32> {
 }
 
 /// The tagged processes running the driver: the interpreter and the processes it forked.
-fn drivers(tag: &str) -> Vec<u32> {
+pub(crate) fn drivers(tag: &str) -> Vec<u32> {
     let marker = b"parlab's Python driver";
     tagged(tag)
         .into_iter()
@@ -133,7 +133,7 @@ fn drivers(tag: &str) -> Vec<u32> {
 }
 
 /// Every process of the tagged run has gone (a little grace for the kernel to tear them down).
-fn assert_none_left(tag: &str) {
+pub(crate) fn assert_none_left(tag: &str) {
     let since = Instant::now();
     while !tagged(tag).is_empty() && since.elapsed() < Duration::from_secs(5) {
         std::thread::sleep(Duration::from_millis(20));

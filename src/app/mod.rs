@@ -158,9 +158,40 @@ fn exit_status(stop: Option<Stop>, any_unverified: bool, what: &str) -> ExitCode
     }
 }
 
+/// The signal handlers, installed before the settings are checked: checking them may run
+/// Python (the interpreter's probe, the import of `--py-func`'s module) for seconds, and a
+/// Ctrl-C meanwhile must neither be lost (a parlab started with SIGINT ignored, as a background
+/// job of a script is, would run the whole plan) nor end parlab without its cleanup.
+fn signals_first() -> anyhow::Result<Cancel> {
+    let cancel = Cancel::on_signals()?;
+    say::stop_run_on_failure(&cancel);
+    Ok(cancel)
+}
+
+/// The settings, or why not: a signal that came while they were checked (and cut a probe short)
+/// ends parlab as the signal does, with nothing measured, rather than as a usage error.
+fn configured<T>(
+    cancel: &Cancel,
+    checked: Result<T, UsageError>,
+) -> anyhow::Result<Result<T, ExitCode>> {
+    match (checked, cancel.signal()) {
+        (_, Some(signal)) => Ok(Err(exit_status(
+            Some(Stop::Signal(signal)),
+            false,
+            "nothing was measured",
+        ))),
+        (Ok(cfg), None) => Ok(Ok(cfg)),
+        (Err(e), None) => Err(e.into()),
+    }
+}
+
 /// `parlab run`: measure, then print the table or the JSON document, and write the exports.
 pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
-    let mut cfg = RunConfig::from_args(args)?;
+    let cancel = signals_first()?;
+    let mut cfg = match configured(&cancel, RunConfig::from_args(args))? {
+        Ok(cfg) => cfg,
+        Err(code) => return Ok(code),
+    };
     let baseline = match &cfg.compare {
         Some(path) => {
             let b = Baseline::load(path)?;
@@ -169,8 +200,6 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         }
         None => None,
     };
-    let cancel = Cancel::on_signals()?;
-    say::stop_run_on_failure(&cancel);
     let _ballast = crate::run::shell::test_ballast();
     let (executor, mut machine) = executor_and_machine(cfg.mock, cfg.load.mock_load);
     machine.python = cfg.python.clone();
@@ -285,9 +314,11 @@ fn checked_python_hint(cfg: &RunConfig, args: &RunArgs) -> Option<String> {
 
 /// `parlab sweep`: every pooled approach at every pool size, then the table, chart and fits.
 pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
-    let mut cfg = SweepConfig::from_args(args)?;
-    let cancel = Cancel::on_signals()?;
-    say::stop_run_on_failure(&cancel);
+    let cancel = signals_first()?;
+    let mut cfg = match configured(&cancel, SweepConfig::from_args(args))? {
+        Ok(cfg) => cfg,
+        Err(code) => return Ok(code),
+    };
     let (executor, mut machine) = executor_and_machine(cfg.run.mock, cfg.run.load.mock_load);
     machine.python = cfg.run.python.clone();
     let serving = match Serving::start(
@@ -366,9 +397,11 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
 
 /// `parlab demos`: each pair's lines as soon as it has run.
 fn demos_command(args: &DemosArgs) -> anyhow::Result<ExitCode> {
-    let cfg = DemosConfig::from_args(args)?;
-    let cancel = Cancel::on_signals()?;
-    say::stop_run_on_failure(&cancel);
+    let cancel = signals_first()?;
+    let cfg = match configured(&cancel, DemosConfig::from_args(args))? {
+        Ok(cfg) => cfg,
+        Err(code) => return Ok(code),
+    };
     let executor: &dyn Executor = if cfg.mock {
         &MockExecutor
     } else {

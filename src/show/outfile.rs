@@ -109,8 +109,11 @@ fn write_stream(target: &Path, bytes: &[u8]) -> io::Result<()> {
             ids.push(id);
         }
     }
+    // A signal that came before this wait began (during the run, under load) counts too.
+    let signals = crate::cancel::Cancel::from_signals();
     let result = write_stream_until(target, bytes, &|| {
         heard.load(std::sync::atomic::Ordering::Relaxed)
+            || signals.as_ref().is_some_and(|c| c.signal().is_some())
     });
     for id in ids {
         signal_hook::low_level::unregister(id);

@@ -29,6 +29,10 @@ pub struct SessionRun {
     pub pool_size: Option<usize>,
     /// The number tested.
     pub number: u64,
+    /// The user's Python function each task called, as given (`FILE.py:NAME`); absent for
+    /// parlab's own work.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub py_func: Option<String>,
     /// One simulated wait, s (none when I/O was not simulated).
     pub io_wait_s: Option<f64>,
     /// Wall-clock time, s.
@@ -69,15 +73,21 @@ impl Session {
             .workload
             .waits()
             .then(|| cfg.work.io_wait().as_secs_f64());
+        let py_func = report.config.py_func.clone();
         for r in &report.results {
             let pool_size = approach::find(&r.approach)
                 .is_some_and(|a| a.pooled)
                 .then_some(cfg.pool_size);
+            // The function, or the number its tasks tested.
+            let work = match &py_func {
+                Some(f) => short_name(f).to_string(),
+                None => format!("n={}", cfg.work.number),
+            };
             self.runs.push(SessionRun {
                 label: label(
                     &r.approach,
                     cfg.tasks,
-                    cfg.work.number,
+                    &work,
                     pool_size,
                     io_wait_s.is_some(),
                 ),
@@ -86,6 +96,7 @@ impl Session {
                 tasks: cfg.tasks,
                 pool_size,
                 number: cfg.work.number,
+                py_func: py_func.clone(),
                 io_wait_s,
                 wall_s: r.wall_s,
                 cpu_use: r.cpu_use,
@@ -99,7 +110,7 @@ impl Session {
     /// its work (a letter, spelled out under the table), pool, wall time, speedup over the
     /// session's sequential run of the same work (blank without one), CPU use and memory.
     pub fn table(&self, width: usize) -> String {
-        let mut works: Vec<(u32, u64, Option<f64>)> = Vec::new();
+        let mut works: Vec<Work> = Vec::new();
         for r in &self.runs {
             if !works.contains(&work_of(r)) {
                 works.push(work_of(r));
@@ -143,24 +154,31 @@ impl Session {
             ]);
         }
         let mut out = table.to_string();
-        for (i, (tasks, number, wait)) in works.iter().enumerate() {
+        for (i, (tasks, number, wait, py_func)) in works.iter().enumerate() {
             let io = wait.map_or(String::new(), |w| {
                 format!(", waits of {} ×4", format_seconds(w))
             });
-            let line = format!("{}: {tasks} tasks testing {number}{io}", work_key(i));
+            let what = match py_func {
+                Some(f) => format!("calling {}", short_name(f)),
+                None => format!("testing {number}"),
+            };
+            let line = format!("{}: {tasks} tasks {what}{io}", work_key(i));
             out.push('\n');
             out.push_str(&crate::format::wrap(&line, width.max(20), "", "   ").join("\n"));
         }
         out
     }
 
-    /// The session's verified sequential run of the same work as `r`, the first if several.
+    /// The session's verified sequential run of the same work as `r`, the first if several
+    /// (py-sequential for a Python function, which only the Python approaches call).
     fn baseline_for(&self, r: &SessionRun) -> Option<&SessionRun> {
-        self.runs.iter().find(|b| {
-            b.approach == approach::catalogue::SEQUENTIAL.id
-                && b.verified
-                && work_of(b) == work_of(r)
-        })
+        let sequential = match r.py_func {
+            Some(_) => approach::catalogue::PY_SEQUENTIAL.id,
+            None => approach::catalogue::SEQUENTIAL.id,
+        };
+        self.runs
+            .iter()
+            .find(|b| b.approach == sequential && b.verified && work_of(b) == work_of(r))
     }
 
     /// One bar per run, in the order run, labelled with approach, tasks, pool, number and I/O; the
@@ -210,9 +228,17 @@ impl Session {
     }
 }
 
-/// The work a run did, for matching runs of the same work: tasks, number, one wait.
-fn work_of(r: &SessionRun) -> (u32, u64, Option<f64>) {
-    (r.tasks, r.number, r.io_wait_s)
+/// The work a run did: tasks, number, one wait, the Python function.
+type Work = (u32, u64, Option<f64>, Option<String>);
+
+/// The work a run did, for matching runs of the same work.
+fn work_of(r: &SessionRun) -> Work {
+    (r.tasks, r.number, r.io_wait_s, r.py_func.clone())
+}
+
+/// A Python function as `FILE.py:NAME` without its folder (as the report's title names it).
+fn short_name(given: &str) -> &str {
+    given.rsplit('/').next().unwrap_or(given)
 }
 
 /// The letter naming the `i`-th kind of work in the table: A to Z, then A2, B2 ...
@@ -224,11 +250,11 @@ fn work_key(i: usize) -> String {
     }
 }
 
-/// A run's label: approach, tasks, number, the pool size for approaches with a pool, and
-/// whether I/O was simulated.
-pub fn label(approach: &str, tasks: u32, number: u64, pool: Option<usize>, io: bool) -> String {
+/// A run's label: approach, tasks, work (`n=NUMBER` or the Python function), the pool size for
+/// approaches with a pool, and whether I/O was simulated.
+pub fn label(approach: &str, tasks: u32, work: &str, pool: Option<usize>, io: bool) -> String {
     format!(
-        "{approach} ×{tasks} n={number}{}{}",
+        "{approach} ×{tasks} {work}{}{}",
         pool.map_or(String::new(), |p| format!(" pool={p}")),
         if io { " +I/O" } else { "" }
     )
@@ -240,18 +266,25 @@ mod tests {
 
     #[test]
     fn labels_name_approach_tasks_number_and_io() {
-        assert_eq!(label("threads", 4, 97, None, true), "threads ×4 n=97 +I/O");
-        assert_eq!(label("async", 2, 5, Some(3), false), "async ×2 n=5 pool=3");
+        assert_eq!(
+            label("threads", 4, "n=97", None, true),
+            "threads ×4 n=97 +I/O"
+        );
+        assert_eq!(
+            label("async", 2, "n=5", Some(3), false),
+            "async ×2 n=5 pool=3"
+        );
     }
 
     fn run(approach: &str, tasks: u32, wall_s: f64) -> SessionRun {
         SessionRun {
-            label: label(approach, tasks, 97, None, false),
+            label: label(approach, tasks, "n=97", None, false),
             approach: approach.into(),
             family: Family::Sequential,
             tasks,
             pool_size: None,
             number: 834_238_027_356_431,
+            py_func: None,
             io_wait_s: None,
             wall_s,
             cpu_use: 1.0,
@@ -287,5 +320,31 @@ mod tests {
             text.contains("B: 8 tasks testing 834238027356431, waits of"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn a_python_function_is_named_and_its_runs_compared_with_py_sequential() {
+        let py = |approach: &str, wall_s: f64| SessionRun {
+            py_func: Some("/home/me/examples/python/cpu_loop.py:work".into()),
+            ..run(approach, 2, wall_s)
+        };
+        let mut session = Session::new(Machine::mock());
+        session.runs = vec![
+            run("sequential", 2, 0.1),
+            py("py-sequential", 0.8),
+            py("py-process-pool", 0.4),
+        ];
+        let text = session.table(80);
+        let line = |id: &str| text.lines().find(|l| l.contains(id)).unwrap().to_string();
+        assert!(line("py-process-pool").contains("2.00x"), "{text}");
+        assert!(
+            text.contains("A: 2 tasks testing 834238027356431"),
+            "{text}"
+        );
+        assert!(
+            text.contains("B: 2 tasks calling cpu_loop.py:work"),
+            "{text}"
+        );
+        assert!(!text.contains("/home/me"), "the folder is left out: {text}");
     }
 }

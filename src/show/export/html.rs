@@ -74,7 +74,7 @@ pub fn render(report: &Report, sweep: Option<&Sweep>) -> anyhow::Result<String> 
     let c = &report.config;
     let title = format!(
         "parlab report: {} × {} task{}",
-        c.workload.id(),
+        c.work_name(),
         c.tasks,
         if c.tasks == 1 { "" } else { "s" }
     );
@@ -211,6 +211,9 @@ fn settings(h: &mut String, report: &Report) -> std::fmt::Result {
         ("Tasks", c.tasks.to_string()),
         ("Pool size", c.pool_size.to_string()),
     ];
+    if let Some(func) = &c.py_func {
+        rows.push(("Python function", func.clone()));
+    }
     let w = c.workload.workload();
     if w.computes() {
         rows.push(("Number", c.number.to_string()));
@@ -391,6 +394,23 @@ mod tests {
         assert!(html.contains("&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt; &amp; co"));
         assert!(html.contains("a &lt; b &amp; c &gt; d"));
         assert!(html.contains("&quot;OS&quot;"));
+    }
+
+    #[test]
+    fn a_python_function_is_named_in_the_title_and_the_settings() {
+        let mut report = crate::app::fixture::report();
+        report.config.py_func = Some("examples/python/cpu_loop.py:work".into());
+        let html = render(&report, None).unwrap();
+        assert!(
+            html.contains("<title>parlab report: cpu_loop.py:work × 4 tasks</title>"),
+            "the title names the function"
+        );
+        assert!(
+            html.contains("<dt>Python function</dt><dd>examples/python/cpu_loop.py:work</dd>"),
+            "the settings give it as given"
+        );
+        let plain = render(&crate::app::fixture::report(), None).unwrap();
+        assert!(!plain.contains("Python function"), "absent without one");
     }
 
     #[test]

@@ -64,7 +64,7 @@ fn draw<DB: DrawingBackend>(sweep: &Sweep, root: &DrawingArea<DB, Shift>) -> Dra
     let c = &sweep.config;
     let title = format!(
         "Speedup by pool size: {} × {} tasks, {} ({} logical cores)",
-        c.workload.id(),
+        c.work_name(),
         c.tasks,
         sweep.machine.cpu_model,
         sweep.machine.logical_cores

@@ -148,7 +148,7 @@ fn draw<DB: DrawingBackend>(
     root.draw_text(
         &format!(
             "parlab timeline: {} × {} tasks, pool size {}, each approach from its own start",
-            c.workload.id(),
+            c.work_name(),
             c.tasks,
             c.pool_size
         ),
@@ -310,6 +310,21 @@ mod tests {
         let rects = doc.descendants().filter(|n| n.has_tag_name("rect")).count();
         let segments: usize = report.results.iter().map(|r| r.tasks.len() * 8).sum();
         assert!(rects >= segments, "{rects} rects for {segments} segments");
+    }
+
+    #[test]
+    fn the_title_names_a_python_function_as_the_report_header_does() {
+        let mut report =
+            crate::app::fixture::report_for(&["--tasks", "3", "--approach", "threads"]);
+        report.config.py_func = Some("/home/me/examples/python/cpu_loop.py:work".into());
+        let svg = svg(&report).unwrap();
+        let expected = format!("parlab timeline: {} × 3 tasks", report.config.work_name());
+        assert!(
+            expected.contains("cpu_loop.py:work × 3 tasks"),
+            "{expected}"
+        );
+        assert!(svg.contains(&expected), "the title names the function");
+        assert!(!svg.contains("/home/me"), "the folder is left out");
     }
 
     #[test]

@@ -12,6 +12,7 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 
 use super::MIN_VERSION;
+use crate::cancel::Cancel;
 
 /// The interpreter the Python approaches ran on (machine facts for the header, JSON and HTML).
 pub use crate::machine::PythonFacts;
@@ -144,6 +145,9 @@ pub fn probe_function(
 
 /// Runs `interpreter` with `args` for at most `limit`, in its own process group and dying with
 /// parlab; gives its exit status, stdout and stderr (each at most [`PROBE_OUTPUT_BYTES`]).
+/// Once parlab's signal handlers are installed ([`Cancel::from_signals`]), SIGINT or SIGTERM
+/// ends the wait at once (the group killed and reaped): a probe runs while the settings are
+/// checked, before any run could hear the signal, and the command then ends as it asks.
 fn run_limited(
     interpreter: &Path,
     args: &[&str],
@@ -178,9 +182,16 @@ fn run_limited(
         _ => format!("could not start '{shown}': {e}"),
     })?;
     let start = Instant::now();
+    let signals = Cancel::from_signals();
     let status = loop {
         match child.try_wait() {
             Ok(Some(status)) => break status,
+            Ok(None) if signals.as_ref().is_some_and(|c| c.signal().is_some()) => {
+                // SAFETY: kill takes plain integers; the child leads its group, not reaped.
+                unsafe { libc::kill(-(child.id() as i32), libc::SIGKILL) };
+                let _ = child.wait();
+                return Err(format!("'{shown}' was stopped by a signal"));
+            }
             Ok(None) if start.elapsed() < limit => std::thread::sleep(Duration::from_millis(10)),
             _ => {
                 // SAFETY: kill takes plain integers; the child leads its group, not reaped.
