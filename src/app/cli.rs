@@ -380,7 +380,8 @@ pub struct FloorArgs {
     pub save: Option<std::path::PathBuf>,
 
     /// With --check: the figures an earlier attempt saved (--save); a figure fails only when it
-    /// is past its margin in this attempt and in every earlier one.
+    /// is past its margin in this attempt and in every earlier one (with --write: each figure's
+    /// median over all the attempts is recorded).
     #[arg(long, value_name = "FILE", requires = "check")]
     pub earlier: Vec<std::path::PathBuf>,
 

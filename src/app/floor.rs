@@ -96,8 +96,14 @@ fn check(settings: &Settings, committed_path: &Path) -> anyhow::Result<ExitCode>
         std::fs::write(save, text)
             .with_context(|| format!("--save: could not write {}", save.display()))?;
     }
+    let mut attempts = settings
+        .earlier
+        .iter()
+        .map(|p| read_json(p, "--earlier"))
+        .collect::<anyhow::Result<Vec<std::collections::BTreeMap<String, f64>>>>()?;
+    attempts.push(now);
     if settings.write {
-        committed.figures = now;
+        committed.figures = check::typical(&attempts);
         let text = serde_json::to_string_pretty(&committed)? + "\n";
         std::fs::write(committed_path, text)
             .with_context(|| format!("--check: could not write {}", committed_path.display()))?;
@@ -108,12 +114,6 @@ fn check(settings: &Settings, committed_path: &Path) -> anyhow::Result<ExitCode>
         ));
         return Ok(ExitCode::SUCCESS);
     }
-    let mut attempts = settings
-        .earlier
-        .iter()
-        .map(|p| read_json(p, "--earlier"))
-        .collect::<anyhow::Result<Vec<std::collections::BTreeMap<String, f64>>>>()?;
-    attempts.push(now);
     let verdicts = check::settle(&attempts, &committed);
     if settings.json {
         let doc: Vec<_> = verdicts
