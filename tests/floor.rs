@@ -117,28 +117,56 @@ fn check_fails_only_when_every_attempt_is_past_the_margin() {
     let grown = file(&dir, "grown.json", &report(0.0204, 1e-5));
     let first = dir.path().join("first.json").display().to_string();
     parlab()
-        .args(["floor", "--check", &committed, "--noop", &grown, "--save", &first])
+        .args([
+            "floor", "--check", &committed, "--noop", &grown, "--save", &first,
+        ])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("in this attempt"));
     parlab()
-        .args(["floor", "--check", &committed, "--noop", &a, "--earlier", &first])
+        .args([
+            "floor",
+            "--check",
+            &committed,
+            "--noop",
+            &a,
+            "--earlier",
+            &first,
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("attempt 2"));
     // Past it in both: fails, saying so; within it only in the first: passes, and says why.
     parlab()
-        .args(["floor", "--check", &committed, "--noop", &grown, "--earlier", &first])
+        .args([
+            "floor",
+            "--check",
+            &committed,
+            "--noop",
+            &grown,
+            "--earlier",
+            &first,
+        ])
         .assert()
         .code(1)
         .stderr(predicate::str::contains("all 2 attempts"));
     let steady = dir.path().join("steady.json").display().to_string();
     parlab()
-        .args(["floor", "--check", &committed, "--noop", &a, "--save", &steady])
+        .args([
+            "floor", "--check", &committed, "--noop", &a, "--save", &steady,
+        ])
         .assert()
         .success();
     parlab()
-        .args(["floor", "--check", &committed, "--noop", &grown, "--earlier", &steady])
+        .args([
+            "floor",
+            "--check",
+            &committed,
+            "--noop",
+            &grown,
+            "--earlier",
+            &steady,
+        ])
         .assert()
         .success()
         .stdout(predicate::str::contains("within it in an earlier attempt"));
@@ -150,6 +178,8 @@ fn check_fails_only_when_every_attempt_is_past_the_margin() {
         .success();
     let written: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&committed).unwrap()).unwrap();
-    let median = written["figures"]["process-pool cost/floor"].as_f64().unwrap();
+    let median = written["figures"]["process-pool cost/floor"]
+        .as_f64()
+        .unwrap();
     assert!((median - 2.04).abs() < 1e-9, "{written}");
 }

@@ -334,7 +334,10 @@ mod tests {
         let c = committed(&[("process-pool cost/floor", 1.0), ("async KiB/task", 0.7)]);
         let pool = |v: &[Verdict]| v.iter().find(|x| x.name.starts_with("process")).unwrap().ok;
         // Disturbed once, within the margin the next time: passes, however the attempts fall.
-        let (past, within) = (now(&[("process-pool cost/floor", 1.5)]), now(&[("process-pool cost/floor", 1.1)]));
+        let (past, within) = (
+            now(&[("process-pool cost/floor", 1.5)]),
+            now(&[("process-pool cost/floor", 1.1)]),
+        );
         assert!(pool(&settle(&[past.clone(), within.clone()], &c)));
         assert!(pool(&settle(&[within.clone(), past.clone()], &c)));
         assert!(pool(&settle(&[past.clone(), past.clone(), within], &c)));
@@ -345,19 +348,46 @@ mod tests {
         assert_eq!(v[1].now, Some(1.5));
         // Each figure is settled on its own: memory past its margin in every attempt fails even
         // though the cost passed in one of them.
-        let mem = |kib: f64, cost: f64| now(&[("async KiB/task", kib), ("process-pool cost/floor", cost)]);
+        let mem = |kib: f64, cost: f64| {
+            now(&[("async KiB/task", kib), ("process-pool cost/floor", cost)])
+        };
         let v = settle(&[mem(0.9, 1.5), mem(0.8, 1.0)], &c);
         assert!(!v[0].ok && v[1].ok, "{v:?}");
         // Not measured in any attempt fails; measured in one passes.
         assert!(!pool(&settle(&[now(&[]), now(&[])], &c)));
-        assert!(pool(&settle(&[now(&[]), worse.clone(), now(&[("process-pool cost/floor", 0.9)])], &c)));
-        let lines = render(&settle(&[now(&[("process-pool cost/floor", 1.0)]), past.clone()], &c), &c);
-        assert!(lines.iter().any(|l| l.starts_with("ok") && l.contains("earlier attempt")), "{lines:?}");
+        assert!(pool(&settle(
+            &[
+                now(&[]),
+                worse.clone(),
+                now(&[("process-pool cost/floor", 0.9)])
+            ],
+            &c
+        )));
+        let lines = render(
+            &settle(
+                &[now(&[("process-pool cost/floor", 1.0)]), past.clone()],
+                &c,
+            ),
+            &c,
+        );
+        assert!(
+            lines
+                .iter()
+                .any(|l| l.starts_with("ok") && l.contains("earlier attempt")),
+            "{lines:?}"
+        );
         // What --write records is each figure's median over the attempts.
-        let t = typical(&[mem(0.62, 1.5), mem(0.70, 1.0), now(&[("async KiB/task", 0.71)])]);
+        let t = typical(&[
+            mem(0.62, 1.5),
+            mem(0.70, 1.0),
+            now(&[("async KiB/task", 0.71)]),
+        ]);
         assert_eq!(t["async KiB/task"], 0.70);
         assert_eq!(t["process-pool cost/floor"], 1.5, "the upper of two: {t:?}");
         // One attempt is the plain comparison.
-        assert_eq!(settle(std::slice::from_ref(&worse), &c), compare(&worse, &c));
+        assert_eq!(
+            settle(std::slice::from_ref(&worse), &c),
+            compare(&worse, &c)
+        );
     }
 }

@@ -290,7 +290,7 @@ mod tests {
         let (_, _, capped) = time_batches(steady, Duration::from_secs(1), 100).unwrap();
         // Capped batches are short: more of them fill the budget.
         assert_eq!(capped, 20 + 100 * MAX_BATCHES as u64);
-        let (_, _, few) = time_batches(steady, Duration::from_millis(10), 1_000).unwrap();
-        assert_eq!(few, 20 + 1_000 * 10, "10 ms of 1 µs operations in 1,000s");
+        let (_, _, few) = time_batches(steady, Duration::from_micros(10_500), 1_000).unwrap();
+        assert_eq!(few, 20 + 1_000 * 10, "10.5 ms of 1 µs operations in 1,000s");
     }
 }

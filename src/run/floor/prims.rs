@@ -7,7 +7,6 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-
 /// `n` threads spawned and joined, one after another.
 pub(super) fn thread_spawn(n: u64) -> Option<Duration> {
     let start = Instant::now();
