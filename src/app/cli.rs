@@ -364,14 +364,26 @@ pub struct FloorArgs {
     #[arg(long, value_name = "FILE", requires = "noop")]
     pub check: Option<std::path::PathBuf>,
 
-    /// The saved JSON report of a `--workload noop` run (parlab run --format json), for --check.
+    /// The saved JSON report of a `--workload noop` run (parlab run --format json), for --check;
+    /// repeat it for several runs of one attempt (each approach's fastest run and each floor's
+    /// fastest batch over all of them are used).
     #[arg(long, value_name = "FILE", requires = "check")]
-    pub noop: Option<std::path::PathBuf>,
+    pub noop: Vec<std::path::PathBuf>,
 
     /// The saved JSON report of a run of many waiting tasks (`--workload io`), for --check's
     /// memory per task.
     #[arg(long, value_name = "FILE", requires = "check")]
     pub io: Option<std::path::PathBuf>,
+
+    /// With --check: save this attempt's figures to FILE (JSON), for a later attempt's --earlier.
+    #[arg(long, value_name = "FILE", requires = "check")]
+    pub save: Option<std::path::PathBuf>,
+
+    /// With --check: the figures an earlier attempt saved (--save); a figure fails only when it
+    /// is past its margin in this attempt and in every earlier one (with --write: each figure's
+    /// median over all the attempts is recorded).
+    #[arg(long, value_name = "FILE", requires = "check")]
+    pub earlier: Vec<std::path::PathBuf>,
 
     /// With --check: write the figures measured now into its FILE (keeping its margins)
     /// instead of failing; for a change that is meant to move them, or a new machine class.

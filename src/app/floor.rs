@@ -14,10 +14,14 @@ use crate::judge::perf_check::{self as check, Committed};
 pub struct Settings {
     /// The committed figures to hold the reports to (None: just measure the floors).
     pub check: Option<PathBuf>,
-    /// The saved report of a noop run.
-    pub noop: Option<PathBuf>,
+    /// The saved reports of one attempt's noop runs.
+    pub noop: Vec<PathBuf>,
     /// The saved report of a run of waiting tasks.
     pub io: Option<PathBuf>,
+    /// Where to save this attempt's figures, for a later attempt.
+    pub save: Option<PathBuf>,
+    /// The figures earlier attempts saved.
+    pub earlier: Vec<PathBuf>,
     /// Record the figures measured now instead of checking them.
     pub write: bool,
     /// JSON on stdout instead of a table.
@@ -26,8 +30,8 @@ pub struct Settings {
 
 /// Runs `parlab floor`.
 pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
-    match (&settings.check, &settings.noop) {
-        (Some(committed), Some(noop)) => check(settings, committed, noop),
+    match &settings.check {
+        Some(committed) if !settings.noop.is_empty() => check(settings, committed),
         _ => measure(settings.json),
     }
 }
@@ -47,7 +51,10 @@ fn measure(json: bool) -> anyhow::Result<ExitCode> {
         let users: Vec<&str> = crate::run::approach::REGISTRY
             .iter()
             .map(|a| a.info().id)
-            .filter(|id| crate::run::floor::floor_of(id) == Some(f.id.as_str()))
+            .filter(|id| {
+                let this = Some(f.id.as_str());
+                crate::run::floor::floor_of(id) == this || crate::run::floor::held_to(id) == this
+            })
             .collect();
         let under = match users.is_empty() {
             true => String::new(),
@@ -72,16 +79,31 @@ fn read_json<T: serde::de::DeserializeOwned>(path: &Path, flag: &str) -> anyhow:
 }
 
 /// Holds the saved reports to the committed figures (or records them, with `write`).
-fn check(settings: &Settings, committed_path: &Path, noop: &Path) -> anyhow::Result<ExitCode> {
+fn check(settings: &Settings, committed_path: &Path) -> anyhow::Result<ExitCode> {
     let mut committed: Committed = read_json(committed_path, "--check")?;
-    let noop: serde_json::Value = read_json(noop, "--noop")?;
+    let noops = settings
+        .noop
+        .iter()
+        .map(|p| read_json(p, "--noop"))
+        .collect::<anyhow::Result<Vec<serde_json::Value>>>()?;
     let io: Option<serde_json::Value> = match &settings.io {
         Some(p) => Some(read_json(p, "--io")?),
         None => None,
     };
-    let now = check::figures(&noop, io.as_ref()).map_err(|e| anyhow::anyhow!("--noop: {e}"))?;
+    let now = check::figures(&noops, io.as_ref()).map_err(|e| anyhow::anyhow!("--noop: {e}"))?;
+    if let Some(save) = &settings.save {
+        let text = serde_json::to_string_pretty(&now)? + "\n";
+        std::fs::write(save, text)
+            .with_context(|| format!("--save: could not write {}", save.display()))?;
+    }
+    let mut attempts = settings
+        .earlier
+        .iter()
+        .map(|p| read_json(p, "--earlier"))
+        .collect::<anyhow::Result<Vec<std::collections::BTreeMap<String, f64>>>>()?;
+    attempts.push(now);
     if settings.write {
-        committed.figures = now;
+        committed.figures = check::typical(&attempts);
         let text = serde_json::to_string_pretty(&committed)? + "\n";
         std::fs::write(committed_path, text)
             .with_context(|| format!("--check: could not write {}", committed_path.display()))?;
@@ -92,7 +114,7 @@ fn check(settings: &Settings, committed_path: &Path, noop: &Path) -> anyhow::Res
         ));
         return Ok(ExitCode::SUCCESS);
     }
-    let verdicts = check::compare(&now, &committed);
+    let verdicts = check::settle(&attempts, &committed);
     if settings.json {
         let doc: Vec<_> = verdicts
             .iter()
@@ -105,9 +127,10 @@ fn check(settings: &Settings, committed_path: &Path, noop: &Path) -> anyhow::Res
         crate::say::out_line(serde_json::to_string_pretty(&doc)?);
     } else {
         crate::say::out_line(format!(
-            "perf check against {} ({})",
+            "perf check against {} ({}), attempt {}",
             committed_path.display(),
-            committed.machine
+            committed.machine,
+            attempts.len()
         ));
         for line in check::render(&verdicts, &committed) {
             crate::say::out_line(line);
@@ -116,8 +139,12 @@ fn check(settings: &Settings, committed_path: &Path, noop: &Path) -> anyhow::Res
     let failed = verdicts.iter().filter(|v| !v.ok).count();
     if failed > 0 {
         crate::say::err_line(format!(
-            "parlab floor: {failed} figure(s) grew past their margin: find the cause, or if the \
-             change is meant, record the new figures with --write and say why in the commit"
+            "parlab floor: {failed} figure(s) grew past their margin in {}: find the cause, or \
+             if the change is meant, record the new figures with --write and say why in the commit",
+            match attempts.len() {
+                1 => "this attempt".to_string(),
+                n => format!("all {n} attempts"),
+            }
         ));
         return Ok(ExitCode::from(1));
     }

@@ -49,6 +49,8 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             check: args.check,
             noop: args.noop,
             io: args.io,
+            save: args.save,
+            earlier: args.earlier,
             write: args.write,
             json: args.format == crate::app::cli::FormatArg::Json,
         }),

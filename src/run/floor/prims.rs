@@ -7,9 +7,6 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::plan::workload::{NetSpec, WorkSpec, WorkloadKind};
-use crate::run::worker::protocol::{FrameReader, ToWorker, encode};
-
 /// `n` threads spawned and joined, one after another.
 pub(super) fn thread_spawn(n: u64) -> Option<Duration> {
     let start = Instant::now();
@@ -77,50 +74,15 @@ pub(super) fn tokio_spawn_multi(n: u64) -> Option<Duration> {
 /// `n` round trips of a task frame through `cat`: written, echoed, read whole and decoded, as
 /// process-pool hands a task to a worker and reads its answer.
 pub(super) fn pipe_round_trip(n: u64) -> Option<Duration> {
-    let mut cat = Command::new("cat")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .ok()?;
-    let (mut input, mut output) = (cat.stdin.take()?, cat.stdout.take()?);
-    let timed = (|| {
-        let msg = ToWorker::Tasks {
-            work: WorkSpec {
-                workload: WorkloadKind::Noop,
-                number: 0,
-                io_wait_ns: 0,
-                net: NetSpec::DEFAULT,
-            },
-            first: 0,
-            count: 1,
-            origin_mono_ns: 0,
-            announce: false,
-        };
-        let mut frame = Vec::new();
-        encode(&msg, &mut frame).ok()?;
-        let mut frames = FrameReader::new();
-        let mut buf = vec![0u8; 4096];
-        let start = Instant::now();
-        for _ in 0..n {
-            input.write_all(&frame).ok()?;
-            loop {
-                if frames.next_message::<ToWorker>().ok()?.is_some() {
-                    break;
-                }
-                let got = output.read(&mut buf).ok()?;
-                if got == 0 {
-                    return None;
-                }
-                frames.push(&buf[..got]);
-            }
-        }
-        Some(start.elapsed())
-    })();
-    drop(input);
-    let _ = cat.kill();
-    let _ = cat.wait();
-    timed
+    let frame = super::streams::task_frame()?;
+    let mut echo = super::streams::Echo::start()?;
+    let mut buf = vec![0u8; 4096];
+    let start = Instant::now();
+    for _ in 0..n {
+        echo.send(&frame)?;
+        echo.answer(&mut buf)?;
+    }
+    Some(start.elapsed())
 }
 
 /// `n` processes (`true`) started, run and reaped, one after another.
