@@ -183,3 +183,29 @@ fn check_fails_only_when_every_attempt_is_past_the_margin() {
         .unwrap();
     assert!((median - 2.04).abs() < 1e-9, "{written}");
 }
+
+/// A file the check cannot read, or one that is not its JSON, is a usage error naming the flag.
+#[test]
+fn check_names_the_flag_of_a_missing_or_garbled_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let garbled = file(&dir, "garbled.json", "{\"figures\": [");
+    let missing = dir.path().join("missing.json").display().to_string();
+    parlab()
+        .args(["floor", "--check", &garbled, "--noop", &garbled])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("--check:").and(predicate::str::contains("garbled.json")));
+    let committed = file(
+        &dir,
+        "committed.json",
+        r#"{"machine": "m", "ratio_margin": 0.3, "memory_margin": 0.1, "figures": {}}"#,
+    );
+    parlab()
+        .args(["floor", "--check", &committed, "--noop", &missing])
+        .assert()
+        .code(2)
+        .stderr(
+            predicate::str::contains("--noop: cannot read")
+                .and(predicate::str::contains("missing.json")),
+        );
+}

@@ -6,6 +6,7 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 
+use crate::error::UsageError;
 use crate::format::format_seconds;
 use crate::judge::perf_check::{self as check, Committed};
 
@@ -70,12 +71,24 @@ fn measure(json: bool) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reads a JSON file, naming it in any error.
-fn read_json<T: serde::de::DeserializeOwned>(path: &Path, flag: &str) -> anyhow::Result<T> {
-    let text = std::fs::read_to_string(path)
-        .with_context(|| format!("{flag}: could not read {}", path.display()))?;
-    serde_json::from_str(&text)
-        .with_context(|| format!("{flag}: {} is not the JSON expected", path.display()))
+/// Reads a JSON file given on the command line; a file that cannot be read or is not the JSON
+/// expected is a usage error (exit status 2) naming the flag.
+fn read_json<T: serde::de::DeserializeOwned>(path: &Path, flag: &'static str) -> anyhow::Result<T> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        UsageError::bad(
+            flag,
+            format!("cannot read '{}': {e}", path.display()),
+            "give a file that scripts/perf-check wrote",
+        )
+    })?;
+    serde_json::from_str(&text).map_err(|e| {
+        UsageError::bad(
+            flag,
+            format!("'{}' is not the JSON expected: {e}", path.display()),
+            "give a file that scripts/perf-check wrote",
+        )
+        .into()
+    })
 }
 
 /// Holds the saved reports to the committed figures (or records them, with `write`).
