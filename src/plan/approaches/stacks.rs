@@ -99,6 +99,9 @@ mod tests {
         let e = check_within(left, "--pool-size", "rayon", 64, POOL_THREAD, "x")
             .unwrap_err()
             .to_string();
-        assert!(e.starts_with("--pool-size: approach rayon needs 64 threads"), "{e}");
+        assert!(
+            e.starts_with("--pool-size: approach rayon needs 64 threads"),
+            "{e}"
+        );
     }
 }

@@ -174,7 +174,9 @@ impl Targets {
 
     /// True when a write of `part` has a file to write.
     fn any(&self, part: Part) -> bool {
-        self.list.iter().any(|t| t.in_part(part) && t.path.is_some())
+        self.list
+            .iter()
+            .any(|t| t.in_part(part) && t.path.is_some())
     }
 
     /// Writes `subject` to every file of `part`. A regular file is left as it was while nothing
