@@ -187,6 +187,18 @@ fn configured<T>(
     }
 }
 
+/// How a failed write of the output files ends parlab: as the signal does when one came (the
+/// wait for a FIFO's reader was given up on it), else with the error.
+fn given_up(e: anyhow::Error, cancel: &Cancel) -> anyhow::Result<ExitCode> {
+    match cancel.signal() {
+        Some(signal) => {
+            say::report_error(format!("error: {e:#}"));
+            Ok(ExitCode::from(cancel::exit_status_for(signal)))
+        }
+        None => Err(e),
+    }
+}
+
 /// `parlab run`: measure, then print the table or the JSON document, and write the exports.
 pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let cancel = signals_first()?;
@@ -206,7 +218,7 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     let (executor, mut machine) = executor_and_machine(cfg.mock, cfg.load.mock_load);
     machine.python = cfg.python.clone();
     // Every output path was checked with the settings, without writing anything.
-    let files = Targets::new(&cfg.exports, &cfg.visuals, cfg.chart.as_ref());
+    let files = Targets::new(&cfg.exports, &cfg.visuals, cfg.chart.as_ref()).heeding(&cancel);
     let serving = match Serving::start(&mut cfg.plan.work, cfg.plan.mock, &cfg.plan.approach) {
         Ok(s) => s,
         Err(message) => {
@@ -262,7 +274,9 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
         report.notes.extend(note);
     }
     // The data exports before the table, the pictures after it.
-    files.write(Subject::Run(&report), Part::Data)?;
+    if let Err(e) = files.write(Subject::Run(&report), Part::Data) {
+        return given_up(e, &cancel);
+    }
     let hint = checked_python_hint(&cfg, args);
     if let Err(e) = print_report(&cfg, &report, baseline.as_ref(), &files, hint.as_deref()) {
         if !say::is_broken_pipe(&e) {
@@ -284,7 +298,9 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
             say::err_line(server.line());
         }
     }
-    files.write(Subject::Run(&report), Part::Pictures)?;
+    if let Err(e) = files.write(Subject::Run(&report), Part::Pictures) {
+        return given_up(e, &cancel);
+    }
     Ok(exit_status(
         outcome.stop,
         report.any_unverified(),
@@ -357,8 +373,11 @@ pub fn sweep_command(args: &SweepArgs) -> anyhow::Result<ExitCode> {
         say::err_line(server.line());
     }
     let results = SweepResults::new(&outcome.sweep, &outcome.reports, cfg.export_baseline);
-    let files = Targets::new(&cfg.run.exports, &cfg.run.visuals, cfg.chart.as_ref());
-    files.write(Subject::Sweep(&results), Part::All)?;
+    let files =
+        Targets::new(&cfg.run.exports, &cfg.run.visuals, cfg.chart.as_ref()).heeding(&cancel);
+    if let Err(e) = files.write(Subject::Sweep(&results), Part::All) {
+        return given_up(e, &cancel);
+    }
     if let Some((path, _)) = &cfg.chart
         && !outcome.sweep.points.is_empty()
         && !quiet

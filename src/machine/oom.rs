@@ -86,8 +86,18 @@ fn describe(out: &mut impl std::fmt::Write, bytes: usize, limit: Option<u64>) {
     };
 }
 
-/// Writes why, and ends the process with status 1.
+/// Set by the first thread refused an allocation: it alone writes the line.
+static REPORTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Writes why, and ends the process with status 1. When several threads are refused at once,
+/// the first writes the one line and ends the process; the others wait for that.
 fn out_of_memory(bytes: usize) -> ! {
+    if REPORTING.swap(true, std::sync::atomic::Ordering::SeqCst) {
+        loop {
+            // SAFETY: pause only waits; the reporting thread's _exit ends this one too.
+            unsafe { libc::pause() };
+        }
+    }
     let mut rl = libc::rlimit {
         rlim_cur: 0,
         rlim_max: 0,

@@ -10,13 +10,15 @@
 //! device or FIFO (`/dev/null`, `/dev/stdout`, a named pipe) is written to directly, because
 //! renaming over it would replace the node with a plain file.
 //!
-//! A leaf module: it knows paths and bytes, not what the bytes mean.
+//! A leaf module: it knows paths and bytes (and the run's cancel flag, to stop waiting for a
+//! FIFO's reader), not what the bytes mean.
 
 use std::fs::{self, FileType};
 use std::io::{self, Write};
 use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 
+use crate::cancel::Cancel;
 use crate::error::UsageError;
 
 /// What to say after a path problem: the fix.
@@ -77,6 +79,19 @@ fn kind(t: FileType) -> &'static str {
 /// directly; anything else (a directory, a socket, a block device) is refused. A symbolic link is
 /// followed, so the file it points to is replaced, not the link.
 pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
+    write_with(path, bytes, None)
+}
+
+/// Writes `bytes` to `path` as [`write()`] does, except that a device or FIFO without a reader
+/// is given up at once when `cancel` holds a signal, whenever it came: during the run, while
+/// the document was being made, or during the wait itself. A flag of its own, armed only when
+/// the wait begins, would miss a signal that came just before.
+pub fn write_heeding(path: &Path, bytes: &[u8], cancel: &Cancel) -> io::Result<()> {
+    write_with(path, bytes, Some(cancel))
+}
+
+/// [`write()`], heeding `cancel` if given.
+fn write_with(path: &Path, bytes: &[u8], cancel: Option<&Cancel>) -> io::Result<()> {
     let target = match fs::symlink_metadata(path) {
         Ok(m) if m.file_type().is_symlink() => fs::canonicalize(path)?,
         _ => path.to_path_buf(),
@@ -85,7 +100,7 @@ pub fn write(path: &Path, bytes: &[u8]) -> io::Result<()> {
         Err(e) if e.kind() == io::ErrorKind::NotFound => write_atomically(&target, bytes),
         Err(e) => Err(e),
         Ok(m) if m.is_file() => write_atomically(&target, bytes),
-        Ok(m) if is_stream_type(m.file_type()) => write_stream(&target, bytes),
+        Ok(m) if is_stream_type(m.file_type()) => write_stream(&target, bytes, cancel),
         Ok(m) => Err(io::Error::other(format!(
             "it is {}; parlab writes regular files, character devices and FIFOs only",
             kind(m.file_type())
@@ -100,8 +115,10 @@ const STREAM_PATIENCE: std::time::Duration = std::time::Duration::from_secs(10);
 /// Writes `bytes` to a character device or FIFO without ever blocking for good: opened and
 /// written non-blocking, waiting at most [`STREAM_PATIENCE`] for a reader to open it and for
 /// each stretch of progress, and giving up at once on SIGINT or SIGTERM (the run's own handlers
-/// still see the signal).
-fn write_stream(target: &Path, bytes: &[u8]) -> io::Result<()> {
+/// still see the signal) or when `cancel` already holds one (a signal that came before this
+/// call). Both are checked before every slice of waiting, so a signal that came at any moment
+/// ends the wait within one slice.
+fn write_stream(target: &Path, bytes: &[u8], cancel: Option<&Cancel>) -> io::Result<()> {
     let heard = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut ids = Vec::new();
     for signal in [signal_hook::consts::SIGINT, signal_hook::consts::SIGTERM] {
@@ -114,6 +131,7 @@ fn write_stream(target: &Path, bytes: &[u8]) -> io::Result<()> {
     let result = write_stream_until(target, bytes, &|| {
         heard.load(std::sync::atomic::Ordering::Relaxed)
             || signals.as_ref().is_some_and(|c| c.signal().is_some())
+            || cancel.is_some_and(|c| c.signal().is_some())
     });
     for id in ids {
         signal_hook::low_level::unregister(id);
@@ -441,5 +459,30 @@ mod tests {
         let e = write_stream_until(&fifo, &big, &stop).unwrap_err();
         assert_eq!(e.kind(), io::ErrorKind::Interrupted, "{e}");
         drop(reader);
+    }
+
+    #[test]
+    fn a_signal_that_came_before_the_wait_ends_it_at_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
+        // SAFETY: mkfifo reads a valid, NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        // The run's flag was set (by a signal during the run) before the write began.
+        let cancel = Cancel::new();
+        cancel.raise(libc::SIGINT);
+        let since = std::time::Instant::now();
+        let e = write_heeding(&fifo, b"x", &cancel).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::Interrupted, "{e}");
+        assert!(since.elapsed() < STREAM_PATIENCE / 2, "waited for a reader");
+        // A failure (not a signal) still waits for the reader, who gets the document.
+        let failed = Cancel::new();
+        failed.fail();
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read(fifo).unwrap())
+        };
+        write_heeding(&fifo, b"whole", &failed).unwrap();
+        assert_eq!(reader.join().unwrap(), b"whole");
     }
 }

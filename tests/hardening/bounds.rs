@@ -1,5 +1,6 @@
 //! Issue 23: a command's stderr kept to its last few KiB and escaped, a `--compare` file's
-//! figures checked, and memory running out under `ulimit -v` reported, not an abort.
+//! figures checked, and memory running out under `ulimit -v` reported, not an abort; threads
+//! whose stacks cannot fit under it refused up front.
 
 use super::guard::{parlab, sh};
 
@@ -131,6 +132,80 @@ fn memory_refused_under_an_address_space_limit_is_reported_not_an_abort() {
                     ran.stderr
                 );
             }
+            other => panic!("{limit_kib} KiB: exit {other}: {}", ran.stderr),
+        }
+    }
+}
+
+#[test]
+fn threads_whose_stacks_cannot_fit_under_ulimit_v_are_refused_up_front() {
+    // Each case's threads' stacks alone need far more address space than the limit leaves:
+    // refused before anything runs, naming the flag and the limit, exit 2; never a panic (a
+    // runtime's, or the standard library's when a new thread's signal stack cannot be mapped).
+    for (limit_kib, flag, args) in [
+        (200_000, "--tasks", "-w io --io-wait 1s -t 5000 -a threads"),
+        (
+            50_000,
+            "--pool-size",
+            "-w io --io-wait 100ms -t 1000 -p 200 -a thread-pool",
+        ),
+        (
+            50_000,
+            "--pool-size",
+            "-w io --io-wait 100ms -t 1000 -p 200 -a rayon",
+        ),
+        (
+            50_000,
+            "--pool-size",
+            "-w io --io-wait 100ms -t 1000 -p 200 -a async-mt",
+        ),
+    ] {
+        let case = format!("ulimit -v {limit_kib}: {args}");
+        let ran = sh(&format!(
+            "ulimit -v {limit_kib}; exec \"$PARLAB\" run {args} --runs 1 --warmup 0 \
+             --no-baseline --no-progress"
+        ));
+        assert_eq!(ran.code(), 2, "{case}: {}", ran.stderr);
+        assert!(
+            ran.stderr.starts_with(&format!("error: {flag}: approach "))
+                && ran
+                    .stderr
+                    .contains("the address-space limit (ulimit -v) leaves about")
+                && ran.stderr.contains("raise the limit (ulimit -v)")
+                && !ran.stderr.contains("panicked"),
+            "{case}: {}",
+            ran.stderr
+        );
+    }
+    // 100,000 waiting tasks of async-mt (the issue's case): refused up front, out of memory
+    // named in one line, or run; never a panic, a hang (the guard's timeout) or an abort.
+    for limit_kib in [20_000, 50_000, 200_000] {
+        let ran = sh(&format!(
+            "ulimit -v {limit_kib}; exec \"$PARLAB\" run -w io --io-wait 1s -t 100000 {}",
+            short("async-mt")
+        ));
+        let errors = ran
+            .stderr
+            .lines()
+            .filter(|l| l.starts_with("error: "))
+            .count();
+        assert!(
+            !ran.stderr.contains("panicked") && errors == usize::from(ran.code() != 0),
+            "{limit_kib} KiB: {}",
+            ran.stderr
+        );
+        match ran.code() {
+            0 => {}
+            1 => assert!(
+                ran.stderr.contains("error: out of memory: ") && ran.stderr.contains("ulimit -v"),
+                "{limit_kib} KiB: {}",
+                ran.stderr
+            ),
+            2 => assert!(
+                ran.stderr.contains("(ulimit -v) leaves about"),
+                "{limit_kib} KiB: {}",
+                ran.stderr
+            ),
             other => panic!("{limit_kib} KiB: exit {other}: {}", ran.stderr),
         }
     }

@@ -226,15 +226,37 @@ fn a_stopped_local_server_fails_the_run_naming_it_under_every_kind_of_approach()
     }
 }
 
+/// True once `pid` has a handler for `signal` (its bit in SigCgt of /proc/PID/status).
+fn catches(pid: i32, signal: i32) -> bool {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("SigCgt:"))
+        .and_then(|hex| u64::from_str_radix(hex.trim(), 16).ok())
+        .is_some_and(|mask| mask & (1 << (signal - 1)) != 0)
+}
+
 #[test]
 fn an_export_to_a_fifo_without_a_reader_hears_sigint_and_sigterm() {
-    for (flag, signal) in [
-        ("--export-json", libc::SIGINT),
-        ("--html", libc::SIGTERM),
-        ("--trace", libc::SIGINT),
+    // Each output to a FIFO nobody reads, with the signal sent either once the wait for a
+    // reader has begun, or as soon as parlab catches it: during the run, before the wait
+    // (which once went unheard, and parlab waited its full 10 s for a reader).
+    let after_the_run = Some(Duration::from_millis(1500));
+    for (flag, name, signal, delay) in [
+        ("--export-json", "pipe", libc::SIGINT, after_the_run),
+        ("--html", "pipe", libc::SIGTERM, after_the_run),
+        ("--trace", "pipe", libc::SIGINT, after_the_run),
+        ("--export-json", "pipe", libc::SIGTERM, None),
+        ("--export-csv", "pipe", libc::SIGINT, None),
+        ("--export-markdown", "pipe", libc::SIGTERM, None),
+        ("--trace", "pipe", libc::SIGTERM, None),
+        ("--timeline", "pipe.svg", libc::SIGINT, None),
+        ("--html", "pipe", libc::SIGINT, None),
+        ("--chart", "pipe.svg", libc::SIGTERM, None),
     ] {
+        let case = format!("{flag} {signal} {delay:?}");
         let dir = tempfile::tempdir().unwrap();
-        let fifo = dir.path().join("pipe");
+        let fifo = dir.path().join(name);
         let c = std::ffi::CString::new(fifo.to_str().unwrap()).unwrap();
         // SAFETY: mkfifo reads a valid, NUL-terminated path.
         assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
@@ -250,20 +272,27 @@ fn an_export_to_a_fifo_without_a_reader_hears_sigint_and_sigterm() {
         let since = Instant::now();
         let child = cmd.spawn().unwrap();
         let pid = child.id() as i32;
-        // Long enough for the run to end and the wait for a reader to begin.
-        std::thread::sleep(Duration::from_millis(1500));
+        match delay {
+            // Long enough for the run to end and the wait for a reader to begin.
+            Some(delay) => std::thread::sleep(delay),
+            None => {
+                while !catches(pid, signal) && since.elapsed() < TIMEOUT {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            }
+        }
         // SAFETY: kill takes plain integers; parlab is our child, not reaped.
         unsafe { libc::kill(pid, signal) };
         let ran = guard::finish(child, since);
-        assert_ne!(ran.code(), 0, "{flag}");
+        assert_eq!(ran.code(), 128 + signal, "{case}: {}", ran.stderr);
         assert!(
             ran.stderr.contains("signal came") || ran.stderr.is_empty(),
-            "{flag}: {}",
+            "{case}: {}",
             ran.stderr
         );
         assert!(
             ran.took < Duration::from_secs(9),
-            "{flag}: waited for a reader"
+            "{case}: waited for a reader"
         );
     }
 }

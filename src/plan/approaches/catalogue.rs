@@ -79,7 +79,7 @@ pub static THREAD_POOL: ApproachInfo = ApproachInfo {
         order: 3,
         plain: "a fixed set of threads sharing one task queue",
     },
-    needs: Needs::Nothing,
+    needs: Needs::PoolThreads { extra: 0 },
     runs: Runs::RUST,
 };
 
@@ -98,7 +98,7 @@ pub static RAYON: ApproachInfo = ApproachInfo {
         order: 9,
         plain: "a pool of threads that steal work from each other",
     },
-    needs: Needs::Nothing,
+    needs: Needs::PoolThreads { extra: 0 },
     runs: Runs::RUST,
 };
 

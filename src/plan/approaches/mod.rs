@@ -3,6 +3,7 @@
 //! runs each approach lives in [`crate::run::approach`].
 
 pub mod catalogue;
+pub mod stacks;
 
 use serde::{Deserialize, Serialize};
 
@@ -306,6 +307,14 @@ pub fn check_room(
     match info.needs {
         Needs::Nothing => Ok(()),
         Needs::ThreadPerTask => {
+            // The address-space limit first: a user set it, and it is the one to raise.
+            stacks::check(
+                "--tasks",
+                info.id,
+                tasks.into(),
+                stacks::TASK_THREAD,
+                "use fewer --tasks or a pooled approach (thread-pool, rayon, async)",
+            )?;
             let limit = crate::machine::thread_limit();
             if tasks as u64 > limit {
                 return Err(UsageError::TooManyThreads { tasks, limit });
@@ -314,6 +323,13 @@ pub fn check_room(
         }
         Needs::PoolThreads { extra } => {
             let threads = pool_size + extra;
+            stacks::check(
+                "--pool-size",
+                info.id,
+                threads as u64,
+                stacks::POOL_THREAD,
+                "use a smaller --pool-size",
+            )?;
             let limit = crate::machine::thread_limit();
             if threads as u64 > limit {
                 return Err(UsageError::bad(

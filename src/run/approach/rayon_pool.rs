@@ -20,9 +20,14 @@ impl Approach for Rayon {
         let pool = rayon::ThreadPoolBuilder::new()
             .num_threads(ctx.pool_size)
             .thread_name(|i| format!("rayon-{i}"))
+            .stack_size(crate::plan::approaches::stacks::POOL_THREAD)
             .build()
             .map_err(|e| {
-                ApproachError::Failed(format!("approach rayon: could not start its pool: {e}"))
+                ApproachError::Failed(format!(
+                    "approach rayon: could not start its pool of {} threads: {e}; use a \
+                     smaller --pool-size or raise the limits (ulimit -u, ulimit -v)",
+                    ctx.pool_size
+                ))
             })?;
         let result = pool.install(|| {
             (0..ctx.tasks)

@@ -7,7 +7,7 @@ use super::ApproachError;
 /// The stack of each thread a runtime starts, bytes: tokio's default, set on the runtime
 /// explicitly so that [`probe`] asks for what the runtime will (under an address-space limit,
 /// `ulimit -v`, a small stack fits where the runtime's would not).
-pub(super) const RUNTIME_STACK: usize = 2 << 20;
+pub(super) const RUNTIME_STACK: usize = crate::plan::approaches::stacks::POOL_THREAD;
 
 /// Starts `threads` idle threads, each with a [`RUNTIME_STACK`], and ends them again: an error
 /// naming approach `id` when the system refuses one, instead of a runtime's panic part-way

@@ -32,6 +32,7 @@ impl Approach for ThreadPool {
             );
             let spawned = std::thread::Builder::new()
                 .name(format!("pool-{w}"))
+                .stack_size(crate::plan::approaches::stacks::POOL_THREAD)
                 .spawn(move || {
                     for task in rx.iter() {
                         exec::run_blocking(&rec, &cancel, &work, task)?;
@@ -44,7 +45,8 @@ impl Approach for ThreadPool {
                     ctx.cancel.fail();
                     let _ = join_all(INFO.id, workers);
                     return Err(ApproachError::Failed(format!(
-                        "approach thread-pool: could not start worker {w}: {e}; use a smaller --pool-size"
+                        "approach thread-pool: could not start worker {w}: {e}; use a smaller \
+                         --pool-size or raise the limits (ulimit -u, ulimit -v)"
                     )));
                 }
             }

@@ -8,9 +8,8 @@ use crate::run::exec;
 /// Spawns every task's thread, then joins them all.
 pub struct Threads;
 
-/// Stack size of a task thread: the work needs little, and a small stack lets the machine hold
-/// many waiting threads (the default is 2 MiB of address space each).
-const STACK_BYTES: usize = 256 * 1024;
+/// Stack size of a task thread (declared where the plan checks that the stacks fit).
+const STACK_BYTES: usize = crate::plan::approaches::stacks::TASK_THREAD;
 
 impl Approach for Threads {
     fn info(&self) -> &'static ApproachInfo {
@@ -32,7 +31,8 @@ impl Approach for Threads {
                     let _ = join_all(INFO.id, handles);
                     return Err(ApproachError::Failed(format!(
                         "approach threads: could not start thread {} of {}: {e}; \
-                         use fewer --tasks or a pooled approach (thread-pool, rayon, async)",
+                         use fewer --tasks or a pooled approach (thread-pool, rayon, async), \
+                         or raise the limits (ulimit -u, ulimit -v)",
                         task + 1,
                         ctx.tasks
                     )));

@@ -60,8 +60,49 @@ pub fn machine_busy() -> Option<Duration> {
     parse_busy_ticks(&text).map(ticks)
 }
 
-/// parlab's live descendants (not parlab itself) and the CPU each has used, ticks.
+/// parlab's live descendants (not parlab itself) and the CPU each has used, ticks: found
+/// through the kernel's lists of each thread's children where it keeps them, else by a scan of
+/// every process on the machine.
 fn descendants() -> HashMap<u32, u64> {
+    by_children_files(std::process::id()).unwrap_or_else(descendants_by_scan)
+}
+
+/// [`descendants`] of `root` through `/proc/PID/task/TID/children` (kernels with
+/// CONFIG_PROC_CHILDREN): only parlab's own tree is read, not every process's `stat`. None
+/// where the kernel keeps no such list.
+fn by_children_files(root: u32) -> Option<HashMap<u32, u64>> {
+    let mut found: HashMap<u32, u64> = HashMap::new();
+    let mut frontier = vec![root];
+    while let Some(parent) = frontier.pop() {
+        let Ok(tasks) = std::fs::read_dir(format!("/proc/{parent}/task")) else {
+            continue; // gone meanwhile
+        };
+        for task in tasks.flatten() {
+            let text = match std::fs::read_to_string(task.path().join("children")) {
+                Ok(text) => text,
+                Err(_) if parent == root => return None,
+                Err(_) => continue,
+            };
+            for pid in text
+                .split_whitespace()
+                .filter_map(|w| w.parse::<u32>().ok())
+            {
+                let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                    continue;
+                };
+                if let Some((_, t)) = parse_proc_stat(&stat)
+                    && found.insert(pid, t).is_none()
+                {
+                    frontier.push(pid);
+                }
+            }
+        }
+    }
+    Some(found)
+}
+
+/// [`descendants`] by reading every process's `/proc/PID/stat` for its parent.
+fn descendants_by_scan() -> HashMap<u32, u64> {
     let mut procs: Vec<(u32, u32, u64)> = Vec::new();
     for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
         let Some(pid) = entry
@@ -184,5 +225,39 @@ mod tests {
                     11 22 33 44 20 0 1 0 12345 1000 50";
         assert_eq!(parse_proc_stat(line), Some((17, 11 + 22 + 33 + 44)));
         assert_eq!(parse_proc_stat("4242 (x) S 17"), None);
+    }
+
+    #[test]
+    fn the_children_lists_find_what_the_scan_finds() {
+        // A child and its own child (the shell's sleep).
+        let mut child = std::process::Command::new("sh")
+            .args(["-c", "sleep 5 & wait"])
+            .spawn()
+            .unwrap();
+        let shell = child.id();
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let grandchild = loop {
+            let scan = descendants_by_scan();
+            let inner = scan.keys().copied().find(|&p| {
+                std::fs::read_to_string(format!("/proc/{p}/stat"))
+                    .ok()
+                    .and_then(|t| parse_proc_stat(&t))
+                    .is_some_and(|(ppid, _)| ppid == shell)
+            });
+            if let Some(p) = inner {
+                break p;
+            }
+            assert!(Instant::now() < deadline, "the sleep never started");
+            std::thread::sleep(Duration::from_millis(10));
+        };
+        let found = descendants();
+        assert!(found.contains_key(&shell) && found.contains_key(&grandchild));
+        if let Some(listed) = by_children_files(std::process::id()) {
+            assert!(listed.contains_key(&shell) && listed.contains_key(&grandchild));
+        }
+        // SAFETY: kill takes plain integers; the sleep is the shell's, not yet reaped.
+        unsafe { libc::kill(grandchild as i32, libc::SIGKILL) };
+        let _ = child.kill();
+        let _ = child.wait();
     }
 }

@@ -16,6 +16,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 
 use super::{ExportTarget, Exporter, SweepResults, sweep_export::PER_APPROACH};
+use crate::cancel::Cancel;
 use crate::judge::report::Report;
 use crate::machine::Machine;
 use crate::plan::Plan;
@@ -96,22 +97,27 @@ impl Target {
         }
     }
 
-    /// Writes what the exporter makes of `subject` to `path`, if anything.
-    fn write(&self, path: &Path, subject: Subject<'_>) -> anyhow::Result<()> {
+    /// Writes what the exporter makes of `subject` to `path`, if anything; a FIFO without a
+    /// reader is given up on a signal `cancel` holds.
+    fn write(&self, path: &Path, subject: Subject<'_>, cancel: &Cancel) -> anyhow::Result<()> {
         let Some(bytes) = subject
             .bytes(&*self.exporter)
             .with_context(|| format!("{}: could not make '{}'", self.flag, path.display()))?
         else {
             return Ok(());
         };
-        outfile::write(path, &bytes)
+        outfile::write_heeding(path, &bytes, cancel)
             .map_err(|e| anyhow::anyhow!("{}: cannot write '{}': {e}", self.flag, path.display()))
     }
 }
 
 /// Every output of a run or a sweep, in the order written: the data exports, then the trace,
-/// the timeline, the HTML report and the chart.
-pub struct Targets(Vec<Target>);
+/// the timeline, the HTML report and the chart; and the run's cancel flag, so that a FIFO
+/// without a reader is not waited for after a signal, even one that came before the write.
+pub struct Targets {
+    list: Vec<Target>,
+    cancel: Cancel,
+}
 
 impl Targets {
     /// The list the settings ask for: `exports` (`--export-*`), `visuals` (`--trace`,
@@ -147,17 +153,30 @@ impl Targets {
         }
         #[cfg(not(feature = "charts"))]
         let _ = chart;
-        Self(list)
+        Self {
+            list,
+            cancel: Cancel::new(),
+        }
+    }
+
+    /// The same list, giving up a FIFO's wait for a reader when `cancel` holds a signal.
+    pub fn heeding(self, cancel: &Cancel) -> Self {
+        Self {
+            cancel: cancel.clone(),
+            ..self
+        }
     }
 
     /// True when an export goes to stdout (then the terminal table goes to stderr).
     pub fn uses_stdout(&self) -> bool {
-        self.0.iter().any(|t| t.path.is_none())
+        self.list.iter().any(|t| t.path.is_none())
     }
 
     /// True when a write of `part` has a file to write.
     fn any(&self, part: Part) -> bool {
-        self.0.iter().any(|t| t.in_part(part) && t.path.is_some())
+        self.list
+            .iter()
+            .any(|t| t.in_part(part) && t.path.is_some())
     }
 
     /// Writes `subject` to every file of `part`. A regular file is left as it was while nothing
@@ -165,7 +184,7 @@ impl Targets {
     /// so that its reader is not left waiting.
     pub fn write(&self, subject: Subject<'_>, part: Part) -> anyhow::Result<()> {
         let nothing = subject.is_empty();
-        for t in self.0.iter().filter(|t| t.in_part(part)) {
+        for t in self.list.iter().filter(|t| t.in_part(part)) {
             let Some(path) = &t.path else { continue };
             let stream = outfile::is_stream(path);
             if (part == Part::Live && stream) || (nothing && !stream) {
@@ -175,10 +194,10 @@ impl Targets {
                 Subject::Sweep(s) if t.data && path.to_string_lossy().contains(PER_APPROACH) => {
                     for id in &s.approaches {
                         let one = path.to_string_lossy().replace(PER_APPROACH, id);
-                        t.write(Path::new(&one), Subject::Sweep(&s.only(id)))?;
+                        t.write(Path::new(&one), Subject::Sweep(&s.only(id)), &self.cancel)?;
                     }
                 }
-                _ => t.write(path, subject)?,
+                _ => t.write(path, subject, &self.cancel)?,
             }
         }
         Ok(())
@@ -186,7 +205,7 @@ impl Targets {
 
     /// The export that goes to stdout, if there is one.
     pub fn stdout(&self, subject: Subject<'_>) -> anyhow::Result<Option<Vec<u8>>> {
-        match self.0.iter().find(|t| t.path.is_none()) {
+        match self.list.iter().find(|t| t.path.is_none()) {
             Some(t) => subject.bytes(&*t.exporter),
             None => Ok(None),
         }
@@ -343,7 +362,7 @@ mod tests {
     }
 
     fn flags(targets: &Targets) -> Vec<&'static str> {
-        targets.0.iter().map(|t| t.flag).collect()
+        targets.list.iter().map(|t| t.flag).collect()
     }
 
     /// Every file in `dir`, each with something in it.
