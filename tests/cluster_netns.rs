@@ -237,6 +237,8 @@ fn worker_args() -> [&'static str; 7] {
     ]
 }
 
+/// This build's parlab processes still running the test's cluster (another checkout's suite
+/// may be running the same test at the same time).
 fn left_behind() -> Vec<String> {
     std::fs::read_dir("/proc")
         .unwrap()
@@ -244,7 +246,7 @@ fn left_behind() -> Vec<String> {
         .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
         .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
         .filter(|c| c.contains("--join 127.0.0.1:7100") || c.contains("10.231.0.1:7000"))
-        .filter(|c| !c.contains("cluster_netns"))
+        .filter(|c| !c.contains("cluster_netns") && c.starts_with(PARLAB))
         .collect()
 }
 
