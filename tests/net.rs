@@ -154,6 +154,50 @@ fn the_connect_is_a_step_of_its_own_in_the_events_and_the_trace() {
 }
 
 #[test]
+fn async_sends_an_early_connections_request_before_it_starts_the_last_connection() {
+    // Spawned all at once, every task took its connect before any sent its request: task 0's
+    // request waited behind the connect of every later task. Spawned in small batches, a task
+    // carries on as soon as its connect is made.
+    let tasks = 600;
+    let out = parlab()
+        .args(["run", "-w", "net", "--tasks", &tasks.to_string()])
+        .args([
+            "--requests",
+            "1",
+            "--io-wait",
+            "0s",
+            "--runs",
+            "1",
+            "--warmup",
+            "0",
+        ])
+        .args([
+            "--no-progress",
+            "--no-baseline",
+            "--format",
+            "json",
+            "-a",
+            "async",
+        ])
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let tasks_run = doc["results"][0]["tasks"].as_array().unwrap();
+    assert_eq!(tasks_run.len(), tasks, "{doc}");
+    let step = |t: usize, s: usize| &tasks_run[t]["steps"][s];
+    let first_request = step(0, 1)["start_s"].as_f64().unwrap();
+    let last_connect = step(tasks - 1, 0)["start_s"].as_f64().unwrap();
+    assert_eq!(step(0, 1)["kind"], "wait", "{}", tasks_run[0]);
+    assert!(
+        first_request < last_connect,
+        "task 0 sent its request at {first_request} s, after the last task began connecting \
+         at {last_connect} s"
+    );
+}
+
+#[test]
 fn a_server_that_dies_mid_run_stops_the_run_and_leaves_nothing() {
     let mark = marker("dies");
     let out = parlab()
