@@ -39,7 +39,12 @@ pub fn run(settings: &Settings) -> anyhow::Result<ExitCode> {
 
 /// Measures and prints the floors.
 fn measure(json: bool) -> anyhow::Result<ExitCode> {
-    let floors = crate::run::floor::measure(crate::run::floor::FLOOR_BUDGET);
+    let mut floors = crate::run::floor::measure(crate::run::floor::FLOOR_BUDGET);
+    // The Python approaches' floor, with the python3 on the PATH (a run uses its own).
+    floors.extend(crate::run::floor::measure_python(
+        Path::new("python3"),
+        crate::run::floor::FLOOR_BUDGET,
+    ));
     if json {
         let doc = serde_json::json!({ "floors": floors });
         crate::say::out_line(serde_json::to_string_pretty(&doc)?);
@@ -66,6 +71,13 @@ fn measure(json: bool) -> anyhow::Result<ExitCode> {
             f.id,
             format_seconds(f.per_op_s),
             f.what
+        ));
+    }
+    if crate::run::floor::find(&floors, crate::run::floor::PYTHON_CALL).is_none() {
+        crate::say::out_line(format!(
+            "{:<20} {:>13}  not timed: no python3 on the PATH ran parlab's driver (py-sequential)",
+            crate::run::floor::PYTHON_CALL,
+            "-"
         ));
     }
     Ok(ExitCode::SUCCESS)

@@ -262,6 +262,14 @@ pub fn run_command(args: &RunArgs) -> anyhow::Result<ExitCode> {
     report.add_waits(&outcome);
     if cfg.work.workload.measures_overhead() && !cfg.mock {
         report.floors = crate::run::floor::measure(crate::run::floor::RUN_BUDGET);
+        // The Python approaches' floor, in the run's own interpreter, when it has one.
+        if let Some(py) = &cfg.python {
+            let interpreter = std::path::Path::new(&py.executable);
+            let budget = crate::run::floor::RUN_BUDGET;
+            report
+                .floors
+                .extend(crate::run::floor::measure_python(interpreter, budget));
+        }
     }
     let mut report = crate::judge::notes::annotate(report, &cfg);
     if let (true, false, Some((before, after))) =

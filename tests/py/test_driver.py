@@ -360,6 +360,17 @@ class MoreRunTests(EventChecks):
                 self.assertEqual(status, 0, lines)
                 self.check_events(req, lines[-1])
 
+    def test_floor_call_times_a_bare_call_and_exits(self):
+        out = subprocess.run([sys.executable, DRIVER, "--floor-call", "20000000"],
+                             stdin=subprocess.DEVNULL,
+                             capture_output=True, text=True, timeout=60)
+        self.assertEqual(out.returncode, 0, out.stderr)
+        floor = json.loads(out.stdout.strip().splitlines()[-1])["floor"]
+        self.assertGreaterEqual(floor["calls"], 5 * 10000)
+        self.assertGreater(floor["min_ns"], 0)
+        self.assertLessEqual(floor["min_ns"], floor["median_ns"])
+        self.assertLess(floor["median_ns"], 1e6)  # nanoseconds a call, not a millisecond
+
     def test_pool_honours_chunk_size_and_larger_task_counts(self):
         for chunk in (None, 1, 5):
             with self.subTest(chunk=chunk):

@@ -110,8 +110,10 @@ const PRIMS: &[Prim] = &[
     ),
 ];
 
-/// The floor of each approach: the primitive it pays for once per task. Approaches without one
-/// (sequential's function call, the Python rows, cluster's dataflow) are left out.
+/// The floor of each approach: the primitive it pays for once per task. py-sequential's is a
+/// bare Python call ([`measure_python`], timed only where an interpreter is at hand); the
+/// approaches without one (sequential's function call, the other Python rows, whose primitives
+/// are CPython's threads and pickling, cluster's dataflow) are left out.
 pub fn floor_of(approach: &str) -> Option<&'static str> {
     Some(match approach {
         "threads" | "threaded-sequential" => "thread-spawn",
@@ -120,6 +122,7 @@ pub fn floor_of(approach: &str) -> Option<&'static str> {
         "async-mt" => "tokio-spawn-mt",
         "process-pool" | "process-pool-chunked" => "pipe-round-trip",
         "process" => "fork-exec-wait",
+        "py-sequential" => PYTHON_CALL,
         _ => return None,
     })
 }
@@ -155,6 +158,7 @@ pub fn phrase(id: &str) -> &'static str {
         "pipe-pool" => "a pipe round trip with a frame in flight to each process",
         "fork-exec-wait" => "a fork+exec+wait",
         "tcp-request" => "a loopback TCP request",
+        PYTHON_CALL => "a Python function call",
         _ => "its primitive",
     }
 }
@@ -215,6 +219,24 @@ fn time_batches(
     ))
 }
 
+/// The floor of the Python approaches' own work per task: a bare function call in CPython.
+pub const PYTHON_CALL: &str = "python-call";
+
+/// Times a bare Python function call in `interpreter`, through parlab's driver, for about
+/// `budget` (its start-up not counted); None when the interpreter cannot run it.
+pub fn measure_python(interpreter: &std::path::Path, budget: Duration) -> Option<Floor> {
+    let (per_op_s, min_per_op_s, ops) =
+        crate::run::approach::python::time_calls(interpreter, budget)?;
+    Some(Floor {
+        id: PYTHON_CALL.to_string(),
+        what: "a Python function of one argument called, in a loop (CPython, through the driver)"
+            .to_string(),
+        per_op_s,
+        min_per_op_s,
+        ops,
+    })
+}
+
 /// The floor named `id` in `floors`.
 pub fn find<'a>(floors: &'a [Floor], id: &str) -> Option<&'a Floor> {
     floors.iter().find(|f| f.id == id)
@@ -244,8 +266,28 @@ mod tests {
     }
 
     #[test]
+    fn a_python_call_is_timed_through_the_driver() {
+        // python3 is on every machine the tests run on (the Python approaches' tests need it).
+        let f = measure_python(std::path::Path::new("python3"), Duration::from_millis(20))
+            .expect("python3 times a call");
+        assert_eq!(f.id, PYTHON_CALL);
+        assert_eq!(floor_of("py-sequential"), Some(PYTHON_CALL));
+        // A call in CPython takes some nanoseconds, well under a millisecond.
+        assert!(
+            f.min_per_op_s > 0.0 && f.min_per_op_s <= f.per_op_s,
+            "{f:?}"
+        );
+        assert!(f.per_op_s < 1e-3, "{f:?}");
+        assert!(f.ops >= 5 * 10_000, "{f:?}");
+        assert_ne!(phrase(&f.id), "its primitive");
+        // An interpreter that is not there gives no floor, rather than a wrong one.
+        assert!(measure_python(std::path::Path::new("/nonexistent/python3"), RUN_BUDGET).is_none());
+    }
+
+    #[test]
     fn every_parallel_rust_approach_maps_to_a_floor_that_is_measured() {
-        let measured: Vec<&str> = PRIMS.iter().map(|p| p.0).collect();
+        let mut measured: Vec<&str> = PRIMS.iter().map(|p| p.0).collect();
+        measured.push(PYTHON_CALL);
         for a in crate::run::approach::REGISTRY {
             let id = a.info().id;
             match floor_of(id) {

@@ -56,6 +56,9 @@ driver, as multiprocessing must. After the run (outside its span) each event gai
 (the start of its canonical repr), ``digest`` (a hash of all of it) and ``verdict``
 (``check(task, value)``, or null without a check). ``python3 -c <driver> --probe-func JSON``
 imports the function and prints ``{"func": {"async": bool}}`` or ``{"error": "..."}``.
+``python3 -c <driver> --floor-call NS`` times a bare Python function call, the Python approaches'
+floor (``parlab floor``), in batches for about NS ns, and prints ``{"floor": {"median_ns",
+"min_ns", "calls"}}``: per call, the median and the fastest batch.
 
 Fault injection for tests, the request's ``fault`` (parlab sends one only when built with its
 test hooks): ``raise:T`` (task T raises), ``exit:T`` (the process running task T calls
@@ -992,6 +995,26 @@ def write_raw(text):
         die(1)
 
 
+def floor_call(budget_ns):
+    """`--floor-call`: a function of one argument returning None, called in a loop, timed in
+    batches (at least 5, at most 40) for about ``budget_ns``; per call, as JSON."""
+    def call(i):
+        return None
+    batch, per_call, calls = 10000, [], 0
+    deadline = _clock(_MONO) + budget_ns
+    while len(per_call) < 5 or (len(per_call) < 40 and _clock(_MONO) < deadline):
+        start = _clock(_MONO)
+        for i in range(batch):
+            call(i)
+        per_call.append((_clock(_MONO) - start) / batch)
+        calls += batch
+    per_call.sort()
+    print(json.dumps({"floor": {"median_ns": per_call[len(per_call) // 2],
+                                "min_ns": per_call[0], "calls": calls}}))
+    sys.stdout.flush()
+    os._exit(0)
+
+
 def gil_enabled():
     probe = getattr(sys, "_is_gil_enabled", None)
     if probe is not None:
@@ -1002,6 +1025,8 @@ def gil_enabled():
 def main():
     if len(sys.argv) > 2 and sys.argv[1] == "--probe-func":
         probe_function(sys.argv[2])
+    if len(sys.argv) > 2 and sys.argv[1] == "--floor-call":
+        floor_call(int(sys.argv[2]))
     signal.signal(signal.SIGTERM, on_sigterm)
     cpu_ns()  # the first call is many times slower than the rest: not inside the run
     emit({"ready": {"version": platform.python_version(), "executable": sys.executable,

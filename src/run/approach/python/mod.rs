@@ -26,7 +26,7 @@ mod contract;
 
 use std::sync::Mutex;
 
-pub use probe::{FunctionProblem, PythonFacts, probe, probe_function};
+pub use probe::{FunctionProblem, PythonFacts, probe, probe_function, time_calls};
 
 use super::{Approach, ApproachError, ApproachInfo, Outcome, RunContext};
 use crate::plan::approaches::catalogue;

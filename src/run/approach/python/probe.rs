@@ -143,6 +143,35 @@ pub fn probe_function(
     }
 }
 
+/// Times a bare function call in `interpreter`, with the driver (`--floor-call`), for about
+/// `budget`: per call, the median and the fastest batch (s), and the calls made; None when the
+/// interpreter cannot run it.
+pub fn time_calls(interpreter: &Path, budget: Duration) -> Option<(f64, f64, u64)> {
+    let ns = budget.as_nanos().to_string();
+    let args = ["-c", super::DRIVER, "--floor-call", &ns];
+    let (status, out, _) = run_limited(interpreter, &args, PROBE_LIMIT, &[]).ok()?;
+    #[derive(Deserialize)]
+    struct Said {
+        floor: Timed,
+    }
+    #[derive(Deserialize)]
+    struct Timed {
+        median_ns: f64,
+        min_ns: f64,
+        calls: u64,
+    }
+    let line = out.lines().rev().find(|l| !l.trim().is_empty())?;
+    let said: Said = serde_json::from_str(line)
+        .ok()
+        .filter(|_| status.success())?;
+    let Timed {
+        median_ns,
+        min_ns,
+        calls,
+    } = said.floor;
+    (median_ns > 0.0 && min_ns > 0.0).then_some((median_ns / 1e9, min_ns / 1e9, calls))
+}
+
 /// Runs `interpreter` with `args` for at most `limit`, in its own process group and dying with
 /// parlab; gives its exit status, stdout and stderr (each at most [`PROBE_OUTPUT_BYTES`]).
 /// Once parlab's signal handlers are installed ([`Cancel::from_signals`]), SIGINT or SIGTERM
